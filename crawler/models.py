@@ -1,0 +1,162 @@
+"""The values that travel between rotwatch's stages.
+
+Every stage takes and returns these plain dataclasses, so the pure stages
+(extract, classify, archive, rewrite, report) can be tested without a network
+and the I/O stages (spiders, state) hold no decisions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+__all__ = [
+    "Assessment",
+    "CheckResult",
+    "ErrorKind",
+    "Hop",
+    "LinkKind",
+    "LinkOccurrence",
+    "LinkReport",
+    "Page",
+    "Problem",
+    "Snapshot",
+    "Verdict",
+]
+
+
+class LinkKind(StrEnum):
+    """How a link is written in the Markdown source."""
+
+    LINK = "link"  # [text](url)
+    IMAGE = "image"  # ![alt](url)
+    AUTOLINK = "autolink"  # <https://...>
+    BARE = "bare"  # https://... in prose
+    HTML = "html"  # href/src in raw HTML
+    REFERENCE = "reference"  # [label]: url definition
+
+
+@dataclass(frozen=True, slots=True)
+class LinkOccurrence:
+    """One place in one issue where a URL is written.
+
+    `line` and `column` (both 1-based, column counted in characters) point at
+    the first character of `written`, the URL exactly as it stands in the
+    source, so a rewrite can replace those characters and nothing else.
+    `url` is the destination after Markdown unescaping: what gets fetched.
+    """
+
+    url: str
+    issue: str
+    line: int
+    column: int
+    text: str
+    kind: LinkKind
+    written: str
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Bad input that was reported and skipped (the run goes on)."""
+
+    path: str
+    message: str
+
+
+class Verdict(StrEnum):
+    """What a link's check means for the people who rely on it (DESIGN.md)."""
+
+    OK = "ok"  # 2xx
+    REDIRECTED = "redirected"  # 2xx reached through a permanent redirect
+    BROKEN = "broken"  # gone: the link needs an archive copy or a fix
+    BLOCKED = "blocked"  # the server refuses automated clients
+    UNREACHABLE = "unreachable"  # maybe transient: timeouts, resets, 5xx
+    SKIPPED = "skipped"  # not checked: excluded, not http(s), refused address
+
+
+class ErrorKind(StrEnum):
+    """Why a request produced no usable response."""
+
+    NXDOMAIN = "nxdomain"  # the name does not exist
+    DNS_FAILURE = "dns-failure"  # the lookup timed out or failed temporarily
+    CONNECTION_REFUSED = "connection-refused"
+    CONNECTION_RESET = "connection-reset"
+    TIMEOUT = "timeout"
+    TLS = "tls"  # handshake or certificate problem
+    TLS_WRONG_HOST = "tls-wrong-host"  # certificate is for another host
+    REDIRECT_LOOP = "redirect-loop"
+    TOO_MANY_REDIRECTS = "too-many-redirects"
+    ADDRESS_REFUSED = "address-refused"  # private/loopback/link-local, not allowed
+    EXCLUDED = "excluded"  # matched --exclude
+    UNSUPPORTED_SCHEME = "unsupported-scheme"  # mailto:, ftp:, relative...
+    INVALID_URL = "invalid-url"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """One answered request in a redirect chain: `url` answered `status`."""
+
+    url: str
+    status: int
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """What was read from the start of an HTML page.
+
+    `text` is a bounded excerpt of the visible text (whitespace collapsed),
+    enough to recognise parked domains and "not found" pages.
+    """
+
+    title: str | None = None
+    heading: str | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """What the link spider observed for one URL; decisions come later."""
+
+    url: str
+    http_status: int | None = None
+    final_url: str | None = None
+    redirects: tuple[Hop, ...] = ()
+    page: Page | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
+    error: ErrorKind | None = None
+    error_detail: str = ""
+
+    @property
+    def title(self) -> str | None:
+        return self.page.title if self.page else None
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """A verdict with the one-line reason an editor will read."""
+
+    verdict: Verdict
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One Wayback Machine capture of a URL."""
+
+    original: str
+    timestamp: str  # YYYYMMDDhhmmss
+    status: int | None = None
+    mimetype: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LinkReport:
+    """Everything the reports say about one unique URL."""
+
+    url: str
+    assessment: Assessment
+    result: CheckResult
+    occurrences: tuple[LinkOccurrence, ...]
+    archive: Snapshot | None = None
+    archive_url: str | None = None
