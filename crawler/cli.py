@@ -1,0 +1,174 @@
+"""The command line: parse flags, call a stage, print, exit.
+
+Exit codes: 0 nothing failing, 1 a link fails (`broken` unless --fail-on
+widens it), 2 usage or configuration error, or no input could be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from crawler import __version__
+from crawler.config import Config, ConfigError, load_config, scrapy_overrides
+from crawler.console import CheckProgress, warn
+from crawler.models import LinkOccurrence, Problem
+
+EXIT_OK, EXIT_FAILING, EXIT_USAGE = 0, 1, 2
+CHECK_FORMATS = ("table", "json", "markdown", "github", "junit", "sarif")
+
+
+def _add_shared_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("checking")
+    group.add_argument("--concurrency", type=int, metavar="N", help="requests in flight in total (default 32)")
+    group.add_argument("--per-host", type=int, metavar="N", help="requests in flight per site (default 4)")
+    group.add_argument("--per-host-delay", type=float, metavar="S", help="seconds between requests to one site")
+    group.add_argument("--timeout", type=float, metavar="S", help="seconds for one response (default 20)")
+    group.add_argument("--retries", type=int, metavar="N", help="retries of timeouts, resets and 5xx (default 2)")
+    group.add_argument("--user-agent", metavar="UA", help="User-Agent header (default names rotwatch)")
+    group.add_argument("--robots", action="store_true", default=None, help="obey robots.txt (off: see README)")
+    group.add_argument(
+        "--allow-private",
+        nargs="?",
+        const="",
+        metavar="CIDR[,CIDR]",
+        help="allow private, loopback and link-local addresses (all, or only these ranges)",
+    )
+    group.add_argument("--resolve", action="append", metavar="HOST=ADDRESS", help="fixed address for a host name")
+    group.add_argument("--exclude", action="append", metavar="REGEX", help="skip URLs matching REGEX (repeatable)")
+    group.add_argument("--archive-endpoint", metavar="URL", help="Wayback-compatible server (default web.archive.org)")
+    group.add_argument("--no-archive", dest="archive", action="store_false", default=None, help="no archive lookups")
+    group.add_argument("--config", type=Path, metavar="FILE", help="settings file (default: rotwatch.toml, pyproject.toml)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rotwatch", description="Keeps a newsletter archive's links alive.")
+    parser.add_argument("--version", action="version", version=f"rotwatch {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    links = commands.add_parser("links", help="list every link occurrence in the issues")
+    links.add_argument("paths", nargs="+", metavar="PATH", help="issue files or folders")
+    links.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
+    links.add_argument("--all", action="store_true", help="include links that are not http(s)")
+
+    check = commands.add_parser("check", help="check links once (for CI); exit 1 when one is broken")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="issue files or folders")
+    check.add_argument("--format", choices=CHECK_FORMATS, default="table")
+    check.add_argument("--output", type=Path, metavar="FILE", help="write the report here instead of stdout")
+    check.add_argument("--fail-on", metavar="VERDICT[,VERDICT]", help="verdicts that fail the run (default broken)")
+    check.add_argument("--changed-since", metavar="GIT_REF", help="only links on lines added since GIT_REF")
+    _add_shared_flags(check)
+    return parser
+
+
+def _report_problems(problems: list[Problem]) -> None:
+    for problem in problems:
+        warn(f"{problem.path}: {problem.message}")
+
+
+def _collect(paths: list[str], include_all: bool = False) -> tuple[list[LinkOccurrence], bool]:
+    """Occurrences from the paths, with problems reported; False when nothing could be read."""
+    from crawler.sources import collect_links
+
+    occurrences, issues, problems = collect_links(paths, include_all=include_all)
+    _report_problems(problems)
+    return occurrences, bool(issues)
+
+
+def run_links(args: argparse.Namespace) -> int:
+    occurrences, readable = _collect(args.paths, include_all=args.all)
+    if args.format == "table":
+        table = Table("issue", "line", "kind", "text", "url")
+        for occurrence in occurrences:
+            table.add_row(occurrence.issue, str(occurrence.line), occurrence.kind.value, occurrence.text, occurrence.url)
+        Console().print(table)
+    else:
+        for occurrence in occurrences:
+            row = {
+                "url": occurrence.url,
+                "issue": occurrence.issue,
+                "line": occurrence.line,
+                "text": occurrence.text,
+                "kind": occurrence.kind.value,
+            }
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return EXIT_OK if readable else EXIT_USAGE
+
+
+def _config_from(args: argparse.Namespace) -> Config:
+    flags: dict[str, Any] = {
+        name: getattr(args, name, None)
+        for name in (
+            "concurrency", "per_host", "per_host_delay", "timeout", "retries", "user_agent",
+            "robots", "allow_private", "resolve", "exclude", "archive_endpoint", "archive", "fail_on",
+        )
+    }
+    return load_config(flags, getattr(args, "config", None))
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from crawler.check import build_reports, failing, plan_checks
+    from crawler.report import render
+    from crawler.report.summary import count_by_verdict, summary_line
+    from crawler.runner import base_settings, check_urls, run_in_reactor
+
+    config = _config_from(args)
+    occurrences, readable = _collect(args.paths)
+    if not readable:
+        warn("no issue could be read")
+        return EXIT_USAGE
+    if args.changed_since:
+        occurrences = _only_changed(occurrences, args.changed_since)
+    plan = plan_checks(occurrences, config.exclude_patterns)
+    settings = base_settings(scrapy_overrides(config))
+    with CheckProgress(len(plan.to_fetch)) as progress:
+        results = run_in_reactor(lambda: check_urls(plan.to_fetch, settings, progress.advance), settings)
+    reports = build_reports(plan, results)
+    fail_on = config.failing_verdicts
+    text = render(args.format, reports, failing=fail_on, generated_at=datetime.now(timezone.utc))
+    _write_output(text, args.output)
+    print(summary_line(count_by_verdict(reports)), file=sys.stderr)
+    return EXIT_FAILING if failing(reports, fail_on) else EXIT_OK
+
+
+def _only_changed(occurrences: list[LinkOccurrence], ref: str) -> list[LinkOccurrence]:
+    from crawler.changes import ChangesError, added_lines, only_added
+
+    try:
+        return only_added(occurrences, added_lines(ref, Path.cwd()))
+    except ChangesError as exc:
+        raise ConfigError(f"--changed-since {ref}: {exc}") from exc
+
+
+def _write_output(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+
+
+COMMANDS = {"links": run_links, "check": run_check}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ConfigError as exc:
+        warn(str(exc))
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        warn("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

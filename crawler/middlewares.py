@@ -1,0 +1,317 @@
+"""Downloader middlewares: one concern each.
+
+Order matters. Requests pass SiteSlot -> AddressGuard -> GitHubToken ->
+(Scrapy's) -> RetryAfter -> Redirect; responses come back the other way,
+so RedirectLoop sees a redirect before Scrapy follows it and RetryAfter sees
+the final answer of a chain.
+
+Exceptions raised here reach the link spider's errback:
+    AddressRefused      the host resolves to an address the policy refuses
+    NameNotFound        the host name does not exist (from crawler.resolver)
+    NameLookupFailed    the lookup timed out or failed temporarily
+    RedirectLoop        a redirect points back into its own chain
+    TooManyRedirects    the chain is longer than REDIRECT_MAX_TIMES
+"""
+
+from __future__ import annotations
+
+import zlib
+from email.utils import parsedate_to_datetime
+from datetime import datetime, timezone
+from typing import Any
+
+from scrapy import signals
+from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
+from scrapy.exceptions import StopDownload
+from scrapy.http import Request, Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from w3lib.url import safe_url_string
+from urllib.parse import urljoin
+
+from crawler.addresses import AddressPolicy
+from crawler.resolver import HostLookup, PinnedResolver, installed_resolver
+from crawler.urls import site_key
+
+__all__ = [
+    "AddressGuardMiddleware",
+    "AddressRefused",
+    "BodyBudgetMiddleware",
+    "BoundedDecompressionMiddleware",
+    "GitHubTokenMiddleware",
+    "RedirectLoop",
+    "RedirectLoopMiddleware",
+    "RetryAfterMiddleware",
+    "SiteSlotMiddleware",
+    "TooManyRedirects",
+    "retry_after_seconds",
+]
+
+
+class AddressRefused(Exception):
+    """Raised by AddressGuardMiddleware; no byte was sent to the address."""
+
+
+class RedirectLoop(Exception):
+    """Raised by RedirectLoopMiddleware when a Location points back into the chain."""
+
+
+class TooManyRedirects(Exception):
+    """Raised by RedirectLoopMiddleware when the chain exceeds REDIRECT_MAX_TIMES."""
+
+
+class SiteSlotMiddleware:
+    """Puts each request in the download slot of its site (registered domain).
+
+    Scrapy's default slot is the host name, which would let one blog platform
+    with many sub-domains take many slots of one server. The slot is set on
+    every hop, so a redirect to another site waits in that site's slot.
+    """
+
+    def process_request(self, request: Request) -> None:
+        if not request.meta.get("rotwatch_own_slot"):
+            request.meta["download_slot"] = site_key(urlparse_cached(request).hostname or "")
+
+
+class AddressGuardMiddleware:
+    """Resolves each request's host, refuses non-public addresses, pins the rest."""
+
+    def __init__(self, lookup: HostLookup, policy: AddressPolicy, resolver: PinnedResolver):
+        self.lookup = lookup
+        self.policy = policy
+        self.resolver = resolver
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> AddressGuardMiddleware:
+        from twisted.internet import reactor
+
+        settings = crawler.settings
+        lookup = HostLookup(reactor, settings.getdict("ROTWATCH_STATIC_HOSTS"), settings.getfloat("DNS_TIMEOUT"))
+        policy = AddressPolicy(settings.get("ROTWATCH_ALLOWED_PRIVATE"))
+        return cls(lookup, policy, installed_resolver(reactor))
+
+    async def process_request(self, request: Request) -> None:
+        host = urlparse_cached(request).hostname or ""
+        addresses = await maybe_deferred_to_future(self.lookup.addresses(host))
+        refusal = self.policy.first_refusal(addresses)
+        if refusal:
+            raise AddressRefused(refusal)
+        self.resolver.pin(host, addresses[0])
+
+
+class GitHubTokenMiddleware:
+    """Sends GITHUB_TOKEN to github.com links only (anonymous clients are rate-limited).
+
+    Scrapy drops Authorization on a redirect to another host, so the token
+    does not follow a link off GitHub.
+    """
+
+    GITHUB_HOSTS = frozenset({"github.com", "api.github.com", "gist.github.com"})
+
+    def __init__(self, token: str | None):
+        self.token = token
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> GitHubTokenMiddleware:
+        return cls(crawler.settings.get("ROTWATCH_GITHUB_TOKEN"))
+
+    def process_request(self, request: Request) -> None:
+        parsed = urlparse_cached(request)
+        if self.token and parsed.scheme == "https" and parsed.hostname in self.GITHUB_HOSTS:
+            request.headers.setdefault("Authorization", f"Bearer {self.token}")
+
+
+def retry_after_seconds(value: str | bytes | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date."""
+    if value is None:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+class RetryAfterMiddleware(RetryMiddleware):
+    """Retries with a pause: Retry-After when the server gives one, else exponential backoff.
+
+    Scrapy's RetryMiddleware retries at once and ignores Retry-After. The pause
+    is applied as the delay of the site's download slot, so only that site
+    waits; it is capped so a site that keeps failing cannot stall the run, and
+    reset when the site answers normally again.
+    """
+
+    def __init__(self, settings: Any, crawler: Any = None):
+        super().__init__(settings)
+        self.crawler = crawler
+        self.backoff = settings.getfloat("ROTWATCH_RETRY_BACKOFF")
+        self.retry_after_cap = settings.getfloat("ROTWATCH_RETRY_AFTER_CAP")
+        self.backoff_cap = settings.getfloat("ROTWATCH_BACKOFF_CAP")
+        self.base_delay = settings.getfloat("DOWNLOAD_DELAY")
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RetryAfterMiddleware:
+        return cls(crawler.settings, crawler)
+
+    def pause_for(self, request: Request, response: Response | None) -> float:
+        """How long the site's slot waits before the retry of `request`."""
+        if response is not None and response.status in (429, 503):
+            asked = retry_after_seconds(response.headers.get(b"Retry-After"))
+            if asked is not None:
+                return min(asked, self.retry_after_cap)
+        attempt = request.meta.get("retry_times", 0)
+        return min(self.backoff * 2**attempt, self.backoff_cap)
+
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Request | Response:
+        if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
+            self._set_slot_delay(request, None)
+            return response
+        retry = get_retry_request(
+            request, reason=f"HTTP {response.status}", spider=self.crawler.spider, max_retry_times=self.max_retry_times
+        )
+        if retry is None:
+            return response
+        self._set_slot_delay(request, self.pause_for(request, response))
+        return retry
+
+    def process_exception(self, request: Request, exception: Exception, spider: Any = None) -> Request | None:
+        if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry"):
+            return None
+        retry = get_retry_request(
+            request, reason=type(exception).__name__, spider=self.crawler.spider, max_retry_times=self.max_retry_times
+        )
+        if retry is not None:
+            self._set_slot_delay(request, self.pause_for(request, None))
+        return retry
+
+    def _set_slot_delay(self, request: Request, pause: float | None) -> None:
+        """Slow the request's site down for `pause` seconds, or restore its normal pace."""
+        slots = self.crawler.engine.downloader.slots if self.crawler and self.crawler.engine else {}
+        slot = slots.get(request.meta.get("download_slot"))
+        if slot is None:
+            return
+        if pause is None:
+            if slot.delay != self.base_delay:
+                slot.delay = self.base_delay
+                slot.randomize_delay = self.crawler.settings.getbool("RANDOMIZE_DOWNLOAD_DELAY")
+            return
+        slot.delay = max(slot.delay, pause)
+        slot.randomize_delay = False  # a Retry-After is a minimum, not an average
+
+
+class RedirectLoopMiddleware:
+    """Stops a redirect chain that loops or runs too long, before another hop is sent.
+
+    Scrapy would follow a loop until REDIRECT_MAX_TIMES, requesting the same
+    URLs again and again, and then report only "max redirections reached".
+    """
+
+    def __init__(self, max_hops: int = 10):
+        self.max_hops = max_hops
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RedirectLoopMiddleware:
+        return cls(crawler.settings.getint("REDIRECT_MAX_TIMES"))
+
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
+        location = response.headers.get(b"Location")
+        if not (300 <= response.status < 400) or not location:
+            return response
+        target = safe_url_string(urljoin(request.url, location.decode("latin-1")))
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        request.meta["rotwatch_last_status"] = response.status
+        if target in chain:
+            raise RedirectLoop(f"redirect loop: {response.url} -> {target}")
+        if len(chain) > self.max_hops:
+            raise TooManyRedirects(f"more than {self.max_hops} redirects")
+        return response
+
+
+def _is_html(content_type: bytes | None) -> bool:
+    """True for HTML and for an undeclared type (sniffed later from the bytes)."""
+    if not content_type:
+        return True
+    media_type = content_type.split(b";", 1)[0].strip().lower()
+    return media_type in (b"text/html", b"application/xhtml+xml")
+
+
+class BodyBudgetMiddleware:
+    """Stops each download early: after the headers for non-HTML, after a budget for HTML.
+
+    A PDF or a video is judged by its status; an HTML page by its status and
+    its first kilobytes (title, heading). Stopping a download this way gives
+    a truncated response flagged "download_stopped", not an error.
+    """
+
+    def __init__(self, html_bytes: int = 64 * 1024):
+        self.html_bytes = html_bytes
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> BodyBudgetMiddleware:
+        middleware = cls(crawler.settings.getint("ROTWATCH_HTML_BYTES"))
+        crawler.signals.connect(middleware.headers_received, signal=signals.headers_received)
+        crawler.signals.connect(middleware.bytes_received, signal=signals.bytes_received)
+        return middleware
+
+    def headers_received(self, headers: Any, body_length: int, request: Request, spider: Any) -> None:
+        if not _is_html(headers.get(b"Content-Type")):
+            raise StopDownload(fail=False)
+
+    def bytes_received(self, data: bytes, request: Request, spider: Any) -> None:
+        received = request.meta.get("rotwatch_body_bytes", 0) + len(data)
+        request.meta["rotwatch_body_bytes"] = received
+        if received >= self.html_bytes:
+            raise StopDownload(fail=False)
+
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
+        if len(response.body) > self.html_bytes:
+            return response.replace(body=response.body[: self.html_bytes])
+        return response
+
+
+class BoundedDecompressionMiddleware:
+    """Decompresses gzip/deflate bodies up to a size, truncating instead of failing.
+
+    Scrapy's HttpCompressionMiddleware fails a response that inflates past
+    DOWNLOAD_MAXSIZE; a link checker only needs the start of the page, so a
+    decompression bomb is cut short and the page still gets its title.
+    """
+
+    def __init__(self, max_bytes: int = 512 * 1024):
+        self.max_bytes = max_bytes
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> BoundedDecompressionMiddleware:
+        return cls(crawler.settings.getint("ROTWATCH_DECOMPRESSED_BYTES"))
+
+    def process_request(self, request: Request) -> None:
+        request.headers.setdefault("Accept-Encoding", "gzip, deflate")
+
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
+        encoding = response.headers.get(b"Content-Encoding", b"").strip().lower()
+        if encoding not in (b"gzip", b"x-gzip", b"deflate") or not response.body:
+            return response
+        body = inflate_prefix(response.body, encoding, self.max_bytes)
+        headers = response.headers.copy()
+        del headers[b"Content-Encoding"]
+        return response.replace(body=body, headers=headers)
+
+
+def inflate_prefix(data: bytes, encoding: bytes, max_bytes: int) -> bytes:
+    """The first `max_bytes` of a gzip/deflate stream, tolerating a cut-off end."""
+    if encoding == b"deflate":
+        attempts = (zlib.MAX_WBITS, -zlib.MAX_WBITS)  # zlib-wrapped, then raw deflate
+    else:
+        attempts = (16 + zlib.MAX_WBITS,)
+    for wbits in attempts:
+        try:
+            return zlib.decompressobj(wbits).decompress(data, max_bytes)
+        except zlib.error:
+            continue
+    return b""

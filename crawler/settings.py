@@ -1,0 +1,105 @@
+"""Scrapy settings for checking links, every default chosen on purpose.
+
+Scrapy's project defaults are made for scraping one site politely; checking
+thousands of links on hundreds of sites needs the opposite in several places
+(many sites at once, no robots.txt per link, no duplicate filter, no URL
+length limit). Custom settings carry the ROTWATCH_ prefix. `rotwatch`'s own
+flags and `[tool.rotwatch]` are mapped onto these in `crawler.config`.
+"""
+
+import crawler
+
+BOT_NAME = "rotwatch"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# An honest User-Agent: site owners can see who checks their links and why.
+USER_AGENT = f"rotwatch/{crawler.__version__} (+https://pypi.org/project/rotwatch/; link checker)"
+
+# Politeness. A "site" is a registered domain (see SiteSlotMiddleware), so
+# the per-domain limit applies to a.example.co.uk and b.example.co.uk together.
+CONCURRENT_REQUESTS = 32  # total
+CONCURRENT_REQUESTS_PER_DOMAIN = 4  # per site
+DOWNLOAD_DELAY = 0  # seconds between requests to one site (--per-host-delay)
+RANDOMIZE_DOWNLOAD_DELAY = True
+ROTWATCH_SITE_SLOTS = True
+
+# A link check reads one page, as a reader's browser would; robots.txt governs
+# crawlers that walk a site, and obeying it per link would fetch an extra file
+# per site and report disallowed pages as unchecked. Opt in with --robots.
+ROBOTSTXT_OBEY = False
+
+# Each unique URL is requested once; rotwatch de-duplicates before crawling.
+# Scrapy's filter would silently drop redirects that meet (two links to one
+# page, loops), and those links would vanish from the report.
+DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"
+URLLENGTH_LIMIT = 0  # long URLs are links too; Scrapy would drop them silently
+
+# A reader's browser refuses a bad certificate, so the checker verifies too.
+DOWNLOAD_VERIFY_CERTIFICATES = True
+
+DOWNLOAD_TIMEOUT = 20  # seconds for a whole response, which bounds slow-drip servers
+DNS_TIMEOUT = 10  # seconds
+REACTOR_THREADPOOL_MAXSIZE = 20  # name lookups run in these threads
+
+# Early abort (BodyBudgetMiddleware): the title is in the first kilobytes of
+# an HTML page; other types are judged by their status and headers alone.
+ROTWATCH_HTML_BYTES = 64 * 1024  # 64k read at most of an HTML page
+ROTWATCH_DECOMPRESSED_BYTES = 512 * 1024  # 512k of decompressed HTML at most (bombs)
+DOWNLOAD_MAXSIZE = 0  # the budget above stops transfers; a size cap would fail them
+DOWNLOAD_WARNSIZE = 0
+DOWNLOAD_FAIL_ON_DATALOSS = False  # a cut-off page still has a usable status and title
+COMPRESSION_ENABLED = False  # replaced by the truncating BoundedDecompressionMiddleware
+
+# Redirects are followed by Scrapy, and the chain kept in meta["redirect_urls"].
+REDIRECT_ENABLED = True
+REDIRECT_MAX_TIMES = 10  # more hops than this is "broken"
+METAREFRESH_ENABLED = False  # a meta refresh is page content, not a moved link
+HTTPERROR_ALLOW_ALL = True  # every status reaches the spider; verdicts decide
+
+# Retries: RetryAfterMiddleware replaces Scrapy's RetryMiddleware to honour
+# Retry-After and back off exponentially per site instead of retrying at once.
+RETRY_ENABLED = True
+RETRY_TIMES = 2  # initial request + 2 retries
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# A name that does not exist will not exist a second later: no DNS retries.
+RETRY_EXCEPTIONS = [
+    "scrapy.exceptions.DownloadConnectionRefusedError",
+    "scrapy.exceptions.DownloadFailedError",
+    "scrapy.exceptions.DownloadTimeoutError",
+    "scrapy.exceptions.ResponseDataLossError",
+    "twisted.internet.error.ConnectionDone",
+    "twisted.internet.error.ConnectError",
+    "twisted.internet.error.ConnectionLost",
+]
+ROTWATCH_RETRY_BACKOFF = 1.0  # seconds before the first retry, doubled each time
+ROTWATCH_RETRY_AFTER_CAP = 60.0  # seconds: never wait longer for one site
+ROTWATCH_BACKOFF_CAP = 8.0  # seconds: a failing site must not stall the run
+
+# Address guard: private, loopback and link-local addresses are refused
+# unless allowed. None allows all; a tuple of networks allows those only.
+ROTWATCH_ALLOWED_PRIVATE = ()
+ROTWATCH_STATIC_HOSTS = {}  # name -> address, like curl --resolve (the simulated web)
+TWISTED_DNS_RESOLVER = "crawler.resolver.PinnedResolver"
+
+# Sent to github.com only; anonymous clients are rate-limited hard there.
+ROTWATCH_GITHUB_TOKEN = None
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.SiteSlotMiddleware": 50,
+    "crawler.middlewares.AddressGuardMiddleware": 60,
+    "crawler.middlewares.GitHubTokenMiddleware": 70,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.RetryAfterMiddleware": 550,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.BoundedDecompressionMiddleware": 590,
+    "crawler.middlewares.RedirectLoopMiddleware": 650,
+    "crawler.middlewares.BodyBudgetMiddleware": 800,
+}
+
+COOKIES_ENABLED = False  # each link is checked as a first visit
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+LOG_LEVEL = "WARNING"
+LOGSTATS_INTERVAL = 0
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -1,0 +1,172 @@
+"""The link spider: requests each unique URL once and records what happened.
+
+It makes no decisions: a response or a failure becomes a `CheckResult`
+item, and `crawler.classify` decides the verdict. Requests bypass Scrapy's
+duplicate filter because rotwatch de-duplicates before crawling.
+
+Run it on its own with the project's settings:
+    scrapy crawl links -a paths=issues/ -O results.jsonl
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+import scrapy
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
+from twisted.internet import error as tx_error
+from twisted.python.failure import Failure
+
+from crawler.middlewares import AddressRefused, RedirectLoop, TooManyRedirects
+from crawler.models import CheckResult, ErrorKind, Hop
+from crawler.page import read_page
+from crawler.resolver import NameLookupFailed, NameNotFound
+
+# Headers the verdict and the reports read; names lower-case.
+KEPT_HEADERS = ("content-type", "cf-mitigated", "server", "location", "retry-after", "memento-datetime")
+
+# Exception types (and what they mean) in the order they are recognised.
+ERROR_KINDS: tuple[tuple[type[BaseException], ErrorKind], ...] = (
+    (AddressRefused, ErrorKind.ADDRESS_REFUSED),
+    (NameNotFound, ErrorKind.NXDOMAIN),
+    (NameLookupFailed, ErrorKind.DNS_FAILURE),
+    (CannotResolveHostError, ErrorKind.DNS_FAILURE),
+    (RedirectLoop, ErrorKind.REDIRECT_LOOP),
+    (TooManyRedirects, ErrorKind.TOO_MANY_REDIRECTS),
+    (DownloadConnectionRefusedError, ErrorKind.CONNECTION_REFUSED),
+    (tx_error.ConnectionRefusedError, ErrorKind.CONNECTION_REFUSED),
+    (DownloadTimeoutError, ErrorKind.TIMEOUT),
+    (tx_error.TimeoutError, ErrorKind.TIMEOUT),
+    (tx_error.ConnectionLost, ErrorKind.CONNECTION_RESET),
+    (tx_error.ConnectionDone, ErrorKind.CONNECTION_RESET),
+)
+
+
+class LinkSpider(scrapy.Spider):
+    """Checks the given URLs; yields one CheckResult per URL."""
+
+    name = "links"
+
+    def __init__(self, urls: Iterable[str] = (), paths: str = "", **kwargs: Any):
+        super().__init__(**kwargs)
+        self.urls = list(urls) or _urls_in(paths)
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.urls:
+            yield scrapy.Request(
+                url, callback=self.parse, errback=self.failed, dont_filter=True, meta={"rotwatch_url": url}
+            )
+
+    def parse(self, response: scrapy.http.Response) -> Iterable[CheckResult]:
+        yield result_from_response(response)
+
+    def failed(self, failure: Failure) -> Iterable[CheckResult]:
+        yield result_from_failure(failure)
+
+
+def _urls_in(paths: str) -> list[str]:
+    """Unique http(s) URLs of the issues under `paths` (comma-separated), for `scrapy crawl`."""
+    from crawler.check import plan_checks
+    from crawler.sources import collect_links
+
+    occurrences, _issues, _problems = collect_links([p for p in paths.split(",") if p])
+    return list(plan_checks(occurrences).to_fetch)
+
+
+def _hops(request: scrapy.Request, last: tuple[str, int] | None = None) -> tuple[Hop, ...]:
+    urls = request.meta.get("redirect_urls", [])
+    reasons = request.meta.get("redirect_reasons", [])
+    hops = [Hop(url, reason) for url, reason in zip(urls, reasons) if isinstance(reason, int)]
+    if last:
+        hops.append(Hop(*last))
+    return tuple(hops)
+
+
+def _kept_headers(headers: Any) -> dict[str, str]:
+    kept = {}
+    for name in KEPT_HEADERS:
+        value = headers.get(name)
+        if value is not None:
+            kept[name] = value.decode("latin-1")
+    return kept
+
+
+def result_from_response(response: scrapy.http.Response) -> CheckResult:
+    """What a response tells: status, where it ended, the chain, the page."""
+    headers = _kept_headers(response.headers)
+    is_text = isinstance(response, scrapy.http.TextResponse) or "content-type" not in headers
+    page = read_page(response.body, headers.get("content-type")) if response.body and is_text else None
+    return CheckResult(
+        url=response.meta["rotwatch_url"],
+        http_status=response.status,
+        final_url=response.url,
+        redirects=_hops(response.request),
+        page=page,
+        headers=headers,
+    )
+
+
+def result_from_failure(failure: Failure) -> CheckResult:
+    """What a failure tells: the kind of error and how far the chain got."""
+    request = failure.request
+    kind = error_kind(failure.value)
+    last_hop = None
+    if kind in (ErrorKind.REDIRECT_LOOP, ErrorKind.TOO_MANY_REDIRECTS):
+        last_hop = (request.url, request.meta.get("rotwatch_last_status", 0))
+    return CheckResult(
+        url=request.meta["rotwatch_url"],
+        final_url=request.url,
+        redirects=_hops(request, last_hop),
+        error=kind,
+        error_detail=_detail(failure.value),
+    )
+
+
+def _causes(exception: BaseException) -> Iterable[BaseException]:
+    """The exception, what it wraps, and the reasons of a Twisted ResponseFailed."""
+    seen = exception
+    while seen is not None:
+        yield seen
+        for reason in getattr(seen, "reasons", []) or []:
+            yield from _causes(getattr(reason, "value", reason))
+        seen = seen.__cause__ or seen.__context__
+
+
+def error_kind(exception: BaseException) -> ErrorKind:
+    """Maps a download failure to an ErrorKind, looking through wrapped causes."""
+    causes = list(_causes(exception))
+    for cause in causes:
+        for exception_type, kind in ERROR_KINDS:
+            if isinstance(cause, exception_type):
+                return kind
+    for cause in causes:
+        tls_kind = _tls_kind(cause)
+        if tls_kind:
+            return tls_kind
+    if isinstance(exception, IgnoreRequest) and "redirections" in str(exception):
+        return ErrorKind.TOO_MANY_REDIRECTS
+    if isinstance(exception, DownloadFailedError):
+        return ErrorKind.CONNECTION_RESET
+    return ErrorKind.OTHER
+
+
+def _tls_kind(cause: BaseException) -> ErrorKind | None:
+    module = type(cause).__module__
+    if not (module.startswith("OpenSSL") or module.startswith("service_identity") or "SSL" in type(cause).__name__):
+        return None
+    text = str(cause).lower()
+    if "hostname" in text or "mismatch" in text or module.startswith("service_identity"):
+        return ErrorKind.TLS_WRONG_HOST
+    return ErrorKind.TLS
+
+
+def _detail(exception: BaseException) -> str:
+    text = str(exception).strip()
+    return f"{type(exception).__name__}: {text}" if text else type(exception).__name__
