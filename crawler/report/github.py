@@ -1,0 +1,73 @@
+"""GitHub Actions workflow commands: annotations on the pull request's diff.
+
+One command per occurrence, so each line that holds a bad link is marked:
+
+    ::error file=issues/a.md,line=12,col=5,title=broken link::https://... : HTTP 404
+
+Which command a verdict gets follows `summary.severity`: failing verdicts
+(broken, and whatever --fail-on adds) are `::error`; redirected is
+`::warning` (it works, and the fix is known: use the final URL); blocked and
+unreachable are `::notice` (a person should look, nothing is certain). ok
+and skipped links raise nothing. The output ends with the plain summary
+line, which the runner prints as ordinary log text.
+
+Escaping follows the runner's rules: in the message `%` `\\r` `\\n` become
+`%25` `%0D` `%0A`; in properties `:` and `,` become `%3A` `%2C` as well, or a
+comma in a file name would end the property and a `::` the command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from crawler.models import LinkReport, Verdict
+from crawler.report.summary import Mention, Severity, count_by_verdict, mentions, one_line, severity, summary_line
+
+__all__ = ["escape_message", "escape_property", "render"]
+
+_COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
+
+_MESSAGE_ESCAPES = str.maketrans({"%": "%25", "\r": "%0D", "\n": "%0A"})
+_PROPERTY_ESCAPES = _MESSAGE_ESCAPES | str.maketrans({":": "%3A", ",": "%2C"})
+
+
+def render(reports: Sequence[LinkReport], *, failing: frozenset[Verdict], generated_at: datetime) -> str:
+    """One workflow command per flagged occurrence, then the summary line."""
+    commands = [_command(mention, failing) for mention in mentions(reports)]
+    flagged = [command for command in commands if command is not None]
+    return "\n".join([*flagged, summary_line(count_by_verdict(reports))]) + "\n"
+
+
+def escape_message(text: str) -> str:
+    """A command's message, escaped so the runner reads it back unchanged."""
+    return text.translate(_MESSAGE_ESCAPES)
+
+
+def escape_property(text: str) -> str:
+    """A property value (file, title...), escaped so it cannot end the property."""
+    return text.translate(_PROPERTY_ESCAPES)
+
+
+def _command(mention: Mention, failing: frozenset[Verdict]) -> str | None:
+    verdict = mention.report.assessment.verdict
+    level = severity(verdict, failing)
+    if level is None:
+        return None
+    occurrence = mention.occurrence
+    properties = {
+        "file": occurrence.issue,
+        "line": str(occurrence.line),
+        "col": str(occurrence.column),
+        "title": f"{verdict} link",
+    }
+    joined = ",".join(f"{name}={escape_property(value)}" for name, value in properties.items())
+    return f"::{_COMMAND[level]} {joined}::{escape_message(_message(mention.report))}"
+
+
+def _message(report: LinkReport) -> str:
+    """URL and reason on the first line, the archive capture on a second."""
+    lines = [f"{report.url}: {one_line(report.assessment.reason)}"]
+    if report.archive_url:
+        lines.append(f"archived copy: {report.archive_url}")
+    return "\n".join(lines)

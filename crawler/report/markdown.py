@@ -1,0 +1,145 @@
+"""A Markdown summary for people: a pull-request comment or a job summary.
+
+Layout: a heading that says how many links fail, the summary line, then the
+failing links grouped by issue (line, link text, URL, verdict, reason,
+archived copy), then a shorter table of links that pass but deserve a look
+(redirected, blocked, unreachable: `summary.severity` below error), one row
+per link with the places it is written.
+
+Text in cells is escaped for GitHub-flavoured Markdown: `|` as `\\|`, line
+breaks folded to spaces, and every other ASCII punctuation character
+backslash-escaped in free text (link text, reasons, which may quote a page
+title), so text from the web renders literally and cannot make links,
+images, HTML or `https://` autolinks. URLs are shown in code spans for the
+same reason; only the archive capture is a live link, with its destination
+percent-encoded where it could end the link.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import unicodedata
+from collections.abc import Sequence
+from datetime import datetime
+from urllib.parse import quote
+
+from crawler import __version__
+from crawler.models import LinkReport, Verdict
+from crawler.report.summary import (
+    Mention,
+    Severity,
+    by_issue,
+    count_by_verdict,
+    mentions,
+    occurrence_order,
+    one_line,
+    severity,
+    sorted_reports,
+    summary_line,
+)
+
+__all__ = ["code_span", "escape_text", "render"]
+
+# `|` is left to `_row`, which escapes it in every cell, code spans included.
+_ESCAPE_PUNCTUATION = str.maketrans({char: "\\" + char for char in string.punctuation if char != "|"})
+_BACKTICK_RUNS = re.compile("`+")
+
+# Severities of links that pass but belong in the second section.
+_BELOW_ERROR = frozenset({Severity.WARNING, Severity.NOTE})
+
+_FAILING_HEADER = ("line", "link text", "URL", "verdict", "reason", "archived copy")
+_NOTEWORTHY_HEADER = ("verdict", "URL", "reason", "written at")
+
+
+def render(reports: Sequence[LinkReport], *, failing: frozenset[Verdict], generated_at: datetime) -> str:
+    """The whole summary; sections with nothing to list are left out."""
+    failing_mentions = [m for m in mentions(reports) if m.report.assessment.verdict in failing]
+    noteworthy = [r for r in sorted_reports(reports) if severity(r.assessment.verdict, failing) in _BELOW_ERROR]
+    blocks = [_heading(reports, failing), summary_line(count_by_verdict(reports))]
+    if failing_mentions:
+        blocks.append(_failing_section(failing_mentions))
+    if noteworthy:
+        blocks.append(_noteworthy_section(noteworthy))
+    blocks.append(f"Checked by rotwatch {__version__} at {generated_at.isoformat()}.")
+    return "\n\n".join(blocks) + "\n"
+
+
+def escape_text(text: str) -> str:
+    """Free text made inert: one line, ASCII punctuation but `|` backslash-escaped."""
+    return one_line(text).translate(_ESCAPE_PUNCTUATION)
+
+
+def code_span(text: str) -> str:
+    """`text` shown literally: the fence is longer than any backtick run
+    inside, and padded when the text starts or ends with a backtick."""
+    text = one_line(text)
+    fence = "`" * (1 + max((len(run) for run in _BACKTICK_RUNS.findall(text)), default=0))
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _heading(reports: Sequence[LinkReport], failing: frozenset[Verdict]) -> str:
+    count = sum(report.assessment.verdict in failing for report in reports)
+    if count == 0:
+        return "## rotwatch: no failing links"
+    return f"## rotwatch: {count} failing link{'' if count == 1 else 's'}"
+
+
+def _failing_section(failing_mentions: list[Mention]) -> str:
+    parts = ["### Failing links"]
+    for issue, issue_mentions in by_issue(failing_mentions).items():
+        rows = [_failing_row(mention) for mention in issue_mentions]
+        parts.append(f"#### {code_span(issue)}\n\n{_table(_FAILING_HEADER, rows)}")
+    return "\n\n".join(parts)
+
+
+def _failing_row(mention: Mention) -> tuple[str, ...]:
+    report, occurrence = mention
+    return (
+        str(occurrence.line),
+        escape_text(occurrence.text),
+        code_span(report.url),
+        report.assessment.verdict.value,
+        escape_text(report.assessment.reason),
+        _archive_link(report),
+    )
+
+
+def _noteworthy_section(reports: list[LinkReport]) -> str:
+    rows = [_noteworthy_row(report) for report in reports]
+    return f"### Worth a look\n\n{_table(_NOTEWORTHY_HEADER, rows)}"
+
+
+def _noteworthy_row(report: LinkReport) -> tuple[str, ...]:
+    places = sorted(report.occurrences, key=occurrence_order)
+    written_at = ", ".join(code_span(f"{occ.issue}:{occ.line}") for occ in places)
+    return (report.assessment.verdict.value, code_span(report.url), escape_text(report.assessment.reason), written_at)
+
+
+def _archive_link(report: LinkReport) -> str:
+    """`[2024-03-01](<playback URL>)`, the capture date as the link text."""
+    if report.archive is None:
+        return ""
+    stamp = report.archive.timestamp
+    date = f"{stamp[0:4]}-{stamp[4:6]}-{stamp[6:8]}"
+    if not report.archive_url:
+        return date
+    return f"[{date}](<{_destination(report.archive_url)}>)"
+
+
+def _destination(url: str) -> str:
+    """A link destination that cannot end early: `<`, `>`, `\\`, spaces and
+    control characters percent-encoded (`|` is left to `_row`)."""
+    return "".join(quote(char) if char in "<>\\ " or unicodedata.category(char) == "Cc" else char for char in url)
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    lines = [_row(header), _row(tuple("---" for _ in header)), *(_row(row) for row in rows)]
+    return "\n".join(lines)
+
+
+def _row(cells: tuple[str, ...]) -> str:
+    """A table row; `|` in any cell becomes `\\|`, which GFM reads as a
+    literal pipe even inside code spans."""
+    return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"

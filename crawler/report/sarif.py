@@ -1,0 +1,131 @@
+"""SARIF 2.1.0: link problems as code-scanning alerts on the issue files.
+
+One run, tool `rotwatch` with one rule per verdict (`rotwatch/broken`...),
+and one result per flagged occurrence. `level` follows `summary.severity`:
+failing verdicts are `error`, redirected `warning`, blocked and unreachable
+`note`; ok and skipped links are not results (unless --fail-on names them),
+or every mailto: link would raise an alert.
+
+Each result's region covers the URL exactly as written in the source:
+`startColumn` is the occurrence's column and `endColumn` (exclusive, as
+SARIF defines it) is `column + len(written)`. Columns are counted in
+characters, so the run declares `columnKind: unicodeCodePoints` rather than
+SARIF's default of UTF-16 code units, which differ on emoji. Issue paths
+become relative URIs (POSIX separators, percent-encoded), or `file:` URIs
+when absolute.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import PurePath
+from typing import Any
+from urllib.parse import quote
+
+from crawler import __version__
+from crawler.models import LinkReport, Verdict
+from crawler.report.summary import Mention, mentions, one_line, severity
+
+__all__ = ["INFORMATION_URI", "SCHEMA_URI", "artifact_uri", "render", "rule_id"]
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://pypi.org/project/rotwatch/"
+
+# Per verdict: (shortDescription, help) as an editor needs them.
+_RULE_TEXT = {
+    Verdict.OK: ("Link works", "The link answered 2xx. Nothing to do."),
+    Verdict.REDIRECTED: (
+        "Link permanently redirected",
+        "The link works through a permanent redirect (301/308). Replace it with the final URL.",
+    ),
+    Verdict.BROKEN: (
+        "Link is broken",
+        "The target is gone (404/410, missing domain, refused connection, redirect loop, "
+        "soft-404 or parked domain). Fix the link or point it at an archived copy.",
+    ),
+    Verdict.BLOCKED: (
+        "Link refuses automated checks",
+        "The server refuses automated clients (401/403/429/999 or a bot challenge). Check it in a browser.",
+    ),
+    Verdict.UNREACHABLE: (
+        "Link unreachable",
+        "Timeout, reset or 5xx after retries: maybe transient. Check again later.",
+    ),
+    Verdict.SKIPPED: (
+        "Link not checked",
+        "Excluded, not http(s), or pointing at a refused address: rotwatch did not fetch it.",
+    ),
+}
+
+
+def render(reports: Sequence[LinkReport], *, failing: frozenset[Verdict], generated_at: datetime) -> str:
+    """The SARIF log as JSON text. `generated_at` is not recorded: without
+    it, the same links give the same file and code scanning sees no churn."""
+    return json.dumps(_log(reports, failing), ensure_ascii=False, indent=2) + "\n"
+
+
+def _log(reports: Sequence[LinkReport], failing: frozenset[Verdict]) -> dict[str, Any]:
+    results = [result for mention in mentions(reports) if (result := _result(mention, failing))]
+    driver = {
+        "name": "rotwatch",
+        "informationUri": INFORMATION_URI,
+        "version": __version__,
+        "rules": [_rule(verdict) for verdict in Verdict],
+    }
+    run = {"tool": {"driver": driver}, "columnKind": "unicodeCodePoints", "results": results}
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def rule_id(verdict: Verdict) -> str:
+    """`rotwatch/broken`: stable ids that code scanning keys alerts on."""
+    return f"rotwatch/{verdict}"
+
+
+def artifact_uri(issue: str) -> str:
+    """An issue path as a SARIF artifact URI: relative paths stay relative
+    (resolved against the repository root by code scanning), absolute ones
+    become `file:` URIs."""
+    path = PurePath(issue)
+    if path.is_absolute():
+        return path.as_uri()
+    return quote(path.as_posix())
+
+
+def _rule(verdict: Verdict) -> dict[str, Any]:
+    short, help_text = _RULE_TEXT[verdict]
+    return {
+        "id": rule_id(verdict),
+        "name": f"{verdict.value.capitalize()}Link",
+        "shortDescription": {"text": short},
+        "help": {"text": help_text},
+    }
+
+
+def _result(mention: Mention, failing: frozenset[Verdict]) -> dict[str, Any] | None:
+    report, occurrence = mention
+    verdict = report.assessment.verdict
+    level = severity(verdict, failing)
+    if level is None:
+        return None
+    region = {
+        "startLine": occurrence.line,
+        "startColumn": occurrence.column,
+        "endColumn": occurrence.column + len(occurrence.written),
+    }
+    location = {"physicalLocation": {"artifactLocation": {"uri": artifact_uri(occurrence.issue)}, "region": region}}
+    return {
+        "ruleId": rule_id(verdict),
+        "ruleIndex": list(Verdict).index(verdict),
+        "level": level.value,
+        "message": {"text": _message(report)},
+        "locations": [location],
+    }
+
+
+def _message(report: LinkReport) -> str:
+    text = f"{report.assessment.verdict} link {report.url}: {one_line(report.assessment.reason)}"
+    if report.archive_url:
+        text += f" Archived copy: {report.archive_url}"
+    return text

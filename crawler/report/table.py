@@ -1,0 +1,83 @@
+"""The terminal table: what a person running `rotwatch check` reads first.
+
+Only links that are not ok are listed, failing ones first, then by verdict
+and URL; ok links are only counted in the summary line beneath, since a run
+over an archive has hundreds of them and they need nothing. Each row is one
+link with the places it is written.
+
+`render_table` returns the rich Table itself so the command line can print
+it to the real console with colour and the terminal's width; `render` gives
+plain text at a fixed width for --output files and logs. Every cell is a
+`rich.text.Text`, never a markup string, so a page title such as
+`[link=...]` shows as written instead of being read as rich markup.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import datetime
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from crawler.models import LinkReport, Verdict
+from crawler.report.summary import count_by_verdict, occurrence_order, one_line, summary_line
+
+__all__ = ["TEXT_WIDTH", "VERDICT_STYLE", "render", "render_table"]
+
+TEXT_WIDTH = 120  # columns of the plain-text form
+
+VERDICT_STYLE = {
+    Verdict.OK: "green",
+    Verdict.REDIRECTED: "cyan",
+    Verdict.BROKEN: "bold red",
+    Verdict.BLOCKED: "magenta",
+    Verdict.UNREACHABLE: "yellow",
+    Verdict.SKIPPED: "dim",
+}
+
+
+def render(reports: Sequence[LinkReport], *, failing: frozenset[Verdict], generated_at: datetime) -> str:
+    """Plain text: the table (when anything is listed) and the summary line."""
+    text = io.StringIO()
+    console = Console(file=text, width=TEXT_WIDTH, color_system=None, force_terminal=False)
+    table = render_table(reports, failing)
+    if table.row_count:
+        console.print(table)
+    console.print(Text(summary_line(count_by_verdict(reports))))
+    return text.getvalue()
+
+
+def render_table(reports: Sequence[LinkReport], failing: frozenset[Verdict]) -> Table:
+    """One row per link that is not ok: failing first, then by verdict, then URL."""
+    table = Table(show_lines=False)
+    table.add_column("verdict", no_wrap=True)
+    table.add_column("URL", overflow="fold")
+    table.add_column("reason")
+    table.add_column("written at")
+    for report in sorted(_listed(reports), key=lambda report: _row_order(report, failing)):
+        table.add_row(*_cells(report))
+    return table
+
+
+def _listed(reports: Sequence[LinkReport]) -> list[LinkReport]:
+    return [report for report in reports if report.assessment.verdict is not Verdict.OK]
+
+
+def _row_order(report: LinkReport, failing: frozenset[Verdict]) -> tuple[bool, int, str]:
+    verdict = report.assessment.verdict
+    return (verdict not in failing, list(Verdict).index(verdict), report.url)
+
+
+def _cells(report: LinkReport) -> tuple[Text, ...]:
+    verdict = report.assessment.verdict
+    places = sorted(report.occurrences, key=occurrence_order)
+    written_at = "\n".join(one_line(f"{occ.issue}:{occ.line}:{occ.column}") for occ in places)
+    return (
+        Text(verdict.value, style=VERDICT_STYLE[verdict]),
+        Text(one_line(report.url)),
+        Text(one_line(report.assessment.reason)),
+        Text(written_at),
+    )
