@@ -8,6 +8,7 @@ and the I/O stages (spiders, state) hold no decisions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 __all__ = [
@@ -15,11 +16,13 @@ __all__ = [
     "CheckResult",
     "ErrorKind",
     "Hop",
+    "LinkHistory",
     "LinkKind",
     "LinkOccurrence",
     "LinkReport",
     "Page",
     "Problem",
+    "RunDiff",
     "Snapshot",
     "Verdict",
 ]
@@ -160,3 +163,27 @@ class LinkReport:
     occurrences: tuple[LinkOccurrence, ...]
     archive: Snapshot | None = None
     archive_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkHistory:
+    """A URL's story across nightly crawls, as the state database keeps it."""
+
+    url: str
+    first_seen: datetime
+    last_checked: datetime | None = None
+    last_verdict: Verdict | None = None
+    failing_since: datetime | None = None  # start of the current run of failures
+    consecutive_failures: int = 0
+    last_ok: datetime | None = None
+    dead: bool = False  # broken now, or unreachable N times over D days
+    dead_since: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunDiff:
+    """How this crawl's dead links differ from the previous crawl's."""
+
+    newly_dead: tuple[str, ...] = ()
+    fixed: tuple[str, ...] = ()
+    still_dead: tuple[str, ...] = ()
