@@ -30,6 +30,7 @@ from w3lib.url import safe_url_string
 from urllib.parse import urljoin
 
 from crawler.addresses import AddressPolicy
+from crawler.page import may_be_html
 from crawler.resolver import HostLookup, PinnedResolver, installed_resolver
 from crawler.urls import site_key
 
@@ -154,6 +155,7 @@ class RetryAfterMiddleware(RetryMiddleware):
         self.retry_after_cap = settings.getfloat("ROTWATCH_RETRY_AFTER_CAP")
         self.backoff_cap = settings.getfloat("ROTWATCH_BACKOFF_CAP")
         self.base_delay = settings.getfloat("DOWNLOAD_DELAY")
+        self.base_jitter = settings.getfloat("DOWNLOAD_DELAY_JITTER")
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> RetryAfterMiddleware:
@@ -199,10 +201,10 @@ class RetryAfterMiddleware(RetryMiddleware):
         if pause is None:
             if slot.delay != self.base_delay:
                 slot.delay = self.base_delay
-                slot.randomize_delay = self.crawler.settings.getbool("RANDOMIZE_DOWNLOAD_DELAY")
+                slot.jitter = self.base_jitter
             return
         slot.delay = max(slot.delay, pause)
-        slot.randomize_delay = False  # a Retry-After is a minimum, not an average
+        slot.jitter = 0.0  # a Retry-After is a minimum, not an average
 
 
 class RedirectLoopMiddleware:
@@ -233,14 +235,6 @@ class RedirectLoopMiddleware:
         return response
 
 
-def _is_html(content_type: bytes | None) -> bool:
-    """True for HTML and for an undeclared type (sniffed later from the bytes)."""
-    if not content_type:
-        return True
-    media_type = content_type.split(b";", 1)[0].strip().lower()
-    return media_type in (b"text/html", b"application/xhtml+xml")
-
-
 class BodyBudgetMiddleware:
     """Stops each download early: after the headers for non-HTML, after a budget for HTML.
 
@@ -260,7 +254,8 @@ class BodyBudgetMiddleware:
         return middleware
 
     def headers_received(self, headers: Any, body_length: int, request: Request, spider: Any) -> None:
-        if not _is_html(headers.get(b"Content-Type")):
+        content_type = headers.get(b"Content-Type")
+        if not may_be_html(content_type.decode("latin-1") if content_type else None):
             raise StopDownload(fail=False)
 
     def bytes_received(self, data: bytes, request: Request, spider: Any) -> None:

@@ -45,6 +45,16 @@ _BLOCKS = frozenset(
 )
 
 
+HTML_MEDIA_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+
+
+def may_be_html(content_type: str | None) -> bool:
+    """True for HTML, and for an undeclared type (the bytes may still be a page)."""
+    if not content_type:
+        return True
+    return content_type.split(";", 1)[0].strip().lower() in HTML_MEDIA_TYPES
+
+
 def read_page(body: bytes, content_type: str | None) -> Page:
     """Read the title, main heading and a text excerpt from an HTML body.
 

@@ -21,8 +21,12 @@ USER_AGENT = f"rotwatch/{crawler.__version__} (+https://pypi.org/project/rotwatc
 CONCURRENT_REQUESTS = 32  # total
 CONCURRENT_REQUESTS_PER_DOMAIN = 4  # per site
 DOWNLOAD_DELAY = 0  # seconds between requests to one site (--per-host-delay)
-RANDOMIZE_DOWNLOAD_DELAY = True
-ROTWATCH_SITE_SLOTS = True
+DOWNLOAD_DELAY_JITTER = 0.5  # +-50 % around the delay, so requests do not march in step
+# Scrapy 2.19 can start more downloads than a slot allows; see crawler.downloader.
+DOWNLOADER = "crawler.downloader.PoliteDownloader"
+# Take the next request from the site with the fewest downloads in flight, so
+# one site with many links cannot fill every slot while it waits (Scrapy #2638).
+SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
 
 # A link check reads one page, as a reader's browser would; robots.txt governs
 # crawlers that walk a site, and obeying it per link would fetch an extra file

@@ -26,11 +26,22 @@ from twisted.python.failure import Failure
 
 from crawler.middlewares import AddressRefused, RedirectLoop, TooManyRedirects
 from crawler.models import CheckResult, ErrorKind, Hop
-from crawler.page import read_page
+from crawler.page import may_be_html, read_page
 from crawler.resolver import NameLookupFailed, NameNotFound
+from crawler.urls import host_of, site_key
 
 # Headers the verdict and the reports read; names lower-case.
-KEPT_HEADERS = ("content-type", "cf-mitigated", "server", "location", "retry-after", "memento-datetime")
+KEPT_HEADERS = (
+    "content-type",
+    "location",
+    "retry-after",
+    "server",
+    "memento-datetime",
+    "cf-mitigated",
+    "x-vercel-mitigated",
+    "x-amzn-waf-action",
+    "x-adblock-key",
+)
 
 # Exception types (and what they mean) in the order they are recognised.
 ERROR_KINDS: tuple[tuple[type[BaseException], ErrorKind], ...] = (
@@ -60,9 +71,9 @@ class LinkSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.urls:
-            yield scrapy.Request(
-                url, callback=self.parse, errback=self.failed, dont_filter=True, meta={"rotwatch_url": url}
-            )
+            # The slot is set before scheduling: the scheduler balances sites by it.
+            meta = {"rotwatch_url": url, "download_slot": site_key(host_of(url))}
+            yield scrapy.Request(url, callback=self.parse, errback=self.failed, dont_filter=True, meta=meta)
 
     def parse(self, response: scrapy.http.Response) -> Iterable[CheckResult]:
         yield result_from_response(response)
@@ -101,8 +112,8 @@ def _kept_headers(headers: Any) -> dict[str, str]:
 def result_from_response(response: scrapy.http.Response) -> CheckResult:
     """What a response tells: status, where it ended, the chain, the page."""
     headers = _kept_headers(response.headers)
-    is_text = isinstance(response, scrapy.http.TextResponse) or "content-type" not in headers
-    page = read_page(response.body, headers.get("content-type")) if response.body and is_text else None
+    content_type = headers.get("content-type")
+    page = read_page(response.body, content_type) if response.body and may_be_html(content_type) else None
     return CheckResult(
         url=response.meta["rotwatch_url"],
         http_status=response.status,
