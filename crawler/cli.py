@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from datetime import datetime, timezone
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from rich.table import Table
 from crawler import __version__
 from crawler.config import Config, ConfigError, load_config, scrapy_overrides
 from crawler.console import CheckProgress, warn
-from crawler.models import LinkOccurrence, Problem
+from crawler.models import CheckResult, ErrorKind, LinkOccurrence, Problem
 
 EXIT_OK, EXIT_FAILING, EXIT_USAGE = 0, 1, 2
 CHECK_FORMATS = ("table", "json", "markdown", "github", "junit", "sarif")
@@ -132,10 +133,24 @@ def run_check(args: argparse.Namespace) -> int:
         results = run_in_reactor(lambda: check_urls(plan.to_fetch, settings, progress.advance), settings)
     reports = build_reports(plan, results)
     fail_on = config.failing_verdicts
-    text = render(args.format, reports, failing=fail_on, generated_at=datetime.now(timezone.utc))
-    _write_output(text, args.output)
-    print(summary_line(count_by_verdict(reports)), file=sys.stderr)
+    _warn_if_offline(results.values())
+    if args.format == "table" and args.output is None and sys.stdout.isatty():
+        from crawler.report.table import render_table
+
+        Console().print(render_table(reports, fail_on))
+    else:
+        text = render(args.format, reports, failing=fail_on, generated_at=datetime.now(timezone.utc))
+        _write_output(text, args.output)
+    if args.format != "table" or args.output is not None or sys.stdout.isatty():
+        print(summary_line(count_by_verdict(reports)), file=sys.stderr)
     return EXIT_FAILING if failing(reports, fail_on) else EXIT_OK
+
+
+def _warn_if_offline(results: Iterable[CheckResult]) -> None:
+    """Says so when no name resolved at all: the links are probably fine, the machine is offline."""
+    kinds = [result.error for result in results]
+    if len(kinds) >= 3 and all(kind in (ErrorKind.NXDOMAIN, ErrorKind.DNS_FAILURE) for kind in kinds):
+        warn("no host name resolved: is this machine offline? (every link is reported as it was seen)")
 
 
 def _only_changed(occurrences: list[LinkOccurrence], ref: str) -> list[LinkOccurrence]:
@@ -151,8 +166,11 @@ def _write_output(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"--output {output}: cannot write ({exc.strerror or exc})") from exc
 
 
 COMMANDS = {"links": run_links, "check": run_check}

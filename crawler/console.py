@@ -18,9 +18,14 @@ def warn(message: str, stream: TextIO | None = None) -> None:
 
 
 class CheckProgress:
-    """Counts finished checks; draws a bar on a TTY, else a line every 10 % or 30 s."""
+    """Counts finished checks; draws a bar on a TTY, else a line every 10 % or 30 s.
+
+    Plain lines are for CI logs of long runs; a run of fewer than
+    PLAIN_MINIMUM links prints none.
+    """
 
     PLAIN_INTERVAL = 30.0  # seconds between plain progress lines at most
+    PLAIN_MINIMUM = 200  # links
 
     def __init__(self, total: int, label: str = "checking", stream: TextIO | None = None):
         self.total = total
@@ -50,6 +55,8 @@ class CheckProgress:
         self.done += 1
         if self._bar is not None:
             self._bar.update(self._task, completed=self.done)
+            return
+        if self.total < self.PLAIN_MINIMUM:
             return
         now = time.monotonic()
         if self.done >= self.total * self._next_share or now - self._last_line >= self.PLAIN_INTERVAL:

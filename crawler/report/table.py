@@ -56,7 +56,7 @@ def render_table(reports: Sequence[LinkReport], failing: frozenset[Verdict]) -> 
     table.add_column("verdict", no_wrap=True)
     table.add_column("URL", overflow="fold")
     table.add_column("reason")
-    table.add_column("written at")
+    table.add_column("written at", overflow="fold", min_width=24)
     for report in sorted(_listed(reports), key=lambda report: _row_order(report, failing)):
         table.add_row(*_cells(report))
     return table
