@@ -154,17 +154,23 @@ class RetryAfterMiddleware(RetryMiddleware):
         self.backoff = settings.getfloat("ROTWATCH_RETRY_BACKOFF")
         self.retry_after_cap = settings.getfloat("ROTWATCH_RETRY_AFTER_CAP")
         self.backoff_cap = settings.getfloat("ROTWATCH_BACKOFF_CAP")
-        self.base_delay = settings.getfloat("DOWNLOAD_DELAY")
-        self.base_jitter = settings.getfloat("DOWNLOAD_DELAY_JITTER")
+        self._normal_pace: dict[str, tuple[float, float]] = {}  # slot -> (delay, jitter) before a pause
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> RetryAfterMiddleware:
         return cls(crawler.settings, crawler)
 
     def pause_for(self, request: Request, response: Response | None) -> float:
-        """How long the site's slot waits before the retry of `request`."""
+        """How long the site's slot waits before the retry of `request`.
+
+        A request may carry meta "rotwatch_429_pause": the pause for a 429
+        without Retry-After (the Wayback Machine answers 429 bare and wants
+        a minute's rest).
+        """
         if response is not None and response.status in (429, 503):
             asked = retry_after_seconds(response.headers.get(b"Retry-After"))
+            if asked is None and response.status == 429:
+                asked = request.meta.get("rotwatch_429_pause")
             if asked is not None:
                 return min(asked, self.retry_after_cap)
         attempt = request.meta.get("retry_times", 0)
@@ -172,39 +178,48 @@ class RetryAfterMiddleware(RetryMiddleware):
 
     def process_response(self, request: Request, response: Response, spider: Any = None) -> Request | Response:
         if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
-            self._set_slot_delay(request, None)
+            self._restore_pace(request)
             return response
         retry = get_retry_request(
-            request, reason=f"HTTP {response.status}", spider=self.crawler.spider, max_retry_times=self.max_retry_times
+            request, reason=f"HTTP {response.status}", spider=self.crawler.spider, max_retry_times=self._tries(request)
         )
         if retry is None:
             return response
-        self._set_slot_delay(request, self.pause_for(request, response))
+        self._slow_down(request, self.pause_for(request, response))
         return retry
 
     def process_exception(self, request: Request, exception: Exception, spider: Any = None) -> Request | None:
         if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry"):
             return None
         retry = get_retry_request(
-            request, reason=type(exception).__name__, spider=self.crawler.spider, max_retry_times=self.max_retry_times
+            request, reason=type(exception).__name__, spider=self.crawler.spider, max_retry_times=self._tries(request)
         )
         if retry is not None:
-            self._set_slot_delay(request, self.pause_for(request, None))
+            self._slow_down(request, self.pause_for(request, None))
         return retry
 
-    def _set_slot_delay(self, request: Request, pause: float | None) -> None:
-        """Slow the request's site down for `pause` seconds, or restore its normal pace."""
-        slots = self.crawler.engine.downloader.slots if self.crawler and self.crawler.engine else {}
-        slot = slots.get(request.meta.get("download_slot"))
+    def _tries(self, request: Request) -> int:
+        return request.meta.get("max_retry_times", self.max_retry_times)
+
+    def _slot(self, request: Request) -> Any:
+        engine = self.crawler.engine if self.crawler else None
+        return engine.downloader.slots.get(request.meta.get("download_slot")) if engine else None
+
+    def _slow_down(self, request: Request, pause: float) -> None:
+        """Make the request's site wait `pause` seconds between requests."""
+        slot = self._slot(request)
         if slot is None:
             return
-        if pause is None:
-            if slot.delay != self.base_delay:
-                slot.delay = self.base_delay
-                slot.jitter = self.base_jitter
-            return
+        self._normal_pace.setdefault(request.meta.get("download_slot"), (slot.delay, slot.jitter))
         slot.delay = max(slot.delay, pause)
         slot.jitter = 0.0  # a Retry-After is a minimum, not an average
+
+    def _restore_pace(self, request: Request) -> None:
+        """The site answered normally: back to the pace it had before any pause."""
+        pace = self._normal_pace.pop(request.meta.get("download_slot"), None)
+        slot = self._slot(request)
+        if pace is not None and slot is not None:
+            slot.delay, slot.jitter = pace
 
 
 class RedirectLoopMiddleware:
@@ -240,7 +255,9 @@ class BodyBudgetMiddleware:
 
     A PDF or a video is judged by its status; an HTML page by its status and
     its first kilobytes (title, heading). Stopping a download this way gives
-    a truncated response flagged "download_stopped", not an error.
+    a truncated response flagged "download_stopped", not an error. Requests
+    whose answer must be read whole (archive index queries) carry meta
+    "rotwatch_whole_body".
     """
 
     def __init__(self, html_bytes: int = 64 * 1024):
@@ -254,18 +271,22 @@ class BodyBudgetMiddleware:
         return middleware
 
     def headers_received(self, headers: Any, body_length: int, request: Request, spider: Any) -> None:
+        if request.meta.get("rotwatch_whole_body"):
+            return
         content_type = headers.get(b"Content-Type")
         if not may_be_html(content_type.decode("latin-1") if content_type else None):
             raise StopDownload(fail=False)
 
     def bytes_received(self, data: bytes, request: Request, spider: Any) -> None:
+        if request.meta.get("rotwatch_whole_body"):
+            return
         received = request.meta.get("rotwatch_body_bytes", 0) + len(data)
         request.meta["rotwatch_body_bytes"] = received
         if received >= self.html_bytes:
             raise StopDownload(fail=False)
 
     def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
-        if len(response.body) > self.html_bytes:
+        if len(response.body) > self.html_bytes and not request.meta.get("rotwatch_whole_body"):
             return response.replace(body=response.body[: self.html_bytes])
         return response
 

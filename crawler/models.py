@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 
 __all__ = [
+    "ArchiveLookup",
     "Assessment",
     "CheckResult",
     "ErrorKind",
@@ -20,6 +21,7 @@ __all__ = [
     "LinkKind",
     "LinkOccurrence",
     "LinkReport",
+    "LookupOutcome",
     "Page",
     "Problem",
     "RunDiff",
@@ -187,3 +189,22 @@ class RunDiff:
     newly_dead: tuple[str, ...] = ()
     fixed: tuple[str, ...] = ()
     still_dead: tuple[str, ...] = ()
+
+
+class LookupOutcome(StrEnum):
+    """How an archive lookup ended."""
+
+    FOUND = "found"  # a verified capture
+    NONE = "none"  # the archive has no trustworthy capture
+    FAILED = "failed"  # the archive did not answer usefully; ask again next run
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveLookup:
+    """The result of looking one dead URL up in the archive."""
+
+    url: str
+    outcome: LookupOutcome
+    snapshot: Snapshot | None = None
+    detail: str = ""
+    requests: int = 0  # archive requests this lookup sent

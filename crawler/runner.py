@@ -2,13 +2,14 @@
 
 Twisted's reactor cannot be restarted, so a command starts it once and runs
 its stages (link checks, archive lookups) in sequence inside it with
-`AsyncCrawlerRunner`. Results arrive through the `item_scraped` signal, one
-`CheckResult` at a time, so a progress display can follow along.
+`AsyncCrawlerRunner`. Results arrive through the `item_scraped` signal one
+at a time, so a progress display can follow along.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import date
 from typing import Any, TypeVar
 
 from scrapy import signals
@@ -17,10 +18,11 @@ from scrapy.settings import Settings
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.reactor import install_reactor
 
-from crawler.models import CheckResult
+from crawler.models import ArchiveLookup, CheckResult
 from crawler.spiders.links import LinkSpider
+from crawler.spiders.wayback import ARCHIVE_SLOT, WaybackSpider
 
-__all__ = ["base_settings", "check_urls", "run_in_reactor"]
+__all__ = ["base_settings", "check_urls", "lookup_captures", "run_in_reactor"]
 
 T = TypeVar("T")
 
@@ -33,23 +35,53 @@ def base_settings(overrides: dict[str, Any] | None = None) -> Settings:
     return settings
 
 
+async def _collect(
+    spider: type, settings: Settings, item_type: type[T], on_item: Callable[[T], None] | None, **kwargs: Any
+) -> list[T]:
+    """Runs one spider to the end; returns the items of `item_type` it produced."""
+    items: list[T] = []
+
+    def collect(item: Any, **_: Any) -> None:
+        if isinstance(item, item_type):
+            items.append(item)
+            if on_item:
+                on_item(item)
+
+    runner = AsyncCrawlerRunner(settings)
+    crawler = runner.create_crawler(spider)
+    crawler.signals.connect(collect, signal=signals.item_scraped)
+    await runner.crawl(crawler, **kwargs)
+    return items
+
+
 async def check_urls(
     urls: Iterable[str], settings: Settings, on_result: Callable[[CheckResult], None] | None = None
 ) -> dict[str, CheckResult]:
     """Checks every URL once; returns results keyed by the URL as requested."""
-    results: dict[str, CheckResult] = {}
+    results = await _collect(LinkSpider, settings, CheckResult, on_result, urls=list(urls))
+    return {result.url: result for result in results}
 
-    def collect(item: Any, **_: Any) -> None:
-        if isinstance(item, CheckResult):
-            results[item.url] = item
-            if on_result:
-                on_result(item)
 
-    runner = AsyncCrawlerRunner(settings)
-    crawler = runner.create_crawler(LinkSpider)
-    crawler.signals.connect(collect, signal=signals.item_scraped)
-    await runner.crawl(crawler, urls=list(urls))
-    return results
+def archive_settings(settings: Settings, requests_per_minute: float) -> Settings:
+    """The settings with the archive's slot paced to its rate limit."""
+    paced = settings.copy()
+    slots = dict(paced.getdict("DOWNLOAD_SLOTS"))
+    slots[ARCHIVE_SLOT] = {"concurrency": 4, "delay": 60.0 / requests_per_minute, "jitter": 0.0}
+    paced.set("DOWNLOAD_SLOTS", slots, priority="cmdline")
+    return paced
+
+
+async def lookup_captures(
+    lookups: Iterable[tuple[str, date | None]],
+    settings: Settings,
+    endpoint: str,
+    requests_per_minute: float,
+    on_result: Callable[[ArchiveLookup], None] | None = None,
+) -> dict[str, ArchiveLookup]:
+    """Finds a verified capture for each (URL, issue date); keyed by URL."""
+    paced = archive_settings(settings, requests_per_minute)
+    found = await _collect(WaybackSpider, paced, ArchiveLookup, on_result, lookups=list(lookups), endpoint=endpoint)
+    return {lookup.url: lookup for lookup in found}
 
 
 def run_in_reactor(main: Callable[[], Awaitable[T]], settings: Settings) -> T:

@@ -1,0 +1,150 @@
+"""The Wayback spider: finds a trustworthy capture for each dead URL.
+
+For each URL it asks the CDX index for captures near the issue's date
+(`crawler.archive` builds the query and ranks the answer), then fetches the
+best candidate in identity mode (`id_`) and keeps it only if the archive
+really served the cited page (Memento-Datetime present, not a "not found",
+parked or home-page capture); otherwise it tries the next candidate. When
+the index has nothing, the availability API is asked as a fallback (it can
+answer falsely empty, so it never comes first).
+
+All requests share one download slot, "wayback", whose pace the runner sets
+from the archive's rate limit; a 429 pauses that slot for a minute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import scrapy
+from twisted.python.failure import Failure
+
+from crawler.archive import (
+    ArchiveAnswerError,
+    availability_url,
+    capture_is_trustworthy,
+    capture_timestamp_of,
+    cdx_query_url,
+    parse_availability,
+    parse_cdx,
+    playback_url,
+    rank_captures,
+)
+from crawler.models import ArchiveLookup, LookupOutcome, Snapshot
+from crawler.page import may_be_html, read_page
+
+ARCHIVE_SLOT = "wayback"
+MAX_CANDIDATES = 3  # captures verified per URL at most
+MAX_PLAYBACK_HOPS = 3  # redirects followed inside the archive
+ARCHIVE_RETRIES = 4  # the archive answers 429/5xx under load; be patient
+PAUSE_AFTER_429 = 60.0  # seconds
+
+
+@dataclass
+class _Lookup:
+    """Where one URL's lookup stands, carried from request to request."""
+
+    url: str
+    issue_date: date | None
+    candidates: list[Snapshot] = field(default_factory=list)
+    requests: int = 0
+    hops: int = 0
+    asked_availability: bool = False
+
+    def done(self, outcome: LookupOutcome, detail: str, snapshot: Snapshot | None = None) -> ArchiveLookup:
+        return ArchiveLookup(self.url, outcome, snapshot, detail, self.requests)
+
+
+class WaybackSpider(scrapy.Spider):
+    """Looks up (url, issue date) pairs; yields one ArchiveLookup per URL."""
+
+    name = "wayback"
+
+    def __init__(self, lookups: Iterable[tuple[str, date | None]] = (), endpoint: str = "", **kwargs: Any):
+        super().__init__(**kwargs)
+        self.lookups = list(lookups)
+        self.endpoint = endpoint.rstrip("/")
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url, issue_date in self.lookups:
+            lookup = _Lookup(url, issue_date)
+            yield self._request(cdx_query_url(self.endpoint, url, issue_date), lookup, self.parse_index, whole=True)
+
+    def _request(self, url: str, lookup: _Lookup, callback: Any, *, whole: bool = False) -> scrapy.Request:
+        lookup.requests += 1
+        meta = {
+            "download_slot": ARCHIVE_SLOT,
+            "rotwatch_own_slot": True,
+            "rotwatch_whole_body": whole,
+            "rotwatch_429_pause": PAUSE_AFTER_429,
+            "max_retry_times": ARCHIVE_RETRIES,
+            "dont_redirect": True,
+        }
+        return scrapy.Request(
+            url, callback=callback, errback=self.failed, dont_filter=True, meta=meta, cb_kwargs={"lookup": lookup}
+        )
+
+    def parse_index(self, response: scrapy.http.Response, lookup: _Lookup) -> Iterator[Any]:
+        if response.status != 200:
+            yield lookup.done(LookupOutcome.FAILED, f"the archive index answered HTTP {response.status}")
+            return
+        try:
+            lookup.candidates = rank_captures(parse_cdx(response.body), lookup.issue_date)[:MAX_CANDIDATES]
+        except ArchiveAnswerError as exc:
+            yield lookup.done(LookupOutcome.FAILED, str(exc))
+            return
+        yield from self._verify_next(lookup, "the archive has no capture")
+
+    def parse_availability(self, response: scrapy.http.Response, lookup: _Lookup) -> Iterator[Any]:
+        try:
+            snapshot = parse_availability(response.body) if response.status == 200 else None
+        except ArchiveAnswerError:
+            snapshot = None
+        lookup.candidates = [snapshot] if snapshot else []
+        yield from self._verify_next(lookup, "the archive has no capture")
+
+    def _verify_next(self, lookup: _Lookup, why_none: str) -> Iterator[Any]:
+        """Fetch the next candidate, or ask availability once, or give up."""
+        if lookup.candidates:
+            candidate = lookup.candidates.pop(0)
+            lookup.hops = 0
+            url = playback_url(self.endpoint, candidate, identity=True)
+            yield self._request(url, lookup, self.parse_capture)
+        elif not lookup.asked_availability:
+            lookup.asked_availability = True
+            url = availability_url(self.endpoint, lookup.url, lookup.issue_date)
+            yield self._request(url, lookup, self.parse_availability, whole=True)
+        else:
+            yield lookup.done(LookupOutcome.NONE, why_none)
+
+    def parse_capture(self, response: scrapy.http.Response, lookup: _Lookup) -> Iterator[Any]:
+        location = response.headers.get(b"Location")
+        if 300 <= response.status < 400 and location and lookup.hops < MAX_PLAYBACK_HOPS:
+            lookup.hops += 1
+            yield self._request(response.urljoin(location.decode("latin-1")), lookup, self.parse_capture)
+            return
+        headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in _header_items(response)}
+        content_type = headers.get("content-type")
+        page = read_page(response.body, content_type) if response.body and may_be_html(content_type) else None
+        landed = response.url if lookup.hops else None
+        trustworthy, reason = capture_is_trustworthy(response.status, headers, page, lookup.url, landed)
+        if trustworthy:
+            yield lookup.done(LookupOutcome.FOUND, reason, _served_capture(lookup.url, headers))
+        else:
+            yield from self._verify_next(lookup, reason)
+
+    def failed(self, failure: Failure) -> Iterator[ArchiveLookup]:
+        lookup: _Lookup = failure.request.cb_kwargs["lookup"]
+        yield lookup.done(LookupOutcome.FAILED, f"the archive did not answer: {failure.getErrorMessage()}")
+
+
+def _header_items(response: scrapy.http.Response) -> Sequence[tuple[bytes, bytes]]:
+    return [(name, values[-1]) for name, values in response.headers.items() if values]
+
+
+def _served_capture(url: str, headers: dict[str, str]) -> Snapshot:
+    """The capture the archive really served (its Memento-Datetime, not the one asked for)."""
+    return Snapshot(original=url, timestamp=capture_timestamp_of(headers["memento-datetime"]), status=200)
