@@ -16,6 +16,7 @@ Exceptions raised here reach the link spider's errback:
 from __future__ import annotations
 
 import zlib
+from time import monotonic
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 from typing import Any
@@ -213,6 +214,7 @@ class RetryAfterMiddleware(RetryMiddleware):
         self._normal_pace.setdefault(request.meta.get("download_slot"), (slot.delay, slot.jitter))
         slot.delay = max(slot.delay, pause)
         slot.jitter = 0.0  # a Retry-After is a minimum, not an average
+        slot.lastseen = monotonic()  # the pause counts from this answer, not from the request
 
     def _restore_pace(self, request: Request) -> None:
         """The site answered normally: back to the pace it had before any pause."""

@@ -19,7 +19,7 @@ LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"),)
 SLOW_SCENARIOS = {"slow"}  # need a longer timeout than the rest; tested on their own
 CRAWL_SETTINGS = {
     "ROTWATCH_ALLOWED_PRIVATE": LOOPBACK,
-    "DOWNLOAD_TIMEOUT": 2,
+    "DOWNLOAD_TIMEOUT": 4,  # generous: a busy CI machine must not time out a page that works
     "ROTWATCH_RETRY_BACKOFF": 0.1,
     "ROTWATCH_BACKOFF_CAP": 0.5,
 }
