@@ -161,6 +161,8 @@ def error_kind(exception: BaseException) -> ErrorKind:
         tls_kind = _tls_kind(cause)
         if tls_kind:
             return tls_kind
+    if isinstance(exception, IgnoreRequest) and "robots.txt" in str(exception):
+        return ErrorKind.EXCLUDED
     if isinstance(exception, IgnoreRequest) and "redirections" in str(exception):
         return ErrorKind.TOO_MANY_REDIRECTS
     if isinstance(exception, DownloadFailedError):
