@@ -66,6 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--fail-on", metavar="VERDICT[,VERDICT]", help="verdicts that fail the run (default broken)")
     check.add_argument("--changed-since", metavar="GIT_REF", help="only links on lines added since GIT_REF")
     _add_shared_flags(check)
+
+    save = commands.add_parser("save", help="ask the Wayback Machine to capture pages now (Save Page Now)")
+    save.add_argument("urls", nargs="+", metavar="URL")
+    save.add_argument("--interval", type=float, default=None, metavar="S", help="seconds between captures (default 20)")
+    save.add_argument("--user-agent", metavar="UA", help="User-Agent header (default names rotwatch)")
     return parser
 
 
@@ -173,7 +178,29 @@ def _write_output(text: str, output: Path | None) -> None:
         raise ConfigError(f"--output {output}: cannot write ({exc.strerror or exc})") from exc
 
 
-COMMANDS = {"links": run_links, "check": run_check}
+def run_save(args: argparse.Namespace) -> int:
+    from crawler.save import SAVE_INTERVAL, save_all
+    from crawler.settings import USER_AGENT
+    from crawler.urls import is_http_url
+
+    urls = [url for url in args.urls if is_http_url(url)]
+    for url in sorted(set(args.urls) - set(urls)):
+        warn(f"{url}: not an http(s) URL, not saved")
+    if not urls:
+        return EXIT_USAGE
+
+    def report(result: Any) -> None:
+        if result.archive_url:
+            print(f"saved {result.url} -> {result.archive_url}")
+        else:
+            warn(f"cannot save {result.url}: {result.error}")
+
+    interval = SAVE_INTERVAL if args.interval is None else args.interval
+    results = save_all(urls, args.user_agent or USER_AGENT, interval=interval, on_result=report)
+    return EXIT_OK if all(result.archive_url for result in results) else EXIT_FAILING
+
+
+COMMANDS = {"links": run_links, "check": run_check, "save": run_save}
 
 
 def main(argv: list[str] | None = None) -> int:
