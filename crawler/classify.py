@@ -27,9 +27,9 @@ from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
-import tldextract
 
 from crawler.models import Assessment, CheckResult, ErrorKind, Hop, Page, Verdict
+from crawler.urls import site_of
 
 __all__ = [
     "assess",
@@ -39,7 +39,6 @@ __all__ = [
     "is_soft_404",
     "lands_on_home_page",
     "not_found_evidence",
-    "site_of",
 ]
 
 # ---------------------------------------------------------------- errors
@@ -70,14 +69,8 @@ _REFUSING = frozenset({401, 403, 429, 999})
 _PERMANENT_REDIRECTS = frozenset({301, 308})
 
 
-def assess(
-    result: CheckResult, *, url_site: Callable[[str], str] | None = None
-) -> Assessment:
-    """Decide the verdict for one checked URL, with the reason an editor reads.
-
-    `url_site` maps a URL to its site, to tell whether a redirect stayed on
-    the same site; the default is `site_of`.
-    """
+def assess(result: CheckResult) -> Assessment:
+    """Decide the verdict for one checked URL, with the reason an editor reads."""
     if result.error is not None:
         return _ERRORS[result.error]
     status = result.http_status
@@ -97,13 +90,11 @@ def assess(
             Verdict.BROKEN, f"redirect without a usable location ({status})"
         )
     if 200 <= status < 300:
-        return _assess_success(result, status, url_site or site_of)
+        return _assess_success(result, status)
     return Assessment(Verdict.UNREACHABLE, f"unexpected HTTP status {status}")
 
 
-def _assess_success(
-    result: CheckResult, status: int, url_site: Callable[[str], str]
-) -> Assessment:
+def _assess_success(result: CheckResult, status: int) -> Assessment:
     """The verdict for a 2xx answer: is it the page the link meant?"""
     page = result.page or Page()
     final_url = result.final_url or result.url
@@ -112,7 +103,7 @@ def _assess_success(
     evidence = not_found_evidence(page)
     if evidence is not None:
         return Assessment(Verdict.BROKEN, f"soft 404: {evidence}")
-    if lands_on_home_page(result.url, final_url, url_site=url_site):
+    if lands_on_home_page(result.url, final_url):
         return Assessment(Verdict.BROKEN, "deep link redirected to the home page")
     if _has_permanent_redirect(result.redirects):
         return Assessment(Verdict.REDIRECTED, f"redirected permanently to {final_url}")
@@ -304,32 +295,9 @@ def _normalize(text: str) -> str:
 
 # Paths of a site's home page ("/" and "" included), without trailing "/".
 _HOME_PATHS = frozenset({"", "/index.html", "/index.htm", "/index.php", "/home"})
-# Reserved top-level names (RFC 2606, 6761) count as public suffixes, so
-# www.site.test and site.test are one site, as www.example.com and
-# example.com are. The suffix list is the copy tldextract ships: no network.
-_SUFFIXES = tldextract.TLDExtract(
-    suffix_list_urls=(),
-    cache_dir=None,
-    include_psl_private_domains=True,
-    extra_suffixes=("example", "invalid", "localhost", "test"),
-)
 
 
-def site_of(url: str) -> str:
-    """The site a URL belongs to: its registered domain.
-
-    www.example.com and blog.example.com are both example.com, while
-    alice.github.io and bob.github.io are two sites. A host with no
-    registered domain (an IP address, localhost) is a site of its own,
-    port included.
-    """
-    host = urlsplit(url).netloc.rpartition("@")[2].lower()
-    return _SUFFIXES(host).top_domain_under_public_suffix or host
-
-
-def lands_on_home_page(
-    url: str, final_url: str, *, url_site: Callable[[str], str] = site_of
-) -> bool:
+def lands_on_home_page(url: str, final_url: str) -> bool:
     """Whether a deep link was redirected to the home page of its own site.
 
     Sites often answer a removed page that way instead of with a 404. A link
@@ -344,7 +312,7 @@ def lands_on_home_page(
     if not (deep_path or link.query):
         return False
     sent_home = _is_home_path(landing.path) and (deep_path or not landing.query)
-    return sent_home and url_site(url) == url_site(final_url)
+    return sent_home and site_of(url) == site_of(final_url)
 
 
 def _is_home_path(path: str) -> bool:

@@ -262,6 +262,8 @@ class BodyBudgetMiddleware:
     "rotwatch_whole_body".
     """
 
+    SMALL_BODY = 4 * 1024  # bytes: non-HTML bodies up to this size are read whole
+
     def __init__(self, html_bytes: int = 64 * 1024):
         self.html_bytes = html_bytes
 
@@ -272,11 +274,15 @@ class BodyBudgetMiddleware:
         crawler.signals.connect(middleware.bytes_received, signal=signals.bytes_received)
         return middleware
 
-    def headers_received(self, headers: Any, body_length: int, request: Request, spider: Any) -> None:
+    def headers_received(self, headers: Any, body_length: Any, request: Request, spider: Any) -> None:
         if request.meta.get("rotwatch_whole_body"):
             return
         content_type = headers.get(b"Content-Type")
-        if not may_be_html(content_type.decode("latin-1") if content_type else None):
+        if may_be_html(content_type.decode("latin-1") if content_type else None):
+            return
+        # A tiny body (an error message) is read: stopping would close a
+        # connection the pool may already have taken back for the next request.
+        if not (isinstance(body_length, int) and 0 <= body_length <= self.SMALL_BODY):
             raise StopDownload(fail=False)
 
     def bytes_received(self, data: bytes, request: Request, spider: Any) -> None:

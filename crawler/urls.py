@@ -39,7 +39,7 @@ from urllib.parse import SplitResult, urlsplit, urlunsplit
 import tldextract
 from w3lib.url import safe_url_string
 
-__all__ = ["host_of", "is_http_url", "normalize_url", "site_key"]
+__all__ = ["host_of", "is_http_url", "normalize_url", "site_key", "site_of"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _HTTP_SCHEME = re.compile(r"https?:", re.I)
@@ -89,6 +89,11 @@ def site_key(host: str) -> str:
         return host
     registered = _public_suffixes()(host).top_domain_under_public_suffix
     return registered or ".".join(host.split(".")[-2:])
+
+
+def site_of(url: str) -> str:
+    """The site of a URL (see site_key); "" when it has no host."""
+    return site_key(urlsplit(url).hostname or "")
 
 
 def _authority(parts: SplitResult, scheme: str) -> str:

@@ -13,7 +13,6 @@ from crawler.classify import (
     is_soft_404,
     lands_on_home_page,
     not_found_evidence,
-    site_of,
 )
 from crawler.models import Assessment, CheckResult, ErrorKind, Hop, Page, Verdict
 
@@ -34,7 +33,6 @@ def test_public_names_are_pinned():
         "is_soft_404",
         "lands_on_home_page",
         "not_found_evidence",
-        "site_of",
     ]
 
 
@@ -165,13 +163,6 @@ def test_deep_link_sent_to_home_page_is_broken():
     )
 
 
-def test_assess_uses_the_given_site_key():
-    result = checked(url="https://a.example.com/x", final_url="https://b.example.com")
-    assert assess(result).verdict == Verdict.BROKEN
-    by_host = assess(result, url_site=lambda url: url.split("/")[2])
-    assert by_host.verdict == Verdict.OK
-
-
 # ------------------------------------------------------- lands_on_home_page
 
 
@@ -220,13 +211,12 @@ def test_redirect_to_another_deep_page_is_not_home():
     assert not lands_on_home_page("https://example.com/a", "https://example.com/b/")
 
 
-def test_ip_hosts_on_other_ports_are_other_sites():
-    assert site_of("http://127.0.0.1:8001/x") != site_of("http://127.0.0.1:8002/")
+def test_ip_hosts_land_home_too():
     assert lands_on_home_page("http://127.0.0.1:8001/x", "http://127.0.0.1:8001/")
 
 
-def test_reserved_test_domains_have_a_registered_domain():
-    assert site_of("http://www.gone.test") == site_of("http://gone.test") == "gone.test"
+def test_reserved_test_domains_count_as_one_site_with_their_www():
+    assert lands_on_home_page("http://www.gone.test/a/b", "http://gone.test/")
 
 
 # -------------------------------------------------------------- soft 404s

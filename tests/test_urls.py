@@ -11,7 +11,7 @@ from crawler.urls import host_of, is_http_url, normalize_url, site_key
 
 
 def test_public_names_are_pinned() -> None:
-    assert crawler.urls.__all__ == ["host_of", "is_http_url", "normalize_url", "site_key"]
+    assert crawler.urls.__all__ == ["host_of", "is_http_url", "normalize_url", "site_key", "site_of"]
 
 
 @pytest.mark.parametrize(
