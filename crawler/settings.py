@@ -86,6 +86,10 @@ ROTWATCH_ALLOWED_PRIVATE = ()
 ROTWATCH_STATIC_HOSTS = {}  # name -> address, like curl --resolve (the simulated web)
 TWISTED_DNS_RESOLVER = "crawler.resolver.PinnedResolver"
 
+# The Wayback Machine: its own download slot, paced to its rate limit.
+ROTWATCH_ARCHIVE_RATE = 24  # requests per minute (the real CDX allows about 30)
+ROTWATCH_ARCHIVE_429_PAUSE = 60.0  # seconds the archive slot rests after a bare 429
+
 # Sent to github.com only; anonymous clients are rate-limited hard there.
 ROTWATCH_GITHUB_TOKEN = None
 

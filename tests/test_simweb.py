@@ -123,7 +123,7 @@ def read_head(sock: socket.socket) -> tuple[bytes, bytes]:
 
 def test_public_names_are_pinned():
     assert sorted(crawler.simweb.__all__) == sorted([
-        "HOME_TITLE", "SCENARIOS", "HostSpec", "RequestLog", "RequestRecord", "Scenario", "SimWeb",
+        "HOME_TITLE", "SCENARIOS", "HostSpec", "RequestLog", "RequestRecord", "Scenario", "SimArchive", "SimWeb",
         "fallback_title", "numbered_hosts"])
 
 

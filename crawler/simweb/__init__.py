@@ -7,6 +7,7 @@ catalogue of behaviours with the verdict each should get (see
 `python -m crawler.simweb` serves it from a separate process for benchmarks.
 """
 
+from crawler.simweb.archive import SimArchive
 from crawler.simweb.scenarios import HOME_TITLE, SCENARIOS, Scenario, fallback_title
 from crawler.simweb.server import HostSpec, RequestLog, RequestRecord, SimWeb, numbered_hosts
 
@@ -17,6 +18,7 @@ __all__ = [
     "RequestLog",
     "RequestRecord",
     "Scenario",
+    "SimArchive",
     "SimWeb",
     "fallback_title",
     "numbered_hosts",

@@ -12,6 +12,9 @@ hundreds of requests a second.
 Every request goes into a `RequestLog` with the bytes that actually reached
 the socket, so a test can prove that the crawler stopped reading a large
 body, kept to its per-host concurrency or retried exactly once.
+
+A `SimArchive` (crawler.simweb.archive), given as `SimWeb(archive=...)`, is
+served under its own host name like any site; `archive_endpoint` is its base.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from types import TracebackType
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
 from aiohttp import web
@@ -42,6 +46,9 @@ from crawler.simweb.scenarios import (
     fallback_page,
     home_page,
 )
+
+if TYPE_CHECKING:
+    from crawler.simweb.archive import SimArchive
 
 __all__ = ["Exchange", "HostSpec", "RequestLog", "RequestRecord", "SimWeb", "numbered_hosts"]
 
@@ -366,10 +373,13 @@ class SimWeb:
     and stopped many times in one process. `hosts` are the given `HostSpec`s
     (or four `siteNNN.test` with 5-20 ms of latency). Besides them it serves
     the hosts that belong to whole-site scenarios (`parked-domain.test`,
-    `home-redirect.test`) with no latency, unless a given `HostSpec` names them.
+    `home-redirect.test`) with no latency, unless a given `HostSpec` names them,
+    and the `archive`'s host, if one is given, with the archive's latency.
     """
 
-    def __init__(self, hosts: Iterable[HostSpec] | None = None, *, port: int = 0):
+    def __init__(
+        self, hosts: Iterable[HostSpec] | None = None, *, port: int = 0, archive: SimArchive | None = None
+    ):
         self.hosts = tuple(DEFAULT_HOSTS if hosts is None else hosts)
         if not self.hosts:
             raise ValueError("SimWeb needs at least one host")
@@ -377,6 +387,9 @@ class SimWeb:
             s.host: name for name, s in SCENARIOS.items() if s.host and name in HANDLERS}
         own = [HostSpec(name) for name in self._whole_sites]
         self._served = {spec.name.lower(): spec for spec in [*own, *self.hosts]}
+        self.archive = archive
+        if archive is not None:
+            self._served[archive.host] = HostSpec(archive.host, archive.latency)
         self.log = RequestLog()
         self._visits = Visits()
         self._requested_port = port
@@ -454,6 +467,8 @@ class SimWeb:
         spec = self._served.get(host)
         if spec is None:
             handler, base, rest = unknown_host, "", request.path
+        elif self.archive is not None and host == self.archive.host:
+            handler, base, rest = self.archive.handle, "", request.path
         elif host in self._whole_sites:
             handler, base, rest = HANDLERS[self._whole_sites[host]], "", request.path
         else:
@@ -504,6 +519,13 @@ class SimWeb:
     def nxdomain_url(self) -> str:
         """A URL whose host name does not exist (it is not in `resolve_map`)."""
         return self.scenario_url("nxdomain")
+
+    @property
+    def archive_endpoint(self) -> str:
+        """`http://archive.test:PORT`: the base of the archive, for --archive-endpoint."""
+        if self.archive is None:
+            raise RuntimeError("SimWeb serves no archive: use SimWeb(archive=SimArchive())")
+        return self.url(self.archive.host, "")
 
     def resolve_map(self) -> dict[str, str]:
         """Every simulated host name -> 127.0.0.1, for the crawler's resolver."""

@@ -9,7 +9,8 @@ the index has nothing, the availability API is asked as a fallback (it can
 answer falsely empty, so it never comes first).
 
 All requests share one download slot, "wayback", whose pace the runner sets
-from the archive's rate limit; a 429 pauses that slot for a minute.
+from the archive's rate limit; a 429 pauses that slot for
+ROTWATCH_ARCHIVE_429_PAUSE (a minute: the real archive answers 429 bare).
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ ARCHIVE_SLOT = "wayback"
 MAX_CANDIDATES = 3  # captures verified per URL at most
 MAX_PLAYBACK_HOPS = 3  # redirects followed inside the archive
 ARCHIVE_RETRIES = 4  # the archive answers 429/5xx under load; be patient
-PAUSE_AFTER_429 = 60.0  # seconds
 
 
 @dataclass
@@ -50,9 +50,10 @@ class _Lookup:
     url: str
     issue_date: date | None
     candidates: list[Snapshot] = field(default_factory=list)
+    tried: set[str] = field(default_factory=set)  # timestamps already verified
     requests: int = 0
     hops: int = 0
-    asked_availability: bool = False
+    may_ask_availability: bool = True  # only when the index had no candidate at all
 
     def done(self, outcome: LookupOutcome, detail: str, snapshot: Snapshot | None = None) -> ArchiveLookup:
         return ArchiveLookup(self.url, outcome, snapshot, detail, self.requests)
@@ -68,6 +69,10 @@ class WaybackSpider(scrapy.Spider):
         self.lookups = list(lookups)
         self.endpoint = endpoint.rstrip("/")
 
+    @property
+    def pause_after_429(self) -> float:
+        return self.settings.getfloat("ROTWATCH_ARCHIVE_429_PAUSE")
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url, issue_date in self.lookups:
             lookup = _Lookup(url, issue_date)
@@ -79,7 +84,7 @@ class WaybackSpider(scrapy.Spider):
             "download_slot": ARCHIVE_SLOT,
             "rotwatch_own_slot": True,
             "rotwatch_whole_body": whole,
-            "rotwatch_429_pause": PAUSE_AFTER_429,
+            "rotwatch_429_pause": self.pause_after_429,
             "max_retry_times": ARCHIVE_RETRIES,
             "dont_redirect": True,
         }
@@ -96,6 +101,7 @@ class WaybackSpider(scrapy.Spider):
         except ArchiveAnswerError as exc:
             yield lookup.done(LookupOutcome.FAILED, str(exc))
             return
+        lookup.may_ask_availability = not lookup.candidates
         yield from self._verify_next(lookup, "the archive has no capture")
 
     def parse_availability(self, response: scrapy.http.Response, lookup: _Lookup) -> Iterator[Any]:
@@ -103,18 +109,19 @@ class WaybackSpider(scrapy.Spider):
             snapshot = parse_availability(response.body) if response.status == 200 else None
         except ArchiveAnswerError:
             snapshot = None
-        lookup.candidates = [snapshot] if snapshot else []
+        lookup.candidates = [snapshot] if snapshot and snapshot.timestamp not in lookup.tried else []
         yield from self._verify_next(lookup, "the archive has no capture")
 
     def _verify_next(self, lookup: _Lookup, why_none: str) -> Iterator[Any]:
         """Fetch the next candidate, or ask availability once, or give up."""
         if lookup.candidates:
             candidate = lookup.candidates.pop(0)
+            lookup.tried.add(candidate.timestamp)
             lookup.hops = 0
             url = playback_url(self.endpoint, candidate, identity=True)
             yield self._request(url, lookup, self.parse_capture)
-        elif not lookup.asked_availability:
-            lookup.asked_availability = True
+        elif lookup.may_ask_availability:
+            lookup.may_ask_availability = False
             url = availability_url(self.endpoint, lookup.url, lookup.issue_date)
             yield self._request(url, lookup, self.parse_availability, whole=True)
         else:
