@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 
 from crawler.classify import assess
-from crawler.models import CheckResult, ErrorKind, LinkOccurrence, LinkReport, Verdict
+from crawler.models import ArchiveLookup, CheckResult, ErrorKind, LinkOccurrence, LinkReport, LookupOutcome, Verdict
+from crawler.rewrite import capture_link
 from crawler.urls import normalize_url
 
-__all__ = ["CheckPlan", "build_reports", "failing", "plan_checks"]
+__all__ = ["CheckPlan", "archive_requests", "build_reports", "failing", "plan_checks", "with_captures"]
 
 
 @dataclass
@@ -61,3 +63,35 @@ def _report(result: CheckResult, occurrences: Sequence[LinkOccurrence]) -> LinkR
 def failing(reports: Sequence[LinkReport], fail_on: frozenset[Verdict]) -> list[LinkReport]:
     """The reports whose verdict fails the run."""
     return [report for report in reports if report.assessment.verdict in fail_on]
+
+
+def _first_cited(occurrences: Sequence[LinkOccurrence], issue_dates: Mapping[str, date | None]) -> date | None:
+    """The publication date of the earliest issue citing a URL: what the editor saw then."""
+    dates = [issue_dates[o.issue] for o in occurrences if issue_dates.get(o.issue)]
+    return min(dates) if dates else None
+
+
+def archive_requests(
+    reports: Sequence[LinkReport], verdicts: frozenset[Verdict], issue_dates: Mapping[str, date | None]
+) -> list[tuple[str, date | None]]:
+    """(URL, date to look near) for each report whose verdict is in `verdicts`."""
+    return [
+        (report.url, _first_cited(report.occurrences, issue_dates))
+        for report in reports
+        if report.assessment.verdict in verdicts
+    ]
+
+
+def with_captures(
+    reports: Sequence[LinkReport], lookups: Mapping[str, ArchiveLookup], endpoint: str
+) -> list[LinkReport]:
+    """The reports with each found capture attached, as the playback URL readers follow."""
+    attached = []
+    for report in reports:
+        lookup = lookups.get(report.url)
+        if lookup is None or lookup.outcome is not LookupOutcome.FOUND or lookup.snapshot is None:
+            attached.append(report)
+            continue
+        link = capture_link(endpoint, lookup.snapshot, report.occurrences[0].kind)
+        attached.append(replace(report, archive=lookup.snapshot, archive_url=link))
+    return attached

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from rich.table import Table
 from crawler import __version__
 from crawler.config import Config, ConfigError, load_config, scrapy_overrides
 from crawler.console import CheckProgress, warn
-from crawler.models import CheckResult, ErrorKind, LinkOccurrence, Problem
+from crawler.models import CheckResult, ErrorKind, LinkOccurrence, LinkReport, Problem
 
 EXIT_OK, EXIT_FAILING, EXIT_USAGE = 0, 1, 2
 CHECK_FORMATS = ("table", "json", "markdown", "github", "junit", "sarif")
@@ -46,6 +46,7 @@ def _add_shared_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--exclude", action="append", metavar="REGEX", help="skip URLs matching REGEX (repeatable)")
     group.add_argument("--archive-endpoint", metavar="URL", help="Wayback-compatible server (default web.archive.org)")
     group.add_argument("--no-archive", dest="archive", action="store_false", default=None, help="no archive lookups")
+    group.add_argument("--archive-rate", type=float, metavar="N", help="archive requests per minute (default 24)")
     group.add_argument("--config", type=Path, metavar="FILE", help="settings file (default: rotwatch.toml, pyproject.toml)")
 
 
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--output", type=Path, metavar="FILE", help="write the report here instead of stdout")
     check.add_argument("--fail-on", metavar="VERDICT[,VERDICT]", help="verdicts that fail the run (default broken)")
     check.add_argument("--changed-since", metavar="GIT_REF", help="only links on lines added since GIT_REF")
+    check.add_argument("--suggest", action="store_true", help="look up archive captures for failing links")
     _add_shared_flags(check)
 
     save = commands.add_parser("save", help="ask the Wayback Machine to capture pages now (Save Page Now)")
@@ -79,13 +81,13 @@ def _report_problems(problems: list[Problem]) -> None:
         warn(f"{problem.path}: {problem.message}")
 
 
-def _collect(paths: list[str], include_all: bool = False) -> tuple[list[LinkOccurrence], bool]:
-    """Occurrences from the paths, with problems reported; False when nothing could be read."""
+def _collect(paths: list[str], include_all: bool = False) -> tuple[list[LinkOccurrence], dict[str, date | None]]:
+    """Occurrences and each readable issue's date, with problems reported."""
     from crawler.sources import collect_links
 
     occurrences, issues, problems = collect_links(paths, include_all=include_all)
     _report_problems(problems)
-    return occurrences, bool(issues)
+    return occurrences, {issue.name: issue.published for issue in issues}
 
 
 def run_links(args: argparse.Namespace) -> int:
@@ -105,7 +107,7 @@ def run_links(args: argparse.Namespace) -> int:
                 "kind": occurrence.kind.value,
             }
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
-    return EXIT_OK if readable else EXIT_USAGE
+    return EXIT_OK if readable else EXIT_USAGE  # readable: the issues that could be read
 
 
 def _config_from(args: argparse.Namespace) -> Config:
@@ -113,31 +115,43 @@ def _config_from(args: argparse.Namespace) -> Config:
         name: getattr(args, name, None)
         for name in (
             "concurrency", "per_host", "per_host_delay", "timeout", "retries", "user_agent",
-            "robots", "allow_private", "resolve", "exclude", "archive_endpoint", "archive", "fail_on",
+            "robots", "allow_private", "resolve", "exclude", "archive_endpoint", "archive", "archive_rate",
+            "fail_on",
         )
     }
     return load_config(flags, getattr(args, "config", None))
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from crawler.check import build_reports, failing, plan_checks
+    from crawler.check import archive_requests, build_reports, failing, plan_checks, with_captures
     from crawler.report import render
     from crawler.report.summary import count_by_verdict, summary_line
-    from crawler.runner import base_settings, check_urls, run_in_reactor
+    from crawler.runner import base_settings, check_urls, lookup_captures, run_in_reactor
 
     config = _config_from(args)
-    occurrences, readable = _collect(args.paths)
-    if not readable:
+    occurrences, issue_dates = _collect(args.paths)
+    if not issue_dates:
         warn("no issue could be read")
         return EXIT_USAGE
     if args.changed_since:
         occurrences = _only_changed(occurrences, args.changed_since)
     plan = plan_checks(occurrences, config.exclude_patterns)
     settings = base_settings(scrapy_overrides(config))
-    with CheckProgress(len(plan.to_fetch)) as progress:
-        results = run_in_reactor(lambda: check_urls(plan.to_fetch, settings, progress.advance), settings)
-    reports = build_reports(plan, results)
     fail_on = config.failing_verdicts
+
+    async def check_then_suggest() -> list[LinkReport]:
+        with CheckProgress(len(plan.to_fetch)) as progress:
+            results = await check_urls(plan.to_fetch, settings, progress.advance)
+        reports = build_reports(plan, results)
+        if not (args.suggest and config.archive):
+            return reports
+        wanted = archive_requests(reports, fail_on, issue_dates)
+        with CheckProgress(len(wanted), label="archive") as progress:
+            found = await lookup_captures(wanted, settings, config.archive_endpoint, progress.advance)
+        return with_captures(reports, found, config.archive_endpoint)
+
+    reports = run_in_reactor(check_then_suggest, settings)
+    results = {report.url: report.result for report in reports}
     _warn_if_offline(results.values())
     if args.format == "table" and args.output is None and sys.stdout.isatty():
         from crawler.report.table import render_table

@@ -42,6 +42,7 @@ class Config:
     exclude: tuple[str, ...] = ()  # regular expressions matched against URLs
     archive_endpoint: str = DEFAULT_ARCHIVE_ENDPOINT
     archive: bool = True
+    archive_rate: float = 24.0  # archive requests per minute (the real CDX allows about 30)
     fail_on: tuple[str, ...] = (Verdict.BROKEN.value,)
     resolve: tuple[tuple[str, str], ...] = ()  # (host, address), like curl --resolve
 
@@ -99,6 +100,8 @@ def _validate(config: Config) -> Config:
         raise ConfigError("concurrency and per_host must be at least 1")
     if config.timeout <= 0:
         raise ConfigError("timeout must be more than 0 seconds")
+    if config.archive_rate <= 0:
+        raise ConfigError("archive_rate must be more than 0 requests a minute")
     if config.retries < 0 or config.per_host_delay < 0:
         raise ConfigError("retries and per_host_delay cannot be negative")
     known = {verdict.value for verdict in Verdict}
@@ -143,6 +146,7 @@ def scrapy_overrides(config: Config) -> dict[str, Any]:
         "ROTWATCH_ALLOWED_PRIVATE": parse_allowed_networks(config.allow_private),
         "ROTWATCH_STATIC_HOSTS": dict(config.resolve),
         "ROTWATCH_GITHUB_TOKEN": os.environ.get("GITHUB_TOKEN") or None,
+        "ROTWATCH_ARCHIVE_RATE": config.archive_rate,
     }
     if config.user_agent:
         overrides["USER_AGENT"] = config.user_agent

@@ -62,11 +62,12 @@ async def check_urls(
     return {result.url: result for result in results}
 
 
-def archive_settings(settings: Settings, requests_per_minute: float) -> Settings:
-    """The settings with the archive's slot paced to its rate limit."""
+def archive_settings(settings: Settings) -> Settings:
+    """The settings with the archive's slot paced to ROTWATCH_ARCHIVE_RATE (requests a minute)."""
     paced = settings.copy()
     slots = dict(paced.getdict("DOWNLOAD_SLOTS"))
-    slots[ARCHIVE_SLOT] = {"concurrency": 4, "delay": 60.0 / requests_per_minute, "jitter": 0.0}
+    delay = 60.0 / settings.getfloat("ROTWATCH_ARCHIVE_RATE")
+    slots[ARCHIVE_SLOT] = {"concurrency": 4, "delay": delay, "jitter": 0.0}
     paced.set("DOWNLOAD_SLOTS", slots, priority="cmdline")
     return paced
 
@@ -75,11 +76,10 @@ async def lookup_captures(
     lookups: Iterable[tuple[str, date | None]],
     settings: Settings,
     endpoint: str,
-    requests_per_minute: float,
     on_result: Callable[[ArchiveLookup], None] | None = None,
 ) -> dict[str, ArchiveLookup]:
     """Finds a verified capture for each (URL, issue date); keyed by URL."""
-    paced = archive_settings(settings, requests_per_minute)
+    paced = archive_settings(settings)
     found = await _collect(WaybackSpider, paced, ArchiveLookup, on_result, lookups=list(lookups), endpoint=endpoint)
     return {lookup.url: lookup for lookup in found}
 

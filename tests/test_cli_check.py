@@ -11,15 +11,20 @@ from pathlib import Path
 
 import pytest
 
-from crawler.simweb import HostSpec, SimWeb
+from crawler.simweb import HostSpec, SimArchive, SimWeb
 
 REPO = Path(__file__).resolve().parents[1]
 HOSTS = [HostSpec("news.test", latency=0.01), HostSpec("blog.test", latency=0.02)]
 
 
 @pytest.fixture(scope="module")
-def web():
-    with SimWeb(hosts=HOSTS) as simulated:
+def wayback():
+    return SimArchive()
+
+
+@pytest.fixture(scope="module")
+def web(wayback):
+    with SimWeb(hosts=HOSTS, archive=wayback) as simulated:
         yield simulated
 
 
@@ -170,3 +175,15 @@ def test_offline_machine_reports_dns_failures_quickly(tmp_path):
     assert {link["verdict"] for link in report["links"]} <= {"broken", "unreachable"}
     assert run.returncode == 1
     assert "Traceback" not in run.stderr
+
+
+def test_suggest_attaches_a_verified_capture_to_a_broken_link(archive, web, wayback):
+    dead = web.scenario_url("not-found", "news.test")
+    wayback.add_capture(dead, "20240320101010", title="The article as it was")
+    flags = [*loopback_flags(web), "--archive-endpoint", web.archive_endpoint, "--archive-rate", "6000"]
+    run = rotwatch("check", "issues", "--format", "json", "--suggest", *flags, cwd=archive)
+    (link,) = [link for link in json.loads(run.stdout)["links"] if link["verdict"] == "broken"]
+    assert link["archive"] == {
+        "url": f"{web.archive_endpoint}/web/20240320101010/{dead}",
+        "timestamp": "20240320101010",
+    }

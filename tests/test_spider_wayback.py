@@ -36,11 +36,16 @@ def fresh_archive(web, archive):
 def lookup(web, reactor_thread):
     from crawler.runner import base_settings, lookup_captures
 
-    def run(lookups, rate_per_minute=6000, **overrides):
+    def run(lookups, **overrides):
         settings = base_settings(
-            {"ROTWATCH_ALLOWED_PRIVATE": LOOPBACK, "ROTWATCH_STATIC_HOSTS": web.resolve_map(), **overrides}
+            {
+                "ROTWATCH_ALLOWED_PRIVATE": LOOPBACK,
+                "ROTWATCH_STATIC_HOSTS": web.resolve_map(),
+                "ROTWATCH_ARCHIVE_RATE": 6000,
+                **overrides,
+            }
         )
-        found = reactor_thread.run(lambda: lookup_captures(lookups, settings, web.archive_endpoint, rate_per_minute))
+        found = reactor_thread.run(lambda: lookup_captures(lookups, settings, web.archive_endpoint))
         web.log.wait_idle()
         return found
 
@@ -111,11 +116,12 @@ def test_rate_limited_archive_still_completes_and_loses_nothing(reactor_thread):
                 "ROTWATCH_ALLOWED_PRIVATE": LOOPBACK,
                 "ROTWATCH_STATIC_HOSTS": limited.resolve_map(),
                 "ROTWATCH_ARCHIVE_429_PAUSE": 0.5,
+                "ROTWATCH_ARCHIVE_RATE": 6000,  # far above the archive's 4/s
             }
         )
         lookups = [(url, ISSUE_DAY) for url in urls]
         endpoint = limited.archive_endpoint
-        found = reactor_thread.run(lambda: lookup_captures(lookups, settings, endpoint, 6000))  # far above 4/s
+        found = reactor_thread.run(lambda: lookup_captures(lookups, settings, endpoint))
         limited.log.wait_idle()
     assert strict.count(status=429) > 0
     assert {lookup.outcome for lookup in found.values()} == {LookupOutcome.FOUND}
