@@ -169,7 +169,7 @@ def test_public_names_are_pinned():
         (github, ["escape_message", "escape_property", "render"]),
         (json_report, ["render"]),
         (junit, ["render"]),
-        (markdown, ["code_span", "escape_text", "render"]),
+        (markdown, ["archive_link", "code_span", "escape_text", "markdown_table", "render"]),
         (sarif, ["INFORMATION_URI", "SCHEMA_URI", "artifact_uri", "render", "rule_id"]),
         (table, ["TEXT_WIDTH", "VERDICT_STYLE", "render", "render_table"]),
         (

@@ -36,7 +36,7 @@ import pandas as pd
 from crawler import __version__
 from crawler.report import html, json_report
 from crawler.report.html import CrawlView
-from crawler.report.markdown import _archive_link, _table, code_span, escape_text
+from crawler.report.markdown import archive_link, code_span, escape_text, markdown_table
 from crawler.report.summary import DEFAULT_FAILING, Mention, by_issue, count_by_verdict, one_line, summary_line
 
 __all__ = ["CSV_COLUMNS", "CSV_ENCODING", "links_frame", "render_dead_links", "write_crawl_reports"]
@@ -176,7 +176,7 @@ def _md_issue(view: CrawlView, issue: str, group: list[Mention]) -> str:
     facts.append(f"published {published.isoformat()}" if published else "publication date unknown")
     facts.append(f"{len(group)} dead")
     rows = [_md_dead_row(view, mention) for mention in group]
-    return f"{heading}\n\n{' · '.join(facts)}\n\n{_table(_DEAD_HEADER, rows)}"
+    return f"{heading}\n\n{' · '.join(facts)}\n\n{markdown_table(_DEAD_HEADER, rows)}"
 
 
 def _md_dead_row(view: CrawlView, mention: Mention) -> tuple[str, ...]:
@@ -189,7 +189,7 @@ def _md_dead_row(view: CrawlView, mention: Mention) -> tuple[str, ...]:
         report.assessment.verdict.value,
         escape_text(report.assessment.reason),
         since.date().isoformat() if since else "",
-        _archive_link(report) or "no capture",
+        archive_link(report) or "no capture",
     )
 
 

@@ -49,7 +49,7 @@ from crawler.models import LinkHistory, LinkKind, LinkReport, RunDiff, Verdict
 from crawler.report.summary import Mention, by_issue, count_by_verdict, mentions
 from crawler.urls import host_of, is_http_url, site_key
 
-__all__ = ["LABELS", "Band", "CrawlView", "Markup", "render"]
+__all__ = ["LABELS", "Band", "CrawlView", "render"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,10 +130,10 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "links_in_issues": "in {issues} issues",
         "verdicts": "Verdicts",
         "this_run": "This run",
-        "run.issues": "issues",
-        "run.checked": "checked",
-        "run.reused": "reused from earlier runs",
-        "run.archive_lookups": "archive lookups",
+        "run.issues": "{count} issues",
+        "run.checked": "{count} checked",
+        "run.reused": "{count} reused from earlier runs",
+        "run.archive_lookups": "{count} archive lookups",
         "since_last_run": "Since the last run",
         "no_change": "No change since the last run.",
         "dead_by_issue": "Dead links by issue",
@@ -206,10 +206,10 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "links_in_issues": "分布在 {issues} 期中",
         "verdicts": "检查结果",
         "this_run": "本次运行",
-        "run.issues": "期",
-        "run.checked": "已检查",
-        "run.reused": "沿用之前的结果",
-        "run.archive_lookups": "存档查询",
+        "run.issues": "{count} 期",
+        "run.checked": "检查 {count} 条",
+        "run.reused": "沿用之前结果 {count} 条",
+        "run.archive_lookups": "存档查询 {count} 次",
         "since_last_run": "与上次运行相比",
         "no_change": "与上次运行相比没有变化。",
         "dead_by_issue": "按期列出的死链",
@@ -381,7 +381,7 @@ def _link(url: str | None, text: Child) -> Markup:
 
 
 @cache
-def site_of(url: str) -> str:
+def _site_of(url: str) -> str:
     """The registered domain a URL belongs to ('' for mailto:, relative or
     malformed URLs, which belong to no site)."""
     if not is_http_url(url):
@@ -420,6 +420,13 @@ class _Page:
     def label(self, key: str, **fields: object) -> str:
         return self.labels[key].format(**fields)
 
+    def label_with(self, template: str, **fields: Markup) -> Markup:
+        """A label whose `{fields}` are markup (a `<time>`, a bold number)."""
+        text = _escape(template)
+        for name, value in fields.items():
+            text = text.replace(f"{{{name}}}", value)
+        return Markup(text)
+
     def body(self) -> Markup:
         return Markup(
             _children(
@@ -441,7 +448,7 @@ class _Page:
     def masthead(self) -> Markup:
         moment = self.view.generated_at
         shown = f"{moment:%Y-%m-%d %H:%M} {moment.tzname() or ''}".strip()
-        generated = Markup(_escape(self.labels["generated"]).format(time=_tag("time", shown, datetime=moment.isoformat())))
+        generated = self.label_with(self.labels["generated"], time=_tag("time", shown, datetime=moment.isoformat()))
         return _tag(
             "header",
             _tag("p", "rotwatch", class_="eyebrow"),
@@ -454,12 +461,18 @@ class _Page:
         captured = sum(report.archive is not None for report in self.dead)
         issues = len({mention.occurrence.issue for mention in self.ordered})
         cards = [
-            self.card("dead", self.labels["dead_links"], len(self.dead),
-                      self.label("dead_split", captured=captured, uncaptured=len(self.dead) - captured)),
+            self.card(
+                "dead",
+                self.labels["dead_links"],
+                len(self.dead),
+                self.label("dead_split", captured=captured, uncaptured=len(self.dead) - captured),
+            ),
             self.card("new", self.labels["newly_dead"], len(self.view.diff.newly_dead)),
             self.card("fixed", self.labels["fixed"], len(self.view.diff.fixed)),
             self.card("still", self.labels["still_dead"], len(self.view.diff.still_dead)),
-            self.card("links", self.labels["links"], len(self.view.reports), self.label("links_in_issues", issues=issues)),
+            self.card(
+                "links", self.labels["links"], len(self.view.reports), self.label("links_in_issues", issues=issues)
+            ),
         ]
         return _tag(
             "section",
@@ -486,16 +499,25 @@ class _Page:
             for verdict, count in count_by_verdict(self.view.reports).items()
             if count
         ]
-        return _tag("div", _tag("span", self.labels["verdicts"], class_="facts-name"), _tag("ul", chips), class_="facts")
+        return _tag(
+            "div", _tag("span", self.labels["verdicts"], class_="facts-name"), _tag("ul", chips), class_="facts"
+        )
 
     def run_counts(self) -> Markup | None:
         if not self.view.run_counts:
             return None
         facts = [
-            _tag("li", _tag("strong", f"{count:,}"), " ", self.labels.get(f"run.{name}", name))
+            _tag(
+                "li",
+                self.label_with(
+                    self.labels.get(f"run.{name}", f"{{count}} {name}"), count=_tag("strong", f"{count:,}")
+                ),
+            )
             for name, count in self.view.run_counts.items()
         ]
-        return _tag("div", _tag("span", self.labels["this_run"], class_="facts-name"), _tag("ul", facts), class_="facts")
+        return _tag(
+            "div", _tag("span", self.labels["this_run"], class_="facts-name"), _tag("ul", facts), class_="facts"
+        )
 
     def changes(self) -> Markup:
         diff = self.view.diff
@@ -544,19 +566,27 @@ class _Page:
     def filters(self) -> Markup:
         verdicts = [verdict for verdict, count in count_by_verdict(self.view.reports).items() if count]
         issues = list(by_issue(self.ordered))
-        sites = sorted({site for report in self.view.reports if (site := site_of(report.url))})
+        sites = sorted({site for report in self.view.reports if (site := _site_of(report.url))})
         return _tag(
             "form",
             _tag("h2", self.labels["filters"], class_="visually-hidden"),
-            self.select("verdict", self.labels["all_verdicts"],
-                        [(verdict.value, self.labels[f"verdict.{verdict}"]) for verdict in verdicts]),
+            self.select(
+                "verdict",
+                self.labels["all_verdicts"],
+                [(verdict.value, self.labels[f"verdict.{verdict}"]) for verdict in verdicts],
+            ),
             self.select("issue", self.labels["all_issues"], [(issue, self.issue_option(issue)) for issue in issues]),
             self.select("site", self.labels["all_sites"], [(site, site) for site in sites]),
             _tag(
                 "label",
                 _tag("span", self.labels["search"], class_="visually-hidden"),
-                _void("input", type="search", id="filter-search", placeholder=self.labels["search_placeholder"],
-                      autocomplete="off"),
+                _void(
+                    "input",
+                    type="search",
+                    id="filter-search",
+                    placeholder=self.labels["search_placeholder"],
+                    autocomplete="off",
+                ),
                 class_="search",
             ),
             _tag("button", self.labels["reset"], type="reset", class_="reset"),
@@ -567,7 +597,9 @@ class _Page:
         )
 
     def select(self, name: str, everything: str, options: list[tuple[str, str]]) -> Markup:
-        choices = [_tag("option", everything, value="")] + [_tag("option", text, value=value) for value, text in options]
+        choices = [_tag("option", everything, value="")] + [
+            _tag("option", text, value=value) for value, text in options
+        ]
         return _tag(
             "label",
             _tag("span", everything, class_="visually-hidden"),
@@ -617,8 +649,12 @@ class _Page:
 
     def table(self, columns: list[str], rows: list[Markup], *, class_: str) -> Markup:
         headers = [
-            _tag("th", _tag("button", self.labels[column], type="button", class_="sort"), scope="col",
-                 class_=column.replace(".", "-"))
+            _tag(
+                "th",
+                _tag("button", self.labels[column], type="button", class_="sort"),
+                scope="col",
+                class_=column.replace(".", "-"),
+            )
             for column in columns
         ]
         return _tag(
@@ -635,7 +671,7 @@ class _Page:
             class_="is-new" if report.url in self.newly_dead else None,
             data_verdict=report.assessment.verdict.value,
             data_issue=occurrence.issue,
-            data_site=site_of(report.url),
+            data_site=_site_of(report.url),
         )
 
     def cell(self, column: str, *content: Child, sort: str | int | None = None) -> Markup:
@@ -715,8 +751,11 @@ class _Page:
         return self.row(
             mention,
             [
-                self.cell("col.issue", self.view.issue_title(occurrence.issue),
-                          sort=f"{_day(published) or '0000'} {occurrence.issue}"),
+                self.cell(
+                    "col.issue",
+                    self.view.issue_title(occurrence.issue),
+                    sort=f"{_day(published) or '0000'} {occurrence.issue}",
+                ),
                 self.cell("col.line", occurrence.line, sort=occurrence.line),
                 self.cell("col.text", self.link_text(mention)),
                 self.cell("col.url", self.url_content(report)),
@@ -745,108 +784,33 @@ class _Page:
             return Band.DEAD_CAPTURED if report.archive is not None else Band.DEAD_UNCAPTURED
         return {Verdict.OK: Band.OK, Verdict.REDIRECTED: Band.REDIRECTED}.get(report.assessment.verdict, Band.OTHER)
 
-    def month_name(self, month: str) -> str:
-        return month or self.labels["undated_month"]
-
     def chart_section(self) -> Markup:
-        months = self.month_bands()
-        legend = [
-            _tag("li", _tag("span", class_=f"swatch band-{band}"), self.labels[f"band.{band}"]) for band in Band
-        ]
+        chart = _MonthChart(self.month_bands(), self.labels)
+        legend = [_tag("li", _tag("span", class_=f"swatch band-{band}"), self.labels[f"band.{band}"]) for band in Band]
         return _tag(
             "section",
             _tag("h2", self.labels["chart_title"], id="chart-heading"),
             _tag("p", self.labels["chart_desc"], class_="quiet", id="chart-desc"),
             _tag("ul", legend, class_="legend"),
-            self.chart(months),
-            self.chart_table(months),
+            chart.svg(),
+            chart.table(),
             class_="chart-section",
             aria_labelledby="chart-heading",
         )
 
-    def chart(self, months: Mapping[str, Counter[Band]]) -> Markup:
-        plot_width = _CHART_WIDTH - _CHART_LEFT
-        plot_height = _CHART_HEIGHT - _CHART_BOTTOM - _CHART_TOP
-        slot = plot_width / max(len(months), 1)
-        step = max(1, math.ceil(len(months) / _MAX_MONTH_LABELS))
-        bars = [
-            self.chart_bar(month, counts, _CHART_LEFT + index * slot, slot, plot_height, labelled=index % step == 0)
-            for index, (month, counts) in enumerate(months.items())
-        ]
-        return _tag(
-            "svg",
-            _tag("title", self.labels["chart_title"]),
-            _tag("desc", self.labels["chart_desc"]),
-            self.chart_axis(plot_height),
-            bars,
-            viewBox=f"0 0 {_CHART_WIDTH} {_CHART_HEIGHT}",
-            class_="chart",
-            role="img",
-            aria_labelledby="chart-heading chart-desc",
-        )
-
-    def chart_axis(self, plot_height: float) -> Markup:
-        """Gridlines and labels at 0, 50 and 100 percent."""
-        lines = []
-        for share in (0, 50, 100):
-            y = _CHART_TOP + plot_height * (1 - share / 100)
-            lines.append(_void("line", x1=_CHART_LEFT, x2=_CHART_WIDTH, y1=f"{y:.1f}", y2=f"{y:.1f}", class_="grid"))
-            lines.append(_tag("text", f"{share}%", x=_CHART_LEFT - 6, y=f"{y + 4:.1f}", class_="axis", text_anchor="end"))
-        return _tag("g", lines, aria_hidden="true")
-
-    def chart_bar(
-        self, month: str, counts: Counter[Band], x: float, slot: float, plot_height: float, *, labelled: bool
-    ) -> Markup:
-        """One month's stacked bar, dead at the bottom, with its numbers as a tooltip."""
-        total = sum(counts.values())
-        width = min(slot * 0.72, 56)
-        left = x + (slot - width) / 2
-        bottom = _CHART_TOP + plot_height
-        segments = []
-        for band in Band:
-            height = plot_height * counts[band] / total
-            bottom -= height
-            if height:
-                segments.append(_void("rect", x=f"{left:.1f}", y=f"{bottom:.1f}", width=f"{width:.1f}",
-                                      height=f"{height:.1f}", class_=f"band-{band}"))
-        label = _tag("text", self.month_name(month), x=f"{x + slot / 2:.1f}", y=_CHART_HEIGHT - 8, class_="axis",
-                     text_anchor="middle") if labelled else None
-        return _tag("g", _tag("title", self.bar_description(month, counts)), segments, label, class_="bar",
-                    data_month=month or "undated")
-
-    def bar_description(self, month: str, counts: Counter[Band]) -> str:
-        total = sum(counts.values())
-        parts = [
-            f"{self.labels[f'band.{band}']} {counts[band]} ({counts[band] / total:.0%})" for band in Band if counts[band]
-        ]
-        return f"{self.label('chart_bar', month=self.month_name(month), total=total)}: {', '.join(parts)}"
-
-    def chart_table(self, months: Mapping[str, Counter[Band]]) -> Markup:
-        """The chart's numbers as a table, for screen readers and exact figures."""
-        header = [_tag("th", self.labels["col.month"], scope="col"), _tag("th", self.labels["col.total"], scope="col")]
-        header += [_tag("th", self.labels[f"band.{band}"], scope="col") for band in Band]
-        rows = [
-            _tag("tr", _tag("th", self.month_name(month), scope="row"), _tag("td", sum(counts.values())),
-                 [_tag("td", counts[band]) for band in Band])
-            for month, counts in months.items()
-        ]
-        return _tag(
-            "details",
-            _tag("summary", self.labels["chart_data"]),
-            _tag("div", _tag("table", _tag("thead", _tag("tr", header)), _tag("tbody", rows), class_="numbers"),
-                 class_="table-wrap"),
-            class_="chart-data",
-        )
-
     def sites_section(self) -> Markup:
-        worst = Counter(site_of(report.url) for report in self.dead).most_common(_WORST_SITES)
+        worst = Counter(_site_of(report.url) for report in self.dead).most_common(_WORST_SITES)
         most = worst[0][1] if worst else 1
         rows = [
             _tag(
                 "li",
                 _tag("button", site or "—", type="button", class_="site", data_site=site),
-                _tag("span", _tag("span", class_="meter-fill", style=f"width: {100 * count / most:.0f}%"),
-                     class_="meter", aria_hidden="true"),
+                _tag(
+                    "span",
+                    _tag("span", class_="meter-fill", style=f"width: {100 * count / most:.0f}%"),
+                    class_="meter",
+                    aria_hidden="true",
+                ),
                 _tag("span", count, class_="site-count"),
             )
             for site, count in worst
@@ -867,4 +831,114 @@ class _Page:
             "footer",
             _tag("dl", terms, class_="glossary"),
             _tag("p", self.label("footer", version=__version__)),
+        )
+
+
+class _MonthChart:
+    """Link rot by publication month: one 100% stacked bar per month, dead
+    at the bottom, as inline SVG; and the same numbers as a table."""
+
+    def __init__(self, months: Mapping[str, Counter[Band]], labels: Mapping[str, str]) -> None:
+        self.months = months
+        self.labels = labels
+        self.plot_height = _CHART_HEIGHT - _CHART_BOTTOM - _CHART_TOP
+        self.slot = (_CHART_WIDTH - _CHART_LEFT) / max(len(months), 1)
+        self.label_every = max(1, math.ceil(len(months) / _MAX_MONTH_LABELS))
+
+    def month_name(self, month: str) -> str:
+        return month or self.labels["undated_month"]
+
+    def svg(self) -> Markup:
+        bars = [self.bar(index, month, counts) for index, (month, counts) in enumerate(self.months.items())]
+        return _tag(
+            "svg",
+            _tag("title", self.labels["chart_title"]),
+            _tag("desc", self.labels["chart_desc"]),
+            self.axis(),
+            bars,
+            viewBox=f"0 0 {_CHART_WIDTH} {_CHART_HEIGHT}",
+            class_="chart",
+            role="img",
+            aria_labelledby="chart-heading chart-desc",
+        )
+
+    def axis(self) -> Markup:
+        """Gridlines and labels at 0, 50 and 100 percent."""
+        lines = []
+        for share in (0, 50, 100):
+            y = _CHART_TOP + self.plot_height * (1 - share / 100)
+            lines.append(_void("line", x1=_CHART_LEFT, x2=_CHART_WIDTH, y1=f"{y:.1f}", y2=f"{y:.1f}", class_="grid"))
+            lines.append(
+                _tag("text", f"{share}%", x=_CHART_LEFT - 6, y=f"{y + 4:.1f}", class_="axis", text_anchor="end")
+            )
+        return _tag("g", lines, aria_hidden="true")
+
+    def bar(self, index: int, month: str, counts: Counter[Band]) -> Markup:
+        """One month's bar, its numbers as a tooltip; with so many months
+        that labels would collide, only every n-th month is labelled."""
+        x = _CHART_LEFT + index * self.slot
+        label = None
+        if index % self.label_every == 0:
+            centre = f"{x + self.slot / 2:.1f}"
+            label = _tag(
+                "text", self.month_name(month), x=centre, y=_CHART_HEIGHT - 8, class_="axis", text_anchor="middle"
+            )
+        return _tag(
+            "g",
+            _tag("title", self.description(month, counts)),
+            self.segments(x, counts),
+            label,
+            class_="bar",
+            data_month=month or "undated",
+        )
+
+    def segments(self, x: float, counts: Counter[Band]) -> list[Markup]:
+        """The bar's rectangles, stacked upwards in Band order."""
+        total = sum(counts.values())
+        width = min(self.slot * 0.72, 56)
+        left = f"{x + (self.slot - width) / 2:.1f}"
+        top = _CHART_TOP + self.plot_height
+        rects = []
+        for band in (band for band in Band if counts[band]):
+            height = self.plot_height * counts[band] / total
+            top -= height
+            rects.append(
+                _void(
+                    "rect", x=left, y=f"{top:.1f}", width=f"{width:.1f}", height=f"{height:.1f}", class_=f"band-{band}"
+                )
+            )
+        return rects
+
+    def description(self, month: str, counts: Counter[Band]) -> str:
+        total = sum(counts.values())
+        parts = [
+            f"{self.labels[f'band.{band}']} {counts[band]} ({counts[band] / total:.0%})"
+            for band in Band
+            if counts[band]
+        ]
+        heading = self.labels["chart_bar"].format(month=self.month_name(month), total=total)
+        return f"{heading}: {', '.join(parts)}"
+
+    def table(self) -> Markup:
+        """The chart's numbers, for screen readers and exact figures."""
+        columns = [self.labels["col.month"], self.labels["col.total"], *(self.labels[f"band.{band}"] for band in Band)]
+        header = [_tag("th", column, scope="col") for column in columns]
+        rows = [
+            _tag(
+                "tr",
+                _tag("th", self.month_name(month), scope="row"),
+                _tag("td", sum(counts.values())),
+                [_tag("td", counts[band]) for band in Band],
+            )
+            for month, counts in self.months.items()
+        ]
+        return _tag(
+            "details",
+            _tag("summary", self.labels["chart_data"]),
+            _tag(
+                "div",
+                _tag("table", _tag("thead", _tag("tr", header)), _tag("tbody", rows), class_="numbers"),
+                class_="table-wrap",
+            ),
+            class_="chart-data",
         )

@@ -39,7 +39,7 @@ from crawler.report.summary import (
     summary_line,
 )
 
-__all__ = ["code_span", "escape_text", "render"]
+__all__ = ["archive_link", "code_span", "escape_text", "markdown_table", "render"]
 
 # `|` is left to `_row`, which escapes it in every cell, code spans included.
 _ESCAPE_PUNCTUATION = str.maketrans({char: "\\" + char for char in string.punctuation if char != "|"})
@@ -90,7 +90,7 @@ def _failing_section(failing_mentions: list[Mention]) -> str:
     parts = ["### Failing links"]
     for issue, issue_mentions in by_issue(failing_mentions).items():
         rows = [_failing_row(mention) for mention in issue_mentions]
-        parts.append(f"#### {code_span(issue)}\n\n{_table(_FAILING_HEADER, rows)}")
+        parts.append(f"#### {code_span(issue)}\n\n{markdown_table(_FAILING_HEADER, rows)}")
     return "\n\n".join(parts)
 
 
@@ -102,13 +102,13 @@ def _failing_row(mention: Mention) -> tuple[str, ...]:
         code_span(report.url),
         report.assessment.verdict.value,
         escape_text(report.assessment.reason),
-        _archive_link(report),
+        archive_link(report),
     )
 
 
 def _noteworthy_section(reports: list[LinkReport]) -> str:
     rows = [_noteworthy_row(report) for report in reports]
-    return f"### Worth a look\n\n{_table(_NOTEWORTHY_HEADER, rows)}"
+    return f"### Worth a look\n\n{markdown_table(_NOTEWORTHY_HEADER, rows)}"
 
 
 def _noteworthy_row(report: LinkReport) -> tuple[str, ...]:
@@ -117,7 +117,7 @@ def _noteworthy_row(report: LinkReport) -> tuple[str, ...]:
     return (report.assessment.verdict.value, code_span(report.url), escape_text(report.assessment.reason), written_at)
 
 
-def _archive_link(report: LinkReport) -> str:
+def archive_link(report: LinkReport) -> str:
     """`[2024-03-01](<playback URL>)`, the capture date as the link text."""
     if report.archive is None:
         return ""
@@ -134,7 +134,7 @@ def _destination(url: str) -> str:
     return "".join(quote(char) if char in "<>\\ " or unicodedata.category(char) == "Cc" else char for char in url)
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+def markdown_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
     lines = [_row(header), _row(tuple("---" for _ in header)), *(_row(row) for row in rows)]
     return "\n".join(lines)
 
