@@ -1,0 +1,681 @@
+"""The nightly crawl's memory: every link's story across runs, kept in SQLite.
+
+`rotwatch crawl` opens a `StateStore`, begins a run, records the URLs the
+issues cite, asks which are due, feeds check results in batches as they
+arrive, records archive answers, finishes the run, then reads the diff and
+the links' histories to write its reports. `rotwatch history URL` reads
+`events`.
+
+The rules are pure functions over `LinkHistory` values (`advance`,
+`is_dead`, `is_due`, `next_check`, `trusted_lookup`, `run_diff`), tested
+without a database; `StateStore` only moves rows in and out.
+
+Decisions:
+- A crawl may be killed at any moment (cron timeout, OOM killer, SIGKILL).
+  Each batch of results is one transaction and the journal is a WAL, so every
+  committed batch survives and a half-written one vanishes: the killed run
+  keeps what it checked, has no end time, and what it did not check is still
+  due. `synchronous=NORMAL`, not FULL: it survives any process death; a power
+  cut may lose the last batches (never consistency), and those links are
+  simply checked again the next night.
+- One crawl at a time: an exclusive `flock` on `<db>.lock`, which holds the
+  holder's pid for the message. The kernel drops it when the process dies,
+  SIGKILL included, so no stale lock is ever left to clean up.
+- Dead (DESIGN.md): broken now, or unreachable in `dead_after_failures`
+  consecutive checks spanning at least `dead_after_span`. Dead is sticky:
+  only a recovery (ok, redirected) clears it, so a 404 that starts timing out
+  does not come back to life.
+- blocked is not a failure: the server answered, it refuses robots. It ends
+  an unreachable streak, never makes a link dead, and does not revive a dead
+  one either (the page itself was not seen). skipped sent no request, so it
+  changes nothing but the last verdict.
+- Rechecks: new links now; unreachable ones every run (the streak counts
+  runs); dead ones after `ttl_dead`, to notice a return; ok, redirected,
+  blocked and skipped after `ttl_ok` moved by up to `jitter` either way.
+  skipped costs no request, but a `mailto:` in an issue must not make every
+  night's crawl non-empty (the crawl applies `--exclude` to every URL itself).
+- The jitter is drawn from a hash of the URL *and its last check time*. A
+  fixed offset per URL gives each link a fixed period (3 or 4 nights with the
+  defaults), so the first crawl's burst would come back in lockstep forever;
+  redrawing the offset each cycle spreads it evenly over the nights within
+  about two weeks, and stays deterministic (asked twice, `due_urls` answers
+  the same).
+- A capture the archive returns has been verified by the Wayback spider and
+  is kept for good; "no capture" is trusted for `no_capture_ttl`, then asked
+  again; a lookup that failed is not remembered.
+- `diff` is computed from the check events: dead before the run is the state
+  of each link's last check in an earlier run, dead after is its last check
+  up to this run, among the links the run saw. Exact for the latest run; for
+  older runs "saw" is read as "seen in this run or later".
+- Schema changes are migrations, applied in order, each in one transaction,
+  numbered in `PRAGMA user_version`. A file newer than this code, a file that
+  is not SQLite, or another program's SQLite database gets a `StateError`
+  and is left untouched.
+
+Exceptions: every public method raises `StateError` (its message is meant
+for the maintainer, as is) for anything the database or the lock refuses.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from crawler.models import (
+    ArchiveLookup,
+    Assessment,
+    CheckResult,
+    ErrorKind,
+    LinkHistory,
+    LookupOutcome,
+    Page,
+    RunDiff,
+    Snapshot,
+    Verdict,
+)
+
+__all__ = [
+    "MIGRATIONS",
+    "CheckEvent",
+    "Policy",
+    "Run",
+    "StateError",
+    "StateStore",
+    "advance",
+    "is_dead",
+    "is_due",
+    "next_check",
+    "run_diff",
+    "trusted_lookup",
+]
+
+# ---------------------------------------------------------------------------
+# Schema: each entry is one migration (its statements run in one
+# transaction); the database's PRAGMA user_version is how many have run.
+# A released migration is never edited: a change is a new entry at the end.
+# Times are ISO 8601 text in UTC, microseconds always written, so they sort.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1: links and runs.
+    (
+        """CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,                       -- NULL while running, or killed
+            settings TEXT NOT NULL DEFAULT '{}',    -- JSON
+            counts TEXT NOT NULL DEFAULT '{}'       -- JSON, what the run did
+        )""",
+        """CREATE TABLE links (
+            url TEXT PRIMARY KEY,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            last_seen_run INTEGER NOT NULL REFERENCES runs (id),
+            last_checked TEXT,                      -- NULL: never checked, due
+            last_verdict TEXT,
+            http_status INTEGER,
+            final_url TEXT,
+            title TEXT,
+            error TEXT,
+            reason TEXT,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0,
+            failing_since TEXT,
+            last_ok TEXT,
+            dead INTEGER NOT NULL DEFAULT 0,
+            dead_since TEXT
+        )""",
+    ),
+    # 2: one event per check (history, diffs) and the archive's answers.
+    (
+        """CREATE TABLE checks (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs (id),
+            url TEXT NOT NULL REFERENCES links (url),
+            checked_at TEXT NOT NULL,
+            verdict TEXT NOT NULL,
+            http_status INTEGER,
+            reason TEXT NOT NULL DEFAULT '',
+            dead INTEGER NOT NULL                   -- the link's dead flag after this check
+        )""",
+        "CREATE INDEX checks_by_url ON checks (url, run_id)",
+        # A schema-1 database knew each link's last check: it becomes the
+        # link's first event, in the last run that database had.
+        """INSERT INTO checks (run_id, url, checked_at, verdict, http_status, reason, dead)
+           SELECT (SELECT max(id) FROM runs), url, last_checked, last_verdict, http_status,
+                  coalesce(reason, ''), dead
+           FROM links WHERE last_checked IS NOT NULL""",
+        """CREATE TABLE captures (
+            url TEXT PRIMARY KEY REFERENCES links (url),
+            original TEXT,                          -- NULL with timestamp: the archive has none
+            timestamp TEXT,
+            status INTEGER,
+            mimetype TEXT NOT NULL DEFAULT '',
+            answered_at TEXT NOT NULL,              -- when verified, or when it said "none"
+            CHECK ((original IS NULL) = (timestamp IS NULL))
+        )""",
+    ),
+)
+
+# Every query the store runs; `json_each(?)` takes a list of URLs as one JSON parameter.
+_URLS = "SELECT value FROM json_each(?)"
+_HISTORY = f"""SELECT url, first_seen, last_checked, last_verdict, failing_since, consecutive_failures,
+    last_ok, dead, dead_since FROM links WHERE url IN ({_URLS})"""
+_LAST_RESULTS = f"""SELECT url, last_verdict, reason, http_status, final_url, title, error
+    FROM links WHERE last_verdict IS NOT NULL AND url IN ({_URLS})"""
+_SIGHTING = """INSERT INTO links (url, first_seen, last_seen, last_seen_run) VALUES (?, ?, ?, ?)
+    ON CONFLICT (url) DO UPDATE SET last_seen = excluded.last_seen, last_seen_run = excluded.last_seen_run"""
+_CHECKED = """UPDATE links SET last_checked = ?, last_verdict = ?, http_status = ?, final_url = ?,
+    title = ?, error = ?, reason = ?, consecutive_failures = ?, failing_since = ?, last_ok = ?,
+    dead = ?, dead_since = ? WHERE url = ?"""
+_EVENT = """INSERT INTO checks (run_id, url, checked_at, verdict, http_status, reason, dead)
+    VALUES (?, ?, ?, ?, ?, ?, ?)"""
+_EVENTS = """SELECT run_id, checked_at, verdict, http_status, reason, dead FROM checks
+    WHERE url = ? ORDER BY run_id, id"""
+_DEAD = "SELECT url FROM links WHERE dead"
+_BEGIN_RUN = "INSERT INTO runs (started_at, settings) VALUES (?, ?)"
+_FINISH_RUN = "UPDATE runs SET finished_at = ?, counts = ? WHERE id = ?"
+_PREVIOUS_RUN = """SELECT id, started_at, finished_at, settings, counts FROM runs
+    WHERE finished_at IS NOT NULL AND id < ? ORDER BY id DESC LIMIT 1"""
+_DEAD_AT = """coalesce((SELECT dead FROM checks WHERE checks.url = links.url AND run_id {} ?
+    ORDER BY run_id DESC, id DESC LIMIT 1), 0)"""
+_DEAD_BEFORE_AND_AFTER = f"""SELECT url, {_DEAD_AT.format("<")}, {_DEAD_AT.format("<=")}
+    FROM links WHERE last_seen_run >= ?"""
+_CAPTURES = f"""SELECT url, original, timestamp, status, mimetype, answered_at FROM captures
+    WHERE url IN ({_URLS})"""
+_STORE_CAPTURE = """INSERT OR REPLACE INTO captures (url, original, timestamp, status, mimetype, answered_at)
+    VALUES (?, ?, ?, ?, ?, ?)"""
+_HAS_TABLES = "SELECT count(*) FROM sqlite_master"
+_CONFIGURE = (
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA busy_timeout = 5000",  # ms: a reader such as the sqlite3 shell may hold it briefly
+)
+
+# What a failing SQLite call means for the maintainer, by primary result code.
+_EXPLANATIONS = {
+    sqlite3.SQLITE_NOTADB: "is not a SQLite database; move it aside or choose another --state file",
+    sqlite3.SQLITE_CORRUPT: "is damaged; move it aside to start afresh (every link is then checked again)",
+    sqlite3.SQLITE_FULL: "cannot grow: the disk is full",
+    sqlite3.SQLITE_BUSY: "is held by another program",
+    sqlite3.SQLITE_READONLY: "is read-only",
+    sqlite3.SQLITE_CANTOPEN: "cannot be opened",
+}
+
+
+class StateError(Exception):
+    """Raised by StateStore when the state database cannot be used as asked:
+    locked by another crawl, not SQLite, damaged, newer than this rotwatch,
+    disk full. The message names the file and says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """How often links are rechecked and when a failing link counts as dead."""
+
+    ttl_ok: timedelta = timedelta(days=3)  # a working link is rechecked after this
+    ttl_dead: timedelta = timedelta(days=7)  # a dead link, to notice it coming back
+    dead_after_failures: int = 3  # unreachable this many checks in a row...
+    dead_after_span: timedelta = timedelta(days=7)  # ...spanning at least this long
+    jitter: float = 0.25  # fraction of ttl_ok a recheck moves either way
+    no_capture_ttl: timedelta = timedelta(days=30)  # "the archive has none" is trusted this long
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One crawl: `finished_at` is None while it runs, or when it was killed."""
+
+    id: int
+    started_at: datetime
+    finished_at: datetime | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckEvent:
+    """One past check of a URL, as `rotwatch history URL` lists it."""
+
+    run_id: int
+    checked_at: datetime
+    verdict: Verdict
+    http_status: int | None
+    reason: str
+    dead: bool  # the link's dead flag after this check
+
+
+# ---------------------------------------------------------------------------
+# The rules: values in, values out.
+
+_RECOVERED = frozenset({Verdict.OK, Verdict.REDIRECTED})
+_FAILING = frozenset({Verdict.BROKEN, Verdict.UNREACHABLE})
+
+
+def is_dead(
+    verdict: Verdict, consecutive_failures: int, failing_since: datetime, now: datetime, policy: Policy
+) -> bool:
+    """Broken now, or unreachable N times in a row over at least D days:
+    one bad night (or three in one bad week-end) never rewrites an issue."""
+    if verdict is Verdict.BROKEN:
+        return True
+    return (
+        verdict is Verdict.UNREACHABLE
+        and consecutive_failures >= policy.dead_after_failures
+        and now - failing_since >= policy.dead_after_span
+    )
+
+
+def advance(history: LinkHistory, verdict: Verdict, now: datetime, policy: Policy) -> LinkHistory:
+    """The link's history after a check at `now` gave `verdict` (see the module's decisions)."""
+    checked = replace(history, last_checked=now, last_verdict=verdict)
+    if verdict in _RECOVERED:
+        return replace(checked, failing_since=None, consecutive_failures=0, last_ok=now, dead=False, dead_since=None)
+    if verdict is Verdict.BLOCKED:
+        return replace(checked, failing_since=None, consecutive_failures=0)
+    if verdict in _FAILING:
+        failures = history.consecutive_failures + 1
+        since = history.failing_since or now
+        dead = history.dead or is_dead(verdict, failures, since, now, policy)
+        dead_since = history.dead_since if history.dead else (now if dead else None)
+        return replace(checked, consecutive_failures=failures, failing_since=since, dead=dead, dead_since=dead_since)
+    return checked
+
+
+def next_check(history: LinkHistory, policy: Policy) -> datetime | None:
+    """When the link is due again; None when it was never checked (due now)."""
+    if history.last_checked is None:
+        return None
+    if history.dead:
+        return history.last_checked + policy.ttl_dead
+    if history.last_verdict is Verdict.UNREACHABLE:
+        return history.last_checked  # every run: the dead policy counts runs
+    spread = _spread(history.url, history.last_checked)
+    return history.last_checked + policy.ttl_ok * (1 + policy.jitter * spread)
+
+
+def is_due(history: LinkHistory | None, now: datetime, policy: Policy) -> bool:
+    """Whether the link must be checked in a run at `now` (None: never seen, due)."""
+    due_at = None if history is None else next_check(history, policy)
+    return due_at is None or now >= due_at
+
+
+def _spread(url: str, checked_at: datetime) -> float:
+    """A number in [-1, 1) that looks random but is fixed by the URL and its last check."""
+    digest = hashlib.sha256(f"{url}\n{_text(checked_at)}".encode()).digest()
+    return 2 * int.from_bytes(digest[:8], "big") / 2**64 - 1
+
+
+def trusted_lookup(
+    url: str, snapshot: Snapshot | None, answered_at: datetime, now: datetime, policy: Policy
+) -> ArchiveLookup | None:
+    """The archive's remembered answer, or None when it must be asked again:
+    a capture stays good (it was verified and captures do not change);
+    "none" goes stale, because the archive keeps capturing."""
+    if snapshot is not None:
+        return ArchiveLookup(url, LookupOutcome.FOUND, snapshot, f"capture verified on {answered_at:%Y-%m-%d}")
+    if now - answered_at < policy.no_capture_ttl:
+        return ArchiveLookup(url, LookupOutcome.NONE, None, f"no capture when asked on {answered_at:%Y-%m-%d}")
+    return None
+
+
+def run_diff(standings: Iterable[tuple[str, bool, bool]]) -> RunDiff:
+    """(url, dead before the run, dead after it) -> what changed, each list sorted."""
+    newly_dead, fixed, still_dead = [], [], []
+    for url, before, after in sorted(standings):
+        if after:
+            (still_dead if before else newly_dead).append(url)
+        elif before:
+            fixed.append(url)
+    return RunDiff(tuple(newly_dead), tuple(fixed), tuple(still_dead))
+
+
+# ---------------------------------------------------------------------------
+# The store.
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class StateStore:
+    """The state database of the nightly crawl, locked for one crawl at a time.
+
+    Open it with `StateStore.open` (or as a context manager around it); use
+    it from one thread at a time (any thread: the reactor may run elsewhere).
+    """
+
+    def __init__(
+        self, connection: sqlite3.Connection, path: Path, lock: int, policy: Policy, clock: Callable[[], datetime]
+    ) -> None:
+        self._connection = connection
+        self._lock: int | None = lock
+        self.path = path
+        self.policy = policy
+        self._clock = clock
+
+    @classmethod
+    def open(
+        cls, path: Path | str, *, policy: Policy = Policy(), clock: Callable[[], datetime] = _utc_now
+    ) -> StateStore:
+        """Locks, creates or upgrades the database at `path`; `clock` returns aware datetimes."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = _lock(path)
+        try:
+            connection = _connect(path)
+        except BaseException:
+            os.close(lock)
+            raise
+        return cls(connection, path, lock, policy, clock)
+
+    def close(self) -> None:
+        """Closes the database and releases the lock (closing twice is harmless)."""
+        self._connection.close()
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+    def __enter__(self) -> StateStore:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # Runs
+
+    def begin_run(self, settings: Mapping[str, Any]) -> Run:
+        """Starts a run; `settings` is kept as JSON (values it cannot encode as their str)."""
+        started = self._clock()
+        encoded = json.dumps(dict(settings), sort_keys=True, default=str)
+        with self._writing() as db:
+            run_id = db.execute(_BEGIN_RUN, (_text(started), encoded)).lastrowid
+        return Run(run_id, started, settings=json.loads(encoded))
+
+    def finish_run(self, run_id: int, counts: Mapping[str, int]) -> None:
+        """Marks the run complete, with what it did (for example checks by verdict)."""
+        with self._writing() as db:
+            db.execute(_FINISH_RUN, (_text(self._clock()), json.dumps(dict(counts), sort_keys=True), run_id))
+
+    def previous_finished_run(self, run_id: int) -> Run | None:
+        """The last run before `run_id` that finished (killed runs are passed over)."""
+        rows = self._rows(_PREVIOUS_RUN, (run_id,))
+        return _run(rows[0]) if rows else None
+
+    # Links
+
+    def record_sightings(self, run_id: int, urls: Iterable[str]) -> None:
+        """Notes that this run's issues cite these URLs (first and last seen)."""
+        with self._writing() as db:
+            self._sight(db, run_id, urls)
+
+    def due_urls(self, urls: Iterable[str], *, full: bool = False) -> list[str]:
+        """The URLs a run must check now, in the given order without repeats;
+        `full` asks for every one. An empty list means the run sends no request."""
+        wanted = list(dict.fromkeys(urls))
+        if full:
+            return wanted
+        known = self.histories(wanted)
+        now = self._clock()
+        return [url for url in wanted if is_due(known.get(url), now, self.policy)]
+
+    def record_results(self, run_id: int, batch: Sequence[tuple[CheckResult, Assessment]]) -> None:
+        """Stores a batch of checks in one transaction: all of it survives a kill, or none."""
+        now = self._clock()
+        with self._writing() as db:
+            self._sight(db, run_id, (result.url for result, _ in batch))
+            for result, assessment in batch:
+                before = self.histories([result.url])[result.url]  # sighted just above
+                after = advance(before, assessment.verdict, now, self.policy)
+                db.execute(_CHECKED, _checked_row(after, result, assessment))
+                db.execute(_EVENT, _event_row(run_id, after, result, assessment))
+
+    def history(self, url: str) -> LinkHistory | None:
+        return self.histories([url]).get(url)
+
+    def histories(self, urls: Iterable[str]) -> dict[str, LinkHistory]:
+        """The known links among `urls` (never-seen URLs are left out)."""
+        return {row["url"]: _link_history(row) for row in self._rows(_HISTORY, (_json_list(urls),))}
+
+    def last_results(self, urls: Iterable[str]) -> dict[str, tuple[CheckResult, Assessment]]:
+        """The last check of each checked URL among `urls`, for links a run did not recheck.
+
+        The result is rebuilt from what is kept: status, final URL, title, error.
+        """
+        return {row["url"]: _last_result(row) for row in self._rows(_LAST_RESULTS, (_json_list(urls),))}
+
+    def dead_urls(self) -> set[str]:
+        return {row["url"] for row in self._rows(_DEAD)}
+
+    def events(self, url: str) -> list[CheckEvent]:
+        """Every check of `url`, oldest first."""
+        return [_event(row) for row in self._rows(_EVENTS, (url,))]
+
+    def diff(self, run_id: int) -> RunDiff:
+        """Newly dead, fixed and still dead links of this run, against the state before it."""
+        rows = self._rows(_DEAD_BEFORE_AND_AFTER, (run_id, run_id, run_id))
+        return run_diff((url, bool(before), bool(after)) for url, before, after in rows)
+
+    # Archive answers
+
+    def cached_lookups(self, urls: Iterable[str]) -> dict[str, ArchiveLookup]:
+        """Remembered archive answers still to be trusted; look the other URLs up."""
+        now = self._clock()
+        trusted = (_trusted_capture(row, now, self.policy) for row in self._rows(_CAPTURES, (_json_list(urls),)))
+        return {lookup.url: lookup for lookup in trusted if lookup is not None}
+
+    def record_lookups(self, lookups: Iterable[ArchiveLookup]) -> None:
+        """Remembers the archive's answers for known links (the newest wins);
+        failed lookups are not kept, so they are asked again next run."""
+        now = _text(self._clock())
+        with self._writing() as db:
+            for lookup in lookups:
+                if lookup.outcome is not LookupOutcome.FAILED:
+                    db.execute(_STORE_CAPTURE, _capture_row(lookup, now))
+
+    # Plumbing
+
+    def _sight(self, db: sqlite3.Connection, run_id: int, urls: Iterable[str]) -> None:
+        now = _text(self._clock())
+        db.executemany(_SIGHTING, ((url, now, now, run_id) for url in urls))
+
+    def _rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with _translated(self.path):
+            return self._connection.execute(sql, parameters).fetchall()
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        with _translated(self.path), _transaction(self._connection):
+            yield self._connection
+
+
+# ---------------------------------------------------------------------------
+# Opening, locking, migrating.
+
+
+def _lock(path: Path) -> int:
+    """Takes the crawl lock on `<path>.lock` and writes our pid into it; returns its descriptor."""
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise StateError(f"cannot create the lock file {lock_path}: {exc.strerror}") from exc
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(descriptor, 32, 0).decode(errors="replace").strip() or "unknown"
+        os.close(descriptor)
+        raise StateError(f"another rotwatch crawl is using {path} (pid {holder})") from None
+    os.ftruncate(descriptor, 0)
+    os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+    return descriptor
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """Opens, configures and migrates the database; any failure is a StateError."""
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    connection.row_factory = sqlite3.Row
+    try:
+        with _translated(path):
+            version = _schema_version(connection, path)  # before anything writes to the file
+            for pragma in _CONFIGURE:
+                connection.execute(pragma)
+            _migrate(connection, version)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _schema_version(connection: sqlite3.Connection, path: Path) -> int:
+    """How many migrations the file has had; refuses files this rotwatch must not touch."""
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise StateError(
+            f"state database {path} was written by a newer rotwatch (schema {version}, this one knows"
+            f" up to {len(MIGRATIONS)}); upgrade rotwatch"
+        )
+    if version == 0 and connection.execute(_HAS_TABLES).fetchone()[0]:
+        raise StateError(f"{path} is a SQLite database of another program; choose another --state file")
+    return version
+
+
+def _migrate(connection: sqlite3.Connection, version: int) -> None:
+    """Applies the migrations after `version`, one transaction each."""
+    for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
+        with _transaction(connection):
+            for statement in statements:
+                connection.execute(statement)
+            connection.execute(f"PRAGMA user_version = {number:d}")  # PRAGMA takes no parameters
+
+
+@contextmanager
+def _transaction(connection: sqlite3.Connection) -> Iterator[None]:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.rollback()  # a no-op when a failed COMMIT already ended it
+        raise
+
+
+@contextmanager
+def _translated(path: Path) -> Iterator[None]:
+    """Turns SQLite's errors into StateErrors that name the file and say what to do."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF  # primary code of an extended one
+        why = _EXPLANATIONS.get(code, "failed")
+        raise StateError(f"state database {path} {why} ({exc})") from exc
+
+
+# ---------------------------------------------------------------------------
+# Rows <-> values.
+
+
+def _text(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _optional_text(moment: datetime | None) -> str | None:
+    return None if moment is None else _text(moment)
+
+
+def _time(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _json_list(urls: Iterable[str]) -> str:
+    return json.dumps(list(urls))
+
+
+def _link_history(row: sqlite3.Row) -> LinkHistory:
+    return LinkHistory(
+        url=row["url"],
+        first_seen=datetime.fromisoformat(row["first_seen"]),
+        last_checked=_time(row["last_checked"]),
+        last_verdict=Verdict(row["last_verdict"]) if row["last_verdict"] else None,
+        failing_since=_time(row["failing_since"]),
+        consecutive_failures=row["consecutive_failures"],
+        last_ok=_time(row["last_ok"]),
+        dead=bool(row["dead"]),
+        dead_since=_time(row["dead_since"]),
+    )
+
+
+def _checked_row(history: LinkHistory, result: CheckResult, assessment: Assessment) -> tuple[Any, ...]:
+    return (
+        _optional_text(history.last_checked),
+        assessment.verdict.value,
+        result.http_status,
+        result.final_url,
+        result.title,
+        result.error.value if result.error else None,
+        assessment.reason,
+        history.consecutive_failures,
+        _optional_text(history.failing_since),
+        _optional_text(history.last_ok),
+        history.dead,
+        _optional_text(history.dead_since),
+        history.url,
+    )
+
+
+def _event_row(run_id: int, history: LinkHistory, result: CheckResult, assessment: Assessment) -> tuple[Any, ...]:
+    verdict, checked_at = assessment.verdict.value, _optional_text(history.last_checked)
+    return (run_id, history.url, checked_at, verdict, result.http_status, assessment.reason, history.dead)
+
+
+def _event(row: sqlite3.Row) -> CheckEvent:
+    return CheckEvent(
+        run_id=row["run_id"],
+        checked_at=datetime.fromisoformat(row["checked_at"]),
+        verdict=Verdict(row["verdict"]),
+        http_status=row["http_status"],
+        reason=row["reason"],
+        dead=bool(row["dead"]),
+    )
+
+
+def _last_result(row: sqlite3.Row) -> tuple[CheckResult, Assessment]:
+    result = CheckResult(
+        url=row["url"],
+        http_status=row["http_status"],
+        final_url=row["final_url"],
+        page=Page(title=row["title"]) if row["title"] is not None else None,
+        error=ErrorKind(row["error"]) if row["error"] else None,
+    )
+    return result, Assessment(Verdict(row["last_verdict"]), row["reason"] or "")
+
+
+def _run(row: sqlite3.Row) -> Run:
+    return Run(
+        id=row["id"],
+        started_at=datetime.fromisoformat(row["started_at"]),
+        finished_at=_time(row["finished_at"]),
+        settings=json.loads(row["settings"]),
+        counts=json.loads(row["counts"]),
+    )
+
+
+def _trusted_capture(row: sqlite3.Row, now: datetime, policy: Policy) -> ArchiveLookup | None:
+    snapshot = None
+    if row["timestamp"] is not None:
+        snapshot = Snapshot(row["original"], row["timestamp"], row["status"], row["mimetype"])
+    return trusted_lookup(row["url"], snapshot, datetime.fromisoformat(row["answered_at"]), now, policy)
+
+
+def _capture_row(lookup: ArchiveLookup, answered_at: str) -> tuple[Any, ...]:
+    snapshot = lookup.snapshot if lookup.outcome is LookupOutcome.FOUND else None
+    if snapshot is None:
+        return (lookup.url, None, None, None, "", answered_at)
+    return (lookup.url, snapshot.original, snapshot.timestamp, snapshot.status, snapshot.mimetype, answered_at)
