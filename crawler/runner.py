@@ -102,7 +102,9 @@ def run_in_reactor(main: Callable[[], Awaitable[T]], settings: Settings) -> T:
 
     reactor.callWhenRunning(lambda: deferred_from_coro(_as_coroutine(main)).addBoth(finish))
     reactor.run()
-    value = outcome.get("value")
+    if "value" not in outcome:  # the reactor stopped first: Ctrl-C or SIGTERM
+        raise KeyboardInterrupt
+    value = outcome["value"]
     if isinstance(value, Failure):
         value.raiseException()
     return value
