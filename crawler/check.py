@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from crawler.classify import assess
-from crawler.models import ArchiveLookup, CheckResult, ErrorKind, LinkOccurrence, LinkReport, LookupOutcome, Verdict
+from crawler.models import ArchiveLookup, Assessment, CheckResult, ErrorKind, LinkOccurrence, LinkReport, LookupOutcome, Verdict
 from crawler.rewrite import capture_link
 from crawler.urls import normalize_url
 
@@ -44,20 +44,33 @@ def plan_checks(occurrences: Sequence[LinkOccurrence], exclude: Sequence[re.Patt
     return plan
 
 
-def build_reports(plan: CheckPlan, results: Mapping[str, CheckResult]) -> list[LinkReport]:
-    """One LinkReport per unique URL, sorted by URL."""
+def build_reports(
+    plan: CheckPlan,
+    results: Mapping[str, CheckResult],
+    earlier: Mapping[str, tuple[CheckResult, Assessment]] | None = None,
+) -> list[LinkReport]:
+    """One LinkReport per unique URL, sorted by URL.
+
+    `earlier` holds the last check of URLs this run did not recheck (the
+    nightly crawl's state), with the verdict decided back then.
+    """
     reports = []
     for url, occurrences in plan.to_fetch.items():
-        result = results.get(url) or CheckResult(url=url, error=ErrorKind.OTHER, error_detail="no answer recorded")
-        reports.append(_report(result, occurrences))
+        if url in results:
+            reports.append(_report(results[url], assess(results[url]), occurrences))
+        elif earlier and url in earlier:
+            reports.append(_report(*earlier[url], occurrences))
+        else:
+            missing = CheckResult(url=url, error=ErrorKind.OTHER, error_detail="no answer recorded")
+            reports.append(_report(missing, assess(missing), occurrences))
     for result, occurrences in plan.not_fetched.values():
-        reports.append(_report(result, occurrences))
+        reports.append(_report(result, assess(result), occurrences))
     return sorted(reports, key=lambda report: report.url)
 
 
-def _report(result: CheckResult, occurrences: Sequence[LinkOccurrence]) -> LinkReport:
+def _report(result: CheckResult, assessment: Assessment, occurrences: Sequence[LinkOccurrence]) -> LinkReport:
     ordered = tuple(sorted(occurrences, key=lambda o: (o.issue, o.line, o.column)))
-    return LinkReport(url=result.url, assessment=assess(result), result=result, occurrences=ordered)
+    return LinkReport(url=result.url, assessment=assessment, result=result, occurrences=ordered)
 
 
 def failing(reports: Sequence[LinkReport], fail_on: frozenset[Verdict]) -> list[LinkReport]:

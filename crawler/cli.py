@@ -50,6 +50,14 @@ def _add_shared_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--config", type=Path, metavar="FILE", help="settings file (default: rotwatch.toml, pyproject.toml)")
 
 
+def _add_state_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--state", type=Path, default=Path("reports/state.sqlite"), metavar="DB",
+                        help="state database (default reports/state.sqlite)")
+    parser.add_argument("--reports", type=Path, default=Path("reports"), metavar="DIR",
+                        help="where reports and archival copies go (default reports/)")
+    parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language of index.html")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rotwatch", description="Keeps a newsletter archive's links alive.")
     parser.add_argument("--version", action="version", version=f"rotwatch {__version__}")
@@ -68,6 +76,25 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--changed-since", metavar="GIT_REF", help="only links on lines added since GIT_REF")
     check.add_argument("--suggest", action="store_true", help="look up archive captures for failing links")
     _add_shared_flags(check)
+
+    crawl = commands.add_parser("crawl", help="the nightly crawl: check what is due, mend dead links, write reports")
+    crawl.add_argument("paths", nargs="*", metavar="PATH", help="issue files or folders (default: issues/)")
+    _add_state_flags(crawl)
+    crawl.add_argument("--full", action="store_true", help="recheck every link, whatever its schedule")
+    crawl.add_argument("--save-live", action="store_true", help="ask Save Page Now to capture live links (slow)")
+    _add_shared_flags(crawl)
+
+    report = commands.add_parser("report", help="rebuild every report from the state database (no network)")
+    report.add_argument("paths", nargs="*", metavar="PATH", help="issue files or folders (default: issues/)")
+    _add_state_flags(report)
+    report.add_argument("--config", type=Path, metavar="FILE", help="settings file")
+
+    history = commands.add_parser("history", help="print the story of one link from the state database")
+    history.add_argument("url", metavar="URL")
+    history.add_argument("--state", type=Path, default=Path("reports/state.sqlite"), metavar="DB")
+
+    demo = commands.add_parser("demo", help="a crawl of a small simulated archive, no network needed")
+    demo.add_argument("--lang", choices=("en", "zh"), default="en")
 
     save = commands.add_parser("save", help="ask the Wayback Machine to capture pages now (Save Page Now)")
     save.add_argument("urls", nargs="+", metavar="URL")
@@ -214,7 +241,117 @@ def run_save(args: argparse.Namespace) -> int:
     return EXIT_OK if all(result.archive_url for result in results) else EXIT_FAILING
 
 
-COMMANDS = {"links": run_links, "check": run_check, "save": run_save}
+def _issues_and_links(paths: list[str]) -> tuple[list[LinkOccurrence], list[Any]]:
+    from crawler.sources import collect_links
+
+    occurrences, issues, problems = collect_links(paths or ["issues"])
+    _report_problems(problems)
+    if not issues:
+        raise ConfigError("no issue could be read")
+    return occurrences, issues
+
+
+def _open_state(path: Path, config: Config) -> Any:
+    from crawler.crawl import policy_of
+    from crawler.state import StateError, StateStore
+
+    try:
+        return StateStore.open(path, policy=policy_of(config))
+    except StateError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
+def run_crawl(args: argparse.Namespace) -> int:
+    from crawler.crawl import crawl
+    from crawler.runner import base_settings, run_in_reactor
+
+    config = _config_from(args)
+    occurrences, issues = _issues_and_links(args.paths)
+    settings = base_settings(scrapy_overrides(config))
+    with _open_state(args.state, config) as store:
+        progress = CheckProgress(len({o.url for o in occurrences}))
+        with progress:
+            outcome = run_in_reactor(
+                lambda: crawl(store, occurrences, issues, settings, config, args.reports, full=args.full,
+                              lang=args.lang, on_result=progress.advance),
+                settings,
+            )
+    print_crawl_summary(outcome)
+    if args.save_live:
+        _save_live(outcome, settings)
+    return EXIT_OK
+
+
+def print_crawl_summary(outcome: Any) -> None:
+    """The diff first (what changed overnight), then the counts and where the reports are."""
+    from crawler.report.summary import count_by_verdict, summary_line
+
+    diff = outcome.view.diff
+    print(f"newly dead: {len(diff.newly_dead)}, fixed: {len(diff.fixed)}, still dead: {len(diff.still_dead)}")
+    for label, urls in (("newly dead", diff.newly_dead), ("fixed", diff.fixed)):
+        for url in urls:
+            print(f"  {label}: {url}")
+    print(f"checked {outcome.checked} links, {outcome.looked_up} archive lookups")
+    print(summary_line(count_by_verdict(outcome.view.reports)))
+    index = next((path for path in outcome.written if path.name == "index.html"), None)
+    if index:
+        print(f"report: {index}")
+
+
+def _save_live(outcome: Any, settings: Any) -> None:
+    from crawler.save import save_all
+
+    live = [r.url for r in outcome.view.reports if r.assessment.verdict.value in ("ok", "redirected") and not r.archive]
+    for result in save_all(live, settings.get("USER_AGENT")):
+        if not result.archive_url:
+            warn(f"cannot save {result.url}: {result.error}")
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from crawler.crawl import rebuild_reports
+
+    config = _config_from(args)
+    occurrences, issues = _issues_and_links(args.paths)
+    with _open_state(args.state, config) as store:
+        outcome = rebuild_reports(store, occurrences, issues, config, args.reports, lang=args.lang)
+    print_crawl_summary(outcome)
+    return EXIT_OK
+
+
+def run_history(args: argparse.Namespace) -> int:
+    with _open_state(args.state, load_config({})) as store:
+        history = store.history(args.url)
+        if history is None:
+            warn(f"{args.url} is not in {args.state} (give the URL as the issue writes it)")
+            return EXIT_USAGE
+        state = "dead" if history.dead else (history.last_verdict.value if history.last_verdict else "unchecked")
+        print(args.url)
+        print(f"  first seen {history.first_seen:%Y-%m-%d}; now {state}")
+        for event in store.events(args.url):
+            status = "-" if event.http_status is None else str(event.http_status)
+            print(f"  {event.checked_at:%Y-%m-%d %H:%M}  {event.verdict.value:<11} {status:>4}  {event.reason}")
+        lookup = store.cached_lookups([args.url]).get(args.url)
+        if lookup and lookup.snapshot:
+            print(f"  archive capture {lookup.snapshot.timestamp}")
+    return EXIT_OK
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from crawler.demo import run_demo as demo
+
+    print(demo(lang=args.lang))
+    return EXIT_OK
+
+
+COMMANDS = {
+    "links": run_links,
+    "check": run_check,
+    "crawl": run_crawl,
+    "report": run_report,
+    "history": run_history,
+    "demo": run_demo,
+    "save": run_save,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -44,6 +44,9 @@ class Config:
     archive: bool = True
     archive_rate: float = 24.0  # archive requests per minute (the real CDX allows about 30)
     fail_on: tuple[str, ...] = (Verdict.BROKEN.value,)
+    recheck_days: float = 3.0  # a working link is checked again after this many days
+    dead_after_runs: int = 3  # unreachable this many crawls in a row...
+    dead_after_days: float = 7.0  # ...spanning at least this many days makes a link dead
     resolve: tuple[tuple[str, str], ...] = ()  # (host, address), like curl --resolve
 
     @property
@@ -100,6 +103,8 @@ def _validate(config: Config) -> Config:
         raise ConfigError("concurrency and per_host must be at least 1")
     if config.timeout <= 0:
         raise ConfigError("timeout must be more than 0 seconds")
+    if config.recheck_days <= 0 or config.dead_after_runs < 1 or config.dead_after_days < 0:
+        raise ConfigError("recheck_days must be more than 0, dead_after_runs at least 1, dead_after_days 0 or more")
     if config.archive_rate <= 0:
         raise ConfigError("archive_rate must be more than 0 requests a minute")
     if config.retries < 0 or config.per_host_delay < 0:

@@ -183,6 +183,8 @@ _BEGIN_RUN = "INSERT INTO runs (started_at, settings) VALUES (?, ?)"
 _FINISH_RUN = "UPDATE runs SET finished_at = ?, counts = ? WHERE id = ?"
 _PREVIOUS_RUN = """SELECT id, started_at, finished_at, settings, counts FROM runs
     WHERE finished_at IS NOT NULL AND id < ? ORDER BY id DESC LIMIT 1"""
+_LATEST_RUN = """SELECT id, started_at, finished_at, settings, counts FROM runs
+    WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1"""
 _DEAD_AT = """coalesce((SELECT dead FROM checks WHERE checks.url = links.url AND run_id {} ?
     ORDER BY run_id DESC, id DESC LIMIT 1), 0)"""
 _DEAD_BEFORE_AND_AFTER = f"""SELECT url, {_DEAD_AT.format("<")}, {_DEAD_AT.format("<=")}
@@ -402,6 +404,15 @@ class StateStore:
         """Marks the run complete, with what it did (for example checks by verdict)."""
         with self._writing() as db:
             db.execute(_FINISH_RUN, (_text(self._clock()), json.dumps(dict(counts), sort_keys=True), run_id))
+
+    def now(self) -> datetime:
+        """The store's clock: what "now" means for its schedules."""
+        return self._clock()
+
+    def latest_run(self) -> Run | None:
+        """The last run that finished, if any."""
+        rows = self._rows(_LATEST_RUN)
+        return _run(rows[0]) if rows else None
 
     def previous_finished_run(self, run_id: int) -> Run | None:
         """The last run before `run_id` that finished (killed runs are passed over)."""

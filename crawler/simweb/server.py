@@ -43,6 +43,7 @@ from crawler.simweb.scenarios import (
     SCENARIOS,
     Handler,
     Scenario,
+    error,
     fallback_page,
     home_page,
 )
@@ -335,6 +336,9 @@ def route(path: str) -> tuple[Handler, str, str]:
     return HANDLERS.get(parts[2], unknown_scenario), base, path[len(base):]
 
 
+OUTAGE = error(503)
+
+
 async def open_redirect(exchange: Exchange) -> None:
     """302 to whatever the `url` query parameter says."""
     target = exchange.request.query.get("url", "/")
@@ -392,6 +396,7 @@ class SimWeb:
             self._served[archive.host] = HostSpec(archive.host, archive.latency)
         self.log = RequestLog()
         self._visits = Visits()
+        self._outages: set[str] = set()
         self._requested_port = port
         self._port: int | None = None
         self._refused: socket.socket | None = None
@@ -467,6 +472,8 @@ class SimWeb:
         spec = self._served.get(host)
         if spec is None:
             handler, base, rest = unknown_host, "", request.path
+        elif host in self._outages:
+            handler, base, rest = OUTAGE, "", request.path
         elif self.archive is not None and host == self.archive.host:
             handler, base, rest = self.archive.handle, "", request.path
         elif host in self._whole_sites:
@@ -537,6 +544,13 @@ class SimWeb:
             return SCENARIOS[name]
         except KeyError:
             raise KeyError(f"no scenario named {name!r}; see crawler.simweb.SCENARIOS") from None
+
+    def set_outage(self, host: str, down: bool = True) -> None:
+        """While down, every request to `host` gets 503: a site having a bad night."""
+        if down:
+            self._outages.add(host.lower())
+        else:
+            self._outages.discard(host.lower())
 
     def reset_state(self) -> None:
         """Forgets which URLs were visited, so flaky-503 and rate-limited-429 fail once again."""

@@ -1,0 +1,114 @@
+"""`rotwatch demo`: two nightly crawls of a small archive on the simulated web.
+
+A newcomer's first five minutes, with no network and no setup: it starts the
+simulated web and its Wayback-compatible archive on loopback, writes three
+issues into a temporary folder, crawls them, then crawls again four
+simulated days later, when one site has come back and another has gone.
+The report shows links that are newly dead and fixed, and the archival
+copies point dead links at captures.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from crawler.config import load_config, scrapy_overrides
+from crawler.crawl import CrawlOutcome, crawl, policy_of
+from crawler.runner import base_settings, run_in_reactor
+from crawler.simweb import HostSpec, SimArchive, SimWeb
+from crawler.sources import collect_links
+from crawler.state import StateStore
+
+__all__ = ["run_demo"]
+
+FIRST_NIGHT = datetime(2024, 4, 1, 2, 0, tzinfo=UTC)
+NIGHTS_APART = timedelta(days=4)
+UNREACHABLE = "127.0.0.2"  # loopback, but nothing listens there: connection refused
+HOSTS = [HostSpec("news.test", 0.02), HostSpec("blog.test", 0.05), HostSpec("comeback.test"), HostSpec("vanishing.test")]
+
+
+def _issues(web: SimWeb) -> dict[str, str]:
+    """Three issues in the style of the real input: Chinese prose, `[链接](URL)` items, images."""
+    url = web.scenario_url
+    return {
+        "2024-01-10-weekly.md": f"""# 一月周刊
+
+![cover]({url("ok-image", "news.test")})
+
+* 本周头条 [链接]({url("ok-utf8", "news.test")})
+* 旧文章已经删除 [链接]({url("not-found", "news.test")})
+* 网站搬家 [链接]({url("moved-301", "blog.test")})
+""",
+        "2024-02-14-weekly.md": f"""# 二月周刊
+
+* GBK 编码的页面 [链接]({url("ok-gbk", "blog.test")})
+* 页面不存在 [链接]({url("soft-404-zh", "news.test")})
+* 域名已停放 [链接]({url("parked")})
+* 暂时下线的网站 [链接]({web.url("comeback.test", "/2024/02/story")})
+""",
+        "2024-03-20-weekly.md": f"""# 三月周刊
+
+* 仍然可用 [链接]({url("ok-big5", "news.test")})
+* 即将消失的网站 [链接]({web.url("vanishing.test", "/2024/03/story")})
+* 已删除 [链接]({url("gone", "blog.test")})
+""",
+    }
+
+
+def _stock_archive(archive: SimArchive, web: SimWeb) -> None:
+    """Captures of the pages that die, as the Wayback Machine would hold them."""
+    archive.add_capture(web.scenario_url("not-found", "news.test"), "20240109120000", title="旧文章")
+    archive.add_capture(web.scenario_url("soft-404-zh", "news.test"), "20240210080000", title="一篇好文章")
+    archive.add_capture(web.url("vanishing.test", "/2024/03/story"), "20240319000000", title="即将消失")
+    archive.add_capture(web.url("comeback.test", "/2024/02/story"), "20240213000000", title="回来了")
+
+
+def _night_settings(web: SimWeb, down: str) -> dict[str, object]:
+    hosts = {**web.resolve_map(), down: UNREACHABLE}
+    config = load_config({"resolve": [f"{host}={address}" for host, address in hosts.items()],
+                          "archive_endpoint": web.archive_endpoint, "archive_rate": 6000, "retries": 0,
+                          "timeout": 5})
+    overrides = scrapy_overrides(config)
+    overrides["ROTWATCH_ALLOWED_PRIVATE"] = (ipaddress.ip_network("127.0.0.0/8"),)
+    return {"config": config, "settings": base_settings(overrides)}
+
+
+def run_demo(lang: str = "en", folder: Path | None = None) -> str:
+    """Runs the two crawls; returns a short account with the report's path."""
+    folder = folder or Path(tempfile.mkdtemp(prefix="rotwatch-demo-"))
+    archive = SimArchive()
+    with SimWeb(hosts=HOSTS, archive=archive) as web:
+        _stock_archive(archive, web)
+        for name, text in _issues(web).items():
+            (folder / "issues").mkdir(parents=True, exist_ok=True)
+            (folder / "issues" / name).write_text(text, encoding="utf-8")
+        occurrences, issues, _ = collect_links([folder / "issues"])
+        nights = [(FIRST_NIGHT, _night_settings(web, "comeback.test")),
+                  (FIRST_NIGHT + NIGHTS_APART, _night_settings(web, "vanishing.test"))]
+
+        async def two_nights() -> list[CrawlOutcome]:
+            outcomes = []
+            for when, night in nights:
+                policy = policy_of(night["config"])
+                with StateStore.open(folder / "reports" / "state.sqlite", policy=policy, clock=lambda: when) as store:
+                    outcomes.append(await crawl(store, occurrences, issues, night["settings"], night["config"],
+                                                folder / "reports", full=True, lang=lang))
+            return outcomes
+
+        first, second = run_in_reactor(two_nights, nights[0][1]["settings"])
+    return _account(folder, first, second)
+
+
+def _account(folder: Path, first: CrawlOutcome, second: CrawlOutcome) -> str:
+    diff = second.view.diff
+    dead = sum(1 for report in second.view.reports if report.assessment.verdict.value == "broken")
+    return "\n".join([
+        f"demo archive: {folder / 'issues'}",
+        f"night 1: checked {first.checked} links; night 2 (4 days later): checked {second.checked}",
+        f"night 2: {len(diff.newly_dead)} newly dead, {len(diff.fixed)} fixed, {dead} dead in all",
+        f"archival copies: {folder / 'reports' / 'archive'}",
+        f"report: {folder / 'reports' / 'index.html'}",
+    ])
