@@ -18,7 +18,7 @@ from crawler.models import ArchiveLookup, Assessment, CheckResult, ErrorKind, Li
 from crawler.rewrite import capture_link
 from crawler.urls import normalize_url
 
-__all__ = ["CheckPlan", "archive_requests", "build_reports", "failing", "plan_checks", "with_captures"]
+__all__ = ["CheckPlan", "archive_requests", "looks_offline", "resolved_a_name", "build_reports", "failing", "plan_checks", "with_captures"]
 
 
 @dataclass
@@ -108,3 +108,16 @@ def with_captures(
         link = capture_link(endpoint, lookup.snapshot, report.occurrences[0].kind)
         attached.append(replace(report, archive=lookup.snapshot, archive_url=link))
     return attached
+
+
+DNS_ERRORS = frozenset({ErrorKind.NXDOMAIN, ErrorKind.DNS_FAILURE})
+
+
+def resolved_a_name(result: CheckResult) -> bool:
+    """Whether this check shows the machine can resolve names (it got past DNS)."""
+    return result.error not in DNS_ERRORS
+
+
+def looks_offline(results: Sequence[CheckResult]) -> bool:
+    """No host name resolved at all: the machine is offline, not the links dead."""
+    return len(results) >= 3 and not any(resolved_a_name(result) for result in results)

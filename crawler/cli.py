@@ -23,6 +23,7 @@ from crawler.console import CheckProgress, warn
 from crawler.models import CheckResult, ErrorKind, LinkOccurrence, LinkReport, Problem
 
 EXIT_OK, EXIT_FAILING, EXIT_USAGE = 0, 1, 2
+OFFLINE_HINT = "no host name resolved: is this machine offline? (every link is reported as it was seen)"
 CHECK_FORMATS = ("table", "json", "markdown", "github", "junit", "sarif")
 
 
@@ -150,7 +151,7 @@ def _config_from(args: argparse.Namespace) -> Config:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from crawler.check import archive_requests, build_reports, failing, plan_checks, with_captures
+    from crawler.check import archive_requests, build_reports, failing, looks_offline, plan_checks, with_captures
     from crawler.report import render
     from crawler.report.summary import count_by_verdict, summary_line
     from crawler.runner import base_settings, check_urls, lookup_captures, run_in_reactor
@@ -179,7 +180,8 @@ def run_check(args: argparse.Namespace) -> int:
 
     reports = run_in_reactor(check_then_suggest, settings)
     results = {report.url: report.result for report in reports}
-    _warn_if_offline(results.values())
+    if looks_offline(list(results.values())):
+        warn(OFFLINE_HINT)
     if args.format == "table" and args.output is None and sys.stdout.isatty():
         from crawler.report.table import render_table
 
@@ -190,13 +192,6 @@ def run_check(args: argparse.Namespace) -> int:
     if args.format != "table" or args.output is not None or sys.stdout.isatty():
         print(summary_line(count_by_verdict(reports)), file=sys.stderr)
     return EXIT_FAILING if failing(reports, fail_on) else EXIT_OK
-
-
-def _warn_if_offline(results: Iterable[CheckResult]) -> None:
-    """Says so when no name resolved at all: the links are probably fine, the machine is offline."""
-    kinds = [result.error for result in results]
-    if len(kinds) >= 3 and all(kind in (ErrorKind.NXDOMAIN, ErrorKind.DNS_FAILURE) for kind in kinds):
-        warn("no host name resolved: is this machine offline? (every link is reported as it was seen)")
 
 
 def _only_changed(occurrences: list[LinkOccurrence], ref: str) -> list[LinkOccurrence]:
@@ -262,20 +257,22 @@ def _open_state(path: Path, config: Config) -> Any:
 
 
 def run_crawl(args: argparse.Namespace) -> int:
-    from crawler.crawl import crawl
+    from crawler.crawl import Offline, crawl
     from crawler.runner import base_settings, run_in_reactor
 
     config = _config_from(args)
     occurrences, issues = _issues_and_links(args.paths)
     settings = base_settings(scrapy_overrides(config))
-    with _open_state(args.state, config) as store:
-        progress = CheckProgress(len({o.url for o in occurrences}))
-        with progress:
+    with _open_state(args.state, config) as store, CheckProgress(len({o.url for o in occurrences})) as progress:
+        try:
             outcome = run_in_reactor(
                 lambda: crawl(store, occurrences, issues, settings, config, args.reports, full=args.full,
                               lang=args.lang, on_result=progress.advance),
                 settings,
             )
+        except Offline as exc:
+            warn(str(exc))
+            return EXIT_FAILING
     print_crawl_summary(outcome)
     if args.save_live:
         _save_live(outcome, settings)

@@ -23,7 +23,15 @@ from typing import Any
 
 from scrapy.settings import Settings
 
-from crawler.check import CheckPlan, archive_requests, build_reports, plan_checks, with_captures
+from crawler.check import (
+    CheckPlan,
+    archive_requests,
+    build_reports,
+    looks_offline,
+    plan_checks,
+    resolved_a_name,
+    with_captures,
+)
 from crawler.classify import assess
 from crawler.config import Config
 from crawler.models import ArchiveLookup, Assessment, CheckResult, LinkHistory, LinkReport, Verdict
@@ -35,7 +43,7 @@ from crawler.runner import check_urls, lookup_captures
 from crawler.sources import Issue
 from crawler.state import Policy, StateStore
 
-__all__ = ["CrawlOutcome", "crawl", "policy_of", "rebuild_reports", "write_archive_copies"]
+__all__ = ["CrawlOutcome", "Offline", "crawl", "policy_of", "rebuild_reports", "write_archive_copies"]
 
 RESULT_BATCH = 50  # results per state transaction
 
@@ -58,21 +66,33 @@ def policy_of(config: Config) -> Policy:
     )
 
 
+class Offline(Exception):
+    """Raised by crawl when no host name resolved: nothing was recorded."""
+
+
 class _ResultBatches:
-    """Collects check results and stores them in batches, one transaction each."""
+    """Collects check results and stores them in batches, one transaction each.
+
+    Nothing is stored until some result shows that names resolve: on a night
+    the machine has no DNS, every link would otherwise turn dead at once.
+    """
 
     def __init__(self, store: StateStore, run_id: int, on_result: Callable[[CheckResult], None] | None):
         self.store, self.run_id, self.on_result = store, run_id, on_result
         self.pending: list[tuple[CheckResult, Assessment]] = []
+        self.online = False
 
     def add(self, result: CheckResult) -> None:
         self.pending.append((result, assess(result)))
-        if len(self.pending) >= RESULT_BATCH:
+        self.online = self.online or resolved_a_name(result)
+        if self.online and len(self.pending) >= RESULT_BATCH:
             self.flush()
         if self.on_result:
             self.on_result(result)
 
     def flush(self) -> None:
+        if looks_offline([result for result, _ in self.pending]) and not self.online:
+            raise Offline("no host name resolved: is this machine offline? Nothing was recorded; run again later")
         if self.pending:
             self.store.record_results(self.run_id, self.pending)
             self.pending = []

@@ -219,3 +219,14 @@ def test_demo_runs_and_shows_newly_dead_and_fixed_links(tmp_path):
     index = Path(run.stdout.strip().splitlines()[-1].removeprefix("report: "))
     html = index.read_text(encoding="utf-8")
     assert "vanishing.test" in html and "comeback.test" in html
+
+
+def test_a_night_without_dns_records_nothing(tmp_path):
+    (tmp_path / "issues").mkdir()
+    links = "\n".join(f"* [x](https://site{n}.invalid/a)" for n in range(5))
+    (tmp_path / "issues" / "2024-01-01-a.md").write_text(links + "\n", encoding="utf-8")
+    run = rotwatch("crawl", "--no-archive", cwd=tmp_path)
+    assert run.returncode == 1
+    assert "offline" in run.stderr and "Traceback" not in run.stderr
+    assert _checked(tmp_path / "reports" / "state.sqlite") == 0
+    assert not (tmp_path / "reports" / "index.html").exists()
