@@ -1,4 +1,4 @@
-"""Shared test fixtures: one Twisted reactor for the whole session.
+"""Shared test fixtures: one Twisted reactor for the whole session, and the simulated web.
 
 The reactor cannot be restarted, so it runs in a background thread for the
 session and every crawl is handed to it; each test still runs a real
@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 from scrapy.utils.reactor import install_reactor
+
+if TYPE_CHECKING:
+    from crawler.simweb import SimArchive, SimWeb
 
 install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
 
@@ -66,3 +69,24 @@ def run_crawl(reactor_thread: ReactorThread) -> Callable[..., Any]:
         return reactor_thread.run(lambda: check_urls(urls, settings))
 
     return run
+
+
+@pytest.fixture(scope="module")
+def wayback() -> SimArchive:
+    """The simulated Wayback Machine behind `web`; tests add captures to it."""
+    from crawler.simweb import SimArchive
+
+    return SimArchive()
+
+
+@pytest.fixture(scope="module")
+def web(request: pytest.FixtureRequest, wayback: SimArchive) -> Iterator[SimWeb]:
+    """The simulated web serving the requesting module's HOSTS, with `wayback` as its archive.
+
+    One per module: starting the servers per test would be slow. Modules that need another
+    kind of simulated web define their own `web` fixture, which overrides this one.
+    """
+    from crawler.simweb import SimWeb
+
+    with SimWeb(hosts=request.module.HOSTS, archive=wayback) as simulated:
+        yield simulated

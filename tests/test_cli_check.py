@@ -5,39 +5,22 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from cli_helpers import archive_flags, loopback_flags, rotwatch
 
-from crawler.simweb import HostSpec, SimArchive, SimWeb
+from crawler.simweb import HostSpec, SimWeb
 
 REPO = Path(__file__).resolve().parents[1]
+# Served to this module by the `web` fixture in conftest.py.
 HOSTS = [HostSpec("news.test", latency=0.01), HostSpec("blog.test", latency=0.02)]
 
 
-@pytest.fixture(scope="module")
-def wayback():
-    return SimArchive()
-
-
-@pytest.fixture(scope="module")
-def web(wayback):
-    with SimWeb(hosts=HOSTS, archive=wayback) as simulated:
-        yield simulated
-
-
-def rotwatch(*args: str, cwd: Path, check: bool = False) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "crawler.cli", *args]
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120, check=check)
-
-
-def loopback_flags(web: SimWeb) -> list[str]:
-    flags = ["--allow-private", "127.0.0.0/8", "--timeout", "3", "--retries", "0"]
-    for host, address in web.resolve_map().items():
-        flags += ["--resolve", f"{host}={address}"]
-    return flags
+def check_flags(web: SimWeb) -> list[str]:
+    """The loopback flags, with a short timeout and no retries so that failing links fail fast."""
+    return [*loopback_flags(web), "--timeout", "3", "--retries", "0"]
 
 
 def write_issue(folder: Path, name: str, lines: list[str]) -> Path:
@@ -65,7 +48,7 @@ def archive(tmp_path, web):
 
 
 def test_json_report_and_exit_code_1_for_a_broken_link(archive, web):
-    run = rotwatch("check", "issues", "--format", "json", *loopback_flags(web), cwd=archive)
+    run = rotwatch("check", "issues", "--format", "json", *check_flags(web), cwd=archive)
     assert run.returncode == 1, run.stderr
     report = json.loads(run.stdout)
     verdicts = {link["url"].rsplit("/", 1)[1]: link["verdict"] for link in report["links"]}
@@ -80,22 +63,22 @@ def test_json_report_and_exit_code_1_for_a_broken_link(archive, web):
 
 def test_each_unique_url_is_requested_once_however_often_it_is_cited(archive, web):
     web.log.clear()
-    rotwatch("check", "issues", "--format", "json", *loopback_flags(web), cwd=archive)
+    rotwatch("check", "issues", "--format", "json", *check_flags(web), cwd=archive)
     assert web.log.count(web.scenario_url("ok-utf8", "news.test")) == 1
 
 
 def test_github_annotations_point_at_the_line(archive, web):
-    run = rotwatch("check", "issues", "--format", "github", *loopback_flags(web), cwd=archive)
+    run = rotwatch("check", "issues", "--format", "github", *check_flags(web), cwd=archive)
     errors = [line for line in run.stdout.splitlines() if line.startswith("::error ")]
     assert len(errors) == 1
     assert errors[0].startswith("::error file=issues/2024-03-27-weekly.md,line=3,col=")
 
 
 def test_junit_and_sarif_files_via_output(archive, web):
-    rotwatch("check", "issues", "--format", "junit", "--output", "out/junit.xml", *loopback_flags(web), cwd=archive)
+    rotwatch("check", "issues", "--format", "junit", "--output", "out/junit.xml", *check_flags(web), cwd=archive)
     root = ET.parse(archive / "out" / "junit.xml").getroot()
     assert int(root.get("tests")) == 5 and int(root.get("failures")) == 1
-    rotwatch("check", "issues", "--format", "sarif", "--output", "out/r.sarif", *loopback_flags(web), cwd=archive)
+    rotwatch("check", "issues", "--format", "sarif", "--output", "out/r.sarif", *check_flags(web), cwd=archive)
     sarif = json.loads((archive / "out" / "r.sarif").read_text(encoding="utf-8"))
     errors = [r for r in sarif["runs"][0]["results"] if r["level"] == "error"]
     assert errors[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 3
@@ -103,8 +86,8 @@ def test_junit_and_sarif_files_via_output(archive, web):
 
 def test_fail_on_widens_what_fails(tmp_path, web):
     write_issue(tmp_path / "issues", "a.md", [f"<{web.scenario_url('forbidden', 'news.test')}>"])
-    assert rotwatch("check", "issues", *loopback_flags(web), cwd=tmp_path).returncode == 0
-    widened = rotwatch("check", "issues", "--fail-on", "broken,blocked", *loopback_flags(web), cwd=tmp_path)
+    assert rotwatch("check", "issues", *check_flags(web), cwd=tmp_path).returncode == 0
+    widened = rotwatch("check", "issues", "--fail-on", "broken,blocked", *check_flags(web), cwd=tmp_path)
     assert widened.returncode == 1
 
 
@@ -121,18 +104,18 @@ def test_changed_since_checks_only_added_lines(tmp_path, web):
     git(tmp_path, "add", ".")
     git(tmp_path, "commit", "-qm", "first")
     issue.write_text(f"# a\n{old_rot}\n* new [y]({web.scenario_url('ok-utf8', 'news.test')})\n", encoding="utf-8")
-    clean = rotwatch("check", "issues", "--changed-since", "HEAD", "--format", "json", *loopback_flags(web), cwd=tmp_path)
+    clean = rotwatch("check", "issues", "--changed-since", "HEAD", "--format", "json", *check_flags(web), cwd=tmp_path)
     assert clean.returncode == 0, clean.stderr
     assert [link["url"] for link in json.loads(clean.stdout)["links"]] == [web.scenario_url("ok-utf8", "news.test")]
     with issue.open("a", encoding="utf-8") as handle:
         handle.write(f"* bad [z]({web.scenario_url('not-found', 'news.test')})\n")
-    assert rotwatch("check", "issues", "--changed-since", "HEAD", *loopback_flags(web), cwd=tmp_path).returncode == 1
+    assert rotwatch("check", "issues", "--changed-since", "HEAD", *check_flags(web), cwd=tmp_path).returncode == 1
 
 
 def test_loopback_is_refused_without_allow_private(tmp_path, web):
     write_issue(tmp_path / "issues", "a.md", [f"<{web.scenario_url('ok-utf8', 'news.test')}>"])
     web.log.clear()
-    flags = [flag for flag in loopback_flags(web) if flag not in ("--allow-private", "127.0.0.0/8")]
+    flags = [flag for flag in check_flags(web) if flag not in ("--allow-private", "127.0.0.0/8")]
     run = rotwatch("check", "issues", "--format", "json", *flags, cwd=tmp_path)
     (link,) = json.loads(run.stdout)["links"]
     assert link["verdict"] == "skipped" and "loopback" in link["error"]
@@ -180,7 +163,7 @@ def test_offline_machine_reports_dns_failures_quickly(tmp_path):
 def test_suggest_attaches_a_verified_capture_to_a_broken_link(archive, web, wayback):
     dead = web.scenario_url("not-found", "news.test")
     wayback.add_capture(dead, "20240320101010", title="The article as it was")
-    flags = [*loopback_flags(web), "--archive-endpoint", web.archive_endpoint, "--archive-rate", "6000"]
+    flags = [*check_flags(web), *archive_flags(web)]
     run = rotwatch("check", "issues", "--format", "json", "--suggest", *flags, cwd=archive)
     (link,) = [link for link in json.loads(run.stdout)["links"] if link["verdict"] == "broken"]
     assert link["archive"] == {

@@ -8,12 +8,12 @@ import json
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cli_helpers import archive_flags, loopback_flags, rotwatch, rotwatch_command
 
 from crawler.config import load_config, scrapy_overrides
 from crawler.crawl import crawl, policy_of
@@ -22,18 +22,8 @@ from crawler.sources import collect_links
 from crawler.state import StateStore
 
 NIGHT_1 = datetime(2024, 4, 1, 2, 0, tzinfo=UTC)
+# Served to this module by the `web` fixture in conftest.py.
 HOSTS = [HostSpec("news.test", 0.01), HostSpec("blog.test", 0.01), HostSpec("flaky.test", 0.01)]
-
-
-@pytest.fixture(scope="module")
-def wayback():
-    return SimArchive()
-
-
-@pytest.fixture(scope="module")
-def web(wayback):
-    with SimWeb(hosts=HOSTS, archive=wayback) as simulated:
-        yield simulated
 
 
 @pytest.fixture
@@ -139,18 +129,6 @@ def test_a_site_down_for_one_night_is_not_dead_but_a_week_of_nights_is(web, reac
     assert flaky in outcome.view.diff.fixed
 
 
-def rotwatch(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120)
-
-
-def loopback_flags(web):
-    flags = ["--allow-private", "127.0.0.0/8", "--archive-endpoint", web.archive_endpoint, "--archive-rate", "6000"]
-    for host, address in web.resolve_map().items():
-        flags += ["--resolve", f"{host}={address}"]
-    return flags
-
-
 def test_report_rebuilds_from_state_without_network(web, reactor_thread, archive_folder):
     night(web, reactor_thread, archive_folder, NIGHT_1)
     (archive_folder / "reports" / "index.html").unlink()
@@ -182,8 +160,8 @@ def test_a_killed_crawl_leaves_a_consistent_state_and_the_next_one_completes(tmp
         (tmp_path / "issues").mkdir()
         links = [f"* [{n}]({web.url(f'slow{n % 4}.test', f'/page/{n}')})" for n in range(240)]
         (tmp_path / "issues" / "2024-01-01-big.md").write_text("\n".join(links) + "\n", encoding="utf-8")
-        flags = [*loopback_flags(web), "--no-archive", "--per-host", "2"]
-        process = subprocess.Popen([sys.executable, "-m", "crawler.cli", "crawl", *flags], cwd=tmp_path,
+        flags = [*loopback_flags(web), *archive_flags(web), "--no-archive", "--per-host", "2"]
+        process = subprocess.Popen(rotwatch_command("crawl", *flags), cwd=tmp_path,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         database = tmp_path / "reports" / "state.sqlite"
         deadline = time.monotonic() + 30
@@ -212,8 +190,7 @@ def _checked(database: Path) -> int:
 
 
 def test_demo_runs_and_shows_newly_dead_and_fixed_links(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "crawler.cli", "demo"], cwd=tmp_path, capture_output=True,
-                         text=True, timeout=120)
+    run = rotwatch("demo", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert "1 newly dead, 1 fixed" in run.stdout
     index = Path(run.stdout.strip().splitlines()[-1].removeprefix("report: "))
