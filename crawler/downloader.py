@@ -40,3 +40,10 @@ class PoliteDownloader(Downloader):
             if delay:
                 self._process_queue(slot)
                 break
+
+    def resume(self, slot: Slot) -> None:
+        """Sends `slot`'s queue now: its delay was shortened after a send was scheduled under the old one."""
+        if slot.latercall:
+            slot.latercall.cancel()
+            slot.latercall = None
+        self._process_queue(slot)

@@ -32,6 +32,7 @@ from urllib.parse import urljoin
 
 from crawler.addresses import AddressPolicy
 from crawler.page import may_be_html
+from crawler.queues import RETRY_DUE_META
 from crawler.resolver import HostLookup, PinnedResolver, installed_resolver
 from crawler.urls import site_key
 
@@ -143,10 +144,14 @@ def retry_after_seconds(value: str | bytes | None, now: datetime | None = None) 
 class RetryAfterMiddleware(RetryMiddleware):
     """Retries with a pause: Retry-After when the server gives one, else exponential backoff.
 
-    Scrapy's RetryMiddleware retries at once and ignores Retry-After. The pause
+    Scrapy's RetryMiddleware retries at once and ignores Retry-After. When the
+    server asks us to slow down (a 429, or a 503 with Retry-After) the pause
     is applied as the delay of the site's download slot, so only that site
-    waits; it is capped so a site that keeps failing cannot stall the run, and
-    reset when the site answers normally again.
+    waits, capped so a site cannot stall the run, and reset when the site
+    answers normally again. Any other failure (a 500, a timeout, a reset) is
+    about one URL: only its retry waits, by a due time in meta
+    RETRY_DUE_META that the scheduler's queue honours, and the site's other
+    links go on at full pace.
     """
 
     def __init__(self, settings: Any, crawler: Any = None):
@@ -156,24 +161,28 @@ class RetryAfterMiddleware(RetryMiddleware):
         self.retry_after_cap = settings.getfloat("ROTWATCH_RETRY_AFTER_CAP")
         self.backoff_cap = settings.getfloat("ROTWATCH_BACKOFF_CAP")
         self._normal_pace: dict[str, tuple[float, float]] = {}  # slot -> (delay, jitter) before a pause
+        self._pause_ends: dict[str, float] = {}  # slot -> monotonic() when its pause is over
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> RetryAfterMiddleware:
         return cls(crawler.settings, crawler)
 
-    def pause_for(self, request: Request, response: Response | None) -> float:
-        """How long the site's slot waits before the retry of `request`.
+    def asked_pause(self, request: Request, response: Response | None) -> float | None:
+        """How long the server asked the whole site to wait, if it asked.
 
         A request may carry meta "rotwatch_429_pause": the pause for a 429
         without Retry-After (the Wayback Machine answers 429 bare and wants
         a minute's rest).
         """
-        if response is not None and response.status in (429, 503):
-            asked = retry_after_seconds(response.headers.get(b"Retry-After"))
-            if asked is None and response.status == 429:
-                asked = request.meta.get("rotwatch_429_pause")
-            if asked is not None:
-                return min(asked, self.retry_after_cap)
+        if response is None or response.status not in (429, 503):
+            return None
+        asked = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if asked is None and response.status == 429:
+            asked = request.meta.get("rotwatch_429_pause", self.backoff_for(request))
+        return None if asked is None else min(asked, self.retry_after_cap)
+
+    def backoff_for(self, request: Request) -> float:
+        """Exponential backoff by attempt, capped."""
         attempt = request.meta.get("retry_times", 0)
         return min(self.backoff * 2**attempt, self.backoff_cap)
 
@@ -186,8 +195,7 @@ class RetryAfterMiddleware(RetryMiddleware):
         )
         if retry is None:
             return response
-        self._slow_down(request, self.pause_for(request, response))
-        return retry
+        return self._delayed(request, retry, self.asked_pause(request, response))
 
     def process_exception(self, request: Request, exception: Exception, spider: Any = None) -> Request | None:
         if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry"):
@@ -195,8 +203,14 @@ class RetryAfterMiddleware(RetryMiddleware):
         retry = get_retry_request(
             request, reason=type(exception).__name__, spider=self.crawler.spider, max_retry_times=self._tries(request)
         )
-        if retry is not None:
-            self._slow_down(request, self.pause_for(request, None))
+        return None if retry is None else self._delayed(request, retry, None)
+
+    def _delayed(self, request: Request, retry: Request, asked: float | None) -> Request:
+        """The retry, due after the site's pause if the server asked for one, else after a backoff."""
+        if asked is not None:
+            self._slow_down(request, asked)
+        else:
+            retry.meta[RETRY_DUE_META] = monotonic() + self.backoff_for(request)
         return retry
 
     def _tries(self, request: Request) -> int:
@@ -211,17 +225,29 @@ class RetryAfterMiddleware(RetryMiddleware):
         slot = self._slot(request)
         if slot is None:
             return
-        self._normal_pace.setdefault(request.meta.get("download_slot"), (slot.delay, slot.jitter))
+        site = request.meta.get("download_slot")
+        self._normal_pace.setdefault(site, (slot.delay, slot.jitter))
         slot.delay = max(slot.delay, pause)
         slot.jitter = 0.0  # a Retry-After is a minimum, not an average
         slot.lastseen = monotonic()  # the pause counts from this answer, not from the request
+        self._pause_ends[site] = max(self._pause_ends.get(site, 0.0), slot.lastseen + pause)
 
     def _restore_pace(self, request: Request) -> None:
-        """The site answered normally: back to the pace it had before any pause."""
-        pace = self._normal_pace.pop(request.meta.get("download_slot"), None)
+        """The site answered normally after its pause: back to the pace it had before.
+
+        An answer to a request sent before the pause began does not end it.
+        The downloader may have scheduled its next send under the long delay;
+        `resume` sends at once instead.
+        """
+        site = request.meta.get("download_slot")
         slot = self._slot(request)
-        if pace is not None and slot is not None:
-            slot.delay, slot.jitter = pace
+        if site not in self._normal_pace or slot is None or monotonic() < self._pause_ends.get(site, 0.0):
+            return
+        slot.delay, slot.jitter = self._normal_pace.pop(site)
+        del self._pause_ends[site]
+        resume = getattr(self.crawler.engine.downloader, "resume", None)
+        if resume is not None:
+            resume(slot)
 
 
 class RedirectLoopMiddleware:

@@ -1,4 +1,4 @@
-"""Politeness through real crawls: per-site limits, Retry-After, capped backoff."""
+"""Politeness through real crawls: per-site limits, Retry-After, capped backoff, busiest site first."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ HOSTS = [
     HostSpec("b.example.co.uk", latency=0.1),
     HostSpec("alice.github.io", latency=0.1),
     HostSpec("bob.github.io", latency=0.1),
+    HostSpec("busy.test", latency=0.1),
+    *(HostSpec(f"small{n}.test", latency=0.1) for n in range(12)),
 ]
 
 
@@ -93,3 +95,47 @@ def test_a_site_that_keeps_failing_does_not_stall_the_run(web, run_crawl):
     records = web.log.records(host="news.test")
     assert len(records) == 12  # 4 URLs x (1 + 2 retries)
     assert records[-1].started - records[0].started < 6  # capped pauses, not 2**n growth
+
+
+def test_the_busiest_site_never_waits_behind_small_ones(web, run_crawl):
+    web.log.clear()
+    busy = [web.url("busy.test", f"/post/{n}") for n in range(16)]
+    small = [web.url(f"small{n}.test", f"/post/{k}") for n in range(12) for k in range(2)]
+    crawl(run_crawl, web, small + busy, CONCURRENT_REQUESTS=6, CONCURRENT_REQUESTS_PER_DOMAIN=2)
+    web.log.wait_idle()
+    records = web.log.records()
+    on_busy = web.log.records(host="busy.test")
+    start = min(r.started for r in records)
+    assert min(r.started for r in on_busy) - start < 0.05  # in the first wave, though listed last
+    # 16 URLs, 2 at a time, 0.1 s each: 0.8 s if the busy site never idles.
+    assert max(r.finished for r in on_busy) - start < 1.1
+    assert peak_overlap(on_busy) == 2
+    assert peak_overlap(records) <= 6
+
+
+def test_a_failing_url_waits_for_its_retry_without_slowing_its_site(web, run_crawl):
+    web.log.clear()
+    failing = web.url("news.test", "/gen/server-error/alone")
+    others = [web.url("news.test", f"/fine/{n}") for n in range(8)]
+    results = crawl(run_crawl, web, [failing, *others], CONCURRENT_REQUESTS_PER_DOMAIN=2,
+                    RETRY_TIMES=1, ROTWATCH_RETRY_BACKOFF=0.6)
+    assert assess(results[failing]).verdict == Verdict.UNREACHABLE
+    web.log.wait_idle()
+    first, retry = web.log.records(path="/gen/server-error/alone")
+    assert retry.started - first.finished >= 0.55  # the backoff, for this URL
+    fine = [r for r in web.log.records(host="news.test") if r.path.startswith("/fine/")]
+    assert max(r.finished for r in fine) < retry.started  # the rest went on at full pace meanwhile
+
+
+def test_a_site_returns_to_full_pace_once_its_retry_after_is_over(web, run_crawl):
+    web.log.clear()
+    web.reset_state()
+    limited = web.scenario_url("rate-limited-429", "news.test")
+    others = [web.url("news.test", f"/later/{n}") for n in range(12)]
+    crawl(run_crawl, web, [limited, *others], CONCURRENT_REQUESTS_PER_DOMAIN=4)
+    web.log.wait_idle()
+    refused = web.log.records(host="news.test")[0]
+    after = [r for r in web.log.records(host="news.test") if r.started > refused.finished]
+    assert min(r.started for r in after) - refused.finished >= 0.9  # Retry-After: 1, for the whole site
+    # What is left (at most 9 requests with the retry, 4 at a time) takes about 0.3 s, not 1 s each.
+    assert max(r.finished for r in after) - refused.finished < 1.9

@@ -10,7 +10,9 @@ Run it on its own with the project's settings:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+import itertools
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
 import scrapy
@@ -60,6 +62,21 @@ ERROR_KINDS: tuple[tuple[type[BaseException], ErrorKind], ...] = (
 )
 
 
+def sites_in_turn(urls: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """(site, URL) taking one URL of each site in turn, the sites with most URLs first.
+
+    Scrapy reads start requests while it sends the first ones, so their
+    order decides which sites start early: every site should, and the
+    busiest, which bounds the run, should lead (see crawler.queues).
+    """
+    by_site: dict[str, list[str]] = defaultdict(list)
+    for url in urls:
+        by_site[site_key(host_of(url))].append(url)
+    queues = sorted(by_site.items(), key=lambda item: -len(item[1]))
+    for turn in itertools.zip_longest(*(site_urls for _, site_urls in queues)):
+        yield from ((site, url) for (site, _), url in zip(queues, turn) if url is not None)
+
+
 class LinkSpider(scrapy.Spider):
     """Checks the given URLs; yields one CheckResult per URL."""
 
@@ -70,9 +87,9 @@ class LinkSpider(scrapy.Spider):
         self.urls = list(urls) or _urls_in(paths)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for url in self.urls:
+        for site, url in sites_in_turn(self.urls):
             # The slot is set before scheduling: the scheduler balances sites by it.
-            meta = {"rotwatch_url": url, "download_slot": site_key(host_of(url))}
+            meta = {"rotwatch_url": url, "download_slot": site}
             yield scrapy.Request(url, callback=self.parse, errback=self.failed, dont_filter=True, meta=meta)
 
     def parse(self, response: scrapy.http.Response) -> Iterable[CheckResult]:

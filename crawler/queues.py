@@ -1,0 +1,133 @@
+"""The scheduler's queue: the site with the most links left goes first.
+
+A crawl over hundreds of sites lasts as long as its busiest site, which can
+only take a few requests at a time: in a newsletter archive one site (often
+GitHub) holds a sixth of the links. Scrapy's DownloaderAwarePriorityQueue
+hands out the site with the fewest downloads in flight, so a busy site with
+3 of its 4 connections working waits behind every idle small site, and the
+run ends with the busy site crawling alone. It also hands requests to sites
+already at their limit, where they wait inside the downloader and count
+against the total concurrency.
+
+`BusiestSiteFirstQueue` hands out only requests whose site has a free
+connection, and of those the site with the most requests waiting, so the
+busiest site never idles and the others fill the remaining connections.
+
+It also holds back a retry until the time in its meta RETRY_DUE_META (set by
+the retry middleware), so a URL that failed waits out its backoff without
+holding a connection or slowing its site. Retries have a lower priority, so
+they come last in their site's queue and are only looked at once the site
+has nothing else to send. Returning None while requests wait is fine: the
+engine asks again whenever a download finishes, and at the next due time.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from time import monotonic
+from typing import Any
+
+from scrapy import Request
+from scrapy.pqueues import DownloaderAwarePriorityQueue
+from scrapy.utils.asyncio import call_later
+
+__all__ = ["RETRY_DUE_META", "BusiestSiteFirstQueue"]
+
+RETRY_DUE_META = "rotwatch_retry_due"  # time.monotonic() before which a retry is not sent
+
+
+class BusiestSiteFirstQueue(DownloaderAwarePriorityQueue):
+    """Requests of the site with a free connection and the most requests waiting."""
+
+    def __init__(self, crawler: Any, *args: Any, **kwargs: Any):
+        super().__init__(crawler, *args, **kwargs)
+        self._crawler = crawler
+        self._downloader = self._downloader_interface.downloader
+        self._wake_at: float | None = None
+        self._waiting: Counter[str] = Counter()  # site -> requests queued (len() of a queue is slow)
+
+    def _in_downloader(self) -> Counter[str]:
+        """Requests per site anywhere in the downloader, middlewares included.
+
+        A slot's own `active` misses requests still in a middleware (waiting
+        for a name lookup, say), so counting it alone would let a busy site's
+        requests pile up in its slot queue, each holding one of the total slots.
+        """
+        return Counter(request.meta.get("download_slot") for request in self._downloader.active)
+
+    def _limit(self, site: str) -> int:
+        slot = self._downloader.slots.get(site)
+        if slot is not None:
+            return slot.concurrency
+        return self._downloader.per_slot_settings.get(site, {}).get("concurrency", self._downloader.domain_concurrency)
+
+    def _busiest_ready_site(self) -> str | None:
+        """The site to send next: the most waiting, a free connection, its next request due."""
+        in_downloader = self._in_downloader()
+        full = {site for site, count in in_downloader.items() if count >= self._limit(site)}
+        candidates = [site for site in self._waiting if site not in full]
+        now, next_due = monotonic(), None
+        while candidates:
+            site = min(candidates, key=lambda name: (-self._waiting[name], name))
+            due = _due_time(self.pqueues[site])
+            if due <= now:
+                return site
+            next_due = due if next_due is None else min(next_due, due)
+            candidates.remove(site)
+        if next_due is not None:
+            self._wake_engine_at(next_due)
+        return None
+
+    def _wake_engine_at(self, due: float) -> None:
+        """Makes the engine ask for a request again at `due`, when only waiting retries are left."""
+        if self._wake_at is not None and self._wake_at <= due:
+            return
+        self._wake_at = due
+        call_later(max(0.0, due - monotonic()), self._wake)
+
+    def _wake(self) -> None:
+        self._wake_at = None
+        engine = self._crawler.engine
+        if engine is not None and engine._slot is not None:  # no public "ask the scheduler again"
+            engine._slot.nextcall.schedule()
+
+    def pop(self) -> Request | None:
+        site = self._busiest_ready_site()
+        if site is None:
+            return None
+        queue = self.pqueues[site]
+        request = queue.pop()
+        self._waiting[site] -= 1
+        if not self._waiting[site]:
+            del self._waiting[site]
+            del self.pqueues[site]
+            queue.close()
+        return request
+
+    def __len__(self) -> int:
+        return sum(self._waiting.values())
+
+    def push(self, request: Request) -> None:
+        super().push(request)
+        self._waiting[self._downloader_interface.get_slot_key(request)] += 1
+
+    def peek(self) -> Request | None:
+        site = self._busiest_ready_site()
+        return None if site is None else _next_request(self.pqueues[site])
+
+
+def _next_request(queue: Any) -> Request | None:
+    """The request `queue.pop()` would return, or None if Scrapy cannot say.
+
+    ScrapyPriorityQueue.peek raises KeyError when its current priority is
+    held only by its start-request queue; its pop copes with that.
+    """
+    try:
+        return queue.peek()
+    except KeyError:
+        return None
+
+
+def _due_time(queue: Any) -> float:
+    request = _next_request(queue)
+    return 0.0 if request is None else request.meta.get(RETRY_DUE_META, 0.0)
