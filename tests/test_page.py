@@ -165,3 +165,10 @@ def test_read_page_never_raises(body: bytes, content_type: str | None):
     page = read_page(body, content_type)
     assert page.title is None or 0 < len(page.title) <= MAX_TITLE_CHARS
     assert len(page.text) <= MAX_TEXT_CHARS
+
+
+def test_the_excerpt_of_a_long_page_is_its_text_from_the_start():
+    paragraphs = "".join(f"<p>  paragraph {n}\u3000with\u00a0words  </p>" for n in range(3000))
+    page = read_page(f"<html><body>{paragraphs}</body></html>".encode(), "text/html")
+    whole = " ".join(" ".join(f"paragraph {n} with words" for n in range(3000)).split())
+    assert page.text == whole[:MAX_TEXT_CHARS].rstrip()
