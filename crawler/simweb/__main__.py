@@ -21,6 +21,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     summary = __doc__.splitlines()[0]
     parser = argparse.ArgumentParser(prog="python -m crawler.simweb", description=summary)
     parser.add_argument("--hosts", type=int, default=400, help="number of hosts (site001.test...)")
+    parser.add_argument("--suffix", default="test", help="top-level label of the host names (default test)")
     parser.add_argument("--port", type=int, default=0, help="port to listen on; 0 picks a free one")
     parser.add_argument("--min-latency", type=float, default=0.05, help="seconds (default 0.05)")
     parser.add_argument("--max-latency", type=float, default=0.2, help="seconds (default 0.2)")
@@ -29,7 +30,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    hosts = numbered_hosts(args.hosts, args.min_latency, args.max_latency)
+    hosts = numbered_hosts(args.hosts, args.min_latency, args.max_latency, suffix=args.suffix)
     # SIGTERM exits through the `with` block like Ctrl-C, so connections close cleanly.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with SimWeb(hosts, port=args.port) as web:

@@ -69,18 +69,20 @@ class HostSpec:
 
 
 def numbered_hosts(
-    count: int, min_latency: float = 0.0, max_latency: float | None = None
+    count: int, min_latency: float = 0.0, max_latency: float | None = None, *, suffix: str = "test"
 ) -> list[HostSpec]:
     """`site001.test`, `site002.test`... with latencies spread over [min, max].
 
     The spread is pseudo-random, seeded by `count`, so two runs (or a test and
     a benchmark process) asking for as many hosts get the same latencies.
+    `suffix` is the top-level label: lychee skips `.test` (a reserved name),
+    so a benchmark that runs it needs another.
     """
     top = min_latency if max_latency is None else max_latency
     spread = random.Random(count)
     width = max(3, len(str(count)))
     return [
-        HostSpec(f"site{i:0{width}d}.test", spread.uniform(min_latency, top))
+        HostSpec(f"site{i:0{width}d}.{suffix}", spread.uniform(min_latency, top))
         for i in range(1, count + 1)
     ]
 
