@@ -25,6 +25,7 @@ from scrapy import signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.exceptions import StopDownload
 from scrapy.http import Request, Response
+from scrapy.utils.asyncio import call_later
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from w3lib.url import safe_url_string
@@ -147,8 +148,8 @@ class RetryAfterMiddleware(RetryMiddleware):
     Scrapy's RetryMiddleware retries at once and ignores Retry-After. When the
     server asks us to slow down (a 429, or a 503 with Retry-After) the pause
     is applied as the delay of the site's download slot, so only that site
-    waits, capped so a site cannot stall the run, and reset when the site
-    answers normally again. Any other failure (a 500, a timeout, a reset) is
+    waits, capped so a site cannot stall the run; when it is over the site
+    goes on at its usual pace at once. Any other failure (a 500, a timeout, a reset) is
     about one URL: only its retry waits, by a due time in meta
     RETRY_DUE_META that the scheduler's queue honours, and the site's other
     links go on at full pace.
@@ -188,7 +189,6 @@ class RetryAfterMiddleware(RetryMiddleware):
 
     def process_response(self, request: Request, response: Response, spider: Any = None) -> Request | Response:
         if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
-            self._restore_pace(request)
             return response
         retry = get_retry_request(
             request, reason=f"HTTP {response.status}", spider=self.crawler.spider, max_retry_times=self._tries(request)
@@ -221,7 +221,7 @@ class RetryAfterMiddleware(RetryMiddleware):
         return engine.downloader.slots.get(request.meta.get("download_slot")) if engine else None
 
     def _slow_down(self, request: Request, pause: float) -> None:
-        """Make the request's site wait `pause` seconds between requests."""
+        """Make the request's site wait `pause` seconds, then go on at its usual pace."""
         slot = self._slot(request)
         if slot is None:
             return
@@ -231,20 +231,18 @@ class RetryAfterMiddleware(RetryMiddleware):
         slot.jitter = 0.0  # a Retry-After is a minimum, not an average
         slot.lastseen = monotonic()  # the pause counts from this answer, not from the request
         self._pause_ends[site] = max(self._pause_ends.get(site, 0.0), slot.lastseen + pause)
+        call_later(pause, self._end_pause, site, slot)
 
-    def _restore_pace(self, request: Request) -> None:
-        """The site answered normally after its pause: back to the pace it had before.
+    def _end_pause(self, site: str, slot: Any) -> None:
+        """The site's pause is over (unless a later answer extended it): back to its pace, at once.
 
-        An answer to a request sent before the pause began does not end it.
         The downloader may have scheduled its next send under the long delay;
-        `resume` sends at once instead.
+        `resume` sends now instead.
         """
-        site = request.meta.get("download_slot")
-        slot = self._slot(request)
-        if site not in self._normal_pace or slot is None or monotonic() < self._pause_ends.get(site, 0.0):
+        if site not in self._pause_ends or monotonic() < self._pause_ends[site]:
             return
-        slot.delay, slot.jitter = self._normal_pace.pop(site)
         del self._pause_ends[site]
+        slot.delay, slot.jitter = self._normal_pace.pop(site)
         resume = getattr(self.crawler.engine.downloader, "resume", None)
         if resume is not None:
             resume(slot)
