@@ -27,10 +27,12 @@ from pathlib import Path
 
 from crawler.models import Verdict
 from crawler.simweb import SCENARIOS, HostSpec
+from crawler.simweb.scenarios import SLOW_DELAY
 from crawler.simweb.server import numbered_hosts
 
 __all__ = [
-    "Corpus", "Link", "build_corpus", "politeness_bound", "simulated_hosts", "write_hosts_file", "write_issues",
+    "Corpus", "Link", "build_corpus", "politeness_bound", "scenario_floor", "simulated_hosts", "write_hosts_file",
+    "write_issues",
 ]
 
 HOST_SUFFIX = "bench"  # not a reserved name, so lychee checks it (it skips .test)
@@ -65,6 +67,10 @@ MIN_REQUESTS = {
     "flaky-503": 2, "rate-limited-429": 2,
     "nxdomain": 0, "refused": 0,
 }
+# Seconds a whole site waits when the scenario answers (its Retry-After), and
+# seconds a scenario's answer takes beyond the host's latency.
+SITE_PAUSES = {"rate-limited-429": 1.0}
+SLOW_EXTRA = {"slow": SLOW_DELAY}
 # Failures a careful client retries (the server may recover): extra requests expected.
 RETRIED = frozenset({"server-error", "reset", "hang"})
 
@@ -157,19 +163,36 @@ def politeness_bound(corpus: Corpus, per_host: int, *, by_requests: bool = False
     return max((math.ceil(n / per_host) * corpus.latency(host), host) for host, n in load.items())
 
 
+def scenario_floor(corpus: Corpus, per_host: int) -> tuple[float, str]:
+    """A tighter lower bound: the slowest host's redirect hops, slow answers and asked-for pauses.
+
+    Per host: ceil(minimum requests / per_host) x latency, plus the extra
+    seconds of its slow answers spread over its connections, plus every
+    Retry-After pause it asks for (the whole site waits).
+    """
+    load: Counter[str] = Counter()
+    stalls: Counter[str] = Counter()
+    for link in corpus.links:
+        load[link.host] += link.min_requests
+        stalls[link.host] += SITE_PAUSES.get(link.scenario, 0.0) + SLOW_EXTRA.get(link.scenario, 0.0) / per_host
+    return max((math.ceil(n / per_host) * corpus.latency(host) + stalls[host], host) for host, n in load.items())
+
+
 # Issues in the style of the real input: Chinese prose, `[链接](URL)` bullets.
 SECTIONS = ["工具篇", "商业篇", "科研篇", "重点关注", "趣味篇"]
 ITEMS = ["一个开源项目", "本周值得一读的文章", "新发布的论文", "一个有趣的网站", "行业新闻", "一份教程"]
 FIRST_ISSUE = date(2017, 1, 4)
 
 
-def write_issues(folder: Path, links: list[Link], per_issue: int = 50, seed: int = 7) -> list[Path]:
-    """Weekly issues citing `links` in order; about 3 % of bullets cite an earlier link again."""
+def write_issues(
+    folder: Path, links: list[Link], per_issue: int = 50, seed: int = 7, first: date = FIRST_ISSUE
+) -> list[Path]:
+    """Weekly issues from `first` citing `links` in order; about 3 % of bullets cite an earlier link again."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for number, start in enumerate(range(0, len(links), per_issue)):
-        day = FIRST_ISSUE + timedelta(weeks=number)
+        day = first + timedelta(weeks=number)
         cited = [link.url for link in links[start:start + per_issue]]
         if start:
             cited += [links[rng.randrange(start)].url for _ in range(len(cited) * 3 // 100)]
