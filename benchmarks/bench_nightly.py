@@ -42,7 +42,7 @@ def crawl_settings(corpus: Corpus, folder: Path) -> tuple:
     """The CLI's settings for `rotwatch crawl --no-archive` at the benchmark's limits."""
     config = load_config(
         {"concurrency": 64, "per_host": 4, "timeout": 10, "retries": 2, "allow_private": "127.0.0.0/8",
-         "archive": False, "resolve": tuple(corpus.addresses.items())},
+         "archive": False, "resolve": dict(corpus.addresses)},
         cwd=folder,
     )
     return config, base_settings(scrapy_overrides(config))
