@@ -34,7 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from corpus import (
-    RETRIED, Corpus, build_corpus, politeness_bound, scenario_floor, simulated_hosts, write_hosts_file, write_issues,
+    RETRIED, Corpus, build_corpus, link_key, politeness_bound, scenario_floor, scenario_of, simulated_hosts,
+    write_hosts_file, write_issues,
 )
 from harness import Measured, ServerStats, SimServer, in_hosts_namespace, run_measured
 
@@ -95,18 +96,6 @@ def lychee_answers(report: Path) -> tuple[dict[str, str], str]:
 
 READERS = {"rotwatch": rotwatch_answers, "lychee": lychee_answers}
 COMMANDS = {"rotwatch": rotwatch_command, "lychee": lychee_command}
-
-
-def scenario_of(target: str) -> str:
-    """The scenario a request target belongs to (`/gen/<scenario>/...`), or the plain page."""
-    parts = target.split("/")
-    return parts[2] if len(parts) > 3 and parts[1] == "gen" else "page"
-
-
-def link_key(target: str) -> str:
-    """The link a request target belongs to: redirect hops share `/gen/<scenario>/<token>`."""
-    parts = target.split("?")[0].split("/")
-    return "/".join(parts[:4]) if parts[1:2] == ["gen"] else target
 
 
 def request_figures(corpus: Corpus, stats: ServerStats) -> dict[str, Any]:

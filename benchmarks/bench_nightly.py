@@ -22,8 +22,7 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bench_lychee import link_key
-from corpus import Corpus, Link, build_corpus, simulated_hosts, write_issues
+from corpus import Corpus, Link, build_corpus, link_key, simulated_hosts, write_issues
 from harness import SimServer
 
 from crawler.config import load_config, scrapy_overrides

@@ -31,8 +31,8 @@ from crawler.simweb.scenarios import SLOW_DELAY
 from crawler.simweb.server import numbered_hosts
 
 __all__ = [
-    "Corpus", "Link", "build_corpus", "politeness_bound", "scenario_floor", "simulated_hosts", "write_hosts_file",
-    "write_issues",
+    "Corpus", "Link", "build_corpus", "link_key", "politeness_bound", "scenario_floor", "scenario_of",
+    "simulated_hosts", "write_hosts_file", "write_issues",
 ]
 
 HOST_SUFFIX = "bench"  # not a reserved name, so lychee checks it (it skips .test)
@@ -149,6 +149,18 @@ def build_corpus(specs: list[HostSpec], port: int, urls: int = 20_000, seed: int
 
 def _expand(counts: dict[str, int]) -> list[str]:
     return [kind for kind, count in counts.items() for _ in range(count)]
+
+
+def scenario_of(target: str) -> str:
+    """The scenario a request target belongs to (`/gen/<scenario>/...`), or the plain page."""
+    parts = target.split("/")
+    return parts[2] if len(parts) > 3 and parts[1] == "gen" else FALLBACK
+
+
+def link_key(target: str) -> str:
+    """The link a request target belongs to: redirect hops share `/gen/<scenario>/<token>`."""
+    parts = target.split("?")[0].split("/")
+    return "/".join(parts[:4]) if parts[1:2] == ["gen"] else target
 
 
 def politeness_bound(corpus: Corpus, per_host: int, *, by_requests: bool = False) -> tuple[float, str]:
