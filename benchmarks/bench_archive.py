@@ -19,7 +19,7 @@ import time
 from collections import Counter
 from datetime import date
 
-from crawler.runner import base_settings, lookup_captures, run_in_reactor
+from crawler.fetch.runner import base_settings, lookup_captures, run_in_reactor
 from crawler.simweb import HostSpec, SimArchive, SimWeb
 
 ISSUE_DAY = date(2024, 3, 27)

@@ -40,7 +40,7 @@ from corpus import (
 from harness import Measured, ServerStats, SimServer, in_hosts_namespace, run_measured
 
 from crawler.models import Verdict
-from crawler.urls import normalize_url
+from crawler.check.urls import normalize_url
 
 MIB = 1024 * 1024
 ALIVE, DEAD, UNSURE, MISSING = "alive", "dead", "needs a look", "not reported"

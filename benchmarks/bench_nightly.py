@@ -26,11 +26,11 @@ from corpus import Corpus, Link, build_corpus, link_key, simulated_hosts, write_
 from harness import SimServer
 
 from crawler.config import load_config, scrapy_overrides
-from crawler.crawl import CrawlOutcome, crawl, policy_of
-from crawler.runner import base_settings, run_in_reactor
+from crawler.nightly.crawl import CrawlOutcome, crawl, policy_of
+from crawler.fetch.runner import base_settings, run_in_reactor
 from crawler.simweb.server import url_key
-from crawler.sources import collect_links
-from crawler.state import StateStore
+from crawler.issues.reading import collect_links
+from crawler.nightly.store import StateStore
 
 FIRST_NIGHT = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
 FAILING = {"broken", "unreachable", "blocked"}

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from crawler.addresses import parse_allowed_networks
+from crawler.fetch.addresses import parse_allowed_networks
 from crawler.models import Verdict
 
 __all__ = ["Config", "ConfigError", "load_config", "scrapy_overrides"]

@@ -16,11 +16,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from crawler.config import load_config, scrapy_overrides
-from crawler.crawl import CrawlOutcome, crawl, policy_of
-from crawler.runner import base_settings, run_in_reactor
+from crawler.nightly.crawl import CrawlOutcome, crawl, policy_of
+from crawler.fetch.runner import base_settings, run_in_reactor
 from crawler.simweb import HostSpec, SimArchive, SimWeb
-from crawler.sources import collect_links
-from crawler.state import StateStore
+from crawler.issues.reading import collect_links
+from crawler.nightly.store import StateStore
 
 __all__ = ["run_demo"]
 

@@ -22,12 +22,12 @@ CONCURRENT_REQUESTS = 32  # total
 CONCURRENT_REQUESTS_PER_DOMAIN = 4  # per site
 DOWNLOAD_DELAY = 0  # seconds between requests to one site (--per-host-delay)
 DOWNLOAD_DELAY_JITTER = 0.5  # +-50 % around the delay, so requests do not march in step
-# Scrapy 2.19 can start more downloads than a slot allows; see crawler.downloader.
-DOWNLOADER = "crawler.downloader.PoliteDownloader"
+# Scrapy 2.19 can start more downloads than a slot allows; see crawler.fetch.downloader.
+DOWNLOADER = "crawler.fetch.downloader.PoliteDownloader"
 # Hand out only requests whose site has a free connection, busiest site first:
 # the busiest site bounds the run, and a request waiting inside the downloader
-# for its site would hold one of the total slots (see crawler.queues).
-SCHEDULER_PRIORITY_QUEUE = "crawler.queues.BusiestSiteFirstQueue"
+# for its site would hold one of the total slots (see crawler.fetch.queues).
+SCHEDULER_PRIORITY_QUEUE = "crawler.fetch.queues.BusiestSiteFirstQueue"
 
 # A link check reads one page, as a reader's browser would; robots.txt governs
 # crawlers that walk a site, and obeying it per link would fetch an extra file
@@ -85,7 +85,7 @@ ROTWATCH_BACKOFF_CAP = 8.0  # seconds: a failing site must not stall the run
 # unless allowed. None allows all; a tuple of networks allows those only.
 ROTWATCH_ALLOWED_PRIVATE = ()
 ROTWATCH_STATIC_HOSTS = {}  # name -> address, like curl --resolve (the simulated web)
-TWISTED_DNS_RESOLVER = "crawler.resolver.PinnedResolver"
+TWISTED_DNS_RESOLVER = "crawler.fetch.resolver.PinnedResolver"
 
 # The Wayback Machine: its own download slot, paced to its rate limit.
 ROTWATCH_ARCHIVE_RATE = 24  # requests per minute (the real CDX allows about 30)
@@ -95,18 +95,18 @@ ROTWATCH_ARCHIVE_429_PAUSE = 60.0  # seconds the archive slot rests after a bare
 ROTWATCH_GITHUB_TOKEN = None
 
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.middlewares.SiteSlotMiddleware": 50,
-    "crawler.middlewares.AddressGuardMiddleware": 60,
-    "crawler.middlewares.GitHubTokenMiddleware": 70,
+    "crawler.fetch.middlewares.SiteSlotMiddleware": 50,
+    "crawler.fetch.middlewares.AddressGuardMiddleware": 60,
+    "crawler.fetch.middlewares.GitHubTokenMiddleware": 70,
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
     "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "crawler.middlewares.RetryAfterMiddleware": 550,
+    "crawler.fetch.middlewares.RetryAfterMiddleware": 550,
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
-    "crawler.middlewares.BoundedDecompressionMiddleware": 590,
-    "crawler.middlewares.RedirectLoopMiddleware": 650,
-    "crawler.middlewares.BodyBudgetMiddleware": 800,
+    "crawler.fetch.middlewares.BoundedDecompressionMiddleware": 590,
+    "crawler.fetch.middlewares.RedirectLoopMiddleware": 650,
+    "crawler.fetch.middlewares.BodyBudgetMiddleware": 800,
 }
 
 # Per-request work is what limits a crawl of many fast sites on few cores.

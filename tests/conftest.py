@@ -28,7 +28,7 @@ class ReactorThread:
     def __init__(self) -> None:
         from twisted.internet import reactor
 
-        from crawler.resolver import installed_resolver
+        from crawler.fetch.resolver import installed_resolver
 
         self.reactor = reactor
         installed_resolver(reactor)
@@ -62,7 +62,7 @@ def reactor_thread() -> Iterator[ReactorThread]:
 @pytest.fixture
 def run_crawl(reactor_thread: ReactorThread) -> Callable[..., Any]:
     """Checks URLs through a real Scrapy crawl: run_crawl(urls, **setting_overrides)."""
-    from crawler.runner import base_settings, check_urls
+    from crawler.fetch.runner import base_settings, check_urls
 
     def run(urls: list[str], **overrides: Any) -> dict[str, Any]:
         settings = base_settings(overrides)

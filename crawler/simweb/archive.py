@@ -211,7 +211,7 @@ class Capture:
         if self.redirect_to is not None:
             headers["Location"] = self.redirect_to
         if self.kind == "parked":
-            headers["X-Adblock-Key"] = PARKING_KEY  # parking services send it; see crawler.classify
+            headers["X-Adblock-Key"] = PARKING_KEY  # parking services send it; see crawler.check.classify
         return {f"X-Archive-Orig-{name}": value for name, value in headers.items()}
 
 

@@ -1,7 +1,7 @@
 """The link spider: requests each unique URL once and records what happened.
 
 It makes no decisions: a response or a failure becomes a `CheckResult`
-item, and `crawler.classify` decides the verdict. Requests bypass Scrapy's
+item, and `crawler.check.classify` decides the verdict. Requests bypass Scrapy's
 duplicate filter because rotwatch de-duplicates before crawling.
 
 Run it on its own with the project's settings:
@@ -26,11 +26,11 @@ from scrapy.exceptions import (
 from twisted.internet import error as tx_error
 from twisted.python.failure import Failure
 
-from crawler.middlewares import AddressRefused, RedirectLoop, TooManyRedirects
+from crawler.fetch.middlewares import AddressRefused, RedirectLoop, TooManyRedirects
 from crawler.models import CheckResult, ErrorKind, Hop
-from crawler.page import may_be_html, read_page
-from crawler.resolver import NameLookupFailed, NameNotFound
-from crawler.urls import host_of, site_key
+from crawler.check.page import may_be_html, read_page
+from crawler.fetch.resolver import NameLookupFailed, NameNotFound
+from crawler.check.urls import host_of, site_key
 
 # Headers the verdict and the reports read; names lower-case.
 KEPT_HEADERS = (
@@ -67,7 +67,7 @@ def sites_in_turn(urls: Iterable[str]) -> Iterator[tuple[str, str]]:
 
     Scrapy reads start requests while it sends the first ones, so their
     order decides which sites start early: every site should, and the
-    busiest, which bounds the run, should lead (see crawler.queues).
+    busiest, which bounds the run, should lead (see crawler.fetch.queues).
     """
     by_site: dict[str, list[str]] = defaultdict(list)
     for url in urls:
@@ -101,8 +101,8 @@ class LinkSpider(scrapy.Spider):
 
 def _urls_in(paths: str) -> list[str]:
     """Unique http(s) URLs of the issues under `paths` (comma-separated), for `scrapy crawl`."""
-    from crawler.check import plan_checks
-    from crawler.sources import collect_links
+    from crawler.check.plan import plan_checks
+    from crawler.issues.reading import collect_links
 
     occurrences, _issues, _problems = collect_links([p for p in paths.split(",") if p])
     return list(plan_checks(occurrences).to_fetch)

@@ -1,7 +1,7 @@
 """The Wayback spider: finds a trustworthy capture for each dead URL.
 
 For each URL it asks the CDX index for captures near the issue's date
-(`crawler.archive` builds the query and ranks the answer), then fetches the
+(`crawler.wayback.protocol` builds the query and ranks the answer), then fetches the
 best candidate in identity mode (`id_`) and keeps it only if the archive
 really served the cited page (Memento-Datetime present, not a "not found",
 parked or home-page capture); otherwise it tries the next candidate. When
@@ -23,7 +23,7 @@ from typing import Any
 import scrapy
 from twisted.python.failure import Failure
 
-from crawler.archive import (
+from crawler.wayback.protocol import (
     ArchiveAnswerError,
     availability_url,
     capture_is_trustworthy,
@@ -35,7 +35,7 @@ from crawler.archive import (
     rank_captures,
 )
 from crawler.models import ArchiveLookup, LookupOutcome, Snapshot
-from crawler.page import may_be_html, read_page
+from crawler.check.page import may_be_html, read_page
 
 ARCHIVE_SLOT = "wayback"
 MAX_CANDIDATES = 3  # captures verified per URL at most

@@ -1,0 +1,1 @@
+"""The command line: flags in, a stage called, words and an exit code out."""

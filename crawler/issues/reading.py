@@ -1,0 +1,211 @@
+"""Reading issues from disk: the I/O in front of extraction.
+
+Files and folders named on the command line become `Issue`s; a folder is
+searched recursively for `*.md` and `*.markdown` (hidden files and folders
+skipped, sorted so every run sees the same order). Bad input never raises: a
+missing path, an unreadable file or folder, a binary file, text that is
+neither UTF-8 nor GB18030, or a file over the size limit each becomes one
+`Problem`, and the other files go on. `collect_links` adds extraction and
+reports malformed http(s) URLs the same way (the occurrence is left out, so
+later stages only see URLs they can request), as well as an issue the
+extractor fails on, which would be a rotwatch bug.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from crawler.issues.extract import date_from_name_or_front_matter, extract_links
+from crawler.models import LinkOccurrence, Problem
+from crawler.check.urls import is_http_url, normalize_url
+
+__all__ = ["DEFAULT_MAX_BYTES", "Issue", "collect_links", "display_name", "publication_date", "read_issues"]
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024  # 20 MiB: far above any real issue
+ISSUE_SUFFIXES = (".md", ".markdown")
+GIT_TIMEOUT = 10  # seconds for `git log` on one file
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One newsletter issue as read from disk.
+
+    `name` is how reports and occurrences refer to it: the path relative to
+    the current directory when it lies under it (POSIX separators), else the
+    path as given.
+    """
+
+    path: Path
+    name: str
+    text: str
+    published: date | None
+
+
+def read_issues(
+    paths: Sequence[str | Path], max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[list[Issue], list[Problem]]:
+    """Read every issue under `paths` (files or folders).
+
+    Returns the issues in a deterministic order and one Problem per path or
+    file that could not be used.
+    """
+    files, problems = _issue_files(paths)
+    issues = []
+    for path in files:
+        read = _read_issue(path, max_bytes)
+        if isinstance(read, Problem):
+            problems.append(read)
+        else:
+            issues.append(read)
+    return issues, problems
+
+
+def collect_links(
+    paths: Sequence[str | Path], include_all: bool = False, max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[list[LinkOccurrence], list[Issue], list[Problem]]:
+    """The link occurrences of every issue under `paths`.
+
+    Only http(s) links unless `include_all`. An http(s) URL that cannot be
+    requested (no host, bad port, ...) is left out and reported as a Problem
+    naming the issue and line.
+    """
+    issues, problems = read_issues(paths, max_bytes)
+    links = []
+    for issue in issues:
+        found, malformed = _links_in(issue, include_all)
+        links += found
+        problems += malformed
+    return links, issues, problems
+
+
+def publication_date(path: Path, text: str) -> date | None:
+    """When the issue came out: a `YYYY-MM-DD` file-name prefix, else the
+    front matter's `date:`, else the date of the file's last git commit."""
+    return date_from_name_or_front_matter(path.name, text) or _last_commit_date(path)
+
+
+def display_name(path: Path) -> str:
+    """`path` relative to the current directory when under it, else as given."""
+    try:
+        return Path(os.path.abspath(path)).relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _links_in(issue: Issue, include_all: bool) -> tuple[list[LinkOccurrence], list[Problem]]:
+    try:
+        found = extract_links(issue.text, issue.name)
+    except Exception as error:  # a parser bug must not stop the run: report it, go on
+        message = f"links could not be read ({type(error).__name__}: {error}); please report this rotwatch bug"
+        return [], [Problem(issue.name, message)]
+    links: list[LinkOccurrence] = []
+    problems: list[Problem] = []
+    for link in found:
+        if not is_http_url(link.url):
+            if include_all:
+                links.append(link)
+        elif problem := _malformed(link):
+            problems.append(problem)
+        else:
+            links.append(link)
+    return links, problems
+
+
+def _malformed(link: LinkOccurrence) -> Problem | None:
+    try:
+        normalize_url(link.url)
+    except ValueError as error:
+        return Problem(link.issue, f"line {link.line}: malformed URL {link.written!r}: {error}")
+    return None
+
+
+def _issue_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]]:
+    """Files to read, each once (first spelling wins), in the order given."""
+    files: dict[Path, Path] = {}  # absolute path -> path as found
+    problems: list[Problem] = []
+    for given in map(Path, paths):
+        if given.is_dir():
+            found, unreadable = _files_in_folder(given)
+            problems += unreadable
+        elif given.is_file():
+            found = [given]
+        else:
+            reason = "not a regular file or folder" if given.exists() else "no such file or folder"
+            problems.append(Problem(display_name(given), reason))
+            continue
+        for path in found:
+            files.setdefault(Path(os.path.abspath(path)), path)
+    return list(files.values()), problems
+
+
+def _files_in_folder(folder: Path) -> tuple[list[Path], list[Problem]]:
+    """Markdown files under `folder`, recursively, sorted; hidden entries skipped."""
+    problems: list[Problem] = []
+
+    def report(error: OSError) -> None:
+        problems.append(Problem(display_name(Path(error.filename)), f"cannot read folder: {error.strerror}"))
+
+    found = []
+    for root, folders, names in os.walk(folder, onerror=report):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        found += [
+            Path(root, name)
+            for name in names
+            if not name.startswith(".") and name.lower().endswith(ISSUE_SUFFIXES)
+        ]
+    return sorted(found), problems
+
+
+def _read_issue(path: Path, max_bytes: int) -> Issue | Problem:
+    name = display_name(path)
+    try:
+        with path.open("rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            if size > max_bytes:  # checked before reading: the file is never loaded
+                return Problem(name, f"{_megabytes(size)} is over the {_megabytes(max_bytes)} limit; skipped")
+            data = file.read()
+    except OSError as error:
+        return Problem(name, f"cannot read file: {error.strerror or error}")
+    if b"\0" in data:
+        return Problem(name, "binary file (it contains NUL bytes; UTF-16 text is not supported); skipped")
+    text = _decode(data)
+    if text is None:
+        return Problem(name, "not UTF-8 or GB18030 text; skipped")
+    return Issue(path, name, text, publication_date(path, text))
+
+
+def _decode(data: bytes) -> str | None:
+    """UTF-8 (a byte-order mark dropped), else GB18030, which older Chinese
+    editors save; None when it is neither."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def _last_commit_date(path: Path) -> date | None:
+    """Date of the last commit touching `path`; None outside git or on any failure."""
+    try:
+        done = subprocess.run(
+            ["git", "log", "-1", "--format=%cs", "--", path.name],
+            cwd=path.parent,
+            capture_output=True,
+            text=True,
+            timeout=GIT_TIMEOUT,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):  # no git, or it hung
+        return None
+    stamp = done.stdout.strip()  # empty for a file git does not track
+    return date.fromisoformat(stamp) if done.returncode == 0 and stamp else None

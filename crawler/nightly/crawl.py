@@ -1,0 +1,271 @@
+"""The nightly crawl: check what is due, remember it, mend what is dead, report.
+
+One crawl, in order:
+  1. extract links from the issues, one request per unique URL (crawler.check.plan);
+  2. ask the state database which URLs are due tonight (crawler.nightly.store);
+  3. check those with the link spider, storing results in batches as they
+     arrive, so a crawl killed at any moment leaves a consistent database;
+  4. look the dead links up in the archive, unless the state already knows
+     the answer (a verified capture is kept for good);
+  5. write the archival copy of every issue (crawler.wayback.rewrite) and the
+     reports (crawler.report), then mark the run finished.
+`rebuild_reports` does steps 1 and 5 from the state alone, with no network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+import posixpath
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from scrapy.settings import Settings
+
+from crawler.check.plan import (
+    CheckPlan,
+    archive_requests,
+    build_reports,
+    looks_offline,
+    plan_checks,
+    resolved_a_name,
+    with_captures,
+)
+from crawler.check.classify import assess
+from crawler.config import Config
+from crawler.models import ArchiveLookup, Assessment, CheckResult, LinkHistory, LinkReport, Verdict
+from crawler.report.crawl_reports import write_crawl_reports
+from crawler.report.html import CrawlView
+from crawler.report.summary import count_by_verdict
+from crawler.wayback.rewrite import edit_for, rewrite_issue
+from crawler.fetch.runner import check_urls, lookup_captures
+from crawler.issues.reading import Issue
+from crawler.nightly.store import Policy, StateStore
+
+__all__ = ["CrawlOutcome", "Offline", "crawl", "policy_of", "rebuild_reports", "write_archive_copies"]
+
+RESULT_BATCH = 50  # results per state transaction
+
+
+@dataclass(frozen=True)
+class CrawlOutcome:
+    """What a crawl did and wrote."""
+
+    view: CrawlView
+    written: list[Path]
+    checked: int
+    looked_up: int
+
+
+def policy_of(config: Config) -> Policy:
+    return Policy(
+        ttl_ok=timedelta(days=config.recheck_days),
+        dead_after_failures=config.dead_after_runs,
+        dead_after_span=timedelta(days=config.dead_after_days),
+    )
+
+
+class Offline(Exception):
+    """Raised by crawl when no host name resolved: nothing was recorded."""
+
+
+class _ResultBatches:
+    """Collects check results and stores them in batches, one transaction each.
+
+    Nothing is stored until some result shows that names resolve: on a night
+    the machine has no DNS, every link would otherwise turn dead at once.
+    """
+
+    def __init__(self, store: StateStore, run_id: int, on_result: Callable[[CheckResult], None] | None):
+        self.store, self.run_id, self.on_result = store, run_id, on_result
+        self.pending: list[tuple[CheckResult, Assessment]] = []
+        self.online = False
+
+    def add(self, result: CheckResult) -> None:
+        self.pending.append((result, assess(result)))
+        self.online = self.online or resolved_a_name(result)
+        if self.online and len(self.pending) >= RESULT_BATCH:
+            self.flush()
+        if self.on_result:
+            self.on_result(result)
+
+    def flush(self) -> None:
+        if looks_offline([result for result, _ in self.pending]) and not self.online:
+            raise Offline("no host name resolved: is this machine offline? Nothing was recorded; run again later")
+        if self.pending:
+            self.store.record_results(self.run_id, self.pending)
+            self.pending = []
+
+
+def as_dead(report: LinkReport, history: LinkHistory | None) -> LinkReport:
+    """A link dead by the N-of-D rule reads as broken in the crawl's reports."""
+    if history is None or not history.dead or report.assessment.verdict is Verdict.BROKEN:
+        return report
+    since = history.failing_since.date().isoformat() if history.failing_since else "a while"
+    reason = f"unreachable in {history.consecutive_failures} crawls since {since}: {report.assessment.reason}"
+    return replace(report, assessment=Assessment(Verdict.BROKEN, reason))
+
+
+def _issue_dates(issues: Sequence[Issue]) -> dict[str, date | None]:
+    return {issue.name: issue.published for issue in issues}
+
+
+def _issue_titles(issues: Sequence[Issue]) -> dict[str, str]:
+    """Each issue's first top-level heading, the name an editor knows it by."""
+    titles = {}
+    for issue in issues:
+        heading = next((line[2:].strip() for line in issue.text.splitlines() if line.startswith("# ")), "")
+        if heading:
+            titles[issue.name] = heading
+    return titles
+
+
+def _view(
+    store: StateStore,
+    plan: CheckPlan,
+    results: Mapping[str, CheckResult],
+    lookups: Mapping[str, ArchiveLookup],
+    issues: Sequence[Issue],
+    run_id: int,
+    config: Config,
+    generated_at: datetime,
+    run_counts: Mapping[str, int],
+) -> CrawlView:
+    """Reports for every cited URL: fresh results, else the last ones stored."""
+    urls = list(plan.to_fetch)
+    earlier = store.last_results([url for url in urls if url not in results])
+    histories = store.histories(urls)
+    reports = build_reports(plan, results, earlier)
+    reports = [as_dead(report, histories.get(report.url)) for report in reports]
+    reports = with_captures(reports, lookups, config.archive_endpoint)
+    return CrawlView(
+        reports=reports,
+        histories=histories,
+        issue_dates=_issue_dates(issues),
+        diff=store.diff(run_id),
+        generated_at=generated_at,
+        run_counts=dict(run_counts),
+        issue_titles=_issue_titles(issues),
+    )
+
+
+def _dead_wanting_lookup(store: StateStore, reports: Sequence[LinkReport], issues: Sequence[Issue]) -> tuple[
+    list[tuple[str, date | None]], dict[str, ArchiveLookup]
+]:
+    """(URL, date) pairs the archive must be asked about, and the answers already known."""
+    histories = store.histories(report.url for report in reports)
+    dead = [report for report in reports if histories.get(report.url) and histories[report.url].dead]
+    known = store.cached_lookups(report.url for report in dead)
+    wanted = archive_requests([r for r in dead if r.url not in known], frozenset(Verdict), _issue_dates(issues))
+    return wanted, known
+
+
+async def crawl(
+    store: StateStore,
+    occurrences: Sequence[Any],
+    issues: Sequence[Issue],
+    settings: Settings,
+    config: Config,
+    reports_dir: Path,
+    *,
+    full: bool = False,
+    lang: str = "en",
+    on_result: Callable[[CheckResult], None] | None = None,
+    on_lookup: Callable[[ArchiveLookup], None] | None = None,
+) -> CrawlOutcome:
+    """One nightly crawl over `occurrences` (runs inside the reactor)."""
+    plan = plan_checks(occurrences, config.exclude_patterns)
+    run = store.begin_run({"config": config.__dict__, "full": full})
+    store.record_sightings(run.id, plan.to_fetch)
+    due = store.due_urls(plan.to_fetch, full=full)
+    batches = _ResultBatches(store, run.id, on_result)
+    results = await check_urls(due, settings, batches.add) if due else {}
+    batches.flush()
+
+    first_pass = build_reports(plan, results, store.last_results(u for u in plan.to_fetch if u not in results))
+    wanted, lookups = _dead_wanting_lookup(store, first_pass, issues)
+    if wanted and config.archive:
+        found = await lookup_captures(wanted, settings, config.archive_endpoint, on_lookup)
+        store.record_lookups(found.values())
+        lookups = {**lookups, **found}
+
+    counts = {verdict.value: n for verdict, n in count_by_verdict(first_pass).items()}
+    run_counts = {"issues": len(issues), "checked": len(results), "reused": len(plan.to_fetch) - len(results),
+                  "archive_lookups": len(wanted) if config.archive else 0}
+    view = _view(store, plan, results, lookups, issues, run.id, config, store.now(), run_counts)
+    written = write_archive_copies(issues, view.reports, config.archive_endpoint, reports_dir / "archive")
+    written += write_crawl_reports(view, reports_dir, lang=lang)
+    store.finish_run(run.id, counts)
+    return CrawlOutcome(view, written, len(results), len(wanted) if config.archive else 0)
+
+
+def rebuild_reports(
+    store: StateStore, occurrences: Sequence[Any], issues: Sequence[Issue], config: Config, reports_dir: Path,
+    *, lang: str = "en",
+) -> CrawlOutcome:
+    """All reports and archival copies again, from the state alone (no network)."""
+    plan = plan_checks(occurrences, config.exclude_patterns)
+    last = store.latest_run()
+    lookups = store.cached_lookups(plan.to_fetch)
+    view = _view(store, plan, {}, lookups, issues, last.id if last else 0, config, store.now(), {})
+    written = write_archive_copies(issues, view.reports, config.archive_endpoint, reports_dir / "archive")
+    written += write_crawl_reports(view, reports_dir, lang=lang)
+    return CrawlOutcome(view, written, 0, 0)
+
+
+def write_archive_copies(
+    issues: Sequence[Issue], reports: Sequence[LinkReport], endpoint: str, folder: Path
+) -> list[Path]:
+    """Each issue with its dead links pointing at their captures, under `folder`.
+
+    Only the URL characters change; the file keeps its encoding, byte-order
+    mark and line endings. An original issue is never written to.
+    """
+    captures = {report.url: report.archive for report in reports if report.archive and _is_dead(report)}
+    originals = {issue.path.resolve() for issue in issues}
+    names = archive_names(issues)
+    written = []
+    for issue in issues:
+        edits = [
+            edit_for(occurrence, endpoint, captures[report.url])
+            for report in reports
+            if report.url in captures
+            for occurrence in report.occurrences
+            if occurrence.issue == issue.name
+        ]
+        target = folder / names[issue.name]
+        if target.resolve() in originals:
+            continue  # the reports folder overlaps the issues: never overwrite a source
+        written.append(_write_copy(issue, rewrite_issue(issue.text, edits).text, target))
+    return written
+
+
+def archive_names(issues: Sequence[Issue]) -> dict[str, str]:
+    """Issue name -> path of its copy under reports/archive/: the issue's path
+    below the folder all issues share (issues/2024/a.md -> 2024/a.md)."""
+    names = [PurePosixPath(issue.name) for issue in issues]
+    if not names:
+        return {}
+    common = PurePosixPath(posixpath.commonpath([name.parent.as_posix() for name in names]))
+    return {issue.name: name.relative_to(common).as_posix() for issue, name in zip(issues, names)}
+
+
+def _is_dead(report: LinkReport) -> bool:
+    return report.assessment.verdict is Verdict.BROKEN
+
+
+def _write_copy(issue: Issue, text: str, target: Path) -> Path:
+    """Writes `text` in the original file's encoding, with its byte-order mark if it had one."""
+    original = issue.path.read_bytes()
+    if original.startswith(b"\xef\xbb\xbf"):
+        data = b"\xef\xbb\xbf" + text.encode("utf-8")
+    else:
+        try:
+            original.decode("utf-8")
+            data = text.encode("utf-8")
+        except UnicodeDecodeError:
+            data = text.encode("gb18030")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return target
