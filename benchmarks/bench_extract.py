@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
-from crawler.issues.reading import collect_links  # noqa: E402
+from crawler.issues.reading import collect_links
 
 SENTENCES = [
     "苹果发布了一篇论文，详细介绍了其在训练多模态大型语言模型方面的努力，重点关注了不同架构组件和数据选择的重要性。",
@@ -36,8 +36,16 @@ SENTENCES = [
 ]
 SECTIONS = ["工具篇", "商业篇", "科研篇", "重点关注", "趣味篇"]
 HOSTS = [
-    "www.theverge.com", "techcrunch.com", "www.technologyreview.com", "arxiv.org", "research.nvidia.com",
-    "www.bloomberg.com", "stability.ai", "droid-dataset.github.io", "www.404media.co", "qz.com",
+    "www.theverge.com",
+    "techcrunch.com",
+    "www.technologyreview.com",
+    "arxiv.org",
+    "research.nvidia.com",
+    "www.bloomberg.com",
+    "stability.ai",
+    "droid-dataset.github.io",
+    "www.404media.co",
+    "qz.com",
 ]
 
 

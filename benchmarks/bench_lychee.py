@@ -34,19 +34,30 @@ from pathlib import Path
 from typing import Any
 
 from corpus import (
-    RETRIED, Corpus, build_corpus, link_key, politeness_bound, scenario_floor, scenario_of, simulated_hosts,
-    write_hosts_file, write_issues,
+    RETRIED,
+    Corpus,
+    build_corpus,
+    link_key,
+    politeness_bound,
+    scenario_floor,
+    scenario_of,
+    simulated_hosts,
+    write_hosts_file,
+    write_issues,
 )
-from harness import Measured, ServerStats, SimServer, in_hosts_namespace, run_measured
+from harness import ServerStats, SimServer, in_hosts_namespace, run_measured
 
-from crawler.models import Verdict
 from crawler.check.urls import normalize_url
+from crawler.models import Verdict
 
 MIB = 1024 * 1024
 ALIVE, DEAD, UNSURE, MISSING = "alive", "dead", "needs a look", "not reported"
 CLASS_OF_VERDICT = {
-    Verdict.OK: ALIVE, Verdict.REDIRECTED: ALIVE, Verdict.BROKEN: DEAD,
-    Verdict.BLOCKED: UNSURE, Verdict.UNREACHABLE: UNSURE,
+    Verdict.OK: ALIVE,
+    Verdict.REDIRECTED: ALIVE,
+    Verdict.BROKEN: DEAD,
+    Verdict.BLOCKED: UNSURE,
+    Verdict.UNREACHABLE: UNSURE,
 }
 LYCHEE_FAILURES = {"error_map": DEAD, "timeout_map": UNSURE, "excluded_map": MISSING}
 
@@ -61,19 +72,48 @@ class Settings:
 
 def rotwatch_command(issues: Path, output: Path, settings: Settings) -> list[str]:
     return [
-        "rotwatch", "check", str(issues), "--format", "json", "--output", str(output), "--no-archive",
-        "--concurrency", str(settings.concurrency), "--per-host", str(settings.per_host),
-        "--per-host-delay", "0", "--timeout", str(settings.timeout), "--retries", str(settings.retries),
-        "--allow-private", "127.0.0.0/8",
+        "rotwatch",
+        "check",
+        str(issues),
+        "--format",
+        "json",
+        "--output",
+        str(output),
+        "--no-archive",
+        "--concurrency",
+        str(settings.concurrency),
+        "--per-host",
+        str(settings.per_host),
+        "--per-host-delay",
+        "0",
+        "--timeout",
+        str(settings.timeout),
+        "--retries",
+        str(settings.retries),
+        "--allow-private",
+        "127.0.0.0/8",
     ]
 
 
 def lychee_command(issues: Path, output: Path, settings: Settings) -> list[str]:
     return [
-        "lychee", str(issues), "--format", "json", "--output", str(output), "--no-progress",
-        "--max-concurrency", str(settings.concurrency), "--host-concurrency", str(settings.per_host),
-        "--host-request-interval", "0", "--timeout", str(settings.timeout),
-        "--max-retries", str(settings.retries),
+        "lychee",
+        str(issues),
+        "--format",
+        "json",
+        "--output",
+        str(output),
+        "--no-progress",
+        "--max-concurrency",
+        str(settings.concurrency),
+        "--host-concurrency",
+        str(settings.per_host),
+        "--host-request-interval",
+        "0",
+        "--timeout",
+        str(settings.timeout),
+        "--max-retries",
+        str(settings.retries),
     ]
 
 
@@ -141,8 +181,9 @@ def agreement(corpus: Corpus, answers: tuple[dict[str, str], str]) -> dict[str, 
     return {"agreement": 1 - wrong / len(corpus.links), "misses": misses}
 
 
-def one_run(tool: str, corpus: Corpus, sim: SimServer, folder: Path, settings: Settings,
-            hosts_file: Path, round_number: int) -> dict[str, Any]:
+def one_run(
+    tool: str, corpus: Corpus, sim: SimServer, folder: Path, settings: Settings, hosts_file: Path, round_number: int
+) -> dict[str, Any]:
     sim.reset()
     output = folder / f"{tool}-{round_number}.json"
     measured = run_measured(in_hosts_namespace(COMMANDS[tool](folder / "issues", output, settings), hosts_file))
@@ -150,10 +191,15 @@ def one_run(tool: str, corpus: Corpus, sim: SimServer, folder: Path, settings: S
         raise SystemExit(f"{tool} wrote no report (exit {measured.returncode}):\n{measured.stderr[-2000:]}")
     stats = sim.stats()
     return {
-        "tool": tool, "round": round_number, "wall": measured.wall, "peak_rss": measured.peak_rss,
+        "tool": tool,
+        "round": round_number,
+        "wall": measured.wall,
+        "peak_rss": measured.peak_rss,
         "rss_quarters": [measured.rss_at(f) for f in (0.25, 0.5, 0.75, 0.95)],
         "peak_per_host": stats.peak_per_host,
-        **request_figures(corpus, stats), **byte_figures(stats), **agreement(corpus, READERS[tool](output)),
+        **request_figures(corpus, stats),
+        **byte_figures(stats),
+        **agreement(corpus, READERS[tool](output)),
     }
 
 
@@ -162,23 +208,29 @@ def version(tool: str) -> str:
 
 
 def print_runs(runs: list[dict[str, Any]], bound: float) -> None:
-    print("| tool | round | wall s | x bound | peak RSS MB | RSS at 25/50/75/95 % MB | requests/URL "
-          "| vs minimum | MB sent | max huge-html KB | max PDF KB | peak/host | agreement |")
+    print(
+        "| tool | round | wall s | x bound | peak RSS MB | RSS at 25/50/75/95 % MB | requests/URL "
+        "| vs minimum | MB sent | max huge-html KB | max PDF KB | peak/host | agreement |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in runs:
         quarters = "/".join(f"{q / MIB:.0f}" for q in r["rss_quarters"])
-        print(f"| {r['tool']} | {r['round']} | {r['wall']:.1f} | {r['wall'] / bound:.2f} | "
-              f"{r['peak_rss'] / MIB:.0f} | {quarters} | {r['per_url']:.3f} | {r['vs_minimum']:.3f} | "
-              f"{r['bytes'] / MIB:.1f} | {r['max_huge-html'] / 1024:.0f} | {r['max_large-pdf'] / 1024:.0f} | "
-              f"{r['peak_per_host']} | {r['agreement']:.2%} |")
+        print(
+            f"| {r['tool']} | {r['round']} | {r['wall']:.1f} | {r['wall'] / bound:.2f} | "
+            f"{r['peak_rss'] / MIB:.0f} | {quarters} | {r['per_url']:.3f} | {r['vs_minimum']:.3f} | "
+            f"{r['bytes'] / MIB:.1f} | {r['max_huge-html'] / 1024:.0f} | {r['max_large-pdf'] / 1024:.0f} | "
+            f"{r['peak_per_host']} | {r['agreement']:.2%} |"
+        )
 
 
 def print_summary(runs: list[dict[str, Any]], bound: float, floor: float) -> None:
     for tool in dict.fromkeys(r["tool"] for r in runs):
         walls = [r["wall"] for r in runs if r["tool"] == tool]
-        print(f"{tool}: median wall {statistics.median(walls):.1f} s "
-              f"({statistics.median(walls) / bound:.2f} x bound, {statistics.median(walls) / floor:.2f} x floor), "
-              f"best {min(walls):.1f} s")
+        print(
+            f"{tool}: median wall {statistics.median(walls):.1f} s "
+            f"({statistics.median(walls) / bound:.2f} x bound, {statistics.median(walls) / floor:.2f} x floor), "
+            f"best {min(walls):.1f} s"
+        )
         last = [r for r in runs if r["tool"] == tool][-1]
         for (scenario, truth, said), count in sorted(last["misses"].items()):
             print(f"    {count:5d} {scenario}: truth {truth}, said {said}")
@@ -204,12 +256,16 @@ def main() -> None:
         bound, busiest = politeness_bound(corpus, settings.per_host)
         by_requests, _ = politeness_bound(corpus, settings.per_host, by_requests=True)
         floor, floor_host = scenario_floor(corpus, settings.per_host)
-        print(f"{len(corpus.links)} URLs on {len(hosts)} hosts; {os.cpu_count()} cores; "
-              f"{', '.join(version(t) for t in tools)}")
-        print(f"politeness lower bound {bound:.1f} s (host {busiest}, "
-              f"{sum(1 for l in corpus.links if l.host == busiest)} URLs, {corpus.latency(busiest) * 1000:.0f} ms); "
-              f"counting redirect hops {by_requests:.1f} s; with slow answers and Retry-After pauses "
-              f"{floor:.1f} s (host {floor_host})")
+        print(
+            f"{len(corpus.links)} URLs on {len(hosts)} hosts; {os.cpu_count()} cores; "
+            f"{', '.join(version(t) for t in tools)}"
+        )
+        print(
+            f"politeness lower bound {bound:.1f} s (host {busiest}, "
+            f"{sum(1 for l in corpus.links if l.host == busiest)} URLs, {corpus.latency(busiest) * 1000:.0f} ms); "
+            f"counting redirect hops {by_requests:.1f} s; with slow answers and Retry-After pauses "
+            f"{floor:.1f} s (host {floor_host})"
+        )
         runs = []
         for round_number in range(1, args.rounds + 1):
             order = tools if round_number % 2 else tools[::-1]

@@ -26,11 +26,11 @@ from corpus import Corpus, Link, build_corpus, link_key, simulated_hosts, write_
 from harness import SimServer
 
 from crawler.config import load_config, scrapy_overrides
-from crawler.nightly.crawl import CrawlOutcome, crawl, policy_of
 from crawler.fetch.runner import base_settings, run_in_reactor
-from crawler.simweb.server import url_key
 from crawler.issues.reading import collect_links
+from crawler.nightly.crawl import CrawlOutcome, crawl, policy_of
 from crawler.nightly.store import StateStore
+from crawler.simweb.server import url_key
 
 FIRST_NIGHT = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
 FAILING = {"broken", "unreachable", "blocked"}
@@ -40,8 +40,15 @@ NEW_ISSUE = date(2026, 10, 28)  # after the corpus's last weekly issue
 def crawl_settings(corpus: Corpus, folder: Path) -> tuple:
     """The CLI's settings for `rotwatch crawl --no-archive` at the benchmark's limits."""
     config = load_config(
-        {"concurrency": 64, "per_host": 4, "timeout": 10, "retries": 2, "allow_private": "127.0.0.0/8",
-         "archive": False, "resolve": dict(corpus.addresses)},
+        {
+            "concurrency": 64,
+            "per_host": 4,
+            "timeout": 10,
+            "retries": 2,
+            "allow_private": "127.0.0.0/8",
+            "archive": False,
+            "resolve": dict(corpus.addresses),
+        },
         cwd=folder,
     )
     return config, base_settings(scrapy_overrides(config))
@@ -68,7 +75,7 @@ def main() -> None:
         folder = Path(tmp)
         everything = build_corpus(hosts, sim.port, args.urls + args.new)
         corpus = Corpus(everything.links[: args.urls], hosts, everything.addresses)
-        new_links = everything.links[args.urls:]
+        new_links = everything.links[args.urls :]
         write_issues(folder / "issues", corpus.links)
         config, settings = crawl_settings(everything, folder)
 
@@ -96,12 +103,16 @@ def main() -> None:
     expected = link_keys([link for link in corpus.links if link.url in failing]) | link_keys(new_links)
     hops = {key for key in asked if key[1].startswith("/s/")}  # redirect targets of due links
     unexpected = asked - expected - hops
-    print(f"{len(corpus.links)} URLs in {len(issues)} issues; extraction {extraction:.2f} s, "
-          f"night 1 crawl {wall_1:.1f} s: extraction is {extraction / wall_1:.1%} of the crawl")
+    print(
+        f"{len(corpus.links)} URLs in {len(issues)} issues; extraction {extraction:.2f} s, "
+        f"night 1 crawl {wall_1:.1f} s: extraction is {extraction / wall_1:.1%} of the crawl"
+    )
     print(f"night 1 checked {first.checked}; {len(failing)} failing")
-    print(f"night 2 (+1 day, {len(new_links)} new URLs): checked {second.checked} in {wall_2:.1f} s; "
-          f"links asked for {len(asked - hops)}, of them failing on night 1 or new {len((asked - hops) & expected)}, "
-          f"others {len(unexpected)}")
+    print(
+        f"night 2 (+1 day, {len(new_links)} new URLs): checked {second.checked} in {wall_2:.1f} s; "
+        f"links asked for {len(asked - hops)}, of them failing on night 1 or new {len((asked - hops) & expected)}, "
+        f"others {len(unexpected)}"
+    )
     by_verdict = Counter(report.assessment.verdict.value for report in first.view.reports)
     print(f"night 1 verdicts: {dict(by_verdict)}")
 

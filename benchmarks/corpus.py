@@ -31,8 +31,16 @@ from crawler.simweb.scenarios import SLOW_DELAY
 from crawler.simweb.server import numbered_hosts
 
 __all__ = [
-    "Corpus", "Link", "build_corpus", "link_key", "politeness_bound", "scenario_floor", "scenario_of",
-    "simulated_hosts", "write_hosts_file", "write_issues",
+    "Corpus",
+    "Link",
+    "build_corpus",
+    "link_key",
+    "politeness_bound",
+    "scenario_floor",
+    "scenario_of",
+    "simulated_hosts",
+    "write_hosts_file",
+    "write_issues",
 ]
 
 HOST_SUFFIX = "bench"  # not a reserved name, so lychee checks it (it skips .test)
@@ -44,14 +52,34 @@ FALLBACK = "page"  # a unique ordinary page: 200 with a title
 # Per-URL behaviour on live hosts: scenario -> weight (percent of links).
 MIX = {
     FALLBACK: 66.0,
-    "ok-utf8": 4.0, "ok-gbk": 1.0, "ok-big5": 0.5, "ok-no-title": 1.0, "ok-image": 3.0,
-    "moved-301": 5.0, "moved-308": 0.5, "temp-302": 2.0, "chain-301-302": 1.5,
-    "not-found": 7.0, "gone": 1.0,
-    "soft-404-title": 0.7, "soft-404-zh": 0.3, "soft-404-heading": 0.3,
-    "server-error": 0.4, "flaky-503": 0.5, "rate-limited-429": 0.3,
-    "forbidden": 0.5, "bot-403": 0.7, "cloudflare-challenge": 0.3, "linkedin-999": 0.2, "unauthorized": 0.2,
-    "large-pdf": 0.8, "huge-html": 0.2,
-    "redirect-loop": 0.05, "too-many-redirects": 0.05, "reset": 0.05, "slow": 0.1,
+    "ok-utf8": 4.0,
+    "ok-gbk": 1.0,
+    "ok-big5": 0.5,
+    "ok-no-title": 1.0,
+    "ok-image": 3.0,
+    "moved-301": 5.0,
+    "moved-308": 0.5,
+    "temp-302": 2.0,
+    "chain-301-302": 1.5,
+    "not-found": 7.0,
+    "gone": 1.0,
+    "soft-404-title": 0.7,
+    "soft-404-zh": 0.3,
+    "soft-404-heading": 0.3,
+    "server-error": 0.4,
+    "flaky-503": 0.5,
+    "rate-limited-429": 0.3,
+    "forbidden": 0.5,
+    "bot-403": 0.7,
+    "cloudflare-challenge": 0.3,
+    "linkedin-999": 0.2,
+    "unauthorized": 0.2,
+    "large-pdf": 0.8,
+    "huge-html": 0.2,
+    "redirect-loop": 0.05,
+    "too-many-redirects": 0.05,
+    "reset": 0.05,
+    "slow": 0.1,
 }
 
 # Whole dead sites, taken from the tail: behaviour -> how many hosts.
@@ -62,10 +90,16 @@ UNANSWERED = ("nxdomain", "refused")  # no server sees these: any path will do
 # two where the first answer is a transient refusal the scenario expects a
 # retry of, none where no HTTP exchange is possible.
 MIN_REQUESTS = {
-    "moved-301": 2, "moved-308": 2, "temp-302": 2, "chain-301-302": 3,
-    "redirect-loop": 2, "too-many-redirects": 11,
-    "flaky-503": 2, "rate-limited-429": 2,
-    "nxdomain": 0, "refused": 0,
+    "moved-301": 2,
+    "moved-308": 2,
+    "temp-302": 2,
+    "chain-301-302": 3,
+    "redirect-loop": 2,
+    "too-many-redirects": 11,
+    "flaky-503": 2,
+    "rate-limited-429": 2,
+    "nxdomain": 0,
+    "refused": 0,
 }
 # Seconds a whole site waits when the scenario answers (its Retry-After), and
 # seconds a scenario's answer takes beyond the host's latency.
@@ -106,7 +140,7 @@ class Corpus:
 
 def _zipf_counts(hosts: int, total: int, rng: random.Random) -> list[int]:
     """Links per host by a Zipf law, summing exactly to `total`, every host at least one."""
-    weights = [1 / (rank ** ZIPF_EXPONENT) for rank in range(1, hosts + 1)]
+    weights = [1 / (rank**ZIPF_EXPONENT) for rank in range(1, hosts + 1)]
     scale = (total - hosts) / sum(weights)
     counts = [1 + math.floor(w * scale) for w in weights]
     for index in rng.sample(range(hosts), total - sum(counts)):
@@ -205,7 +239,7 @@ def write_issues(
     written = []
     for number, start in enumerate(range(0, len(links), per_issue)):
         day = first + timedelta(weeks=number)
-        cited = [link.url for link in links[start:start + per_issue]]
+        cited = [link.url for link in links[start : start + per_issue]]
         if start:
             cited += [links[rng.randrange(start)].url for _ in range(len(cited) * 3 // 100)]
         path = folder / f"{day.isoformat()}-weekly.md"

@@ -133,7 +133,9 @@ def load_config(flags: dict[str, Any], config_path: Path | None = None, cwd: Pat
     names = {field.name for field in fields(Config)}
     unknown = sorted(set(table) - names)
     if unknown:
-        raise ConfigError(f"unknown setting {', '.join(unknown)} in the configuration (known: {', '.join(sorted(names))})")
+        raise ConfigError(
+            f"unknown setting {', '.join(unknown)} in the configuration (known: {', '.join(sorted(names))})"
+        )
     values = {name: _coerce(name, value) for name, value in table.items()}
     values.update({name: _coerce(name, value) for name, value in flags.items() if name in names and value is not None})
     return _validate(Config(**values))

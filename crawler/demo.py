@@ -16,18 +16,23 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from crawler.config import load_config, scrapy_overrides
-from crawler.nightly.crawl import CrawlOutcome, crawl, policy_of
 from crawler.fetch.runner import base_settings, run_in_reactor
-from crawler.simweb import HostSpec, SimArchive, SimWeb
 from crawler.issues.reading import collect_links
+from crawler.nightly.crawl import CrawlOutcome, crawl, policy_of
 from crawler.nightly.store import StateStore
+from crawler.simweb import HostSpec, SimArchive, SimWeb
 
 __all__ = ["run_demo"]
 
 FIRST_NIGHT = datetime(2024, 4, 1, 2, 0, tzinfo=UTC)
 NIGHTS_APART = timedelta(days=4)
 UNREACHABLE = "127.0.0.2"  # loopback, but nothing listens there: connection refused
-HOSTS = [HostSpec("news.test", 0.02), HostSpec("blog.test", 0.05), HostSpec("comeback.test"), HostSpec("vanishing.test")]
+HOSTS = [
+    HostSpec("news.test", 0.02),
+    HostSpec("blog.test", 0.05),
+    HostSpec("comeback.test"),
+    HostSpec("vanishing.test"),
+]
 
 
 def _issues(web: SimWeb) -> dict[str, str]:
@@ -68,9 +73,15 @@ def _stock_archive(archive: SimArchive, web: SimWeb) -> None:
 
 def _night_settings(web: SimWeb, down: str) -> dict[str, object]:
     hosts = {**web.resolve_map(), down: UNREACHABLE}
-    config = load_config({"resolve": [f"{host}={address}" for host, address in hosts.items()],
-                          "archive_endpoint": web.archive_endpoint, "archive_rate": 6000, "retries": 0,
-                          "timeout": 5})
+    config = load_config(
+        {
+            "resolve": [f"{host}={address}" for host, address in hosts.items()],
+            "archive_endpoint": web.archive_endpoint,
+            "archive_rate": 6000,
+            "retries": 0,
+            "timeout": 5,
+        }
+    )
     overrides = scrapy_overrides(config)
     overrides["ROTWATCH_ALLOWED_PRIVATE"] = (ipaddress.ip_network("127.0.0.0/8"),)
     return {"config": config, "settings": base_settings(overrides)}
@@ -86,16 +97,28 @@ def run_demo(lang: str = "en", folder: Path | None = None) -> str:
             (folder / "issues").mkdir(parents=True, exist_ok=True)
             (folder / "issues" / name).write_text(text, encoding="utf-8")
         occurrences, issues, _ = collect_links([folder / "issues"])
-        nights = [(FIRST_NIGHT, _night_settings(web, "comeback.test")),
-                  (FIRST_NIGHT + NIGHTS_APART, _night_settings(web, "vanishing.test"))]
+        nights = [
+            (FIRST_NIGHT, _night_settings(web, "comeback.test")),
+            (FIRST_NIGHT + NIGHTS_APART, _night_settings(web, "vanishing.test")),
+        ]
 
         async def two_nights() -> list[CrawlOutcome]:
             outcomes = []
             for when, night in nights:
                 policy = policy_of(night["config"])
                 with StateStore.open(folder / "reports" / "state.sqlite", policy=policy, clock=lambda: when) as store:
-                    outcomes.append(await crawl(store, occurrences, issues, night["settings"], night["config"],
-                                                folder / "reports", full=True, lang=lang))
+                    outcomes.append(
+                        await crawl(
+                            store,
+                            occurrences,
+                            issues,
+                            night["settings"],
+                            night["config"],
+                            folder / "reports",
+                            full=True,
+                            lang=lang,
+                        )
+                    )
             return outcomes
 
         first, second = run_in_reactor(two_nights, nights[0][1]["settings"])
@@ -105,10 +128,12 @@ def run_demo(lang: str = "en", folder: Path | None = None) -> str:
 def _account(folder: Path, first: CrawlOutcome, second: CrawlOutcome) -> str:
     diff = second.view.diff
     dead = sum(1 for report in second.view.reports if report.assessment.verdict.value == "broken")
-    return "\n".join([
-        f"demo archive: {folder / 'issues'}",
-        f"night 1: checked {first.checked} links; night 2 (4 days later): checked {second.checked}",
-        f"night 2: {len(diff.newly_dead)} newly dead, {len(diff.fixed)} fixed, {dead} dead in all",
-        f"archival copies: {folder / 'reports' / 'archive'}",
-        f"report: {folder / 'reports' / 'index.html'}",
-    ])
+    return "\n".join(
+        [
+            f"demo archive: {folder / 'issues'}",
+            f"night 1: checked {first.checked} links; night 2 (4 days later): checked {second.checked}",
+            f"night 2: {len(diff.newly_dead)} newly dead, {len(diff.fixed)} fixed, {dead} dead in all",
+            f"archival copies: {folder / 'reports' / 'archive'}",
+            f"report: {folder / 'reports' / 'index.html'}",
+        ]
+    )

@@ -59,7 +59,9 @@ def test_fail_on_widens_the_failing_verdicts(tmp_path):
 
 def test_overrides_map_flags_to_scrapy_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN", "t0k")
-    config = load_config({"concurrency": 64, "allow_private": "127.0.0.1/32", "resolve": ["a.test=127.0.0.1"]}, cwd=tmp_path)
+    config = load_config(
+        {"concurrency": 64, "allow_private": "127.0.0.1/32", "resolve": ["a.test=127.0.0.1"]}, cwd=tmp_path
+    )
     overrides = scrapy_overrides(config)
     assert overrides["CONCURRENT_REQUESTS"] == 64
     assert [str(n) for n in overrides["ROTWATCH_ALLOWED_PRIVATE"]] == ["127.0.0.1/32"]
@@ -68,4 +70,6 @@ def test_overrides_map_flags_to_scrapy_settings(tmp_path, monkeypatch):
 
 
 def test_archive_endpoint_loses_its_trailing_slash(tmp_path):
-    assert load_config({"archive_endpoint": "http://127.0.0.1:8/"}, cwd=tmp_path).archive_endpoint == "http://127.0.0.1:8"
+    assert (
+        load_config({"archive_endpoint": "http://127.0.0.1:8/"}, cwd=tmp_path).archive_endpoint == "http://127.0.0.1:8"
+    )

@@ -23,13 +23,12 @@ Each predicate is pure and separately tested. Headers are read from
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
-
-from crawler.models import Assessment, CheckResult, ErrorKind, Hop, Page, Verdict
 from crawler.check.urls import site_of
+from crawler.models import Assessment, CheckResult, ErrorKind, Hop, Page, Verdict
 
 __all__ = [
     "assess",
@@ -50,14 +49,10 @@ _ERRORS: dict[ErrorKind, Assessment] = {
     ErrorKind.CONNECTION_RESET: Assessment(Verdict.UNREACHABLE, "connection reset"),
     ErrorKind.TIMEOUT: Assessment(Verdict.UNREACHABLE, "timed out"),
     ErrorKind.TLS: Assessment(Verdict.UNREACHABLE, "TLS handshake failed"),
-    ErrorKind.TLS_WRONG_HOST: Assessment(
-        Verdict.BROKEN, "TLS certificate is for another host"
-    ),
+    ErrorKind.TLS_WRONG_HOST: Assessment(Verdict.BROKEN, "TLS certificate is for another host"),
     ErrorKind.REDIRECT_LOOP: Assessment(Verdict.BROKEN, "redirect loop"),
     ErrorKind.TOO_MANY_REDIRECTS: Assessment(Verdict.BROKEN, "too many redirects"),
-    ErrorKind.ADDRESS_REFUSED: Assessment(
-        Verdict.SKIPPED, "private address not checked"
-    ),
+    ErrorKind.ADDRESS_REFUSED: Assessment(Verdict.SKIPPED, "private address not checked"),
     ErrorKind.EXCLUDED: Assessment(Verdict.SKIPPED, "excluded"),
     ErrorKind.UNSUPPORTED_SCHEME: Assessment(Verdict.SKIPPED, "not an http(s) link"),
     ErrorKind.INVALID_URL: Assessment(Verdict.BROKEN, "invalid URL"),
@@ -86,9 +81,7 @@ def assess(result: CheckResult) -> Assessment:
     if 500 <= status < 600:
         return Assessment(Verdict.UNREACHABLE, _status_line(status))
     if 300 <= status < 400:
-        return Assessment(
-            Verdict.BROKEN, f"redirect without a usable location ({status})"
-        )
+        return Assessment(Verdict.BROKEN, f"redirect without a usable location ({status})")
     if 200 <= status < 300:
         return _assess_success(result, status)
     return Assessment(Verdict.UNREACHABLE, f"unexpected HTTP status {status}")
@@ -209,9 +202,7 @@ def is_parked(page: Page, headers: Mapping[str, str]) -> bool:
         return True
     if _PARKING.search(_normalize(page.title or "")):
         return True
-    return len(page.text) < _PARKING_PAGE_TEXT and bool(
-        _PARKING.search(_normalize(page.text))
-    )
+    return len(page.text) < _PARKING_PAGE_TEXT and bool(_PARKING.search(_normalize(page.text)))
 
 
 # --------------------------------------------------------------- soft 404s
@@ -235,10 +226,52 @@ _NOT_FOUND = re.compile(
 _GONE_STATUS = re.compile(r"(?<!\d)(?:404|410)(?!\d)")
 # Words that surround a not-found phrase without changing what it says.
 _FILLER_WORDS = frozenset(
-    """a an and are article be been content document error file for gone has
-    have here http i is it it's its link looking oh oops or page post
-    requested resource sorry status that the this uh url was we were whoops
-    you your""".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "article",
+        "be",
+        "been",
+        "content",
+        "document",
+        "error",
+        "file",
+        "for",
+        "gone",
+        "has",
+        "have",
+        "here",
+        "http",
+        "i",
+        "is",
+        "it",
+        "it's",
+        "its",
+        "link",
+        "looking",
+        "oh",
+        "oops",
+        "or",
+        "page",
+        "post",
+        "requested",
+        "resource",
+        "sorry",
+        "status",
+        "that",
+        "the",
+        "this",
+        "uh",
+        "url",
+        "was",
+        "we",
+        "were",
+        "whoops",
+        "you",
+        "your",
+    ]
 )
 _FILLER_CJK = re.compile(
     "抱歉|[对對]不起|很|哎呀|糟糕|您|你|所|要|[访訪][问問]|[请請]求|的|[该該]|此|[这這][个個]"

@@ -39,9 +39,41 @@ _BODY = etree.XPath("(//body)[1]")
 _INVISIBLE = frozenset({"script", "style", "noscript", "template"})
 # Elements that break a line where they start and end.
 _BLOCKS = frozenset(
-    """address article aside blockquote br dd div dl dt figcaption figure footer
-    form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table td th tr
-    ul""".split()
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "td",
+        "th",
+        "tr",
+        "ul",
+    ]
 )
 
 
@@ -64,9 +96,7 @@ def read_page(body: bytes, content_type: str | None) -> Page:
     _, text = html_to_unicode(content_type, body, auto_detect_fun=_detect_encoding)
     # The document is handed to libxml2 re-encoded as UTF-8, so the encoding
     # is ours to state: an XML declaration or NUL inside cannot make it fail.
-    document = etree.fromstring(
-        text.encode("utf-8", "replace"), etree.HTMLParser(encoding="utf-8")
-    )
+    document = etree.fromstring(text.encode("utf-8", "replace"), etree.HTMLParser(encoding="utf-8"))
     if document is None:  # nothing but whitespace and comments
         return Page()
     return Page(

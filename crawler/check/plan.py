@@ -14,11 +14,29 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from crawler.check.classify import assess
-from crawler.models import ArchiveLookup, Assessment, CheckResult, ErrorKind, LinkOccurrence, LinkReport, LookupOutcome, Verdict
-from crawler.wayback.rewrite import capture_link
 from crawler.check.urls import normalize_url
+from crawler.models import (
+    ArchiveLookup,
+    Assessment,
+    CheckResult,
+    ErrorKind,
+    LinkOccurrence,
+    LinkReport,
+    LookupOutcome,
+    Verdict,
+)
+from crawler.wayback.rewrite import capture_link
 
-__all__ = ["CheckPlan", "archive_requests", "looks_offline", "resolved_a_name", "build_reports", "failing", "plan_checks", "with_captures"]
+__all__ = [
+    "CheckPlan",
+    "archive_requests",
+    "build_reports",
+    "failing",
+    "looks_offline",
+    "plan_checks",
+    "resolved_a_name",
+    "with_captures",
+]
 
 
 @dataclass

@@ -9,8 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date, datetime, timezone
-from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +17,9 @@ from rich.console import Console
 from rich.table import Table
 
 from crawler import __version__
-from crawler.config import Config, ConfigError, load_config, scrapy_overrides
 from crawler.cli.console import CheckProgress, warn
-from crawler.models import CheckResult, ErrorKind, LinkOccurrence, LinkReport, Problem
+from crawler.config import Config, ConfigError, load_config, scrapy_overrides
+from crawler.models import LinkOccurrence, LinkReport, Problem
 
 EXIT_OK, EXIT_FAILING, EXIT_USAGE = 0, 1, 2
 OFFLINE_HINT = "no host name resolved: is this machine offline? (every link is reported as it was seen)"
@@ -48,14 +47,26 @@ def _add_shared_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--archive-endpoint", metavar="URL", help="Wayback-compatible server (default web.archive.org)")
     group.add_argument("--no-archive", dest="archive", action="store_false", default=None, help="no archive lookups")
     group.add_argument("--archive-rate", type=float, metavar="N", help="archive requests per minute (default 24)")
-    group.add_argument("--config", type=Path, metavar="FILE", help="settings file (default: rotwatch.toml, pyproject.toml)")
+    group.add_argument(
+        "--config", type=Path, metavar="FILE", help="settings file (default: rotwatch.toml, pyproject.toml)"
+    )
 
 
 def _add_state_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--state", type=Path, default=Path("reports/state.sqlite"), metavar="DB",
-                        help="state database (default reports/state.sqlite)")
-    parser.add_argument("--reports", type=Path, default=Path("reports"), metavar="DIR",
-                        help="where reports and archival copies go (default reports/)")
+    parser.add_argument(
+        "--state",
+        type=Path,
+        default=Path("reports/state.sqlite"),
+        metavar="DB",
+        help="state database (default reports/state.sqlite)",
+    )
+    parser.add_argument(
+        "--reports",
+        type=Path,
+        default=Path("reports"),
+        metavar="DIR",
+        help="where reports and archival copies go (default reports/)",
+    )
     parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language of index.html")
 
 
@@ -123,7 +134,9 @@ def run_links(args: argparse.Namespace) -> int:
     if args.format == "table":
         table = Table("issue", "line", "kind", "text", "url")
         for occurrence in occurrences:
-            table.add_row(occurrence.issue, str(occurrence.line), occurrence.kind.value, occurrence.text, occurrence.url)
+            table.add_row(
+                occurrence.issue, str(occurrence.line), occurrence.kind.value, occurrence.text, occurrence.url
+            )
         Console().print(table)
     else:
         for occurrence in occurrences:
@@ -142,8 +155,19 @@ def _config_from(args: argparse.Namespace) -> Config:
     flags: dict[str, Any] = {
         name: getattr(args, name, None)
         for name in (
-            "concurrency", "per_host", "per_host_delay", "timeout", "retries", "user_agent",
-            "robots", "allow_private", "resolve", "exclude", "archive_endpoint", "archive", "archive_rate",
+            "concurrency",
+            "per_host",
+            "per_host_delay",
+            "timeout",
+            "retries",
+            "user_agent",
+            "robots",
+            "allow_private",
+            "resolve",
+            "exclude",
+            "archive_endpoint",
+            "archive",
+            "archive_rate",
             "fail_on",
         )
     }
@@ -152,9 +176,9 @@ def _config_from(args: argparse.Namespace) -> Config:
 
 def run_check(args: argparse.Namespace) -> int:
     from crawler.check.plan import archive_requests, build_reports, failing, looks_offline, plan_checks, with_captures
+    from crawler.fetch.runner import base_settings, check_urls, lookup_captures, run_in_reactor
     from crawler.report import render
     from crawler.report.summary import count_by_verdict, summary_line
-    from crawler.fetch.runner import base_settings, check_urls, lookup_captures, run_in_reactor
 
     config = _config_from(args)
     occurrences, issue_dates = _collect(args.paths)
@@ -187,7 +211,7 @@ def run_check(args: argparse.Namespace) -> int:
 
         Console().print(render_table(reports, fail_on))
     else:
-        text = render(args.format, reports, failing=fail_on, generated_at=datetime.now(timezone.utc))
+        text = render(args.format, reports, failing=fail_on, generated_at=datetime.now(UTC))
         _write_output(text, args.output)
     if args.format != "table" or args.output is not None or sys.stdout.isatty():
         print(summary_line(count_by_verdict(reports)), file=sys.stderr)
@@ -215,9 +239,9 @@ def _write_output(text: str, output: Path | None) -> None:
 
 
 def run_save(args: argparse.Namespace) -> int:
-    from crawler.wayback.save import SAVE_INTERVAL, save_all
-    from crawler.settings import USER_AGENT
     from crawler.check.urls import is_http_url
+    from crawler.settings import USER_AGENT
+    from crawler.wayback.save import SAVE_INTERVAL, save_all
 
     urls = [url for url in args.urls if is_http_url(url)]
     for url in sorted(set(args.urls) - set(urls)):
@@ -257,8 +281,8 @@ def _open_state(path: Path, config: Config) -> Any:
 
 
 def run_crawl(args: argparse.Namespace) -> int:
-    from crawler.nightly.crawl import Offline, crawl
     from crawler.fetch.runner import base_settings, run_in_reactor
+    from crawler.nightly.crawl import Offline, crawl
 
     config = _config_from(args)
     occurrences, issues = _issues_and_links(args.paths)
@@ -266,8 +290,17 @@ def run_crawl(args: argparse.Namespace) -> int:
     with _open_state(args.state, config) as store, CheckProgress(len({o.url for o in occurrences})) as progress:
         try:
             outcome = run_in_reactor(
-                lambda: crawl(store, occurrences, issues, settings, config, args.reports, full=args.full,
-                              lang=args.lang, on_result=progress.advance),
+                lambda: crawl(
+                    store,
+                    occurrences,
+                    issues,
+                    settings,
+                    config,
+                    args.reports,
+                    full=args.full,
+                    lang=args.lang,
+                    on_result=progress.advance,
+                ),
                 settings,
             )
         except Offline as exc:

@@ -16,10 +16,11 @@ Exceptions raised here reach the link spider's errback:
 from __future__ import annotations
 
 import zlib
-from time import monotonic
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from datetime import datetime, timezone
+from time import monotonic
 from typing import Any
+from urllib.parse import urljoin
 
 from scrapy import signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
@@ -29,13 +30,12 @@ from scrapy.utils.asyncio import call_later
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from w3lib.url import safe_url_string
-from urllib.parse import urljoin
 
-from crawler.fetch.addresses import AddressPolicy
 from crawler.check.page import may_be_html
+from crawler.check.urls import site_key
+from crawler.fetch.addresses import AddressPolicy
 from crawler.fetch.queues import RETRY_DUE_META
 from crawler.fetch.resolver import HostLookup, PinnedResolver, installed_resolver
-from crawler.check.urls import site_key
 
 __all__ = [
     "AddressGuardMiddleware",
@@ -138,8 +138,8 @@ def retry_after_seconds(value: str | bytes | None, now: datetime | None = None) 
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 class RetryAfterMiddleware(RetryMiddleware):

@@ -67,9 +67,7 @@ def _relative(repo_path: str, prefix: str) -> str:
     return repo_path[len(prefix) + 1 :]
 
 
-def only_added(
-    occurrences: Iterable[LinkOccurrence], changes: Mapping[str, set[int] | None]
-) -> list[LinkOccurrence]:
+def only_added(occurrences: Iterable[LinkOccurrence], changes: Mapping[str, set[int] | None]) -> list[LinkOccurrence]:
     """The occurrences that stand on added lines."""
     kept = []
     for occurrence in occurrences:

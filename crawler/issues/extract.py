@@ -382,9 +382,7 @@ class _DocumentReader:
         line, column = self.source.position(start)
         return LinkOccurrence(url, self.issue, line, column, text, kind, self.source.text[start:end])
 
-    def in_block(
-        self, block: _BlockText, start: int, end: int, url: str, text: str, kind: LinkKind
-    ) -> LinkOccurrence:
+    def in_block(self, block: _BlockText, start: int, end: int, url: str, text: str, kind: LinkKind) -> LinkOccurrence:
         """The occurrence whose written URL is block-text span [start, end)."""
         return self.at_source(block.to_source(start), block.to_source(end), url, text, kind)
 
@@ -404,9 +402,7 @@ class _DocumentReader:
                 found += _InlineReader(self, block, token.children or []).read()
         return found
 
-    def read_html(
-        self, block: _BlockText, offset: int, fragment: str, text: str = ""
-    ) -> list[LinkOccurrence]:
+    def read_html(self, block: _BlockText, offset: int, fragment: str, text: str = "") -> list[LinkOccurrence]:
         """Occurrences for the href/src values in raw HTML at `offset` of `block`.
 
         `text` stands in for an anchor's inner text when the anchor is not
@@ -433,9 +429,7 @@ class _DocumentReader:
             if definition.label not in seen:
                 text = self.first_use_text.get(definition.label, text)
                 seen.add(definition.label)
-            found.append(
-                self.at_source(definition.start, definition.end, definition.url, text, LinkKind.REFERENCE)
-            )
+            found.append(self.at_source(definition.start, definition.end, definition.url, text, LinkKind.REFERENCE))
         return found
 
 

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from crawler.check.urls import is_http_url, normalize_url
 from crawler.issues.extract import date_from_name_or_front_matter, extract_links
 from crawler.models import LinkOccurrence, Problem
-from crawler.check.urls import is_http_url, normalize_url
 
 __all__ = ["DEFAULT_MAX_BYTES", "Issue", "collect_links", "display_name", "publication_date", "read_issues"]
 
@@ -46,9 +46,7 @@ class Issue:
     published: date | None
 
 
-def read_issues(
-    paths: Sequence[str | Path], max_bytes: int = DEFAULT_MAX_BYTES
-) -> tuple[list[Issue], list[Problem]]:
+def read_issues(paths: Sequence[str | Path], max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[Issue], list[Problem]]:
     """Read every issue under `paths` (files or folders).
 
     Returns the issues in a deterministic order and one Problem per path or
@@ -154,9 +152,7 @@ def _files_in_folder(folder: Path) -> tuple[list[Path], list[Problem]]:
     for root, folders, names in os.walk(folder, onerror=report):
         folders[:] = [name for name in folders if not name.startswith(".")]
         found += [
-            Path(root, name)
-            for name in names
-            if not name.startswith(".") and name.lower().endswith(ISSUE_SUFFIXES)
+            Path(root, name) for name in names if not name.startswith(".") and name.lower().endswith(ISSUE_SUFFIXES)
         ]
     return sorted(found), problems
 

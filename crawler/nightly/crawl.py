@@ -14,15 +14,16 @@ One crawl, in order:
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-import posixpath
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from scrapy.settings import Settings
 
+from crawler.check.classify import assess
 from crawler.check.plan import (
     CheckPlan,
     archive_requests,
@@ -32,16 +33,15 @@ from crawler.check.plan import (
     resolved_a_name,
     with_captures,
 )
-from crawler.check.classify import assess
 from crawler.config import Config
+from crawler.fetch.runner import check_urls, lookup_captures
+from crawler.issues.reading import Issue
 from crawler.models import ArchiveLookup, Assessment, CheckResult, LinkHistory, LinkReport, Verdict
+from crawler.nightly.store import Policy, StateStore
 from crawler.report.crawl_reports import write_crawl_reports
 from crawler.report.html import CrawlView
 from crawler.report.summary import count_by_verdict
 from crawler.wayback.rewrite import edit_for, rewrite_issue
-from crawler.fetch.runner import check_urls, lookup_captures
-from crawler.issues.reading import Issue
-from crawler.nightly.store import Policy, StateStore
 
 __all__ = ["CrawlOutcome", "Offline", "crawl", "policy_of", "rebuild_reports", "write_archive_copies"]
 
@@ -150,9 +150,9 @@ def _view(
     )
 
 
-def _dead_wanting_lookup(store: StateStore, reports: Sequence[LinkReport], issues: Sequence[Issue]) -> tuple[
-    list[tuple[str, date | None]], dict[str, ArchiveLookup]
-]:
+def _dead_wanting_lookup(
+    store: StateStore, reports: Sequence[LinkReport], issues: Sequence[Issue]
+) -> tuple[list[tuple[str, date | None]], dict[str, ArchiveLookup]]:
     """(URL, date) pairs the archive must be asked about, and the answers already known."""
     histories = store.histories(report.url for report in reports)
     dead = [report for report in reports if histories.get(report.url) and histories[report.url].dead]
@@ -191,8 +191,12 @@ async def crawl(
         lookups = {**lookups, **found}
 
     counts = {verdict.value: n for verdict, n in count_by_verdict(first_pass).items()}
-    run_counts = {"issues": len(issues), "checked": len(results), "reused": len(plan.to_fetch) - len(results),
-                  "archive_lookups": len(wanted) if config.archive else 0}
+    run_counts = {
+        "issues": len(issues),
+        "checked": len(results),
+        "reused": len(plan.to_fetch) - len(results),
+        "archive_lookups": len(wanted) if config.archive else 0,
+    }
     view = _view(store, plan, results, lookups, issues, run.id, config, store.now(), run_counts)
     written = write_archive_copies(issues, view.reports, config.archive_endpoint, reports_dir / "archive")
     written += write_crawl_reports(view, reports_dir, lang=lang)
@@ -201,8 +205,13 @@ async def crawl(
 
 
 def rebuild_reports(
-    store: StateStore, occurrences: Sequence[Any], issues: Sequence[Issue], config: Config, reports_dir: Path,
-    *, lang: str = "en",
+    store: StateStore,
+    occurrences: Sequence[Any],
+    issues: Sequence[Issue],
+    config: Config,
+    reports_dir: Path,
+    *,
+    lang: str = "en",
 ) -> CrawlOutcome:
     """All reports and archival copies again, from the state alone (no network)."""
     plan = plan_checks(occurrences, config.exclude_patterns)

@@ -45,9 +45,9 @@ from importlib.resources import files
 from string import Template
 
 from crawler import __version__
+from crawler.check.urls import host_of, is_http_url, site_key
 from crawler.models import LinkHistory, LinkKind, LinkReport, RunDiff, Verdict
 from crawler.report.summary import Mention, by_issue, count_by_verdict, mentions
-from crawler.check.urls import host_of, is_http_url, site_key
 
 __all__ = ["LABELS", "Band", "CrawlView", "render"]
 

@@ -58,7 +58,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
@@ -150,10 +150,10 @@ def moment_of(timestamp: str) -> datetime:
     if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= TIMESTAMP_DIGITS):
         raise BadQuery(f"not a timestamp: {timestamp!r}")
     try:
-        padded = datetime.strptime(timestamp + EARLIEST[len(timestamp):], "%Y%m%d%H%M%S")
+        padded = datetime.strptime(timestamp + EARLIEST[len(timestamp) :], "%Y%m%d%H%M%S")
     except ValueError:
         raise BadQuery(f"not a date: {timestamp!r}") from None
-    return padded.replace(tzinfo=timezone.utc)
+    return padded.replace(tzinfo=UTC)
 
 
 def distance(capture: Capture, target: datetime) -> float:
@@ -189,9 +189,15 @@ class Capture:
         """The row the CDX index has for this capture, by field name."""
         digest = base64.b32encode(hashlib.sha1(self.body).digest()).decode()
         status = "-" if self.status is None else str(self.status)
-        return {"urlkey": self.key, "timestamp": self.timestamp, "original": self.original,
-                "mimetype": self.mimetype, "statuscode": status, "digest": digest,
-                "length": str(len(self.body))}
+        return {
+            "urlkey": self.key,
+            "timestamp": self.timestamp,
+            "original": self.original,
+            "mimetype": self.mimetype,
+            "statuscode": status,
+            "digest": digest,
+            "length": str(len(self.body)),
+        }
 
     @property
     def memento_datetime(self) -> str:
@@ -291,8 +297,7 @@ class Lookup:
     def choose(self, captures: Iterable[Capture]) -> Capture | None:
         """The capture this query gets: the nearest in the asked direction, the newest
         without a timestamp; only captures with a known status (one of `statuses`, if any)."""
-        known = [c for c in captures
-                 if c.status is not None and (not self.statuses or c.status in self.statuses)]
+        known = [c for c in captures if c.status is not None and (not self.statuses or c.status in self.statuses)]
         if self.timestamp is None:
             return known[-1] if known else None
         target = moment_of(self.timestamp)
@@ -312,8 +317,14 @@ class SimArchive:
     server answers from its own.
     """
 
-    def __init__(self, host: str = ARCHIVE_HOST, *, rate_limit: float | None = None,
-                 burst: float = DEFAULT_BURST, latency: float = 0.0):
+    def __init__(
+        self,
+        host: str = ARCHIVE_HOST,
+        *,
+        rate_limit: float | None = None,
+        burst: float = DEFAULT_BURST,
+        latency: float = 0.0,
+    ):
         self.host = host.lower()
         self.latency = latency
         self._bucket = None if rate_limit is None else TokenBucket(rate_limit, burst)
@@ -415,8 +426,11 @@ class SimArchive:
         earlier: like the request log, counts are final after `web.log.wait_idle()`.
         """
         with self._lock:
-            return sum(n for (where, answer), n in self._answers.items()
-                       if endpoint in (None, where) and status in (None, answer))
+            return sum(
+                n
+                for (where, answer), n in self._answers.items()
+                if endpoint in (None, where) and status in (None, answer)
+            )
 
     # Serving.
 
@@ -469,8 +483,15 @@ class SimArchive:
             raise BadQuery("a POST to /wayback/available needs the header Wayback-Api-Version: 2")
         lines = (await exchange.request.read()).decode("utf-8").splitlines()
         lookups = [Lookup.parse(line) for line in lines if line.strip()]
-        results = [{"url": lookup.url, **_echoed_timestamp(lookup), **_tag(lookup),
-                    "archived_snapshots": self._snapshots(lookup, base)} for lookup in lookups]
+        results = [
+            {
+                "url": lookup.url,
+                **_echoed_timestamp(lookup),
+                **_tag(lookup),
+                "archived_snapshots": self._snapshots(lookup, base),
+            }
+            for lookup in lookups
+        ]
         await reply_json(exchange, {"results": results})
 
     def _snapshots(self, lookup: Lookup, base: str) -> dict[str, object]:
@@ -480,8 +501,9 @@ class SimArchive:
         if capture is None:
             return {}
         url = base + playback_path(capture, "")
-        return {"closest": {"available": True, "url": url, "timestamp": capture.timestamp,
-                            "status": str(capture.status)}}
+        return {
+            "closest": {"available": True, "url": url, "timestamp": capture.timestamp, "status": str(capture.status)}
+        }
 
     async def playback(self, exchange: Exchange) -> None:
         """Replays a capture, redirects to the nearest one, or says it was never archived."""
@@ -595,10 +617,11 @@ async def replay(exchange: Exchange, capture: Capture, flag: str) -> None:
     headers = {
         "Memento-Datetime": capture.memento_datetime,
         "Link": f'<{capture.original}>; rel="original", '
-                f'<{memento}>; rel="memento"; datetime="{capture.memento_datetime}"',
+        f'<{memento}>; rel="memento"; datetime="{capture.memento_datetime}"',
         **capture.original_headers(),
     }
     if capture.redirect_to is not None:
         headers["Location"] = f"{base}/web/{capture.timestamp}{flag}/{capture.redirect_to}"
-    await exchange.reply(capture.replay_status, capture.body,
-                         content_type=CAPTURE_KINDS[capture.kind].content_type, headers=headers)
+    await exchange.reply(
+        capture.replay_status, capture.body, content_type=CAPTURE_KINDS[capture.kind].content_type, headers=headers
+    )

@@ -81,10 +81,7 @@ def numbered_hosts(
     top = min_latency if max_latency is None else max_latency
     spread = random.Random(count)
     width = max(3, len(str(count)))
-    return [
-        HostSpec(f"site{i:0{width}d}.{suffix}", spread.uniform(min_latency, top))
-        for i in range(1, count + 1)
-    ]
+    return [HostSpec(f"site{i:0{width}d}.{suffix}", spread.uniform(min_latency, top)) for i in range(1, count + 1)]
 
 
 DEFAULT_HOSTS = tuple(numbered_hosts(4, 0.005, 0.02))
@@ -251,8 +248,9 @@ class Exchange:
         headers: Mapping[str, str] | None = None,
     ) -> None:
         """Answers with a complete body (HEAD gets the headers only)."""
-        response = web.Response(status=status, reason=reason, body=payload,
-                                headers={"Content-Type": content_type, **(headers or {})})
+        response = web.Response(
+            status=status, reason=reason, body=payload, headers={"Content-Type": content_type, **(headers or {})}
+        )
         self.response = response
         await response.prepare(self.request)
         await response.write_eof()
@@ -261,8 +259,7 @@ class Exchange:
     async def redirect(self, status: int, path: str, *, relative: bool = False) -> None:
         """Redirects to `path` on this host; Location is absolute unless `relative`."""
         location = path if relative else f"http://{self.headers['Host']}{path}"
-        await self.reply(status, f"Moved to {location}\n".encode(), content_type=PLAIN,
-                         headers={"Location": location})
+        await self.reply(status, f"Moved to {location}\n".encode(), content_type=PLAIN, headers={"Location": location})
 
     async def stream(
         self,
@@ -305,8 +302,7 @@ class Exchange:
         """
         transport = self.request.transport
         assert transport is not None, "a request being handled has a transport"
-        transport.get_extra_info("socket").setsockopt(
-            socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         transport.abort()
         await self.hang()  # the lost connection cancels this handler
 
@@ -335,7 +331,7 @@ def route(path: str) -> tuple[Handler, str, str]:
     if not depth or len(parts) < depth:
         return (home_page if path == "/" else fallback_page), "", path
     base = "/".join(parts[:depth])
-    return HANDLERS.get(parts[2], unknown_scenario), base, path[len(base):]
+    return HANDLERS.get(parts[2], unknown_scenario), base, path[len(base) :]
 
 
 OUTAGE = error(503)
@@ -383,14 +379,11 @@ class SimWeb:
     and the `archive`'s host, if one is given, with the archive's latency.
     """
 
-    def __init__(
-        self, hosts: Iterable[HostSpec] | None = None, *, port: int = 0, archive: SimArchive | None = None
-    ):
+    def __init__(self, hosts: Iterable[HostSpec] | None = None, *, port: int = 0, archive: SimArchive | None = None):
         self.hosts = tuple(DEFAULT_HOSTS if hosts is None else hosts)
         if not self.hosts:
             raise ValueError("SimWeb needs at least one host")
-        self._whole_sites = {
-            s.host: name for name, s in SCENARIOS.items() if s.host and name in HANDLERS}
+        self._whole_sites = {s.host: name for name, s in SCENARIOS.items() if s.host and name in HANDLERS}
         own = [HostSpec(name) for name in self._whole_sites]
         self._served = {spec.name.lower(): spec for spec in [*own, *self.hosts]}
         self.archive = archive
@@ -417,8 +410,7 @@ class SimWeb:
         self._refused = bound_socket(0)
         self._port = listener.getsockname()[1]
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self._loop.run_forever, name=f"simweb:{self._port}", daemon=True)
+        self._thread = threading.Thread(target=self._loop.run_forever, name=f"simweb:{self._port}", daemon=True)
         self._thread.start()
         try:
             serving = asyncio.run_coroutine_threadsafe(self._serve(listener), self._loop)
@@ -444,15 +436,15 @@ class SimWeb:
     def __enter__(self) -> SimWeb:
         return self.start()
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         self.stop()
 
     async def _serve(self, listener: socket.socket) -> web.ServerRunner:
         # handler_cancellation: a client that leaves ends its request's handler
         # (and its log record) instead of leaving it hung until stop().
-        server = web.Server(self._handle, handler_cancellation=True, access_log=None,
-                            keepalive_timeout=KEEPALIVE)
+        server = web.Server(self._handle, handler_cancellation=True, access_log=None, keepalive_timeout=KEEPALIVE)
         runner = web.ServerRunner(server, shutdown_timeout=SHUTDOWN_GRACE)
         await runner.setup()
         await web.SockSite(runner, listener, backlog=BACKLOG).start()
@@ -538,7 +530,7 @@ class SimWeb:
 
     def resolve_map(self) -> dict[str, str]:
         """Every simulated host name -> 127.0.0.1, for the crawler's resolver."""
-        return {name: LOOPBACK for name in [*self._served, REFUSED_HOST]}
+        return dict.fromkeys([*self._served, REFUSED_HOST], LOOPBACK)
 
     def expected(self, name: str) -> Scenario:
         """The truth for scenario `name`."""

@@ -26,11 +26,11 @@ from scrapy.exceptions import (
 from twisted.internet import error as tx_error
 from twisted.python.failure import Failure
 
-from crawler.fetch.middlewares import AddressRefused, RedirectLoop, TooManyRedirects
-from crawler.models import CheckResult, ErrorKind, Hop
 from crawler.check.page import may_be_html, read_page
-from crawler.fetch.resolver import NameLookupFailed, NameNotFound
 from crawler.check.urls import host_of, site_key
+from crawler.fetch.middlewares import AddressRefused, RedirectLoop, TooManyRedirects
+from crawler.fetch.resolver import NameLookupFailed, NameNotFound
+from crawler.models import CheckResult, ErrorKind, Hop
 
 # Headers the verdict and the reports read; names lower-case.
 KEPT_HEADERS = (

@@ -23,6 +23,8 @@ from typing import Any
 import scrapy
 from twisted.python.failure import Failure
 
+from crawler.check.page import may_be_html, read_page
+from crawler.models import ArchiveLookup, LookupOutcome, Snapshot
 from crawler.wayback.protocol import (
     ArchiveAnswerError,
     availability_url,
@@ -34,8 +36,6 @@ from crawler.wayback.protocol import (
     playback_url,
     rank_captures,
 )
-from crawler.models import ArchiveLookup, LookupOutcome, Snapshot
-from crawler.check.page import may_be_html, read_page
 
 ARCHIVE_SLOT = "wayback"
 MAX_CANDIDATES = 3  # captures verified per URL at most

@@ -33,7 +33,7 @@ import email.utils
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, timezone
+from datetime import UTC, date
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -41,9 +41,9 @@ from crawler.check.classify import is_parked, is_soft_404, lands_on_home_page
 from crawler.models import Page, Snapshot
 
 __all__ = [
-    "ArchiveAnswerError",
     "CDX_FIELDS",
     "GOOD_STATUSES",
+    "ArchiveAnswerError",
     "availability_batch_body",
     "availability_url",
     "capture_is_trustworthy",
@@ -314,7 +314,7 @@ def capture_timestamp_of(memento_datetime_header: str) -> str:
     except (TypeError, ValueError) as exc:
         raise ArchiveAnswerError(f"not an HTTP date: {memento_datetime_header!r}") from exc
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc)
+        moment = moment.astimezone(UTC)
     return moment.strftime("%Y%m%d%H%M%S")
 
 

@@ -23,8 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from crawler.wayback.protocol import playback_url
 from crawler.models import LinkKind, LinkOccurrence, Snapshot
+from crawler.wayback.protocol import playback_url
 
 __all__ = ["Edit", "Rewrite", "capture_link", "edit_for", "escape_url", "rewrite_issue"]
 

@@ -35,7 +35,7 @@ def save_one(url: str, user_agent: str) -> SaveResult:
     api.total_save_retries = 1  # waybackpy would retry a dead network for minutes
     try:
         return SaveResult(url, archive_url=api.save())
-    except Exception as exc:  # waybackpy and requests raise many unrelated types  # noqa: BLE001
+    except Exception as exc:  # waybackpy and requests raise many unrelated types
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return SaveResult(url, error=f"{type(exc).__name__}: {first_line}")
 

@@ -110,9 +110,7 @@ def test_999_is_blocked_as_request_denied():
 
 
 def test_5xx_is_unreachable():
-    assert assess(checked(503)) == Assessment(
-        Verdict.UNREACHABLE, "503 Service Unavailable"
-    )
+    assert assess(checked(503)) == Assessment(Verdict.UNREACHABLE, "503 Service Unavailable")
 
 
 def test_nonstandard_5xx_is_unreachable():
@@ -136,9 +134,7 @@ def test_permanent_redirect_is_redirected():
         final_url="https://example.com/new",
         redirects=(Hop("http://example.com/old", 301),),
     )
-    assert assess(result) == Assessment(
-        Verdict.REDIRECTED, "redirected permanently to https://example.com/new"
-    )
+    assert assess(result) == Assessment(Verdict.REDIRECTED, "redirected permanently to https://example.com/new")
 
 
 def test_308_in_a_longer_chain_is_redirected():
@@ -158,9 +154,7 @@ def test_deep_link_sent_to_home_page_is_broken():
         final_url="https://www.example.com/",
         redirects=(Hop("https://example.com/blog/post", 301),),
     )
-    assert assess(result) == Assessment(
-        Verdict.BROKEN, "deep link redirected to the home page"
-    )
+    assert assess(result) == Assessment(Verdict.BROKEN, "deep link redirected to the home page")
 
 
 # ------------------------------------------------------- lands_on_home_page
@@ -178,9 +172,7 @@ def test_subdomain_sent_to_main_site_lands_home():
     assert lands_on_home_page("https://blog.example.co.uk/a", "https://example.co.uk/")
 
 
-@pytest.mark.parametrize(
-    "home", ["/index.html", "/index.php", "/home", "/Home/", "/?from=404"]
-)
+@pytest.mark.parametrize("home", ["/index.html", "/index.php", "/home", "/Home/", "/?from=404"])
 def test_index_pages_count_as_home(home: str):
     assert lands_on_home_page("https://example.com/a", f"https://example.com{home}")
 
@@ -266,9 +258,7 @@ def test_title_that_merely_mentions_not_found_is_not_soft_404(title: str):
 
 
 def test_not_found_heading_is_soft_404():
-    assert not_found_evidence(Page(title="Example Blog", heading="404")) == (
-        "heading says “404”"
-    )
+    assert not_found_evidence(Page(title="Example Blog", heading="404")) == ("heading says “404”")
 
 
 def test_page_without_title_or_heading_is_not_soft_404():

@@ -7,8 +7,8 @@ import codecs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler.models import Page
 from crawler.check.page import MAX_TEXT_CHARS, MAX_TITLE_CHARS, read_page
+from crawler.models import Page
 
 # A Chinese paragraph long enough for charset detection, as in a real issue.
 PARAGRAPH = (
@@ -117,8 +117,9 @@ def test_main_heading_is_first_h1():
 
 def test_text_leaves_out_scripts_styles_and_comments():
     body = html(
-        "T", "<script>var hidden = 1;</script><style>p {}</style><!-- note -->"
-        "<p>Buy this</p><noscript>enable js</noscript><p>domain</p>"
+        "T",
+        "<script>var hidden = 1;</script><style>p {}</style><!-- note -->"
+        "<p>Buy this</p><noscript>enable js</noscript><p>domain</p>",
     )
     assert read_page(body.encode(), None).text == "Buy this domain"
 
@@ -155,8 +156,14 @@ def test_xml_declaration_with_another_encoding_is_ignored_after_decoding():
     content_type=st.one_of(
         st.none(),
         st.sampled_from(
-            ["text/html", "text/html; charset=gbk", "text/html; charset=utf-16",
-             "text/html; charset=big5", "text/html; charset=bogus", "charset="]
+            [
+                "text/html",
+                "text/html; charset=gbk",
+                "text/html; charset=utf-16",
+                "text/html; charset=big5",
+                "text/html; charset=bogus",
+                "charset=",
+            ]
         ),
         st.text(max_size=40),
     ),

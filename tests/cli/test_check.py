@@ -9,9 +9,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from tests.cli_helpers import archive_flags, loopback_flags, rotwatch
 
 from crawler.simweb import HostSpec, SimWeb
+from tests.cli_helpers import archive_flags, loopback_flags, rotwatch
 
 REPO = Path(__file__).resolve().parents[2]
 # Served to this module by the `web` fixture in conftest.py.

@@ -31,7 +31,9 @@ def redirect_to(web, target):
 
 
 def crawl(run_crawl, web, urls, allowed):
-    return run_crawl(urls, ROTWATCH_ALLOWED_PRIVATE=allowed, ROTWATCH_STATIC_HOSTS=static_hosts(web), DOWNLOAD_TIMEOUT=3)
+    return run_crawl(
+        urls, ROTWATCH_ALLOWED_PRIVATE=allowed, ROTWATCH_STATIC_HOSTS=static_hosts(web), DOWNLOAD_TIMEOUT=3
+    )
 
 
 def test_loopback_is_skipped_by_default_and_never_contacted(web, run_crawl):

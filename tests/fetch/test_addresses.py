@@ -5,7 +5,17 @@ from crawler.fetch.addresses import AddressPolicy, parse_allowed_networks
 
 @pytest.mark.parametrize(
     "address",
-    ["127.0.0.1", "10.1.2.3", "192.168.0.10", "172.16.5.4", "169.254.169.254", "::1", "fe80::1", "::ffff:10.0.0.1", "0.0.0.0"],
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "192.168.0.10",
+        "172.16.5.4",
+        "169.254.169.254",
+        "::1",
+        "fe80::1",
+        "::ffff:10.0.0.1",
+        "0.0.0.0",
+    ],
 )
 def test_non_public_addresses_are_refused_by_default(address):
     assert AddressPolicy().refusal(address) is not None

@@ -117,8 +117,9 @@ def test_a_failing_url_waits_for_its_retry_without_slowing_its_site(web, run_cra
     web.log.clear()
     failing = web.url("news.test", "/gen/server-error/alone")
     others = [web.url("news.test", f"/fine/{n}") for n in range(8)]
-    results = crawl(run_crawl, web, [failing, *others], CONCURRENT_REQUESTS_PER_DOMAIN=2,
-                    RETRY_TIMES=1, ROTWATCH_RETRY_BACKOFF=0.6)
+    results = crawl(
+        run_crawl, web, [failing, *others], CONCURRENT_REQUESTS_PER_DOMAIN=2, RETRY_TIMES=1, ROTWATCH_RETRY_BACKOFF=0.6
+    )
     assert assess(results[failing]).verdict == Verdict.UNREACHABLE
     web.log.wait_idle()
     first, retry = web.log.records(path="/gen/server-error/alone")

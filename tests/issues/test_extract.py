@@ -135,12 +135,7 @@ def test_destination_on_the_next_line_is_found_there() -> None:
 
 
 def test_positions_inside_containers_and_headings() -> None:
-    markdown = (
-        "> quote [a](https://q.example/)\n"
-        "> - item [b](https://i.example/)\n"
-        "\n"
-        "# Head [c](https://h.example/) #\n"
-    )
+    markdown = "> quote [a](https://q.example/)\n> - item [b](https://i.example/)\n\n# Head [c](https://h.example/) #\n"
     assert summary(markdown) == [
         (1, 13, "link", "https://q.example/"),
         (2, 14, "link", "https://i.example/"),
@@ -316,7 +311,7 @@ def test_inline_html_anchor_takes_its_text_from_the_following_tokens() -> None:
         ("2024-03-27-ai-deca-show.md", "", date(2024, 3, 27)),
         ("issues/2024-03-27.md", "---\ndate: 2020-01-01\n---\n", date(2024, 3, 27)),
         ("show.md", "---\ntitle: x\ndate: 2024-04-03\n---\n# t", date(2024, 4, 3)),
-        ("show.md", "---\r\ndate: \"2024-04-03T08:00:00+08:00\"\r\n---\r\n", date(2024, 4, 3)),
+        ("show.md", '---\r\ndate: "2024-04-03T08:00:00+08:00"\r\n---\r\n', date(2024, 4, 3)),
         ("2024-02-30-bad.md", "---\ndate: 2024-02-01\n---\n", date(2024, 2, 1)),
         ("show.md", "# no front matter\ndate: 2024-04-03\n", None),
         ("show.md", "---\ndate: 2024-13-01\n---\n", None),

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 import crawler.issues.reading
-from crawler.models import LinkKind, Problem
 from crawler.issues.reading import Issue, collect_links, publication_date, read_issues
+from crawler.models import LinkKind, Problem
 
 REPO = Path(__file__).parents[2]
 
@@ -273,9 +273,7 @@ def test_collect_links_from_the_real_issue(monkeypatch: pytest.MonkeyPatch) -> N
     assert problems == []
 
 
-def test_an_extraction_failure_is_one_problem_and_the_rest_goes_on(
-    here: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_extraction_failure_is_one_problem_and_the_rest_goes_on(here: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(here / "a.md", "[a](https://x.org/)")
     write(here / "b.md", "[b](https://y.org/)")
     real_extract = crawler.issues.reading.extract_links

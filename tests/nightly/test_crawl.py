@@ -13,13 +13,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from tests.cli_helpers import archive_flags, loopback_flags, rotwatch, rotwatch_command
 
 from crawler.config import load_config, scrapy_overrides
-from crawler.nightly.crawl import crawl, policy_of
-from crawler.simweb import HostSpec, SimArchive, SimWeb
 from crawler.issues.reading import collect_links
+from crawler.nightly.crawl import crawl, policy_of
 from crawler.nightly.store import StateStore
+from crawler.simweb import HostSpec, SimArchive, SimWeb
+from tests.cli_helpers import archive_flags, loopback_flags, rotwatch, rotwatch_command
 
 NIGHT_1 = datetime(2024, 4, 1, 2, 0, tzinfo=UTC)
 # Served to this module by the `web` fixture in conftest.py.
@@ -34,11 +34,11 @@ def archive_folder(tmp_path, web, wayback):
         (
             "\ufeff# 周刊\r\n\r\n"
             f"* 好 [链接]({web.scenario_url('ok-utf8', 'news.test')})\r\n"
-            f"* 坏 [链接]({web.scenario_url('not-found', 'news.test')} \"标题\")\r\n"
+            f'* 坏 [链接]({web.scenario_url("not-found", "news.test")} "标题")\r\n'
             f"![图]({web.url('blog.test', '/img/gone.png')})\r\n"
             f"见 <{web.scenario_url('gone', 'blog.test')}>\r\n"
             "```\nhttp://news.test/in-code\n```\r\n"
-        ).encode("utf-8")
+        ).encode()
     )
     (issues / "2024-04-03-weekly.md").write_text(f"* {web.url('flaky.test', '/story')}\n", encoding="utf-8")
     wayback.add_capture(web.scenario_url("not-found", "news.test"), "20240320000000", title="Was here")
@@ -50,8 +50,13 @@ def night(web, reactor_thread, folder, when, *, full=False):
     """One crawl of `folder` at `when`."""
     hosts = web.resolve_map()
     config = load_config(
-        {"resolve": [f"{h}={a}" for h, a in hosts.items()], "archive_endpoint": web.archive_endpoint,
-         "archive_rate": 6000, "retries": 0, "timeout": 5},
+        {
+            "resolve": [f"{h}={a}" for h, a in hosts.items()],
+            "archive_endpoint": web.archive_endpoint,
+            "archive_rate": 6000,
+            "retries": 0,
+            "timeout": 5,
+        },
         cwd=folder,
     )
     overrides = {**scrapy_overrides(config), "ROTWATCH_ALLOWED_PRIVATE": (ipaddress.ip_network("127.0.0.0/8"),)}
@@ -72,10 +77,17 @@ def verdicts(outcome):
 
 def test_first_night_checks_everything_and_mends_dead_links(web, reactor_thread, archive_folder):
     outcome = night(web, reactor_thread, archive_folder, NIGHT_1)
-    assert verdicts(outcome) == {"ok-utf8": "ok", "not-found": "broken", "gone.png": "ok", "gone": "broken",
-                                 "story": "ok"}
-    assert set(outcome.view.diff.newly_dead) == {web.scenario_url("not-found", "news.test"),
-                                                 web.scenario_url("gone", "blog.test")}
+    assert verdicts(outcome) == {
+        "ok-utf8": "ok",
+        "not-found": "broken",
+        "gone.png": "ok",
+        "gone": "broken",
+        "story": "ok",
+    }
+    assert set(outcome.view.diff.newly_dead) == {
+        web.scenario_url("not-found", "news.test"),
+        web.scenario_url("gone", "blog.test"),
+    }
     names = {path.name for path in (archive_folder / "reports").iterdir()}
     assert {"index.html", "dead-links.md", "dead-links.csv", "links.csv", "report.json", "archive"} <= names
     report = json.loads((archive_folder / "reports" / "report.json").read_text(encoding="utf-8"))
@@ -90,9 +102,11 @@ def test_archival_copy_changes_only_the_dead_urls(web, reactor_thread, archive_f
     assert hashlib.sha256(original.read_bytes()).hexdigest() == before  # the source is untouched
     dead_page = web.scenario_url("not-found", "news.test")
     dead_auto = web.scenario_url("gone", "blog.test")
-    expected = original.read_bytes().replace(
-        dead_page.encode(), f"{web.archive_endpoint}/web/20240320000000/{dead_page}".encode()
-    ).replace(dead_auto.encode(), f"{web.archive_endpoint}/web/20240301000000/{dead_auto}".encode())
+    expected = (
+        original.read_bytes()
+        .replace(dead_page.encode(), f"{web.archive_endpoint}/web/20240320000000/{dead_page}".encode())
+        .replace(dead_auto.encode(), f"{web.archive_endpoint}/web/20240301000000/{dead_auto}".encode())
+    )
     assert copy == expected  # BOM, CRLF, the title, the code block and live links stay byte for byte
 
 
@@ -161,8 +175,9 @@ def test_a_killed_crawl_leaves_a_consistent_state_and_the_next_one_completes(tmp
         links = [f"* [{n}]({web.url(f'slow{n % 4}.test', f'/page/{n}')})" for n in range(240)]
         (tmp_path / "issues" / "2024-01-01-big.md").write_text("\n".join(links) + "\n", encoding="utf-8")
         flags = [*loopback_flags(web), *archive_flags(web), "--no-archive", "--per-host", "2"]
-        process = subprocess.Popen(rotwatch_command("crawl", *flags), cwd=tmp_path,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            rotwatch_command("crawl", *flags), cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         database = tmp_path / "reports" / "state.sqlite"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and _checked(database) < 60:

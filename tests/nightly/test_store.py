@@ -450,10 +450,30 @@ def schema_1_database(path: Path) -> None:
                VALUES (?, '2024-02-01T02:00:00.000000+00:00', '2024-02-02T02:00:00.000000+00:00', 2,
                        ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
-                ("https://fine.example/", "2024-02-01T02:01:00.000000+00:00", "ok", 200, "200 OK",
-                 0, None, "2024-02-01T02:01:00.000000+00:00", 0, None),
-                ("https://gone.example/", "2024-02-02T02:01:00.000000+00:00", "broken", 404, "404 Not Found",
-                 2, "2024-02-01T02:01:00.000000+00:00", None, 1, "2024-02-01T02:01:00.000000+00:00"),
+                (
+                    "https://fine.example/",
+                    "2024-02-01T02:01:00.000000+00:00",
+                    "ok",
+                    200,
+                    "200 OK",
+                    0,
+                    None,
+                    "2024-02-01T02:01:00.000000+00:00",
+                    0,
+                    None,
+                ),
+                (
+                    "https://gone.example/",
+                    "2024-02-02T02:01:00.000000+00:00",
+                    "broken",
+                    404,
+                    "404 Not Found",
+                    2,
+                    "2024-02-01T02:01:00.000000+00:00",
+                    None,
+                    1,
+                    "2024-02-01T02:01:00.000000+00:00",
+                ),
                 ("https://new.example/", None, None, None, None, 0, None, None, 0, None),
             ],
         )
@@ -479,8 +499,11 @@ def test_a_schema_1_database_is_migrated_with_its_data(tmp_path, clock):
             (2, Verdict.BROKEN, 404, True)
         ]
         assert store.previous_finished_run(3).counts == {"broken": 1}
-        urls = {"https://fine.example/": Verdict.OK, "https://gone.example/": Verdict.BROKEN,
-                "https://new.example/": Verdict.OK}
+        urls = {
+            "https://fine.example/": Verdict.OK,
+            "https://gone.example/": Verdict.BROKEN,
+            "https://new.example/": Verdict.OK,
+        }
         assert crawl_night(store, urls) == (["https://new.example/"], RunDiff(still_dead=("https://gone.example/",)))
         store.record_lookups([ArchiveLookup("https://gone.example/", LookupOutcome.NONE)])
     with sqlite3.connect(path) as migrated:
@@ -530,6 +553,18 @@ def test_a_damaged_database_is_refused(tmp_path):
 
 def test_public_names_are_pinned():
     assert sorted(crawler.nightly.store.__all__) == sorted(
-        ["MIGRATIONS", "CheckEvent", "Policy", "Run", "StateError", "StateStore", "advance", "is_dead",
-         "is_due", "next_check", "run_diff", "trusted_lookup"]
+        [
+            "MIGRATIONS",
+            "CheckEvent",
+            "Policy",
+            "Run",
+            "StateError",
+            "StateStore",
+            "advance",
+            "is_dead",
+            "is_due",
+            "next_check",
+            "run_diff",
+            "trusted_lookup",
+        ]
     )

@@ -14,6 +14,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from markdown_it import MarkdownIt
+
+from crawler.models import RunDiff, Verdict
+from crawler.report import crawl_reports
+from crawler.report.crawl_reports import (
+    CSV_COLUMNS,
+    CSV_ENCODING,
+    links_frame,
+    render_dead_links,
+    write_crawl_reports,
+)
 from tests.report.test_html import (
     APRIL,
     DEAD,
@@ -25,16 +35,6 @@ from tests.report.test_html import (
     REPORTS,
     link,
     sample_view,
-)
-
-from crawler.models import RunDiff, Verdict
-from crawler.report import crawl_reports
-from crawler.report.crawl_reports import (
-    CSV_COLUMNS,
-    CSV_ENCODING,
-    links_frame,
-    render_dead_links,
-    write_crawl_reports,
 )
 
 FILES = ["index.html", "dead-links.md", "dead-links.csv", "links.csv", "report.json"]

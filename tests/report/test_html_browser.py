@@ -18,9 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.report.test_html import FLAKY_DEAD, HOSTILE, MARCH, NXDOMAIN, real_issue_view, sample_view
 
 from crawler.report.crawl_reports import write_crawl_reports
+from tests.report.test_html import FLAKY_DEAD, HOSTILE, MARCH, NXDOMAIN, real_issue_view, sample_view
 
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")

@@ -18,6 +18,11 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
+from crawler.check.page import read_page
+from crawler.models import Snapshot
+from crawler.simweb import HOME_TITLE, HostSpec, SimWeb
+from crawler.simweb.archive import ARCHIVE_HOST, SimArchive, TokenBucket, url_key
+from crawler.simweb.scenarios import JPEG_START
 from crawler.wayback.protocol import (
     availability_batch_body,
     availability_url,
@@ -30,11 +35,6 @@ from crawler.wayback.protocol import (
     parse_cdx,
     playback_url,
 )
-from crawler.models import Snapshot
-from crawler.check.page import read_page
-from crawler.simweb import HOME_TITLE, HostSpec, SimWeb
-from crawler.simweb.archive import ARCHIVE_HOST, SimArchive, TokenBucket, url_key
-from crawler.simweb.scenarios import JPEG_START
 
 ARTICLE = "https://news.example/2024/03/article"
 DAY = date(2024, 3, 20)
@@ -54,8 +54,7 @@ class Reply:
         return json.loads(self.body)
 
 
-def ask(url: str, method: str = "GET", body: bytes | None = None,
-        headers: dict[str, str] | None = None) -> Reply:
+def ask(url: str, method: str = "GET", body: bytes | None = None, headers: dict[str, str] | None = None) -> Reply:
     """One request, with the URL's host in the Host header and its target sent as written."""
     parts = urlsplit(url)
     connection = http.client.HTTPConnection("127.0.0.1", parts.port, timeout=5)
@@ -159,7 +158,9 @@ def test_cdx_repeats_a_capture_indexed_twice_and_shows_unknown_fields_as_dashes(
 def test_cdx_fl_picks_and_orders_the_columns_header_included(web, archive):
     archive.add_capture(ARTICLE, TS)
     assert cdx_rows(web, f"url={ARTICLE}&output=json&fl=statuscode,timestamp") == [
-        ["statuscode", "timestamp"], ["200", TS]]
+        ["statuscode", "timestamp"],
+        ["200", TS],
+    ]
 
 
 def test_cdx_without_output_json_answers_text_lines(web, archive):
@@ -188,7 +189,11 @@ def test_cdx_filter_is_a_full_match_repeatable_and_negatable(web, spread):
 
     assert stamps("filter=statuscode:20") == []  # full match, not a search
     assert stamps("filter=statuscode:20[036]") == [
-        "20230101000000", "20240318000000", "20240401000000", "20241231000000"]
+        "20230101000000",
+        "20240318000000",
+        "20240401000000",
+        "20241231000000",
+    ]
     assert stamps("filter=!statuscode:20[036]") == ["20240301000000", "20240325000000"]
     assert stamps("filter=statuscode:20[036]&filter=mimetype:image/.*") == ["20241231000000"]
 
@@ -208,8 +213,11 @@ def test_cdx_limit_keeps_the_first_n_or_with_a_minus_the_last_n(web, spread):
 
 def test_cdx_matches_urls_after_canonicalisation(web, archive):
     archive.add_capture("https://www.news.example/a/?y=2&x=1", TS)
-    spellings = ("http://news.example/a?x=1&y=2", "NEWS.example/a/?x=1&y=2",
-                 "https://www2.news.example:443/%61?y=2&x=1")
+    spellings = (
+        "http://news.example/a?x=1&y=2",
+        "NEWS.example/a/?x=1&y=2",
+        "https://www2.news.example:443/%61?y=2&x=1",
+    )
     for spelling in spellings:
         assert len(cdx_rows(web, f"url={quote(spelling, safe='')}&output=json")) == 2, spelling
     assert url_key("https://www.Example.com/a/?y=2&x=1") == "com,example)/a?x=1&y=2"
@@ -231,9 +239,18 @@ def test_availability_offers_the_closest_capture_with_string_status(web, archive
     archive.add_capture(ARTICLE, "20240318000000")
     archive.add_capture(ARTICLE, "20240330000000")
     answer = ask(availability_url(web.archive_endpoint, ARTICLE, DAY)).json()
-    assert answer == {"url": ARTICLE, "timestamp": "20240320", "archived_snapshots": {"closest": {
-        "available": True, "status": "200", "timestamp": "20240318000000",
-        "url": f"{web.archive_endpoint}/web/20240318000000/{ARTICLE}"}}}
+    assert answer == {
+        "url": ARTICLE,
+        "timestamp": "20240320",
+        "archived_snapshots": {
+            "closest": {
+                "available": True,
+                "status": "200",
+                "timestamp": "20240318000000",
+                "url": f"{web.archive_endpoint}/web/20240318000000/{ARTICLE}",
+            }
+        },
+    }
 
 
 def test_availability_without_a_timestamp_offers_the_newest_known_capture(web, archive):
@@ -344,9 +361,11 @@ def test_playback_reads_the_original_url_raw_query_included(web, archive):
     archive.add_capture("https://example.com/a?b=c", TS, title="b is c")
     archive.add_capture("https://example.com/a?b=d", TS, title="b is d")
     archive.add_capture("https://example.com/页面", TS, title="CJK path")
-    for url, title in (("https://example.com/a?b=d", "b is d"),
-                       ("https://example.com/a?b=c", "b is c"),
-                       (quote("https://example.com/页面", safe=":/"), "CJK path")):
+    for url, title in (
+        ("https://example.com/a?b=d", "b is d"),
+        ("https://example.com/a?b=c", "b is c"),
+        (quote("https://example.com/页面", safe=":/"), "CJK path"),
+    ):
         reply = play(web, TS, url)
         assert read_page(reply.body, reply.headers["content-type"]).title == title
 
@@ -447,8 +466,11 @@ def test_over_the_rate_limit_every_endpoint_answers_429_without_retry_after():
         archive.add_capture(ARTICLE, TS)
         assert cdx(web, f"url={ARTICLE}&output=json").status == 200
         assert play(web, TS, ARTICLE).status == 200
-        refused = [ask(availability_url(web.archive_endpoint, ARTICLE, DAY)), play(web, TS, ARTICLE),
-                   cdx(web, f"url={ARTICLE}&output=json")]
+        refused = [
+            ask(availability_url(web.archive_endpoint, ARTICLE, DAY)),
+            play(web, TS, ARTICLE),
+            cdx(web, f"url={ARTICLE}&output=json"),
+        ]
         assert [reply.status for reply in refused] == [429, 429, 429]
         assert not any("retry-after" in reply.headers for reply in refused)
         web.log.wait_idle()

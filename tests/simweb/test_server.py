@@ -60,8 +60,11 @@ def fetch(url: str, method: str = "GET", headers: dict[str, str] | None = None, 
     parts = urlsplit(url)
     connection = http.client.HTTPConnection("127.0.0.1", parts.port, timeout=timeout)
     try:
-        connection.request(method, parts.path + (f"?{parts.query}" if parts.query else ""),
-                           headers={"Host": parts.netloc, **(headers or {})})
+        connection.request(
+            method,
+            parts.path + (f"?{parts.query}" if parts.query else ""),
+            headers={"Host": parts.netloc, **(headers or {})},
+        )
         response = connection.getresponse()
         body = response.read()
         return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, body)
@@ -122,9 +125,20 @@ def read_head(sock: socket.socket) -> tuple[bytes, bytes]:
 
 
 def test_public_names_are_pinned():
-    assert sorted(crawler.simweb.__all__) == sorted([
-        "HOME_TITLE", "SCENARIOS", "HostSpec", "RequestLog", "RequestRecord", "Scenario", "SimArchive", "SimWeb",
-        "fallback_title", "numbered_hosts"])
+    assert sorted(crawler.simweb.__all__) == sorted(
+        [
+            "HOME_TITLE",
+            "SCENARIOS",
+            "HostSpec",
+            "RequestLog",
+            "RequestRecord",
+            "Scenario",
+            "SimArchive",
+            "SimWeb",
+            "fallback_title",
+            "numbered_hosts",
+        ]
+    )
 
 
 def test_every_truth_is_a_verdict_and_every_served_scenario_has_a_behaviour():
@@ -204,11 +218,26 @@ def test_scenario_urls_default_to_the_scenarios_own_host(web):
 # Each scenario against its truth.
 
 FIRST_STATUS = {
-    "ok-utf8": 200, "moved-301": 301, "moved-308": 308, "temp-302": 302, "chain-301-302": 301,
-    "not-found": 404, "gone": 410, "bad-request": 400, "server-error": 500, "always-429": 429,
-    "unauthorized": 401, "forbidden": 403, "bot-403": 403, "linkedin-999": 999,
-    "cloudflare-challenge": 403, "challenge-200": 200, "soft-404-title": 200, "home-redirect": 301,
-    "parked": 200, "ok-image": 200,
+    "ok-utf8": 200,
+    "moved-301": 301,
+    "moved-308": 308,
+    "temp-302": 302,
+    "chain-301-302": 301,
+    "not-found": 404,
+    "gone": 410,
+    "bad-request": 400,
+    "server-error": 500,
+    "always-429": 429,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "bot-403": 403,
+    "linkedin-999": 999,
+    "cloudflare-challenge": 403,
+    "challenge-200": 200,
+    "soft-404-title": 200,
+    "home-redirect": 301,
+    "parked": 200,
+    "ok-image": 200,
 }
 # Their answers depend on state, time or size: tested on their own below.
 READ_ELSEWHERE = {"slow", "flaky-503", "rate-limited-429", "large-pdf", "huge-html", "endless", "gzip-bomb"}
@@ -219,8 +248,9 @@ def test_first_answer_has_the_scenarios_status(web, name):
     assert fetch(web.scenario_url(name)).status == FIRST_STATUS[name]
 
 
-@pytest.mark.parametrize("name", sorted(
-    name for name, s in SCENARIOS.items() if s.final_path is not None and name not in READ_ELSEWHERE))
+@pytest.mark.parametrize(
+    "name", sorted(name for name, s in SCENARIOS.items() if s.final_path is not None and name not in READ_ELSEWHERE)
+)
 def test_following_redirects_ends_on_the_truths_path_and_title(web, name):
     truth = web.expected(name)
     _, final_url, reply = follow(web.scenario_url(name))
@@ -439,10 +469,12 @@ def test_serves_hundreds_of_hosts_concurrently():
     async def crawl(port: int) -> list[int]:
         limit = aiohttp.TCPConnector(limit=200)
         async with aiohttp.ClientSession(connector=limit) as session:
+
             async def one(host: str, path: str) -> int:
                 async with session.get(f"http://127.0.0.1:{port}{path}", headers={"Host": host}) as r:
                     await r.read()
                     return r.status
+
             return await asyncio.gather(*(one(h.name, f"/p{i}") for h in hosts for i in range(3)))
 
     with SimWeb(hosts) as web:
@@ -454,8 +486,12 @@ def test_serves_hundreds_of_hosts_concurrently():
 
 
 def test_main_serves_from_its_own_process_and_prints_the_port():
-    process = subprocess.Popen([sys.executable, "-m", "crawler.simweb", "--hosts", "3", "--port", "0"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crawler.simweb", "--hosts", "3", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         port = int(process.stdout.readline())
         assert fetch(f"http://site003.test:{port}/x").title == fallback_title("site003.test", "/x")

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import pytest
 
+from crawler.models import Page, Snapshot
 from crawler.wayback import protocol as archive
 from crawler.wayback.protocol import (
     ArchiveAnswerError,
@@ -24,7 +25,6 @@ from crawler.wayback.protocol import (
     rank_captures,
     timestamp_of,
 )
-from crawler.models import Page, Snapshot
 
 ENDPOINT = "https://web.archive.org"
 ISSUE_DAY = date(2024, 3, 27)
@@ -369,7 +369,9 @@ def test_capture_timestamp_of_garbage():
 
 MEMENTO = {"memento-datetime": "Wed, 27 Mar 2024 08:01:02 GMT", "content-type": "text/html"}
 ARTICLE = Page(title="MM1: Methods, Analysis & Insights", heading="MM1", text="We study multimodal models " * 20)
-NOT_FOUND = Page(title="404 Not Found", heading="Page not found", text="Sorry, the page you requested could not be found.")
+NOT_FOUND = Page(
+    title="404 Not Found", heading="Page not found", text="Sorry, the page you requested could not be found."
+)
 PARKED = Page(
     title="example.com is for sale",
     heading="This domain is for sale",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.wayback import rewrite
 from crawler.models import LinkKind, LinkOccurrence, Snapshot
+from crawler.wayback import rewrite
 from crawler.wayback.rewrite import Edit, Rewrite, capture_link, edit_for, escape_url, rewrite_issue
 
 ENDPOINT = "https://web.archive.org"
@@ -33,7 +33,7 @@ def test_public_names_are_pinned():
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        (f"See [the post]({DEAD} \"Title\").\n", f"See [the post]({CAPTURE} \"Title\").\n"),
+        (f'See [the post]({DEAD} "Title").\n', f'See [the post]({CAPTURE} "Title").\n'),
         (f"![photo]({DEAD})\n", f"![photo]({CAPTURE})\n"),
         (f"Read <{DEAD}> now\n", f"Read <{CAPTURE}> now\n"),
         (f"Read {DEAD} now\n", f"Read {CAPTURE} now\n"),

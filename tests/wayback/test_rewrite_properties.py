@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crawler.issues.extract import extract_links
-from crawler.models import LinkKind, LinkOccurrence, Snapshot
+from crawler.models import LinkOccurrence, Snapshot
 from crawler.wayback.rewrite import Edit, edit_for, rewrite_issue
 
 ENDPOINT = "https://web.archive.org"

@@ -6,7 +6,11 @@ def test_captures_are_paced_and_failures_reported_in_order():
 
     def save(url, user_agent):
         assert user_agent == "rotwatch-test"
-        return SaveResult(url, archive_url=f"https://archive.test/web/1/{url}") if "ok" in url else SaveResult(url, error="boom")
+        return (
+            SaveResult(url, archive_url=f"https://archive.test/web/1/{url}")
+            if "ok" in url
+            else SaveResult(url, error="boom")
+        )
 
     results = save_all(
         ["https://a.test/ok", "https://b.test/fail", "https://c.test/ok"],
