@@ -15,16 +15,13 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from crawler.errors import ConfigError
 from crawler.fetch.addresses import parse_allowed_networks
 from crawler.models import Verdict
 
-__all__ = ["Config", "ConfigError", "load_config", "scrapy_overrides"]
+__all__ = ["Config", "load_config", "scrapy_overrides"]
 
 DEFAULT_ARCHIVE_ENDPOINT = "https://web.archive.org"
-
-
-class ConfigError(Exception):
-    """Raised by load_config for a bad file, key or value; the message is for users."""
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 import pytest
 
-from crawler.config import ConfigError, load_config, scrapy_overrides
+from crawler.config import load_config, scrapy_overrides
+from crawler.errors import ConfigError
 from crawler.models import Verdict
 
 

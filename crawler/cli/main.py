@@ -18,7 +18,8 @@ from rich.table import Table
 
 from crawler import __version__
 from crawler.cli.console import CheckProgress, warn
-from crawler.config import Config, ConfigError, load_config, scrapy_overrides
+from crawler.config import Config, load_config, scrapy_overrides
+from crawler.errors import ConfigError
 from crawler.models import LinkOccurrence, LinkReport, Problem
 
 EXIT_OK, EXIT_FAILING, EXIT_USAGE = 0, 1, 2
@@ -282,7 +283,7 @@ def _open_state(path: Path, config: Config) -> Any:
 
 def run_crawl(args: argparse.Namespace) -> int:
     from crawler.fetch.runner import base_settings, run_in_reactor
-    from crawler.nightly.crawl import Offline, crawl
+    from crawler.nightly.crawl import OfflineError, crawl
 
     config = _config_from(args)
     occurrences, issues = _issues_and_links(args.paths)
@@ -303,7 +304,7 @@ def run_crawl(args: argparse.Namespace) -> int:
                 ),
                 settings,
             )
-        except Offline as exc:
+        except OfflineError as exc:
             warn(str(exc))
             return EXIT_FAILING
     print_crawl_summary(outcome)

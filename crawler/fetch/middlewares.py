@@ -2,15 +2,15 @@
 
 Order matters. Requests pass SiteSlot -> AddressGuard -> GitHubToken ->
 (Scrapy's) -> RetryAfter -> Redirect; responses come back the other way,
-so RedirectLoop sees a redirect before Scrapy follows it and RetryAfter sees
+so RedirectLoopError sees a redirect before Scrapy follows it and RetryAfter sees
 the final answer of a chain.
 
 Exceptions raised here reach the link spider's errback:
-    AddressRefused      the host resolves to an address the policy refuses
-    NameNotFound        the host name does not exist (from crawler.fetch.resolver)
-    NameLookupFailed    the lookup timed out or failed temporarily
-    RedirectLoop        a redirect points back into its own chain
-    TooManyRedirects    the chain is longer than REDIRECT_MAX_TIMES
+    AddressRefusedError      the host resolves to an address the policy refuses
+    NameNotFoundError        the host name does not exist (from crawler.fetch.resolver)
+    NameLookupFailedError    the lookup timed out or failed temporarily
+    RedirectLoopError        a redirect points back into its own chain
+    TooManyRedirectsError    the chain is longer than REDIRECT_MAX_TIMES
 """
 
 from __future__ import annotations
@@ -33,35 +33,25 @@ from w3lib.url import safe_url_string
 
 from crawler.check.page import may_be_html
 from crawler.check.urls import site_key
+from crawler.errors import (
+    AddressRefusedError,
+    RedirectLoopError,
+    TooManyRedirectsError,
+)
 from crawler.fetch.addresses import AddressPolicy
 from crawler.fetch.queues import RETRY_DUE_META
 from crawler.fetch.resolver import HostLookup, PinnedResolver, installed_resolver
 
 __all__ = [
     "AddressGuardMiddleware",
-    "AddressRefused",
     "BodyBudgetMiddleware",
     "BoundedDecompressionMiddleware",
     "GitHubTokenMiddleware",
-    "RedirectLoop",
     "RedirectLoopMiddleware",
     "RetryAfterMiddleware",
     "SiteSlotMiddleware",
-    "TooManyRedirects",
     "retry_after_seconds",
 ]
-
-
-class AddressRefused(Exception):
-    """Raised by AddressGuardMiddleware; no byte was sent to the address."""
-
-
-class RedirectLoop(Exception):
-    """Raised by RedirectLoopMiddleware when a Location points back into the chain."""
-
-
-class TooManyRedirects(Exception):
-    """Raised by RedirectLoopMiddleware when the chain exceeds REDIRECT_MAX_TIMES."""
 
 
 class SiteSlotMiddleware:
@@ -99,7 +89,7 @@ class AddressGuardMiddleware:
         addresses = await maybe_deferred_to_future(self.lookup.addresses(host))
         refusal = self.policy.first_refusal(addresses)
         if refusal:
-            raise AddressRefused(refusal)
+            raise AddressRefusedError(refusal)
         self.resolver.pin(host, addresses[0])
 
 
@@ -270,9 +260,9 @@ class RedirectLoopMiddleware:
         chain = [*request.meta.get("redirect_urls", []), request.url]
         request.meta["rotwatch_last_status"] = response.status
         if target in chain:
-            raise RedirectLoop(f"redirect loop: {response.url} -> {target}")
+            raise RedirectLoopError(f"redirect loop: {response.url} -> {target}")
         if len(chain) > self.max_hops:
-            raise TooManyRedirects(f"more than {self.max_hops} redirects")
+            raise TooManyRedirectsError(f"more than {self.max_hops} redirects")
         return response
 
 

@@ -22,18 +22,12 @@ from twisted.internet.interfaces import IResolverSimple
 from twisted.internet.threads import deferToThreadPool
 from zope.interface import implementer
 
-__all__ = ["HostLookup", "NameLookupFailed", "NameNotFound", "PinnedResolver"]
+from crawler.errors import NameLookupFailedError, NameNotFoundError
+
+__all__ = ["HostLookup", "PinnedResolver"]
 
 # RFC 6761: these names never resolve; answer at once instead of asking DNS.
 NEVER_RESOLVED_SUFFIXES = (".invalid",)
-
-
-class NameNotFound(Exception):
-    """Raised by HostLookup when the name does not exist (NXDOMAIN)."""
-
-
-class NameLookupFailed(Exception):
-    """Raised by HostLookup when the lookup timed out or failed temporarily."""
 
 
 class HostLookup:
@@ -50,12 +44,12 @@ class HostLookup:
         self._cache: dict[str, defer.Deferred] = {}
 
     def addresses(self, host: str) -> defer.Deferred:
-        """Deferred list of addresses for `host`, or a NameNotFound/NameLookupFailed failure."""
+        """Deferred list of addresses for `host`, or a NameNotFoundError/NameLookupFailedError failure."""
         host = host.lower().rstrip(".")
         if host in self._static:
             return defer.succeed([self._static[host]])
         if host.endswith(NEVER_RESOLVED_SUFFIXES):
-            return defer.fail(NameNotFound(f"{host} does not exist (reserved name)"))
+            return defer.fail(NameNotFoundError(f"{host} does not exist (reserved name)"))
         if host not in self._cache:
             # The cache holds outcomes, exceptions included, so a failed
             # lookup is shared by every request to that host, not repeated.
@@ -80,7 +74,7 @@ def _deliver(outcome: Any, answer: defer.Deferred) -> Any:
 
 def _timed_out(host: str):
     def raise_failure(result: Any, timeout: float) -> Any:
-        raise NameLookupFailed(f"looking up {host} took longer than {timeout:g} s")
+        raise NameLookupFailedError(f"looking up {host} took longer than {timeout:g} s")
 
     return raise_failure
 
@@ -90,10 +84,10 @@ def _getaddrinfo(host: str) -> list[str]:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except socket.gaierror as exc:
         if exc.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)):
-            raise NameNotFound(f"{host} does not exist (NXDOMAIN)") from exc
-        raise NameLookupFailed(f"looking up {host} failed: {exc.strerror}") from exc
+            raise NameNotFoundError(f"{host} does not exist (NXDOMAIN)") from exc
+        raise NameLookupFailedError(f"looking up {host} failed: {exc.strerror}") from exc
     except UnicodeError as exc:
-        raise NameNotFound(f"{host} is not a valid host name") from exc
+        raise NameNotFoundError(f"{host} is not a valid host name") from exc
     ipv4 = [info[4][0] for info in infos if info[0] == socket.AF_INET]
     ipv6 = [info[4][0] for info in infos if info[0] == socket.AF_INET6]
     return list(dict.fromkeys(ipv4 + ipv6))

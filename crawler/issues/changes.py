@@ -11,16 +11,13 @@ import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+from crawler.errors import ChangesError
 from crawler.models import LinkOccurrence
 
-__all__ = ["ChangesError", "added_lines", "only_added", "parse_added_lines"]
+__all__ = ["added_lines", "only_added", "parse_added_lines"]
 
 HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 ALL_LINES = None  # marker: every line of the file is new
-
-
-class ChangesError(Exception):
-    """Raised by added_lines when git cannot answer (not a repository, unknown ref)."""
 
 
 def parse_added_lines(diff: str) -> dict[str, set[int]]:

@@ -34,6 +34,7 @@ from crawler.check.plan import (
     with_captures,
 )
 from crawler.config import Config
+from crawler.errors import OfflineError
 from crawler.fetch.runner import check_urls, lookup_captures
 from crawler.issues.reading import Issue
 from crawler.models import ArchiveLookup, Assessment, CheckResult, LinkHistory, LinkReport, Verdict
@@ -43,7 +44,7 @@ from crawler.report.html import CrawlView
 from crawler.report.summary import count_by_verdict
 from crawler.wayback.rewrite import edit_for, rewrite_issue
 
-__all__ = ["CrawlOutcome", "Offline", "crawl", "policy_of", "rebuild_reports", "write_archive_copies"]
+__all__ = ["CrawlOutcome", "crawl", "policy_of", "rebuild_reports", "write_archive_copies"]
 
 RESULT_BATCH = 50  # results per state transaction
 
@@ -64,10 +65,6 @@ def policy_of(config: Config) -> Policy:
         dead_after_failures=config.dead_after_runs,
         dead_after_span=timedelta(days=config.dead_after_days),
     )
-
-
-class Offline(Exception):
-    """Raised by crawl when no host name resolved: nothing was recorded."""
 
 
 class _ResultBatches:
@@ -92,7 +89,7 @@ class _ResultBatches:
 
     def flush(self) -> None:
         if looks_offline([result for result, _ in self.pending]) and not self.online:
-            raise Offline("no host name resolved: is this machine offline? Nothing was recorded; run again later")
+            raise OfflineError("no host name resolved: is this machine offline? Nothing was recorded; run again later")
         if self.pending:
             self.store.record_results(self.run_id, self.pending)
             self.pending = []

@@ -70,6 +70,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from crawler.errors import StateError
 from crawler.models import (
     ArchiveLookup,
     Assessment,
@@ -88,7 +89,6 @@ __all__ = [
     "CheckEvent",
     "Policy",
     "Run",
-    "StateError",
     "StateStore",
     "advance",
     "is_dead",
@@ -210,12 +210,6 @@ _EXPLANATIONS = {
     sqlite3.SQLITE_READONLY: "is read-only",
     sqlite3.SQLITE_CANTOPEN: "cannot be opened",
 }
-
-
-class StateError(Exception):
-    """Raised by StateStore when the state database cannot be used as asked:
-    locked by another crawl, not SQLite, damaged, newer than this rotwatch,
-    disk full. The message names the file and says what to do."""
 
 
 @dataclass(frozen=True, slots=True)

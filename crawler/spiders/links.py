@@ -28,8 +28,13 @@ from twisted.python.failure import Failure
 
 from crawler.check.page import may_be_html, read_page
 from crawler.check.urls import host_of, site_key
-from crawler.fetch.middlewares import AddressRefused, RedirectLoop, TooManyRedirects
-from crawler.fetch.resolver import NameLookupFailed, NameNotFound
+from crawler.errors import (
+    AddressRefusedError,
+    NameLookupFailedError,
+    NameNotFoundError,
+    RedirectLoopError,
+    TooManyRedirectsError,
+)
 from crawler.models import CheckResult, ErrorKind, Hop
 
 # Headers the verdict and the reports read; names lower-case.
@@ -47,12 +52,12 @@ KEPT_HEADERS = (
 
 # Exception types (and what they mean) in the order they are recognised.
 ERROR_KINDS: tuple[tuple[type[BaseException], ErrorKind], ...] = (
-    (AddressRefused, ErrorKind.ADDRESS_REFUSED),
-    (NameNotFound, ErrorKind.NXDOMAIN),
-    (NameLookupFailed, ErrorKind.DNS_FAILURE),
+    (AddressRefusedError, ErrorKind.ADDRESS_REFUSED),
+    (NameNotFoundError, ErrorKind.NXDOMAIN),
+    (NameLookupFailedError, ErrorKind.DNS_FAILURE),
     (CannotResolveHostError, ErrorKind.DNS_FAILURE),
-    (RedirectLoop, ErrorKind.REDIRECT_LOOP),
-    (TooManyRedirects, ErrorKind.TOO_MANY_REDIRECTS),
+    (RedirectLoopError, ErrorKind.REDIRECT_LOOP),
+    (TooManyRedirectsError, ErrorKind.TOO_MANY_REDIRECTS),
     (DownloadConnectionRefusedError, ErrorKind.CONNECTION_REFUSED),
     (tx_error.ConnectionRefusedError, ErrorKind.CONNECTION_REFUSED),
     (DownloadTimeoutError, ErrorKind.TIMEOUT),

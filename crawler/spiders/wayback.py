@@ -24,9 +24,9 @@ import scrapy
 from twisted.python.failure import Failure
 
 from crawler.check.page import may_be_html, read_page
+from crawler.errors import ArchiveAnswerError
 from crawler.models import ArchiveLookup, LookupOutcome, Snapshot
 from crawler.wayback.protocol import (
-    ArchiveAnswerError,
     availability_url,
     capture_is_trustworthy,
     capture_timestamp_of,

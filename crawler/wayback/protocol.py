@@ -38,12 +38,12 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from crawler.check.classify import is_parked, is_soft_404, lands_on_home_page
+from crawler.errors import ArchiveAnswerError
 from crawler.models import Page, Snapshot
 
 __all__ = [
     "CDX_FIELDS",
     "GOOD_STATUSES",
-    "ArchiveAnswerError",
     "availability_batch_body",
     "availability_url",
     "capture_is_trustworthy",
@@ -65,15 +65,6 @@ CDX_FIELDS = ("urlkey", "timestamp", "original", "mimetype", "statuscode", "dige
 _GOOD_STATUS_FILTER = "statuscode:20[036]"  # full-match Java regex for GOOD_STATUSES
 _ORIGINAL_HEADER_PREFIX = "x-archive-orig-"
 _PLAYBACK_PATH = re.compile(r"/web/(\d{1,14})(?:[a-z]{2}_)?/(.+)$")
-
-
-class ArchiveAnswerError(ValueError):
-    """Raised by the `parse_*` functions and `capture_timestamp_of` when an
-    archive answer is not in the documented format.
-
-    The Wayback spider catches it and records the lookup as failed (the
-    message says what was wrong), so a bad answer never becomes a capture.
-    """
 
 
 def timestamp_of(day: date) -> str:

@@ -5,11 +5,10 @@ from datetime import UTC, datetime
 import pytest
 from scrapy.http import HtmlResponse, Request
 
+from crawler.errors import RedirectLoopError, TooManyRedirectsError
 from crawler.fetch.middlewares import (
     BoundedDecompressionMiddleware,
-    RedirectLoop,
     RedirectLoopMiddleware,
-    TooManyRedirects,
     inflate_prefix,
     retry_after_seconds,
 )
@@ -38,7 +37,7 @@ def redirect(url, location, status=301):
 
 def test_redirect_back_into_the_chain_is_a_loop():
     request = Request("https://a.test/b", meta={"redirect_urls": ["https://a.test/a"]})
-    with pytest.raises(RedirectLoop):
+    with pytest.raises(RedirectLoopError):
         RedirectLoopMiddleware().process_response(request, redirect(request.url, "/a"))
 
 
@@ -51,7 +50,7 @@ def test_redirect_to_a_new_url_passes():
 def test_chain_longer_than_the_limit_stops():
     chain = [f"https://a.test/{n}" for n in range(3)]
     request = Request("https://a.test/3", meta={"redirect_urls": chain})
-    with pytest.raises(TooManyRedirects):
+    with pytest.raises(TooManyRedirectsError):
         RedirectLoopMiddleware(max_hops=3).process_response(request, redirect(request.url, "/4"))
 
 

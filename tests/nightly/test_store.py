@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import crawler.nightly.store
+from crawler.errors import StateError
 from crawler.models import (
     ArchiveLookup,
     Assessment,
@@ -32,7 +33,6 @@ from crawler.models import (
 from crawler.nightly.store import (
     MIGRATIONS,
     Policy,
-    StateError,
     StateStore,
     advance,
     is_dead,
@@ -558,7 +558,6 @@ def test_public_names_are_pinned():
             "CheckEvent",
             "Policy",
             "Run",
-            "StateError",
             "StateStore",
             "advance",
             "is_dead",

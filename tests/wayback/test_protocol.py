@@ -8,10 +8,10 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import pytest
 
+from crawler.errors import ArchiveAnswerError
 from crawler.models import Page, Snapshot
 from crawler.wayback import protocol as archive
 from crawler.wayback.protocol import (
-    ArchiveAnswerError,
     availability_batch_body,
     availability_url,
     capture_is_trustworthy,
@@ -42,7 +42,6 @@ def capture(timestamp: str, status: int | None = 200) -> Snapshot:
 
 def test_public_names_are_pinned():
     assert sorted(archive.__all__) == [
-        "ArchiveAnswerError",
         "CDX_FIELDS",
         "GOOD_STATUSES",
         "availability_batch_body",
