@@ -262,7 +262,7 @@ def main() -> None:
         )
         print(
             f"politeness lower bound {bound:.1f} s (host {busiest}, "
-            f"{sum(1 for l in corpus.links if l.host == busiest)} URLs, {corpus.latency(busiest) * 1000:.0f} ms); "
+            f"{sum(1 for x in corpus.links if x.host == busiest)} URLs, {corpus.latency(busiest) * 1000:.0f} ms); "
             f"counting redirect hops {by_requests:.1f} s; with slow answers and Retry-After pauses "
             f"{floor:.1f} s (host {floor_host})"
         )

@@ -91,7 +91,9 @@ def main() -> None:
                 found, found_issues, _ = collect_links([folder / "issues"]) if night else (occurrences, issues, [])
                 when = FIRST_NIGHT + timedelta(days=night)
                 sim.reset()
-                with StateStore.open(folder / "state.sqlite", policy=policy_of(config), clock=lambda: when) as store:
+                with StateStore.open(
+                    folder / "state.sqlite", policy=policy_of(config), clock=lambda when=when: when
+                ) as store:
                     began = time.monotonic()
                     outcome = await crawl(store, found, found_issues, settings, config, folder / "reports")
                     nights.append((time.monotonic() - began, outcome, requested_links(sim)))

@@ -164,11 +164,11 @@ def build_corpus(specs: list[HostSpec], port: int, urls: int = 20_000, seed: int
     rng = random.Random(seed)
     hosts = len(specs)
     ranked = rng.sample(specs, len(specs))  # which host is the busiest is seeded, not site001
-    dead = [(spec.name, kind) for spec, kind in zip(reversed(ranked), _expand(DEAD_SITES))]
+    dead = [(spec.name, kind) for spec, kind in zip(reversed(ranked), _expand(DEAD_SITES), strict=False)]
     site_kind = dict(dead)
     scenarios, weights = list(MIX), list(MIX.values())
     links = []
-    for spec, count in zip(ranked, _zipf_counts(hosts, urls, rng)):
+    for spec, count in zip(ranked, _zipf_counts(hosts, urls, rng), strict=False):
         kind = site_kind.get(spec.name)
         for n in range(count):
             scenario = kind or rng.choices(scenarios, weights)[0]

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import subprocess
 import threading
@@ -118,10 +119,8 @@ class Measured:
 def _tree_rss(process: psutil.Process) -> int:
     total = 0
     for member in [process, *process.children(recursive=True)]:
-        try:
+        with contextlib.suppress(psutil.Error):  # exited between listing and reading
             total += member.memory_info().rss
-        except psutil.Error:
-            pass  # exited between listing and reading
     return total
 
 
@@ -135,10 +134,8 @@ def run_measured(command: list[str], cwd: Path | None = None) -> Measured:
     reader = threading.Thread(target=lambda: errors.append(child.stderr.read()), daemon=True)
     reader.start()
     while child.poll() is None:
-        try:
+        with contextlib.suppress(psutil.Error):
             timeline.append((time.monotonic() - started, _tree_rss(watched)))
-        except psutil.Error:
-            pass
         time.sleep(RSS_SAMPLE_INTERVAL)
     wall = time.monotonic() - started
     reader.join()

@@ -106,7 +106,9 @@ def run_demo(lang: str = "en", folder: Path | None = None) -> str:
             outcomes = []
             for when, night in nights:
                 policy = policy_of(night["config"])
-                with StateStore.open(folder / "reports" / "state.sqlite", policy=policy, clock=lambda: when) as store:
+                with StateStore.open(
+                    folder / "reports" / "state.sqlite", policy=policy, clock=lambda when=when: when
+                ) as store:
                     outcomes.append(
                         await crawl(
                             store,

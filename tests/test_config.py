@@ -33,7 +33,7 @@ def test_unknown_key_is_named(tmp_path):
 
 def test_broken_toml_is_a_config_error(tmp_path):
     (tmp_path / "rotwatch.toml").write_text("concurrency = = 5\n")
-    with pytest.raises(ConfigError, match="rotwatch.toml"):
+    with pytest.raises(ConfigError, match=r"rotwatch\.toml"):
         load_config({}, cwd=tmp_path)
 
 

@@ -20,8 +20,7 @@ def test_every_exception_descends_from_rotwatch_error():
 
 def test_the_cli_maps_usage_errors_by_their_branch_alone():
     assert all(
-        issubclass(getattr(crawler.errors, name), UsageError)
-        for name in ("ConfigError", "ChangesError", "StateError")
+        issubclass(getattr(crawler.errors, name), UsageError) for name in ("ConfigError", "ChangesError", "StateError")
     )
     assert not issubclass(crawler.errors.OfflineError, UsageError)
     assert not issubclass(crawler.errors.NameNotFoundError, UsageError)

@@ -343,10 +343,8 @@ class BoundedDecompressionMiddleware:
 
 def inflate_prefix(data: bytes, encoding: bytes, max_bytes: int) -> bytes:
     """The first `max_bytes` of a gzip/deflate stream, tolerating a cut-off end."""
-    if encoding == b"deflate":
-        attempts = (zlib.MAX_WBITS, -zlib.MAX_WBITS)  # zlib-wrapped, then raw deflate
-    else:
-        attempts = (16 + zlib.MAX_WBITS,)
+    # deflate: zlib-wrapped, then raw; gzip: its own header
+    attempts = (zlib.MAX_WBITS, -zlib.MAX_WBITS) if encoding == b"deflate" else (16 + zlib.MAX_WBITS,)
     for wbits in attempts:
         try:
             return zlib.decompressobj(wbits).decompress(data, max_bytes)

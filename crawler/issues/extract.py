@@ -389,7 +389,7 @@ class _DocumentReader:
     def read_blocks(self, tokens: Sequence[Token]) -> list[LinkOccurrence]:
         found: list[LinkOccurrence] = []
         after = 0
-        for previous, token in zip([None, *tokens], tokens):
+        for previous, token in zip([None, *tokens], tokens, strict=False):
             if token.type not in ("inline", "html_block") or token.map is None:
                 continue
             in_table = previous is not None and previous.type in ("th_open", "td_open")

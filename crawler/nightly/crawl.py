@@ -14,11 +14,10 @@ One crawl, in order:
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from scrapy.settings import Settings
@@ -39,12 +38,12 @@ from crawler.fetch.runner import check_urls, lookup_captures
 from crawler.issues.reading import Issue
 from crawler.models import ArchiveLookup, Assessment, CheckResult, LinkHistory, LinkReport, Verdict
 from crawler.nightly.store import Policy, StateStore
+from crawler.nightly.view import CrawlView
 from crawler.report.crawl_reports import write_crawl_reports
-from crawler.report.html import CrawlView
 from crawler.report.summary import count_by_verdict
-from crawler.wayback.rewrite import edit_for, rewrite_issue
+from crawler.wayback.copies import write_archive_copies
 
-__all__ = ["CrawlOutcome", "crawl", "policy_of", "rebuild_reports", "write_archive_copies"]
+__all__ = ["CrawlOutcome", "crawl", "policy_of", "rebuild_reports"]
 
 RESULT_BATCH = 50  # results per state transaction
 
@@ -218,60 +217,3 @@ def rebuild_reports(
     written = write_archive_copies(issues, view.reports, config.archive_endpoint, reports_dir / "archive")
     written += write_crawl_reports(view, reports_dir, lang=lang)
     return CrawlOutcome(view, written, 0, 0)
-
-
-def write_archive_copies(
-    issues: Sequence[Issue], reports: Sequence[LinkReport], endpoint: str, folder: Path
-) -> list[Path]:
-    """Each issue with its dead links pointing at their captures, under `folder`.
-
-    Only the URL characters change; the file keeps its encoding, byte-order
-    mark and line endings. An original issue is never written to.
-    """
-    captures = {report.url: report.archive for report in reports if report.archive and _is_dead(report)}
-    originals = {issue.path.resolve() for issue in issues}
-    names = archive_names(issues)
-    written = []
-    for issue in issues:
-        edits = [
-            edit_for(occurrence, endpoint, captures[report.url])
-            for report in reports
-            if report.url in captures
-            for occurrence in report.occurrences
-            if occurrence.issue == issue.name
-        ]
-        target = folder / names[issue.name]
-        if target.resolve() in originals:
-            continue  # the reports folder overlaps the issues: never overwrite a source
-        written.append(_write_copy(issue, rewrite_issue(issue.text, edits).text, target))
-    return written
-
-
-def archive_names(issues: Sequence[Issue]) -> dict[str, str]:
-    """Issue name -> path of its copy under reports/archive/: the issue's path
-    below the folder all issues share (issues/2024/a.md -> 2024/a.md)."""
-    names = [PurePosixPath(issue.name) for issue in issues]
-    if not names:
-        return {}
-    common = PurePosixPath(posixpath.commonpath([name.parent.as_posix() for name in names]))
-    return {issue.name: name.relative_to(common).as_posix() for issue, name in zip(issues, names)}
-
-
-def _is_dead(report: LinkReport) -> bool:
-    return report.assessment.verdict is Verdict.BROKEN
-
-
-def _write_copy(issue: Issue, text: str, target: Path) -> Path:
-    """Writes `text` in the original file's encoding, with its byte-order mark if it had one."""
-    original = issue.path.read_bytes()
-    if original.startswith(b"\xef\xbb\xbf"):
-        data = b"\xef\xbb\xbf" + text.encode("utf-8")
-    else:
-        try:
-            original.decode("utf-8")
-            data = text.encode("utf-8")
-        except UnicodeDecodeError:
-            data = text.encode("gb18030")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
-    return target

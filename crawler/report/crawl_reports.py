@@ -34,8 +34,8 @@ from typing import Any
 import pandas as pd
 
 from crawler import __version__
+from crawler.nightly.view import CrawlView
 from crawler.report import html, json_report
-from crawler.report.html import CrawlView
 from crawler.report.markdown import archive_link, code_span, escape_text, markdown_table
 from crawler.report.summary import DEFAULT_FAILING, Mention, by_issue, count_by_verdict, one_line, summary_line
 

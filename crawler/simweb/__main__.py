@@ -10,6 +10,7 @@ same names and resolve map. Runs until Ctrl-C or SIGTERM.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import threading
@@ -37,10 +38,8 @@ def main(argv: list[str] | None = None) -> None:
         print(web.port, flush=True)
         notice = f"serving {len(hosts)} hosts, e.g. {web.url(hosts[0].name)}; Ctrl-C stops"
         print(notice, file=sys.stderr, flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
 
 
 if __name__ == "__main__":

@@ -111,7 +111,7 @@ CAPTURE_KINDS = {
 }
 
 
-class BadQuery(ValueError):
+class BadQueryError(ValueError):
     """Raised while reading a request the archive cannot make sense of (a
     timestamp that is no date, a filter that is no regex, a limit that is no
     number); `SimArchive.handle` answers it with 400 and the message."""
@@ -148,11 +148,11 @@ def _canonical(text: str) -> str:
 def moment_of(timestamp: str) -> datetime:
     """The UTC moment of a 1-14 digit Wayback timestamp, padded to the start of its period."""
     if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= TIMESTAMP_DIGITS):
-        raise BadQuery(f"not a timestamp: {timestamp!r}")
+        raise BadQueryError(f"not a timestamp: {timestamp!r}")
     try:
         padded = datetime.strptime(timestamp + EARLIEST[len(timestamp) :], "%Y%m%d%H%M%S")
     except ValueError:
-        raise BadQuery(f"not a date: {timestamp!r}") from None
+        raise BadQueryError(f"not a date: {timestamp!r}") from None
     return padded.replace(tzinfo=UTC)
 
 
@@ -286,11 +286,11 @@ class Lookup:
         params = parse_qs(query, keep_blank_values=True)
         closest = params.get("closest", ["either"])[0]
         if closest not in {"before", "after", "either"}:
-            raise BadQuery(f"closest must be before, after or either, not {closest!r}")
+            raise BadQueryError(f"closest must be before, after or either, not {closest!r}")
         try:
             statuses = frozenset(int(code) for code in params.get("statuscodes", []))
         except ValueError:
-            raise BadQuery(f"statuscodes must be numbers: {params['statuscodes']}") from None
+            raise BadQueryError(f"statuscodes must be numbers: {params['statuscodes']}") from None
         timestamp = params.get("timestamp", [""])[0] or None
         return cls(params.get("url", [""])[0], timestamp, closest, statuses, params.get("tag", [None])[0])
 
@@ -444,7 +444,7 @@ class SimArchive:
                 await exchange.reply(fault, f"{fault} simulated failure\n".encode(), content_type=PLAIN)
             else:
                 await ANSWERS[endpoint](self, exchange)
-        except BadQuery as exc:
+        except BadQueryError as exc:
             await exchange.reply(400, f"{exc}\n".encode(), content_type=PLAIN)
         finally:
             status = exchange.response.status if exchange.response is not None else 0
@@ -480,7 +480,7 @@ class SimArchive:
             await reply_json(exchange, answer | _echoed_timestamp(lookup))
             return
         if exchange.headers.get("Wayback-Api-Version") != "2":
-            raise BadQuery("a POST to /wayback/available needs the header Wayback-Api-Version: 2")
+            raise BadQueryError("a POST to /wayback/available needs the header Wayback-Api-Version: 2")
         lines = (await exchange.request.read()).decode("utf-8").splitlines()
         lookups = [Lookup.parse(line) for line in lines if line.strip()]
         results = [
@@ -564,7 +564,7 @@ def select_rows(captures: list[Capture], params: Mapping[str, list[str]]) -> lis
         rows.sort(key=lambda c: distance(c, target))
     limit = params.get("limit", ["0"])[0]
     if not limit.lstrip("-").isdigit():
-        raise BadQuery(f"limit must be a number, not {limit!r}")
+        raise BadQueryError(f"limit must be a number, not {limit!r}")
     count = int(limit)
     return rows[:count] if count > 0 else rows[count:] if count < 0 else rows
 
@@ -575,11 +575,11 @@ def passes(capture: Capture, rule: str) -> bool:
     name, _, pattern = rule.removeprefix("!").partition(":")
     value = capture.cdx_fields().get(name)
     if value is None:
-        raise BadQuery(f"no CDX field named {name!r} to filter on")
+        raise BadQueryError(f"no CDX field named {name!r} to filter on")
     try:
         matched = re.fullmatch(pattern, value) is not None
     except re.error as exc:
-        raise BadQuery(f"filter {rule!r} is not a regex: {exc}") from None
+        raise BadQueryError(f"filter {rule!r} is not a regex: {exc}") from None
     return matched != negated
 
 

@@ -79,7 +79,7 @@ def sites_in_turn(urls: Iterable[str]) -> Iterator[tuple[str, str]]:
         by_site[site_key(host_of(url))].append(url)
     queues = sorted(by_site.items(), key=lambda item: -len(item[1]))
     for turn in itertools.zip_longest(*(site_urls for _, site_urls in queues)):
-        yield from ((site, url) for (site, _), url in zip(queues, turn) if url is not None)
+        yield from ((site, url) for (site, _), url in zip(queues, turn, strict=False) if url is not None)
 
 
 class LinkSpider(scrapy.Spider):
@@ -116,7 +116,7 @@ def _urls_in(paths: str) -> list[str]:
 def _hops(request: scrapy.Request, last: tuple[str, int] | None = None) -> tuple[Hop, ...]:
     urls = request.meta.get("redirect_urls", [])
     reasons = request.meta.get("redirect_reasons", [])
-    hops = [Hop(url, reason) for url, reason in zip(urls, reasons) if isinstance(reason, int)]
+    hops = [Hop(url, reason) for url, reason in zip(urls, reasons, strict=False) if isinstance(reason, int)]
     if last:
         hops.append(Hop(*last))
     return tuple(hops)
@@ -194,7 +194,7 @@ def error_kind(exception: BaseException) -> ErrorKind:
 
 def _tls_kind(cause: BaseException) -> ErrorKind | None:
     module = type(cause).__module__
-    if not (module.startswith("OpenSSL") or module.startswith("service_identity") or "SSL" in type(cause).__name__):
+    if not (module.startswith(("OpenSSL", "service_identity")) or "SSL" in type(cause).__name__):
         return None
     text = str(cause).lower()
     if "hostname" in text or "mismatch" in text or module.startswith("service_identity"):

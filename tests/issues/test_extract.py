@@ -221,7 +221,7 @@ def test_autolinks_are_written_without_angle_brackets() -> None:
     assert (email.url, email.written) == ("mailto:me@mail.example", "me@mail.example")
 
 
-@pytest.mark.parametrize("stop", list("。，、；：！？）」』】") + ["\u3000", "”", "…"])
+@pytest.mark.parametrize("stop", [*list("。，、；：！？）」』】"), "\u3000", "”", "…"])
 def test_bare_url_stops_at_cjk_punctuation(stop: str) -> None:
     link = one(f"见https://example.com/a{stop}详情")
     assert (link.kind, link.url, link.column) == (LinkKind.BARE, "https://example.com/a", 2)
@@ -325,8 +325,28 @@ def test_publication_date_from_name_then_front_matter(name: str, text: str, expe
 # -- Properties --------------------------------------------------------------------------
 
 _PIECES = st.sampled_from(
-    [*"[]()<>!\\`*_~|-:#\n \t\"'&;/.@", "https://", "www.", "x.com", "a", "中", "，", "\u3000", "&amp;"]
-    + ['<a href="u">', "</a>", "<img src=x>", "[r]: /u", "    ", "> ", "- ", "1. ", "|---|", "\r\n", "<div>"]
+    [
+        *"[]()<>!\\`*_~|-:#\n \t\"'&;/.@",
+        "https://",
+        "www.",
+        "x.com",
+        "a",
+        "中",
+        "，",
+        "\u3000",
+        "&amp;",
+        '<a href="u">',
+        "</a>",
+        "<img src=x>",
+        "[r]: /u",
+        "    ",
+        "> ",
+        "- ",
+        "1. ",
+        "|---|",
+        "\r\n",
+        "<div>",
+    ]
 )
 
 

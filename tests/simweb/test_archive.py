@@ -113,7 +113,7 @@ def test_the_archive_is_one_more_host_of_the_simulated_web(web):
     assert ask(web.url("site001.test")).status == 200
     assert ask(f"{web.archive_endpoint}/no/such/endpoint").status == 404
     with pytest.raises(RuntimeError, match="no archive"):
-        SimWeb().archive_endpoint
+        _ = SimWeb().archive_endpoint
 
 
 def test_the_archive_answers_after_its_latency():

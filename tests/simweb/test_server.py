@@ -278,7 +278,7 @@ def test_redirect_loop_comes_back_to_its_start(web):
 
 
 def test_too_many_redirects_is_twelve_distinct_hops_then_a_page(web):
-    statuses, final_url, reply = follow(web.scenario_url("too-many-redirects"))
+    statuses, _final_url, _reply = follow(web.scenario_url("too-many-redirects"))
     assert statuses == [301] * 12 + [200]
     assert len({r.path for r in web.log.records()}) == 13
 
@@ -428,7 +428,7 @@ def test_gzip_bomb_is_small_on_the_wire_and_a_gibibyte_inflated(web):
     assert reply.headers["content-encoding"] == "gzip" and len(reply.body) < 2 * 1024 * 1024
     start = zlib.decompressobj(31).decompress(reply.body, 1024)
     assert b"<title>Compressed page</title>" in start
-    crc, size = struct.unpack("<II", reply.body[-8:])
+    _crc, size = struct.unpack("<II", reply.body[-8:])
     assert size > 2**30
     inflater, data, total = zlib.decompressobj(31), reply.body, 0
     while data and not inflater.eof:  # the whole stream is valid: trailer CRC and length match

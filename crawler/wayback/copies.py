@@ -1,0 +1,75 @@
+"""The archival copy of each issue: the issue byte for byte, its dead links pointing at captures.
+
+Copies go under `reports/archive/`, at the issue's path below the folder all
+issues share. An original issue is never written to, even when the reports
+folder overlaps the issues.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+
+from crawler.issues.reading import Issue
+from crawler.models import LinkReport, Verdict
+from crawler.wayback.rewrite import edit_for, rewrite_issue
+
+__all__ = ["archive_names", "write_archive_copies"]
+
+
+def write_archive_copies(
+    issues: Sequence[Issue], reports: Sequence[LinkReport], endpoint: str, folder: Path
+) -> list[Path]:
+    """Each issue with its dead links pointing at their captures, under `folder`.
+
+    Only the URL characters change; the file keeps its encoding, byte-order
+    mark and line endings. An original issue is never written to.
+    """
+    captures = {report.url: report.archive for report in reports if report.archive and _is_dead(report)}
+    originals = {issue.path.resolve() for issue in issues}
+    names = archive_names(issues)
+    written = []
+    for issue in issues:
+        edits = [
+            edit_for(occurrence, endpoint, captures[report.url])
+            for report in reports
+            if report.url in captures
+            for occurrence in report.occurrences
+            if occurrence.issue == issue.name
+        ]
+        target = folder / names[issue.name]
+        if target.resolve() in originals:
+            continue  # the reports folder overlaps the issues: never overwrite a source
+        written.append(_write_copy(issue, rewrite_issue(issue.text, edits).text, target))
+    return written
+
+
+def archive_names(issues: Sequence[Issue]) -> dict[str, str]:
+    """Issue name -> path of its copy under reports/archive/: the issue's path
+    below the folder all issues share (issues/2024/a.md -> 2024/a.md)."""
+    names = [PurePosixPath(issue.name) for issue in issues]
+    if not names:
+        return {}
+    common = PurePosixPath(posixpath.commonpath([name.parent.as_posix() for name in names]))
+    return {issue.name: name.relative_to(common).as_posix() for issue, name in zip(issues, names, strict=False)}
+
+
+def _is_dead(report: LinkReport) -> bool:
+    return report.assessment.verdict is Verdict.BROKEN
+
+
+def _write_copy(issue: Issue, text: str, target: Path) -> Path:
+    """Writes `text` in the original file's encoding, with its byte-order mark if it had one."""
+    original = issue.path.read_bytes()
+    if original.startswith(b"\xef\xbb\xbf"):
+        data = b"\xef\xbb\xbf" + text.encode("utf-8")
+    else:
+        try:
+            original.decode("utf-8")
+            data = text.encode("utf-8")
+        except UnicodeDecodeError:
+            data = text.encode("gb18030")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return target
