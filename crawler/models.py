@@ -154,6 +154,11 @@ class Snapshot:
     status: int | None = None
     mimetype: str = ""
 
+    @property
+    def captured_on(self) -> str:
+        """The capture's day as every report shows it, YYYY-MM-DD."""
+        return f"{self.timestamp[0:4]}-{self.timestamp[4:6]}-{self.timestamp[6:8]}"
+
 
 @dataclass(frozen=True, slots=True)
 class LinkReport:

@@ -131,6 +131,8 @@ def _collect(paths: list[str], include_all: bool = False) -> tuple[list[LinkOccu
 
 
 def run_links(args: argparse.Namespace) -> int:
+    from crawler.report.json_report import occurrence_fields
+
     occurrences, readable = _collect(args.paths, include_all=args.all)
     if args.format == "table":
         table = Table("issue", "line", "kind", "text", "url")
@@ -141,13 +143,7 @@ def run_links(args: argparse.Namespace) -> int:
         Console().print(table)
     else:
         for occurrence in occurrences:
-            row = {
-                "url": occurrence.url,
-                "issue": occurrence.issue,
-                "line": occurrence.line,
-                "text": occurrence.text,
-                "kind": occurrence.kind.value,
-            }
+            row = {"url": occurrence.url, **occurrence_fields(occurrence)}
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
     return EXIT_OK if readable else EXIT_USAGE  # readable: the issues that could be read
 

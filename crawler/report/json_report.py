@@ -34,7 +34,7 @@ from typing import Any
 from crawler.models import CheckResult, LinkOccurrence, LinkReport, Verdict
 from crawler.report.summary import count_by_verdict, occurrence_order, sorted_reports
 
-__all__ = ["render"]
+__all__ = ["occurrence_fields", "render"]
 
 
 def render(reports: Sequence[LinkReport], *, failing: frozenset[Verdict], generated_at: datetime) -> str:
@@ -62,7 +62,7 @@ def _link(report: LinkReport) -> dict[str, Any]:
         "title": result.title,
         "error": _error(result),
         "archive": _archive(report),
-        "occurrences": [_occurrence(occ) for occ in sorted(report.occurrences, key=occurrence_order)],
+        "occurrences": [occurrence_fields(occ) for occ in sorted(report.occurrences, key=occurrence_order)],
     }
 
 
@@ -78,7 +78,8 @@ def _archive(report: LinkReport) -> dict[str, str | None] | None:
     return {"url": report.archive_url, "timestamp": report.archive.timestamp}
 
 
-def _occurrence(occurrence: LinkOccurrence) -> dict[str, Any]:
+def occurrence_fields(occurrence: LinkOccurrence) -> dict[str, Any]:
+    """Where one occurrence stands, as report.json and `rotwatch links` write it."""
     return {
         "issue": occurrence.issue,
         "line": occurrence.line,

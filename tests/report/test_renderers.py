@@ -167,7 +167,7 @@ def test_public_names_are_pinned():
     ("module", "names"),
     [
         (github, ["escape_message", "escape_property", "render"]),
-        (json_report, ["render"]),
+        (json_report, ["occurrence_fields", "render"]),
         (junit, ["render"]),
         (markdown, ["archive_link", "code_span", "escape_text", "markdown_table", "render"]),
         (sarif, ["INFORMATION_URI", "SCHEMA_URI", "artifact_uri", "render", "rule_id"]),
