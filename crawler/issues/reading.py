@@ -21,7 +21,8 @@ from datetime import date
 from pathlib import Path
 
 from crawler.check.urls import is_http_url, normalize_url
-from crawler.issues.extract import date_from_name_or_front_matter, extract_links
+from crawler.issues.dates import date_from_name_or_front_matter
+from crawler.issues.extract import extract_links
 from crawler.models import LinkOccurrence, Problem
 
 __all__ = ["DEFAULT_MAX_BYTES", "Issue", "collect_links", "display_name", "publication_date", "read_issues"]
