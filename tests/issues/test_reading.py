@@ -1,4 +1,4 @@
-"""Tests for crawler/sources.py: reading issues and collecting their links."""
+"""Tests for crawler/issues/reading.py: reading issues and collecting their links."""
 
 from __future__ import annotations
 
