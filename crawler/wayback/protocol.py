@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date
@@ -59,6 +60,8 @@ __all__ = [
     "rank_captures",
     "timestamp_of",
 ]
+
+log = logging.getLogger(__name__)
 
 # The capture statuses worth showing a reader: OK, non-authoritative, partial
 # content. InternetArchiveBot asks for exactly these.
@@ -180,7 +183,15 @@ def rank_captures(captures: Sequence[Snapshot], issue_date: date | None) -> list
     else:
         cutoff = _end_of_day(issue_date)
         ranked = sorted(usable, key=lambda c: _distance_key(c, cutoff))
-    return _first_per_timestamp(ranked)
+    best = _first_per_timestamp(ranked)
+    log.debug(
+        "%d of %d captures usable near %s; first choice %s",
+        len(best),
+        len(captures),
+        issue_date or "no date (newest first)",
+        best[0].timestamp if best else "none",
+    )
+    return best
 
 
 def _first_per_timestamp(ranked: list[Snapshot]) -> list[Snapshot]:
