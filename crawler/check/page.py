@@ -2,7 +2,9 @@
 
 The link spider keeps only the first 64 KB of a page, which is enough to
 name it in a report and to recognise "not found" and parked pages
-(`crawler.check.classify`). This module turns those raw bytes into a `Page`.
+(`crawler.check.classify`). This module turns those raw bytes into a `Page`,
+and says which answers may be a page at all (`may_be_html`: HTML, or a
+body whose type is not declared).
 
 Decoding follows browsers, as `w3lib.encoding.html_to_unicode` does: a byte
 order mark wins, then the charset of the Content-Type header, then a
@@ -23,7 +25,7 @@ from w3lib.encoding import html_to_unicode, resolve_encoding
 
 from crawler.models import Page
 
-__all__ = ["MAX_TEXT_CHARS", "MAX_TITLE_CHARS", "read_page"]
+__all__ = ["MAX_TEXT_CHARS", "MAX_TITLE_CHARS", "may_be_html", "read_page"]
 
 MAX_TITLE_CHARS = 300  # a title or heading longer than this is cut
 MAX_TEXT_CHARS = 2_000  # enough text to recognise parked and "not found" pages
@@ -75,16 +77,15 @@ _BLOCKS = frozenset(
         "ul",
     ]
 )
-
-
-HTML_MEDIA_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+# Media types read as a page; an answer without a Content-Type may be one too.
+_HTML_MEDIA_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 
 def may_be_html(content_type: str | None) -> bool:
     """True for HTML, and for an undeclared type (the bytes may still be a page)."""
     if not content_type:
         return True
-    return content_type.split(";", 1)[0].strip().lower() in HTML_MEDIA_TYPES
+    return content_type.split(";", 1)[0].strip().lower() in _HTML_MEDIA_TYPES
 
 
 def read_page(body: bytes, content_type: str | None) -> Page:

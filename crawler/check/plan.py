@@ -98,7 +98,7 @@ def failing(reports: Sequence[LinkReport], fail_on: frozenset[Verdict]) -> list[
 
 def _first_cited(occurrences: Sequence[LinkOccurrence], issue_dates: Mapping[str, date | None]) -> date | None:
     """The publication date of the earliest issue citing a URL: what the editor saw then."""
-    dates = [issue_dates[o.issue] for o in occurrences if issue_dates.get(o.issue)]
+    dates = [published for o in occurrences if (published := issue_dates.get(o.issue)) is not None]
     return min(dates) if dates else None
 
 

@@ -10,6 +10,7 @@ import re
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Final
 
 from crawler.errors import ChangesError
 from crawler.models import LinkOccurrence
@@ -17,7 +18,7 @@ from crawler.models import LinkOccurrence
 __all__ = ["added_lines", "only_added", "parse_added_lines"]
 
 HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
-ALL_LINES = None  # marker: every line of the file is new
+ALL_LINES: Final = None  # marker: every line of the file is new
 
 
 def parse_added_lines(diff: str) -> dict[str, set[int]]:
@@ -69,6 +70,9 @@ def only_added(occurrences: Iterable[LinkOccurrence], changes: Mapping[str, set[
     kept = []
     for occurrence in occurrences:
         issue = Path(occurrence.issue).as_posix()
-        if issue in changes and (changes[issue] is ALL_LINES or occurrence.line in changes[issue]):
+        if issue not in changes:
+            continue
+        lines = changes[issue]
+        if lines is ALL_LINES or occurrence.line in lines:
             kept.append(occurrence)
     return kept

@@ -9,10 +9,17 @@ neither UTF-8 nor GB18030, or a file over the size limit each becomes one
 reports malformed http(s) URLs the same way (the occurrence is left out, so
 later stages only see URLs they can request), as well as an issue the
 extractor fails on, which would be a rotwatch bug.
+
+Reading and writing an issue share one encoding decision: an issue is
+decoded as UTF-8 (a byte-order mark dropped), else GB18030, and
+`encode_like` writes edited text back the same way, byte-order mark
+included, so an archival copy differs from its issue only where it was
+edited.
 """
 
 from __future__ import annotations
 
+import codecs
 import os
 import subprocess
 from collections.abc import Iterable, Sequence
@@ -21,10 +28,19 @@ from datetime import date
 from pathlib import Path
 
 from crawler.check.urls import is_http_url, normalize_url
-from crawler.issues.extract import date_from_name_or_front_matter, extract_links
+from crawler.issues.dates import date_from_name_or_front_matter
+from crawler.issues.extract import extract_links
 from crawler.models import LinkOccurrence, Problem
 
-__all__ = ["DEFAULT_MAX_BYTES", "Issue", "collect_links", "display_name", "publication_date", "read_issues"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "Issue",
+    "collect_links",
+    "display_name",
+    "encode_like",
+    "publication_date",
+    "read_issues",
+]
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024  # 20 MiB: far above any real issue
 ISSUE_SUFFIXES = (".md", ".markdown")
@@ -175,14 +191,37 @@ def _read_issue(path: Path, max_bytes: int) -> Issue | Problem:
     return Issue(path, name, text, publication_date(path, text))
 
 
+def encode_like(original: bytes, text: str) -> bytes:
+    """`text` encoded the way the `original` bytes of an issue are.
+
+    An edited issue (an archival copy) is written back as its editor saved
+    it: UTF-8 with its byte-order mark when it had one, UTF-8, or GB18030;
+    GB18030 too for bytes no issue could be read from. So
+    `encode_like(data, _decode(data)) == data` for every readable issue.
+    """
+    return text.encode(_encoding_of(original) or "gb18030")
+
+
 def _decode(data: bytes) -> str | None:
     """UTF-8 (a byte-order mark dropped), else GB18030, which older Chinese
     editors save; None when it is neither."""
-    for encoding in ("utf-8-sig", "gb18030"):
+    encoding = _encoding_of(data)
+    return data.decode(encoding) if encoding else None
+
+
+def _encoding_of(data: bytes) -> str | None:
+    """The codec an issue is written in, the one decision for reading and writing.
+
+    UTF-8 first, then GB18030; "utf-8-sig" for UTF-8 behind a byte-order mark
+    (Python's codec drops the mark when decoding and writes it when encoding).
+    None when the bytes are neither.
+    """
+    for encoding in ("utf-8", "gb18030"):
         try:
-            return data.decode(encoding)
+            data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        return "utf-8-sig" if encoding == "utf-8" and data.startswith(codecs.BOM_UTF8) else encoding
     return None
 
 

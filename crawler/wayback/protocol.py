@@ -3,7 +3,10 @@
 Pure: the Wayback spider fetches, this module decides. It builds the queries
 (CDX, availability, InternetArchiveBot's batch availability), parses the
 answers into `Snapshot`s, ranks captures, builds playback URLs, and judges a
-verification fetch of a capture.
+verification fetch of a capture. It speaks Wayback timestamps only
+(`YYYYMMDDhhmmss`, and `timestamp_of` for the day a query is near); the day
+a capture is shown with in reports is `Snapshot.captured_on`, decided in
+`crawler.models`.
 
 Facts about the real servers that the code relies on:
 
@@ -31,10 +34,10 @@ from __future__ import annotations
 
 import email.utils
 import json
+import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date
-from typing import Any
 from urllib.parse import quote, urlencode
 
 from crawler.check.classify import is_parked, is_soft_404, lands_on_home_page
@@ -57,6 +60,8 @@ __all__ = [
     "rank_captures",
     "timestamp_of",
 ]
+
+log = logging.getLogger(__name__)
 
 # The capture statuses worth showing a reader: OK, non-authoritative, partial
 # content. InternetArchiveBot asks for exactly these.
@@ -105,7 +110,8 @@ def cdx_query_url(endpoint: str, url: str, issue_date: date | None, limit: int =
     return f"{_base(endpoint)}/cdx/search/cdx?{_query(params)}"
 
 
-def _load_json(body: bytes | str, what: str) -> Any:
+def _load_json(body: bytes | str, what: str) -> object:
+    """The JSON value of an answer; an answer that is not JSON is the archive's error."""
     try:
         return json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -127,19 +133,18 @@ def parse_cdx(body: bytes | str) -> list[Snapshot]:
     rows = _captures_part(rows)
     if not rows:
         return []
+    header: Sequence[object] = list(CDX_FIELDS)
     if "timestamp" in rows[0] and "original" in rows[0]:
         header, rows = rows[0], rows[1:]
-    else:
-        header = list(CDX_FIELDS)
     return [_snapshot_of_row(header, row) for row in rows]
 
 
-def _captures_part(rows: list[list[Any]]) -> list[list[Any]]:
+def _captures_part(rows: list[list[object]]) -> list[list[object]]:
     # An empty row ends the captures; a resumption key may follow it.
     return rows[: rows.index([])] if [] in rows else rows
 
 
-def _snapshot_of_row(header: list[Any], row: list[Any]) -> Snapshot:
+def _snapshot_of_row(header: Sequence[object], row: Sequence[object]) -> Snapshot:
     if len(row) != len(header):
         raise ArchiveAnswerError(f"CDX row {row!r} does not match the columns {header!r}")
     fields = {str(name): str(value) for name, value in zip(header, row, strict=True)}
@@ -178,7 +183,15 @@ def rank_captures(captures: Sequence[Snapshot], issue_date: date | None) -> list
     else:
         cutoff = _end_of_day(issue_date)
         ranked = sorted(usable, key=lambda c: _distance_key(c, cutoff))
-    return _first_per_timestamp(ranked)
+    best = _first_per_timestamp(ranked)
+    log.debug(
+        "%d of %d captures usable near %s; first choice %s",
+        len(best),
+        len(captures),
+        issue_date or "no date (newest first)",
+        best[0].timestamp if best else "none",
+    )
+    return best
 
 
 def _first_per_timestamp(ranked: list[Snapshot]) -> list[Snapshot]:
@@ -234,7 +247,7 @@ def parse_availability(body: bytes | str) -> Snapshot | None:
     return _snapshot_of_answer(answer.get("archived_snapshots", {}))
 
 
-def _snapshot_of_answer(archived_snapshots: Any) -> Snapshot | None:
+def _snapshot_of_answer(archived_snapshots: object) -> Snapshot | None:
     if not isinstance(archived_snapshots, dict):
         raise ArchiveAnswerError(f"archived_snapshots is not an object: {archived_snapshots!r}")
     closest = archived_snapshots.get("closest")

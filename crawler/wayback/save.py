@@ -9,11 +9,14 @@ anonymous Save Page Now allows (about 3 captures a minute).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 __all__ = ["SAVE_INTERVAL", "SaveResult", "save_all", "save_one"]
+
+log = logging.getLogger(__name__)
 
 SAVE_INTERVAL = 20.0  # seconds between captures: anonymous Save Page Now allows ~3 a minute
 
@@ -53,6 +56,7 @@ def save_all(
     results = []
     for index, url in enumerate(urls):
         if index:
+            log.debug("waiting %.1f s before asking Save Page Now for %s", interval, url)
             sleep(interval)
         result = save(url, user_agent)
         results.append(result)

@@ -1,13 +1,15 @@
-"""Tests for crawler/page.py: decoding and reading the start of a page."""
+"""Tests for crawler/check/page.py: decoding and reading the start of a page."""
 
 from __future__ import annotations
 
 import codecs
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler.check.page import MAX_TEXT_CHARS, MAX_TITLE_CHARS, read_page
+import crawler.check.page
+from crawler.check.page import MAX_TEXT_CHARS, MAX_TITLE_CHARS, may_be_html, read_page
 from crawler.models import Page
 
 # A Chinese paragraph long enough for charset detection, as in a real issue.
@@ -16,6 +18,27 @@ PARAGRAPH = (
     "国务院前总理朱镕基曾经说过，要把事情做好。这是一段较长的中文文本，用于检测编码。"
 )
 GBK_ONLY = "朱镕基"  # 镕 is in GBK but not in GB2312
+
+
+def test_public_names_are_pinned() -> None:
+    assert crawler.check.page.__all__ == ["MAX_TEXT_CHARS", "MAX_TITLE_CHARS", "may_be_html", "read_page"]
+
+
+@pytest.mark.parametrize(
+    ("content_type", "expected"),
+    [
+        ("text/html", True),
+        ("Text/HTML; charset=gbk", True),
+        ("application/xhtml+xml", True),
+        (None, True),
+        ("", True),
+        ("application/pdf", False),
+        ("image/jpeg", False),
+        ("text/plain; charset=utf-8", False),
+    ],
+)
+def test_may_be_html_for_html_and_undeclared_types(content_type: str | None, expected: bool) -> None:
+    assert may_be_html(content_type) is expected
 
 
 def html(title: str, body: str = "", head: str = "") -> str:

@@ -1,4 +1,4 @@
-"""Tests for crawler/urls.py: normalization, hosts and site keys."""
+"""Tests for crawler/check/urls.py: normalization, hosts and site keys."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import socket
 import pytest
 
 import crawler.check.urls
-from crawler.check.urls import host_of, is_http_url, normalize_url, site_key
+from crawler.check.urls import host_of, is_http_url, normalize_url, site_key, site_of
 
 
 def test_public_names_are_pinned() -> None:
@@ -111,6 +111,20 @@ def test_host_of(url: str, host: str) -> None:
 )
 def test_site_key(host: str, site: str) -> None:
     assert site_key(host) == site
+
+
+@pytest.mark.parametrize(
+    ("url", "site"),
+    [
+        ("https://a.example.co.uk/x", "example.co.uk"),
+        ("http://alice.github.io:8080/", "alice.github.io"),
+        ("https://[::1]/", "::1"),
+        ("mailto:me@example.com", ""),
+        ("../relative.md", ""),
+    ],
+)
+def test_site_of_a_url_is_the_site_key_of_its_host(url: str, site: str) -> None:
+    assert site_of(url) == site
 
 
 def test_site_key_never_touches_the_network(monkeypatch: pytest.MonkeyPatch) -> None:

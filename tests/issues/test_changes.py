@@ -1,7 +1,15 @@
+"""Tests for crawler/issues/changes.py: lines added since a git ref."""
+
 import subprocess
 
+import crawler.issues.changes
 from crawler.issues.changes import added_lines, only_added, parse_added_lines
 from crawler.models import LinkKind, LinkOccurrence
+
+
+def test_public_names_are_pinned() -> None:
+    assert crawler.issues.changes.__all__ == ["added_lines", "only_added", "parse_added_lines"]
+
 
 DIFF = """diff --git a/issues/a.md b/issues/a.md
 index 1..2 100644

@@ -1,17 +1,15 @@
-"""Tests for crawler/extract.py: Markdown -> link occurrences."""
+"""Tests for crawler/issues/extract.py: Markdown -> link occurrences with exact positions."""
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
 from pathlib import Path
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import crawler.issues.extract
-from crawler.issues.extract import date_from_name_or_front_matter, extract_links
+from crawler.issues.extract import extract_links
 from crawler.models import LinkKind, LinkOccurrence
 
 REAL_ISSUE = Path(__file__).parents[2] / "issues" / "2024-03-27-ai-deca-show.md"
@@ -32,7 +30,7 @@ def summary(markdown: str) -> list[tuple[int, int, str, str]]:
 
 
 def test_public_names_are_pinned() -> None:
-    assert crawler.issues.extract.__all__ == ["date_from_name_or_front_matter", "extract_links"]
+    assert crawler.issues.extract.__all__ == ["extract_links"]
 
 
 # -- The real issue -------------------------------------------------------------
@@ -206,7 +204,7 @@ def test_reference_definition_destination_keeps_its_escapes_in_written() -> None
     assert (link.url, link.written) == ("https://x.org/a_b", r"https://x.org/a\_b")
 
 
-# -- Autolinks and bare URLs -------------------------------------------------------------
+# -- Autolinks ----------------------------------------------------------------------------
 
 
 def test_autolinks_are_written_without_angle_brackets() -> None:
@@ -219,107 +217,6 @@ def test_autolinks_are_written_without_angle_brackets() -> None:
         2,
     )
     assert (email.url, email.written) == ("mailto:me@mail.example", "me@mail.example")
-
-
-@pytest.mark.parametrize("stop", [*list("。，、；：！？）」』】"), "\u3000", "”", "…"])
-def test_bare_url_stops_at_cjk_punctuation(stop: str) -> None:
-    link = one(f"见https://example.com/a{stop}详情")
-    assert (link.kind, link.url, link.column) == (LinkKind.BARE, "https://example.com/a", 2)
-
-
-@pytest.mark.parametrize(
-    ("markdown", "url"),
-    [
-        ("See https://x.org/a.", "https://x.org/a"),
-        ("(see https://x.org/a_(b))", "https://x.org/a_(b)"),
-        ("(see https://x.org/a)", "https://x.org/a"),
-        ("**https://x.org/a**", "https://x.org/a"),
-        ("https://x.org/?q=1, and", "https://x.org/?q=1"),
-        ("“https://x.org/中文”", "https://x.org/中文"),
-    ],
-)
-def test_bare_url_follows_gfm_end_rules(markdown: str, url: str) -> None:
-    assert one(markdown).url == url
-
-
-def test_bare_www_gets_http_but_stays_written_as_is() -> None:
-    link = one("visit www.example.com/path, now")
-    assert link.url == "http://www.example.com/path"
-    assert link.written == link.text == "www.example.com/path"
-
-
-def test_bare_url_is_cut_at_4096_characters() -> None:
-    link = one("https://x.org/" + "a" * 5000)
-    assert len(link.written) == len(link.url) == 4096
-
-
-def test_bare_url_unescapes_like_other_links() -> None:
-    link = one(r"at https://x.org/a\_b&amp;c")
-    assert (link.url, link.written) == ("https://x.org/a_b&c", r"https://x.org/a\_b&amp;c")
-
-
-@pytest.mark.parametrize(
-    "markdown",
-    [
-        "xhttps://glued.example/",
-        "ftp://files.example/ and //proto.example/x and mail@me.example",
-        "example.com without scheme",
-        "a bare www. alone",
-        "[https://text.example/](https://dest.example/)",
-        '<a href="https://dest.example/">https://text.example/</a>',
-    ],
-)
-def test_bare_urls_only_in_prose_and_only_http_or_www(markdown: str) -> None:
-    assert LinkKind.BARE not in {link.kind for link in links(markdown)}
-
-
-# -- Raw HTML ---------------------------------------------------------------------------
-
-
-def test_html_block_href_and_src_with_entities_decoded() -> None:
-    markdown = (
-        "<div>\n"
-        '  <a href="https://h.example/?a=1&amp;b">Anchor <b>text</b></a>\n'
-        "  <img alt=\"Alt\" src='https://img.example/i.png'>\n"
-        '<!-- <a href="https://commented.example/"> -->\n'
-        '<script>var s = "<a href=https://script.example/>";</script>\n'
-        "</div>\n"
-    )
-    assert [(link.line, link.column, link.url, link.written, link.text) for link in links(markdown)] == [
-        (2, 12, "https://h.example/?a=1&b", "https://h.example/?a=1&amp;b", "Anchor text"),
-        (3, 23, "https://img.example/i.png", "https://img.example/i.png", "Alt"),
-    ]
-    assert {link.kind for link in links(markdown)} == {LinkKind.HTML}
-
-
-def test_inline_html_anchor_takes_its_text_from_the_following_tokens() -> None:
-    found = links(
-        'in <a title="href=no" href="https://i.example/">the *text*</a> and <img src=https://s.example/p.png alt="p">'
-    )
-    assert [(link.column, link.url, link.text) for link in found] == [
-        (29, "https://i.example/", "the text"),
-        (77, "https://s.example/p.png", "p"),
-    ]
-
-
-# -- Publication date ------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("name", "text", "expected"),
-    [
-        ("2024-03-27-ai-deca-show.md", "", date(2024, 3, 27)),
-        ("issues/2024-03-27.md", "---\ndate: 2020-01-01\n---\n", date(2024, 3, 27)),
-        ("show.md", "---\ntitle: x\ndate: 2024-04-03\n---\n# t", date(2024, 4, 3)),
-        ("show.md", '---\r\ndate: "2024-04-03T08:00:00+08:00"\r\n---\r\n', date(2024, 4, 3)),
-        ("2024-02-30-bad.md", "---\ndate: 2024-02-01\n---\n", date(2024, 2, 1)),
-        ("show.md", "# no front matter\ndate: 2024-04-03\n", None),
-        ("show.md", "---\ndate: 2024-13-01\n---\n", None),
-        ("show.md", "---\nupdated: 2024-04-03\n---\n", None),
-    ],
-)
-def test_publication_date_from_name_then_front_matter(name: str, text: str, expected: date | None) -> None:
-    assert date_from_name_or_front_matter(name, text) == expected
 
 
 # -- Properties --------------------------------------------------------------------------

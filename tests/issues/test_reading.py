@@ -1,17 +1,20 @@
-"""Tests for crawler/sources.py: reading issues and collecting their links."""
+"""Tests for crawler/issues/reading.py: reading issues and collecting their links."""
 
 from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 import tracemalloc
 from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 import crawler.issues.reading
-from crawler.issues.reading import Issue, collect_links, publication_date, read_issues
+from crawler.issues.reading import Issue, collect_links, encode_like, publication_date, read_issues
 from crawler.models import LinkKind, Problem
 
 REPO = Path(__file__).parents[2]
@@ -43,6 +46,7 @@ def test_public_names_are_pinned() -> None:
         "Issue",
         "collect_links",
         "display_name",
+        "encode_like",
         "publication_date",
         "read_issues",
     ]
@@ -125,6 +129,49 @@ def test_text_in_neither_encoding_is_reported(here: Path) -> None:
 
     assert issues == []
     assert problems == [Problem("bad.md", "not UTF-8 or GB18030 text; skipped")]
+
+
+# -- Writing an edited issue back ----------------------------------------------------
+
+EDITED = "导读：[链接](https://web.archive.org/web/2024/https://x.org/)\r\n"
+
+
+@pytest.mark.parametrize(
+    ("original", "expected"),
+    [
+        ("\ufeff导读：[链接](https://x.org/)".encode(), b"\xef\xbb\xbf" + EDITED.encode("utf-8")),
+        ("导读：[链接](https://x.org/)".encode(), EDITED.encode("utf-8")),
+        (b"[plain ASCII](https://x.org/)", EDITED.encode("utf-8")),
+        ("导读：[链接](https://x.org/)".encode("gb18030"), EDITED.encode("gb18030")),
+        (b"caf\xe9 \xff\xfe\x80", EDITED.encode("gb18030")),
+    ],
+    ids=["utf-8 with byte-order mark", "utf-8", "ascii", "gb18030", "neither"],
+)
+def test_edited_text_is_encoded_like_the_original(original: bytes, expected: bytes) -> None:
+    assert encode_like(original, EDITED) == expected
+
+
+def test_the_byte_order_mark_is_written_once() -> None:
+    assert encode_like(b"\xef\xbb\xbfa", "b") == b"\xef\xbb\xbfb"
+
+
+_ISSUE_BYTES = st.one_of(
+    st.binary(max_size=40),
+    st.text(max_size=20).map(str.encode),
+    st.text(max_size=20).map(lambda text: b"\xef\xbb\xbf" + text.encode()),
+    st.text(alphabet=st.characters(codec="gb18030"), max_size=20).map(lambda text: text.encode("gb18030")),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_ISSUE_BYTES)
+@example(b"\xef\xbb\xbf\xa1")  # not UTF-8 behind what looks like a byte-order mark: GB18030 throughout
+def test_an_issue_read_and_written_back_unedited_is_byte_for_byte_the_same(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = write(Path(folder) / "issue.md", data)
+        issues, _ = read_issues([path])
+    if issues:
+        assert encode_like(data, issues[0].text) == data
 
 
 def test_file_over_the_size_limit_is_reported(here: Path) -> None:

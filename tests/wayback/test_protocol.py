@@ -1,4 +1,4 @@
-"""Tests for crawler/archive.py: Wayback answers in, captures and URLs out."""
+"""Tests for crawler/wayback/protocol.py: Wayback answers in, captures and URLs out."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests for crawler/rewrite.py: only the URL characters of dead links change."""
+"""Tests for crawler/wayback/rewrite.py: only the URL characters of dead links change."""
 
 from __future__ import annotations
 

@@ -1,3 +1,6 @@
+"""Tests for crawler/wayback/save.py: Save Page Now, paced, one result per URL."""
+
+import crawler.wayback.save
 from crawler.wayback.save import SaveResult, save_all
 
 
@@ -23,3 +26,7 @@ def test_captures_are_paced_and_failures_reported_in_order():
     assert pauses == [20, 20]  # between captures, not before the first
     assert [r.error for r in results] == ["", "boom", ""]
     assert seen == results
+
+
+def test_public_names_are_pinned() -> None:
+    assert crawler.wayback.save.__all__ == ["SAVE_INTERVAL", "SaveResult", "save_all", "save_one"]

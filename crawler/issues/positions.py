@@ -1,0 +1,87 @@
+"""Source positions: where a character of a parsed block stands in the issue.
+
+Positions are 1-based lines and columns, a column counted in characters (a
+tab counts as one). Line endings are normalized (CRLF/CR -> LF) before
+counting, as the parser does.
+
+markdown-it gives line ranges for blocks only. Each line of a block's text
+(an inline token's content, an HTML block's lines) is found in the source
+line it came from: blocks drop container markers and indentation, never
+inner characters, except that a table cell turns `\\|` into `|`.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from itertools import accumulate
+
+__all__ = ["BlockText", "Source", "normalize_source"]
+
+
+def normalize_source(text: str) -> str:
+    """Line endings and NUL exactly as markdown-it normalizes them."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd")
+
+
+class Source:
+    """The issue's text, with offset <-> (line, column) conversion."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lines = text.split("\n")  # only LF: str.splitlines() knows more breaks
+        self.line_starts = [0]
+        for line in self.lines[:-1]:
+            self.line_starts.append(self.line_starts[-1] + len(line) + 1)
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based line and column of a source offset."""
+        index = bisect_right(self.line_starts, offset) - 1
+        return index + 1, offset - self.line_starts[index] + 1
+
+
+class BlockText:
+    """A block's text (an inline token's content, an HTML block's lines) and
+    the map from its offsets to source offsets.
+
+    Each line of the block text, stripped, is found in its source line at or
+    after `after` (table cells share a line); in a table cell every `|`
+    stands for `\\|` in the source. The parser strips a paragraph with
+    Python's `str.strip()`, which may drop whole leading lines that hold only
+    Unicode spaces (U+3000), so the first line is looked for on each of the
+    block's `lines` in turn.
+    """
+
+    def __init__(self, text: str, lines: range, source: Source, after: int, in_table: bool) -> None:
+        self.text = text
+        self._in_table = in_table
+        text_lines = text.split("\n")
+        self._starts = list(accumulate((len(line) + 1 for line in text_lines[:-1]), initial=0))
+        for line_index in lines:
+            if (first := self._anchor(text_lines[0], line_index, source, after)) is not None:
+                break
+        else:
+            raise AssertionError("a block's text comes from its source lines")
+        self._anchors = [first]  # source offset matching the start of each line
+        for index, line in enumerate(text_lines[1:], start=line_index + 1):
+            anchor = self._anchor(line, index, source, after)
+            assert anchor is not None, "the block's later lines follow its first"
+            self._anchors.append(anchor)
+
+    def _anchor(self, line: str, line_index: int, source: Source, after: int) -> int | None:
+        """Source offset matching the start of `line`, if it is on that source line."""
+        line_start = source.line_starts[line_index]
+        body = line.strip()
+        if not body:
+            return line_start
+        written = body.replace("|", "\\|") if self._in_table else body
+        line_end = line_start + len(source.lines[line_index])
+        found = source.text.find(written, max(line_start, after), line_end)
+        return found - (len(line) - len(line.lstrip())) if found >= 0 else None
+
+    def to_source(self, offset: int) -> int:
+        """The source offset of block-text offset `offset`."""
+        index = bisect_right(self._starts, offset) - 1
+        column = offset - self._starts[index]
+        if self._in_table:
+            column += self.text.count("|", self._starts[index], offset)
+        return self._anchors[index] + column
