@@ -47,7 +47,7 @@ from crawler import __version__
 from crawler.check.urls import host_of, is_http_url, site_key
 from crawler.models import LinkKind, LinkReport, Verdict
 from crawler.nightly.view import CrawlView
-from crawler.report.summary import Mention, by_issue, count_by_verdict
+from crawler.report.summary import Mention, by_issue, count_by_verdict, without_controls
 
 __all__ = ["LABELS", "Band", "render"]
 
@@ -227,8 +227,6 @@ _CHART_LEFT, _CHART_BOTTOM, _CHART_TOP = 44, 28, 8
 _MAX_MONTH_LABELS = 12
 _WORST_SITES = 10
 
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
-
 _TEMPLATE = Template(files("crawler.report").joinpath("html_template.html").read_text(encoding="utf-8"))
 # The template's one executable script, allowed by hash in the page's CSP.
 _SCRIPT = re.search(r"<script>(.*?)</script>", _TEMPLATE.template, re.S)
@@ -283,7 +281,7 @@ def _void(name: str, **attributes: object) -> Markup:
 def _escape(text: str) -> str:
     """Text or attribute value made inert; control characters, which HTML
     forbids and a page title may hold, become spaces."""
-    return html.escape(_CONTROLS.sub(" ", text), quote=True)
+    return html.escape(without_controls(text), quote=True)
 
 
 def _attributes(attributes: Mapping[str, object]) -> str:
@@ -341,11 +339,6 @@ def _site_of(url: str) -> str:
 
 def _day(moment: date | None) -> str:
     return moment.strftime("%Y-%m-%d") if moment else ""
-
-
-def _capture_day(timestamp: str) -> str:
-    """`20240301120000` -> `2024-03-01`."""
-    return f"{timestamp[0:4]}-{timestamp[4:6]}-{timestamp[6:8]}"
 
 
 def _month_key(published: date | None) -> str:
@@ -671,8 +664,8 @@ class _Page:
         """The capture's date, linked to its playback; "no capture" for a dead
         link the archive has nothing for; empty for links that are not dead."""
         if report.archive is not None:
-            stamp = report.archive.timestamp
-            return self.cell("col.capture", _link(report.archive_url, _capture_day(stamp)), sort=stamp)
+            capture = report.archive
+            return self.cell("col.capture", _link(report.archive_url, capture.captured_on), sort=capture.timestamp)
         if self.view.is_dead(report):
             return self.cell("col.capture", _tag("span", self.labels["no_capture"], class_="no-capture"), sort="")
         return self.cell("col.capture", sort="")

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 import string
-import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import quote
@@ -31,6 +30,7 @@ from crawler.report.summary import (
     Severity,
     by_issue,
     count_by_verdict,
+    is_control,
     mentions,
     occurrence_order,
     one_line,
@@ -121,8 +121,7 @@ def archive_link(report: LinkReport) -> str:
     """`[2024-03-01](<playback URL>)`, the capture date as the link text."""
     if report.archive is None:
         return ""
-    stamp = report.archive.timestamp
-    date = f"{stamp[0:4]}-{stamp[4:6]}-{stamp[6:8]}"
+    date = report.archive.captured_on
     if not report.archive_url:
         return date
     return f"[{date}](<{_destination(report.archive_url)}>)"
@@ -131,7 +130,7 @@ def archive_link(report: LinkReport) -> str:
 def _destination(url: str) -> str:
     """A link destination that cannot end early: `<`, `>`, `\\`, spaces and
     control characters percent-encoded (`|` is left to `_row`)."""
-    return "".join(quote(char) if char in "<>\\ " or unicodedata.category(char) == "Cc" else char for char in url)
+    return "".join(quote(char) if char in "<>\\ " or is_control(char) else char for char in url)
 
 
 def markdown_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:

@@ -8,6 +8,7 @@ rule of every format is exercised on the text that would break it.
 from __future__ import annotations
 
 import json
+import unicodedata
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
@@ -181,12 +182,14 @@ def test_public_names_are_pinned():
                 "Severity",
                 "by_issue",
                 "count_by_verdict",
+                "is_control",
                 "mentions",
                 "occurrence_order",
                 "one_line",
                 "severity",
                 "sorted_reports",
                 "summary_line",
+                "without_controls",
             ],
         ),
     ],
@@ -269,6 +272,15 @@ def test_mentions_are_in_source_order_across_links():
 
 def test_one_line_removes_line_breaks_and_terminal_escapes():
     assert one_line("Not\r\nFound\x1b]8;;http://evil\x07 \t here") == "Not Found ]8;;http://evil here"
+
+
+def test_without_controls_makes_each_control_character_a_space_and_keeps_the_rest():
+    assert summary.without_controls("a\x00b\x1b[31m\x7f\x85\x9fc\u2028d 中") == "a b [31m   c\u2028d 中"
+
+
+@given(st.characters())
+def test_control_characters_are_unicode_category_cc(char):
+    assert summary.is_control(char) is (unicodedata.category(char) == "Cc")
 
 
 # --- crawler/report/json_report.py ---------------------------------------------
