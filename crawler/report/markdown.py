@@ -39,7 +39,15 @@ from crawler.report.summary import (
     summary_line,
 )
 
-__all__ = ["archive_link", "code_span", "escape_text", "markdown_table", "render"]
+__all__ = [
+    "OCCURRENCE_HEADER",
+    "archive_link",
+    "code_span",
+    "escape_text",
+    "markdown_table",
+    "occurrence_cells",
+    "render",
+]
 
 # `|` is left to `_row`, which escapes it in every cell, code spans included.
 _ESCAPE_PUNCTUATION = str.maketrans({char: "\\" + char for char in string.punctuation if char != "|"})
@@ -48,7 +56,10 @@ _BACKTICK_RUNS = re.compile("`+")
 # Severities of links that pass but belong in the second section.
 _BELOW_ERROR = frozenset({Severity.WARNING, Severity.NOTE})
 
-_FAILING_HEADER = ("line", "link text", "URL", "verdict", "reason", "archived copy")
+# The first columns of every table of occurrences (`occurrence_cells`).
+OCCURRENCE_HEADER = ("line", "link text", "URL", "verdict", "reason")
+
+_FAILING_HEADER = (*OCCURRENCE_HEADER, "archived copy")
 _NOTEWORTHY_HEADER = ("verdict", "URL", "reason", "written at")
 
 
@@ -95,6 +106,12 @@ def _failing_section(failing_mentions: list[Mention]) -> str:
 
 
 def _failing_row(mention: Mention) -> tuple[str, ...]:
+    return (*occurrence_cells(mention), archive_link(mention.report))
+
+
+def occurrence_cells(mention: Mention) -> tuple[str, ...]:
+    """The cells under OCCURRENCE_HEADER: where the link is written and what
+    its check found, text escaped and the URL in a code span."""
     report, occurrence = mention
     return (
         str(occurrence.line),
@@ -102,7 +119,6 @@ def _failing_row(mention: Mention) -> tuple[str, ...]:
         code_span(report.url),
         report.assessment.verdict.value,
         escape_text(report.assessment.reason),
-        archive_link(report),
     )
 
 

@@ -168,9 +168,20 @@ def test_public_names_are_pinned():
     ("module", "names"),
     [
         (github, ["escape_message", "escape_property", "render"]),
-        (json_report, ["occurrence_fields", "render"]),
+        (json_report, ["link_fields", "occurrence_fields", "render"]),
         (junit, ["render"]),
-        (markdown, ["archive_link", "code_span", "escape_text", "markdown_table", "render"]),
+        (
+            markdown,
+            [
+                "OCCURRENCE_HEADER",
+                "archive_link",
+                "code_span",
+                "escape_text",
+                "markdown_table",
+                "occurrence_cells",
+                "render",
+            ],
+        ),
         (sarif, ["INFORMATION_URI", "SCHEMA_URI", "artifact_uri", "render", "rule_id"]),
         (table, ["TEXT_WIDTH", "VERDICT_STYLE", "render", "render_table"]),
         (
@@ -298,6 +309,19 @@ def test_json_has_the_design_keys_plus_reason_and_column():
         assert set(entry) == design_keys | {"reason"}
         for occurrence in entry["occurrences"]:
             assert set(occurrence) == {"issue", "line", "column", "text", "kind"}
+
+
+def test_json_link_fields_lead_each_link_entry():
+    entry = next(entry for entry in json_document()["links"] if entry["url"] == COMMA_URL)
+    assert json_report.link_fields(BROKEN) == {
+        "url": COMMA_URL,
+        "verdict": "broken",
+        "reason": f"HTTP 404: page says {HOSTILE_TITLE}",
+        "http_status": 404,
+        "final_url": None,
+        "title": HOSTILE_TITLE,
+    }
+    assert list(entry)[:6] == list(json_report.link_fields(BROKEN))
 
 
 def test_json_generated_at_is_iso8601():
@@ -653,6 +677,19 @@ def test_markdown_without_failures_says_so_and_omits_the_section():
     assert text.startswith("## rotwatch: no failing links\n")
     assert "### Failing links" not in text
     assert "### Worth a look" in text
+
+
+def test_markdown_occurrence_cells_match_the_header():
+    mention = mentions([BROKEN])[0]
+    cells = markdown.occurrence_cells(mention)
+    assert len(cells) == len(markdown.OCCURRENCE_HEADER)
+    assert cells == (
+        "12",
+        "链接",
+        f"`{COMMA_URL}`",
+        "broken",
+        "HTTP 404\\: page says Not | Found \\<script\\>alert\\(1\\)\\<\\/script\\>",
+    )
 
 
 def test_markdown_code_span_survives_backticks():
