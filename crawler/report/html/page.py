@@ -24,7 +24,7 @@ from crawler.report.summary import by_issue, count_by_verdict
 
 __all__ = ["Page"]
 
-_WORST_SITES = 10
+_WORST_SITES = 10  # how many sites the list of the most dead links shows
 
 
 class Page:
