@@ -34,7 +34,7 @@ from typing import Any
 from crawler.models import CheckResult, LinkOccurrence, LinkReport, Verdict
 from crawler.report.summary import count_by_verdict, occurrence_order, sorted_reports
 
-__all__ = ["occurrence_fields", "render"]
+__all__ = ["link_fields", "occurrence_fields", "render"]
 
 
 def render(reports: Sequence[LinkReport], *, failing: frozenset[Verdict], generated_at: datetime) -> str:
@@ -52,6 +52,16 @@ def _document(reports: Sequence[LinkReport], generated_at: datetime) -> dict[str
 
 
 def _link(report: LinkReport) -> dict[str, Any]:
+    return {
+        **link_fields(report),
+        "error": _error(report.result),
+        "archive": _archive(report),
+        "occurrences": [occurrence_fields(occ) for occ in sorted(report.occurrences, key=occurrence_order)],
+    }
+
+
+def link_fields(report: LinkReport) -> dict[str, Any]:
+    """What one link's check found, as report.json and the CSV files write it."""
     result = report.result
     return {
         "url": report.url,
@@ -60,9 +70,6 @@ def _link(report: LinkReport) -> dict[str, Any]:
         "http_status": result.http_status,
         "final_url": result.final_url,
         "title": result.title,
-        "error": _error(result),
-        "archive": _archive(report),
-        "occurrences": [occurrence_fields(occ) for occ in sorted(report.occurrences, key=occurrence_order)],
     }
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 import string
-import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import quote
@@ -31,6 +30,7 @@ from crawler.report.summary import (
     Severity,
     by_issue,
     count_by_verdict,
+    is_control,
     mentions,
     occurrence_order,
     one_line,
@@ -39,7 +39,15 @@ from crawler.report.summary import (
     summary_line,
 )
 
-__all__ = ["archive_link", "code_span", "escape_text", "markdown_table", "render"]
+__all__ = [
+    "OCCURRENCE_HEADER",
+    "archive_link",
+    "code_span",
+    "escape_text",
+    "markdown_table",
+    "occurrence_cells",
+    "render",
+]
 
 # `|` is left to `_row`, which escapes it in every cell, code spans included.
 _ESCAPE_PUNCTUATION = str.maketrans({char: "\\" + char for char in string.punctuation if char != "|"})
@@ -48,7 +56,10 @@ _BACKTICK_RUNS = re.compile("`+")
 # Severities of links that pass but belong in the second section.
 _BELOW_ERROR = frozenset({Severity.WARNING, Severity.NOTE})
 
-_FAILING_HEADER = ("line", "link text", "URL", "verdict", "reason", "archived copy")
+# The first columns of every table of occurrences (`occurrence_cells`).
+OCCURRENCE_HEADER = ("line", "link text", "URL", "verdict", "reason")
+
+_FAILING_HEADER = (*OCCURRENCE_HEADER, "archived copy")
 _NOTEWORTHY_HEADER = ("verdict", "URL", "reason", "written at")
 
 
@@ -95,6 +106,12 @@ def _failing_section(failing_mentions: list[Mention]) -> str:
 
 
 def _failing_row(mention: Mention) -> tuple[str, ...]:
+    return (*occurrence_cells(mention), archive_link(mention.report))
+
+
+def occurrence_cells(mention: Mention) -> tuple[str, ...]:
+    """The cells under OCCURRENCE_HEADER: where the link is written and what
+    its check found, text escaped and the URL in a code span."""
     report, occurrence = mention
     return (
         str(occurrence.line),
@@ -102,7 +119,6 @@ def _failing_row(mention: Mention) -> tuple[str, ...]:
         code_span(report.url),
         report.assessment.verdict.value,
         escape_text(report.assessment.reason),
-        archive_link(report),
     )
 
 
@@ -121,8 +137,7 @@ def archive_link(report: LinkReport) -> str:
     """`[2024-03-01](<playback URL>)`, the capture date as the link text."""
     if report.archive is None:
         return ""
-    stamp = report.archive.timestamp
-    date = f"{stamp[0:4]}-{stamp[4:6]}-{stamp[6:8]}"
+    date = report.archive.captured_on
     if not report.archive_url:
         return date
     return f"[{date}](<{_destination(report.archive_url)}>)"
@@ -131,7 +146,7 @@ def archive_link(report: LinkReport) -> str:
 def _destination(url: str) -> str:
     """A link destination that cannot end early: `<`, `>`, `\\`, spaces and
     control characters percent-encoded (`|` is left to `_row`)."""
-    return "".join(quote(char) if char in "<>\\ " or unicodedata.category(char) == "Cc" else char for char in url)
+    return "".join(quote(char) if char in "<>\\ " or is_control(char) else char for char in url)
 
 
 def markdown_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:

@@ -9,7 +9,7 @@ and a change of policy is made once.
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
@@ -25,12 +25,14 @@ __all__ = [
     "Severity",
     "by_issue",
     "count_by_verdict",
+    "is_control",
     "mentions",
     "occurrence_order",
     "one_line",
     "severity",
     "sorted_reports",
     "summary_line",
+    "without_controls",
 ]
 
 DEFAULT_FAILING = frozenset({Verdict.BROKEN})  # what fails CI without --fail-on
@@ -38,6 +40,9 @@ DEFAULT_FAILING = frozenset({Verdict.BROKEN})  # what fails CI without --fail-on
 # Verdicts that do not fail CI by default yet tell an editor something to do:
 # update a moved link, check a refused or flaky one by hand.
 NOTEWORTHY = frozenset({Verdict.REDIRECTED, Verdict.BLOCKED, Verdict.UNREACHABLE})
+
+# Control characters: Unicode category Cc, C0 and C1 and DEL, exactly these code points.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class Severity(StrEnum):
@@ -120,5 +125,18 @@ def one_line(text: str) -> str:
     drive the reader's terminal. Control characters become spaces and runs of
     whitespace collapse to one.
     """
-    visible = "".join(" " if unicodedata.category(char) == "Cc" else char for char in text)
-    return " ".join(visible.split())
+    return " ".join(without_controls(text).split())
+
+
+def without_controls(text: str) -> str:
+    """Text with every control character (category Cc) made a space.
+
+    The one notion of "control character" for every format: HTML forbids
+    them, XML 1.0 cannot carry most of them, and a terminal obeys them.
+    """
+    return _CONTROLS.sub(" ", text)
+
+
+def is_control(char: str) -> bool:
+    """Whether one character is a control character (category Cc)."""
+    return _CONTROLS.fullmatch(char) is not None

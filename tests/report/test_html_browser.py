@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from crawler.report.crawl_reports import write_crawl_reports
-from tests.report.test_html import FLAKY_DEAD, HOSTILE, MARCH, NXDOMAIN, real_issue_view, sample_view
+from tests.report.views import FLAKY_DEAD, HOSTILE, MARCH, NXDOMAIN, real_issue_view, sample_view
 
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")

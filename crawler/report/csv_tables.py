@@ -1,0 +1,92 @@
+"""dead-links.csv and links.csv: every link occurrence for editors' spreadsheets and scripts.
+
+Decisions:
+- The CSV files are UTF-8 with a byte order mark: Excel, which editors open
+  them with, reads Chinese text correctly only then; pandas
+  (`encoding="utf-8-sig"`) and most tools skip the mark. One row per
+  occurrence, newest issue first, with the columns of `CSV_COLUMNS`;
+  dead-links.csv holds the rows whose `dead` is true (`CrawlView.is_dead`).
+- Text in the CSV files is one line, and a cell that would start with `=`,
+  `+`, `-` or `@` gets a leading `'`: titles and link text come from the web
+  and the issues, and a spreadsheet would run such a cell as a formula.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+
+from crawler.nightly.view import CrawlView
+from crawler.report.json_report import link_fields
+from crawler.report.summary import Mention, one_line
+
+__all__ = ["CSV_COLUMNS", "CSV_ENCODING", "csv_bytes", "links_frame"]
+
+CSV_COLUMNS = (
+    "issue",
+    "issue_date",
+    "line",
+    "text",
+    "url",
+    "verdict",
+    "reason",
+    "http_status",
+    "final_url",
+    "title",
+    "dead",
+    "since",
+    "capture_url",
+    "capture_timestamp",
+)
+CSV_ENCODING = "utf-8-sig"  # UTF-8 with a byte order mark, for Excel
+
+# Columns holding text from issues or the web, made inert for spreadsheets.
+_TEXT_COLUMNS = ("issue", "text", "url", "reason", "final_url", "title", "capture_url")
+_FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def links_frame(view: CrawlView) -> pd.DataFrame:
+    """One row per occurrence, newest issue first, columns `CSV_COLUMNS`.
+
+    `http_status` is a nullable integer (no `404.0`); dates are ISO 8601
+    text, empty when unknown; `dead` follows `CrawlView.is_dead`.
+    """
+    rows = [_row(view, mention) for mention in view.mentions()]
+    frame = pd.DataFrame(rows, columns=list(CSV_COLUMNS))
+    return frame.astype({"line": "int64", "http_status": "Int64", "dead": "bool"})
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The rows of a `links_frame` as a CSV file, its text made inert."""
+    inert = frame.assign(
+        **{column: frame[column].map(_spreadsheet_text, na_action="ignore") for column in _TEXT_COLUMNS}
+    )
+    text: str = inert.to_csv(index=False, lineterminator="\n")
+    return text.encode(CSV_ENCODING)
+
+
+def _row(view: CrawlView, mention: Mention) -> dict[str, Any]:
+    report, occurrence = mention
+    return {
+        "issue": occurrence.issue,
+        "issue_date": _iso(view.issue_date(occurrence.issue)),
+        "line": occurrence.line,
+        "text": occurrence.text,
+        **link_fields(report),
+        "dead": view.is_dead(report),
+        "since": _iso(view.since(report.url)),
+        "capture_url": report.archive_url,
+        "capture_timestamp": report.archive.timestamp if report.archive else None,
+    }
+
+
+def _iso(moment: date | datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _spreadsheet_text(value: str) -> str:
+    """One line, and never read as a formula by a spreadsheet."""
+    text = one_line(value)
+    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text

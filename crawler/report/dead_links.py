@@ -1,0 +1,83 @@
+"""dead-links.md: the nightly crawl's dead links for editors, on the Git host.
+
+Summary and changes since the last run first, then one table of dead links
+per issue, newest issue first. Which links are dead is the view's call
+(`CrawlView.is_dead`).
+
+dead-links.md is English whatever the page's language, like the other
+Markdown output; it reuses `crawler.report.markdown`'s escaping and cells,
+so text from the web renders literally.
+"""
+
+from __future__ import annotations
+
+from crawler import __version__
+from crawler.nightly.view import CrawlView
+from crawler.report.markdown import (
+    OCCURRENCE_HEADER,
+    archive_link,
+    code_span,
+    escape_text,
+    markdown_table,
+    occurrence_cells,
+)
+from crawler.report.summary import Mention, by_issue, count_by_verdict, summary_line
+
+__all__ = ["render_dead_links"]
+
+_DEAD_HEADER = (*OCCURRENCE_HEADER, "since", "archived copy")
+
+
+def render_dead_links(view: CrawlView) -> str:
+    """dead-links.md: summary and changes since the last run, then one
+    table of dead links per issue, newest issue first."""
+    dead_mentions = [mention for mention in view.mentions() if view.is_dead(mention.report)]
+    generated = f"Generated {view.generated_at.isoformat()} by rotwatch {__version__}."
+    blocks = ["# Dead links", generated, _summary(view), _changes(view)]
+    blocks += [_issue(view, issue, group) for issue, group in by_issue(dead_mentions).items()]
+    if not dead_mentions:
+        blocks.append("No dead links.")
+    return "\n\n".join(blocks) + "\n"
+
+
+def _summary(view: CrawlView) -> str:
+    dead = view.dead_reports()
+    captured = sum(report.archive is not None for report in dead)
+    return (
+        f"**{len(dead)} dead** ({captured} with an archive capture, {len(dead) - captured} without). "
+        f"{summary_line(count_by_verdict(view.reports))}."
+    )
+
+
+def _changes(view: CrawlView) -> str:
+    diff = view.diff
+    lines = ["## Since the last run", ""]
+    lines += _url_list("Newly dead", diff.newly_dead)
+    lines += _url_list("Fixed", diff.fixed)
+    lines.append(f"- Still dead: {len(diff.still_dead)}")
+    return "\n".join(lines)
+
+
+def _url_list(name: str, urls: tuple[str, ...]) -> list[str]:
+    """`- Newly dead: 2` and the URLs beneath it, each in a code span."""
+    return [f"- {name}: {len(urls)}", *(f"  - {code_span(url)}" for url in sorted(urls))]
+
+
+def _issue(view: CrawlView, issue: str, group: list[Mention]) -> str:
+    published = view.issue_date(issue)
+    title = view.issue_title(issue)
+    heading = f"## {escape_text(title)}" if title != issue else f"## {code_span(issue)}"
+    facts = [code_span(issue)] if title != issue else []
+    facts.append(f"published {published.isoformat()}" if published else "publication date unknown")
+    facts.append(f"{len(group)} dead")
+    rows = [_dead_row(view, mention) for mention in group]
+    return f"{heading}\n\n{' · '.join(facts)}\n\n{markdown_table(_DEAD_HEADER, rows)}"
+
+
+def _dead_row(view: CrawlView, mention: Mention) -> tuple[str, ...]:
+    since = view.since(mention.report.url)
+    return (
+        *occurrence_cells(mention),
+        since.date().isoformat() if since else "",
+        archive_link(mention.report) or "no capture",
+    )

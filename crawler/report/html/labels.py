@@ -1,0 +1,209 @@
+"""The words of index.html, per language, and how a label's fields are filled.
+
+Every string the page shows is here, under one key in every language (a
+test checks the key sets agree), so a translation is one table and no
+string is written in the page code. `{name}` fields are filled by
+`Labels.fill` (str.format, for plain text) or `Labels.fill_markup` (for a
+field that is itself markup, such as a `<time>` or a bold number: the
+label is escaped first and the markup put in its place).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from crawler.report.html.markup import Markup, escape
+
+__all__ = ["LABELS", "Labels"]
+
+# Every string of the page, per language.
+LABELS: Mapping[str, Mapping[str, str]] = {
+    "en": {
+        "page_title": "Link report",
+        "generated": "Generated {time}",
+        "summary": "Summary",
+        "dead_links": "Dead links",
+        "dead_split": "{captured} with an archive capture · {uncaptured} without",
+        "newly_dead": "Newly dead",
+        "fixed": "Fixed",
+        "still_dead": "Still dead",
+        "links": "Links checked",
+        "links_in_issues": "in {issues} issues",
+        "verdicts": "Verdicts",
+        "this_run": "This run",
+        "run.issues": "{count} issues",
+        "run.checked": "{count} checked",
+        "run.reused": "{count} reused from earlier runs",
+        "run.archive_lookups": "{count} archive lookups",
+        "since_last_run": "Since the last run",
+        "no_change": "No change since the last run.",
+        "dead_by_issue": "Dead links by issue",
+        "no_dead": "No dead links. Every link works, or only needs a look.",
+        "no_match": "No links match the filters.",
+        "published": "Published {date}",
+        "undated": "Publication date unknown",
+        "issue_dead": "{count} dead",
+        "col.issue": "Issue",
+        "col.line": "Line",
+        "col.text": "Link text",
+        "col.url": "URL",
+        "col.verdict": "Verdict",
+        "col.reason": "Reason",
+        "col.since": "Failing since",
+        "col.capture": "Archive capture",
+        "col.site": "Site",
+        "col.dead": "Dead links",
+        "col.month": "Month",
+        "col.total": "Links",
+        "no_capture": "no capture",
+        "new": "new",
+        "image": "image",
+        "moved_to": "now at",
+        "filters": "Filters",
+        "all_verdicts": "All verdicts",
+        "all_issues": "All issues",
+        "all_sites": "All sites",
+        "search": "Search",
+        "search_placeholder": "text, URL, reason…",
+        "reset": "Reset",
+        "shown": "{shown} of {total} shown",
+        "all_links": "All links",
+        "chart_title": "Link rot by publication month",
+        "chart_desc": "Share of each month's links that work, redirect, are dead with or without an archive capture.",
+        "chart_data": "Chart data",
+        "chart_bar": "{month}: {total} links",
+        "undated_month": "undated",
+        "band.dead-uncaptured": "dead, no capture",
+        "band.dead-captured": "dead, capture found",
+        "band.other": "blocked, unreachable or skipped",
+        "band.redirected": "redirected",
+        "band.ok": "ok",
+        "worst_sites": "Sites with the most dead links",
+        "no_sites": "No site has a dead link.",
+        "verdict.ok": "ok",
+        "verdict.redirected": "redirected",
+        "verdict.broken": "broken",
+        "verdict.blocked": "blocked",
+        "verdict.unreachable": "unreachable",
+        "verdict.skipped": "skipped",
+        "help.ok": "answered 2xx.",
+        "help.redirected": "works through a permanent redirect; update the link to where it now points.",
+        "help.broken": "gone (404/410, missing domain, soft-404, parked domain...); use the archive capture.",
+        "help.blocked": "refuses automated checks; check it in a browser.",
+        "help.unreachable": "timeouts or server errors; dead only after failing on several nights.",
+        "help.skipped": "not checked: excluded, or not an http(s) link.",
+        "footer": "Made by rotwatch {version}. A link is dead when it is broken, or unreachable night after night.",
+    },
+    "zh": {
+        "page_title": "链接检查报告",
+        "generated": "生成于 {time}",
+        "summary": "概要",
+        "dead_links": "死链",
+        "dead_split": "{captured} 条有存档快照 · {uncaptured} 条没有",
+        "newly_dead": "新增死链",
+        "fixed": "已恢复",
+        "still_dead": "仍然失效",
+        "links": "已检查链接",
+        "links_in_issues": "分布在 {issues} 期中",
+        "verdicts": "检查结果",
+        "this_run": "本次运行",
+        "run.issues": "{count} 期",
+        "run.checked": "检查 {count} 条",
+        "run.reused": "沿用之前结果 {count} 条",
+        "run.archive_lookups": "存档查询 {count} 次",
+        "since_last_run": "与上次运行相比",
+        "no_change": "与上次运行相比没有变化。",
+        "dead_by_issue": "按期列出的死链",
+        "no_dead": "没有死链。所有链接都可用，或只需人工看一下。",
+        "no_match": "没有符合筛选条件的链接。",
+        "published": "发布于 {date}",
+        "undated": "发布日期未知",
+        "issue_dead": "{count} 条死链",
+        "col.issue": "期",
+        "col.line": "行",
+        "col.text": "链接文字",
+        "col.url": "网址",
+        "col.verdict": "结果",
+        "col.reason": "原因",
+        "col.since": "失效起始",
+        "col.capture": "存档快照",
+        "col.site": "网站",
+        "col.dead": "死链数",
+        "col.month": "月份",
+        "col.total": "链接数",
+        "no_capture": "无快照",
+        "new": "新",
+        "image": "图片",
+        "moved_to": "现位于",
+        "filters": "筛选",
+        "all_verdicts": "全部结果",
+        "all_issues": "全部期数",
+        "all_sites": "全部网站",
+        "search": "搜索",
+        "search_placeholder": "文字、网址、原因…",
+        "reset": "重置",
+        "shown": "显示 {shown} / {total}",
+        "all_links": "全部链接",
+        "chart_title": "按发布月份统计的链接失效情况",
+        "chart_desc": "每月发布的链接中：可用、已重定向、失效但有存档快照、失效且无快照的比例。",
+        "chart_data": "图表数据",
+        "chart_bar": "{month}：{total} 条链接",
+        "undated_month": "日期未知",
+        "band.dead-uncaptured": "失效，无快照",
+        "band.dead-captured": "失效，有快照",
+        "band.other": "被拦截、无法访问或已跳过",
+        "band.redirected": "已重定向",
+        "band.ok": "正常",
+        "worst_sites": "死链最多的网站",
+        "no_sites": "没有网站出现死链。",
+        "verdict.ok": "正常",
+        "verdict.redirected": "已重定向",
+        "verdict.broken": "失效",
+        "verdict.blocked": "被拦截",
+        "verdict.unreachable": "无法访问",
+        "verdict.skipped": "已跳过",
+        "help.ok": "返回 2xx。",
+        "help.redirected": "经永久重定向后可用；请把链接改成新的地址。",
+        "help.broken": "已消失（404/410、域名不存在、软 404、停放域名等）；请使用存档快照。",
+        "help.blocked": "拒绝自动检查；请在浏览器中人工确认。",
+        "help.unreachable": "超时或服务器错误；连续多晚失败后才算死链。",
+        "help.skipped": "未检查：被排除，或不是 http(s) 链接。",
+        "footer": "由 rotwatch {version} 生成。链接失效，或连续多晚无法访问，即算作死链。",
+    },
+}
+
+# The `lang` option -> the page's `lang` attribute, which also picks CJK glyphs.
+_HTML_LANG = {"en": "en", "zh": "zh-Hans"}
+
+
+class Labels(Mapping[str, str]):
+    """One language's labels: `labels[key]` as written, `fill` and
+    `fill_markup` with their fields filled."""
+
+    def __init__(self, lang: str) -> None:
+        """Raises ValueError naming the languages when `lang` is not one of them."""
+        if lang not in LABELS:
+            raise ValueError(f"unknown report language {lang!r}; choose from {', '.join(LABELS)}")
+        self.strings = LABELS[lang]
+        self.html_lang = _HTML_LANG[lang]
+
+    def __getitem__(self, key: str) -> str:
+        return self.strings[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.strings)
+
+    def __len__(self) -> int:
+        return len(self.strings)
+
+    def fill(self, key: str, **fields: object) -> str:
+        """The label `key` with its `{fields}` filled, as plain text."""
+        return self.strings[key].format(**fields)
+
+    def fill_markup(self, template: str, **fields: Markup) -> Markup:
+        """A label whose `{fields}` are markup (a `<time>`, a bold number):
+        the label's own text is escaped, the fields are put in as they are."""
+        text = escape(template)
+        for name, value in fields.items():
+            text = text.replace(f"{{{name}}}", value)
+        return Markup(text)

@@ -1,0 +1,215 @@
+"""The two link tables of index.html: dead links by issue, and every link.
+
+Each table is built from one list of columns (LABELS keys), so its headers
+and its rows' cells cannot disagree; every row carries what the page's
+filters match on (verdict, issue, site) and every cell the value its column
+sorts by.
+
+Decisions:
+- Dead, as DESIGN.md counts it in the crawl: broken now, or the history's
+  N-of-D flag (unreachable long enough). The tables never decide it: they
+  ask `CrawlView.is_dead`. A dead link's "since" is when it started failing.
+- The site shown for a link (a row's `data-site`, the site filter, the
+  sites with the most dead links) is the registered domain of the host the
+  link is fetched from (`site_key(host_of(url))`, so IDNA-encoded), and no
+  site at all for a URL that is not http(s) or whose host cannot be
+  requested: `mailto:` and `ftp:` links belong to no site on this page.
+  (`crawler.check.urls.site_of` answers for any scheme and takes the host as
+  written, which the page does not want.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from functools import cache
+
+from crawler.check.urls import host_of, is_http_url, site_key
+from crawler.models import LinkKind, LinkReport, Verdict
+from crawler.nightly.view import CrawlView
+from crawler.report.html.labels import Labels
+from crawler.report.html.markup import Child, Markup, children, link, tag
+from crawler.report.summary import Mention, by_issue
+
+__all__ = ["LinkTables", "day_text", "shown_site", "verdict_badge"]
+
+# The columns of the two tables, as LABELS keys, left to right.
+_DEAD_COLUMNS = ("col.line", "col.text", "col.url", "col.verdict", "col.reason", "col.since", "col.capture")
+_ALL_COLUMNS = ("col.issue", "col.line", "col.text", "col.url", "col.verdict", "col.reason", "col.capture")
+
+
+@cache
+def shown_site(url: str) -> str:
+    """The site a link is shown under ('' for mailto:, relative or malformed
+    URLs, which belong to no site)."""
+    if not is_http_url(url):
+        return ""
+    try:
+        return site_key(host_of(url))
+    except ValueError:
+        return ""
+
+
+def day_text(moment: date | None) -> str:
+    """A day as the page shows it, YYYY-MM-DD ('' when unknown)."""
+    return moment.strftime("%Y-%m-%d") if moment else ""
+
+
+def verdict_badge(labels: Labels, verdict: Verdict) -> Markup:
+    """A verdict's name, styled by verdict."""
+    return tag("span", labels[f"verdict.{verdict}"], class_=f"verdict verdict-{verdict}")
+
+
+class LinkTables:
+    """The link tables for one view in one language."""
+
+    def __init__(self, view: CrawlView, labels: Labels) -> None:
+        self.view = view
+        self.labels = labels
+        self.newly_dead = frozenset(view.diff.newly_dead)
+
+    def dead_section(self, dead_mentions: Sequence[Mention]) -> Markup:
+        """The dead links, one table per issue, in the order of `dead_mentions`."""
+        groups = by_issue(dead_mentions)
+        content = [self.issue_block(issue, group) for issue, group in groups.items()]
+        return tag(
+            "section",
+            tag(
+                "div",
+                tag("h2", self.labels["dead_by_issue"], id="dead-heading"),
+                tag("output", class_="shown", data_counts="dead", aria_live="polite"),
+                class_="section-head",
+            ),
+            content or tag("p", self.labels["no_dead"], class_="quiet"),
+            tag("p", self.labels["no_match"], class_="quiet no-match", hidden=True),
+            id="dead",
+            aria_labelledby="dead-heading",
+        )
+
+    def issue_block(self, issue: str, group: list[Mention]) -> Markup:
+        """One issue's title, publication date and tally, then its table."""
+        published = self.view.issue_date(issue)
+        title = self.view.issue_title(issue)
+        when = self.labels.fill("published", date=day_text(published)) if published else self.labels["undated"]
+        meta = [
+            tag("code", issue) if title != issue else None,
+            tag("span", when),
+            tag("span", self.labels.fill("issue_dead", count=len(group)), class_="issue-tally"),
+        ]
+        return tag(
+            "article",
+            tag("h3", title),
+            tag("p", meta, class_="issue-meta"),
+            self.links_table(_DEAD_COLUMNS, group, class_="links dead-links", mark_new=True),
+            class_="issue",
+            data_issue_block=True,
+        )
+
+    def all_links_section(self, mentions: Sequence[Mention]) -> Markup:
+        """Every occurrence in one table, collapsed."""
+        return tag(
+            "details",
+            tag(
+                "summary",
+                tag("h2", self.labels["all_links"], " ", tag("span", len(mentions), class_="tally")),
+                tag("output", class_="shown", data_counts="all-links", aria_live="polite"),
+            ),
+            self.links_table(_ALL_COLUMNS, mentions, class_="links all-links"),
+            id="all-links",
+            class_="all-links-section",
+        )
+
+    def links_table(
+        self, columns: Sequence[str], mentions: Sequence[Mention], *, class_: str, mark_new: bool = False
+    ) -> Markup:
+        """One row per occurrence, sortable by every column; `mark_new`
+        badges newly dead links beside their verdict."""
+        headers = [
+            tag(
+                "th",
+                tag("button", self.labels[column], type="button", class_="sort"),
+                scope="col",
+                class_=column.replace(".", "-"),
+            )
+            for column in columns
+        ]
+        rows = [self.row(mention, columns, mark_new=mark_new) for mention in mentions]
+        return tag(
+            "div",
+            tag("table", tag("thead", tag("tr", headers)), tag("tbody", rows), class_=class_),
+            class_="table-wrap",
+        )
+
+    def row(self, mention: Mention, columns: Sequence[str], *, mark_new: bool) -> Markup:
+        """A row carrying what the filters match on: verdict, issue, site."""
+        report, occurrence = mention
+        return tag(
+            "tr",
+            [self.cell(column, mention, mark_new=mark_new) for column in columns],
+            class_="is-new" if report.url in self.newly_dead else None,
+            data_verdict=report.assessment.verdict.value,
+            data_issue=occurrence.issue,
+            data_site=shown_site(report.url),
+        )
+
+    def cell(self, column: str, mention: Mention, *, mark_new: bool) -> Markup:
+        """A cell labelled with its column, which narrow screens show inline."""
+        content, sort = self.cell_content(column, mention, mark_new=mark_new)
+        return tag("td", content, class_=column.replace(".", "-"), data_label=self.labels[column], data_sort=sort)
+
+    def cell_content(self, column: str, mention: Mention, *, mark_new: bool) -> tuple[Child, str | int | None]:
+        """What a column shows for one occurrence, and the value it sorts by
+        (None: by the text shown)."""
+        report, occurrence = mention
+        match column:
+            case "col.issue":
+                published = self.view.issue_date(occurrence.issue)
+                return self.view.issue_title(occurrence.issue), f"{day_text(published) or '0000'} {occurrence.issue}"
+            case "col.line":
+                return occurrence.line, occurrence.line
+            case "col.text":
+                return self.link_text(mention), None
+            case "col.url":
+                return self.url_content(report), None
+            case "col.verdict":
+                badge = verdict_badge(self.labels, report.assessment.verdict)
+                return (badge, self.new_badge(report) if mark_new else None), None
+            case "col.reason":
+                return report.assessment.reason, None
+            case "col.since":
+                since = self.view.since(report.url)
+                return day_text(since) or "—", since.isoformat() if since else ""
+            case "col.capture":
+                return self.capture(report)
+        raise ValueError(f"no column {column!r} in the link tables")
+
+    def link_text(self, mention: Mention) -> Markup:
+        occurrence = mention.occurrence
+        badge = tag("span", self.labels["image"], class_="kind") if occurrence.kind is LinkKind.IMAGE else None
+        return children([badge, " " if badge else None, occurrence.text or "—"])
+
+    def url_content(self, report: LinkReport) -> Markup:
+        """The URL, and where a permanent redirect now leads (the fix)."""
+        final = report.result.final_url
+        moved = report.assessment.verdict is Verdict.REDIRECTED and final and final != report.url
+        return children(
+            [
+                link(report.url, report.url),
+                tag("span", self.labels["moved_to"], " ", link(final, final), class_="moved") if moved else None,
+            ]
+        )
+
+    def new_badge(self, report: LinkReport) -> Markup | None:
+        if report.url not in self.newly_dead:
+            return None
+        return Markup(" " + tag("span", self.labels["new"], class_="new"))
+
+    def capture(self, report: LinkReport) -> tuple[Child, str]:
+        """The capture's date, linked to its playback; "no capture" for a dead
+        link the archive has nothing for; nothing for links that are not dead.
+        Sorted by the capture's timestamp."""
+        if report.archive is not None:
+            return link(report.archive_url, report.archive.captured_on), report.archive.timestamp
+        if self.view.is_dead(report):
+            return tag("span", self.labels["no_capture"], class_="no-capture"), ""
+        return None, ""

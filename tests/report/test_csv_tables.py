@@ -1,0 +1,119 @@
+"""dead-links.csv and links.csv (crawler/report/csv_tables.py), read back with pandas.
+
+The view is tests.report.views' sample: four issues, every verdict, Chinese
+text, a title holding `<script>`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crawler.models import RunDiff, Verdict
+from crawler.report import csv_tables
+from crawler.report.crawl_reports import write_crawl_reports
+from crawler.report.csv_tables import CSV_COLUMNS, CSV_ENCODING, csv_bytes, links_frame
+from tests.report.views import APRIL, DEAD, FEBRUARY, GONE_404, MARCH, NXDOMAIN, PLAYBACK, REPORTS, link, sample_view
+
+OCCURRENCES = sum(len(report.occurrences) for report in REPORTS)
+DEAD_OCCURRENCES = sum(len(report.occurrences) for report in DEAD)
+
+
+def read_csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, encoding=CSV_ENCODING, dtype={"capture_timestamp": str})
+
+
+@pytest.fixture
+def written(tmp_path: Path) -> Path:
+    write_crawl_reports(sample_view(), tmp_path / "reports")
+    return tmp_path / "reports"
+
+
+def test_public_names_are_pinned():
+    assert csv_tables.__all__ == ["CSV_COLUMNS", "CSV_ENCODING", "csv_bytes", "links_frame"]
+
+
+def test_csv_bytes_of_a_frame_are_the_written_file(written: Path):
+    assert csv_bytes(links_frame(sample_view())) == (written / "links.csv").read_bytes()
+
+
+def test_links_csv_has_one_row_per_occurrence_with_the_documented_columns(written: Path):
+    frame = read_csv(written / "links.csv")
+    assert list(frame.columns) == list(CSV_COLUMNS)
+    assert len(frame) == OCCURRENCES
+    assert frame["dead"].sum() == DEAD_OCCURRENCES
+
+
+def test_dead_links_csv_has_the_dead_occurrences_only(written: Path):
+    frame = read_csv(written / "dead-links.csv")
+    assert list(frame.columns) == list(CSV_COLUMNS)
+    assert len(frame) == DEAD_OCCURRENCES
+    assert frame["dead"].all()
+    assert set(frame["verdict"]) == {"broken", "unreachable"}
+
+
+def test_csv_starts_with_a_byte_order_mark_for_excel(written: Path):
+    assert (written / "links.csv").read_bytes().startswith(b"\xef\xbb\xbfissue,issue_date,line,")
+
+
+def test_csv_round_trips_chinese_text(written: Path):
+    frame = read_csv(written / "links.csv")
+    row = frame[(frame["url"] == GONE_404.url) & (frame["issue"] == MARCH)].iloc[0]
+    assert row["text"] == "苹果 MM1 论文"
+
+
+def test_csv_row_carries_status_capture_and_dates(written: Path):
+    frame = read_csv(written / "dead-links.csv")
+    row = frame[(frame["url"] == GONE_404.url) & (frame["issue"] == MARCH)].iloc[0]
+    assert row[["issue_date", "line", "verdict", "reason", "http_status", "since"]].tolist() == [
+        "2024-03-27",
+        12,
+        "broken",
+        "HTTP 404",
+        404,
+        "2024-05-01T00:00:00+00:00",
+    ]
+    assert row["capture_url"] == PLAYBACK
+    assert row["capture_timestamp"] == "20240301120000"
+
+
+def test_csv_writes_statuses_as_integers_and_missing_values_empty(written: Path):
+    text = (written / "links.csv").read_text(encoding=CSV_ENCODING)
+    nxdomain = next(line for line in text.splitlines() if NXDOMAIN.url in line)
+    assert "404.0" not in text and ",404," in text
+    assert nxdomain.split(",")[CSV_COLUMNS.index("http_status")] == ""
+
+
+def test_csv_rows_list_newest_issue_first(written: Path):
+    issues = read_csv(written / "links.csv")["issue"].tolist()
+    assert list(dict.fromkeys(issues))[:3] == [APRIL, MARCH, FEBRUARY]
+
+
+def test_csv_text_cannot_run_as_a_spreadsheet_formula(tmp_path: Path):
+    formula = link("https://sheet.example/", Verdict.BROKEN, "@SUM(A1)", ((MARCH, 3),), text='=HYPERLINK("x")')
+    write_crawl_reports(sample_view(reports=[formula]), tmp_path)
+    row = read_csv(tmp_path / "dead-links.csv").iloc[0]
+    assert row["text"] == '\'=HYPERLINK("x")'
+    assert row["reason"] == "'@SUM(A1)"
+
+
+def test_csv_text_is_one_line(tmp_path: Path):
+    multiline = link("https://lines.example/", Verdict.BROKEN, "first\nsecond", ((MARCH, 3),))
+    write_crawl_reports(sample_view(reports=[multiline]), tmp_path)
+    assert read_csv(tmp_path / "links.csv").iloc[0]["reason"] == "first second"
+
+
+def test_links_frame_types():
+    frame = links_frame(sample_view())
+    assert str(frame["line"].dtype) == "int64"
+    assert str(frame["http_status"].dtype) == "Int64"
+    assert frame["dead"].dtype == bool
+
+
+def test_empty_crawl_writes_headers_only(tmp_path: Path):
+    write_crawl_reports(sample_view(reports=[], histories={}, diff=RunDiff()), tmp_path)
+    assert list(read_csv(tmp_path / "dead-links.csv").columns) == list(CSV_COLUMNS)
+    assert read_csv(tmp_path / "links.csv").empty
+    assert "No dead links." in (tmp_path / "dead-links.md").read_text(encoding="utf-8")

@@ -1,0 +1,115 @@
+"""report.json (crawler/report/json_report.py): DESIGN.md's schema, sorted, complete.
+
+The reports are tests.report.links'.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+
+from crawler.report import json_report
+from tests.report.links import (
+    ALL,
+    BROKEN,
+    COMMA_URL,
+    FINE,
+    GONE,
+    HOSTILE_TITLE,
+    ISSUE,
+    LATER_ISSUE,
+    MAIL,
+    MOVED,
+    PLAYBACK,
+    SLOW,
+    WHEN,
+    rendered,
+)
+
+
+def json_document(reports=ALL) -> dict:
+    return json.loads(rendered("json", reports))
+
+
+def test_json_has_the_design_keys_plus_reason_and_column():
+    document = json_document()
+    assert set(document) == {"generated_at", "links", "summary"}
+    design_keys = {"url", "verdict", "http_status", "final_url", "title", "error", "archive", "occurrences"}
+    for entry in document["links"]:
+        assert set(entry) == design_keys | {"reason"}
+        for occurrence in entry["occurrences"]:
+            assert set(occurrence) == {"issue", "line", "column", "text", "kind"}
+
+
+def test_json_link_fields_lead_each_link_entry():
+    fields = json_report.link_fields(BROKEN)
+    assert list(fields) == ["url", "verdict", "reason", "http_status", "final_url", "title"]
+    entry = next(entry for entry in json_document()["links"] if entry["url"] == COMMA_URL)
+    assert list(entry.items())[: len(fields)] == list(fields.items())
+
+
+def test_json_generated_at_is_iso8601():
+    assert datetime.fromisoformat(json_document()["generated_at"]) == WHEN
+
+
+def test_json_links_sorted_by_url_and_occurrences_by_place():
+    document = json_document()
+    urls = [entry["url"] for entry in document["links"]]
+    assert urls == sorted(report.url for report in ALL)
+    broken = next(entry for entry in document["links"] if entry["url"] == COMMA_URL)
+    assert [(o["issue"], o["line"], o["column"]) for o in broken["occurrences"]] == [
+        (ISSUE, 12, 20),
+        (LATER_ISSUE, 3, 1),
+    ]
+
+
+def test_json_broken_link_entry_is_complete():
+    broken = next(entry for entry in json_document()["links"] if entry["url"] == COMMA_URL)
+    assert broken == {
+        "url": COMMA_URL,
+        "verdict": "broken",
+        "reason": f"HTTP 404: page says {HOSTILE_TITLE}",
+        "http_status": 404,
+        "final_url": None,
+        "title": HOSTILE_TITLE,
+        "error": None,
+        "archive": {"url": PLAYBACK, "timestamp": "20240301120000"},
+        "occurrences": [
+            {"issue": ISSUE, "line": 12, "column": 20, "text": "链接", "kind": "link"},
+            {"issue": LATER_ISSUE, "line": 3, "column": 1, "text": "链接", "kind": "link"},
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    ("report", "error"),
+    [(GONE, "DNS: no such domain"), (SLOW, "timeout"), (MAIL, "unsupported-scheme"), (BROKEN, None), (FINE, None)],
+)
+def test_json_error_is_the_detail_else_the_kind_else_null(report, error):
+    (entry,) = json_document([report])["links"]
+    assert entry["error"] == error
+
+
+def test_json_archive_is_null_without_a_capture():
+    (entry,) = json_document([MOVED])["links"]
+    assert entry["archive"] is None
+    assert entry["final_url"] == "https://moved.example/new"
+
+
+def test_json_summary_has_every_verdict_including_zeros():
+    assert json_document([BROKEN, FINE])["summary"] == {
+        "ok": 1,
+        "redirected": 0,
+        "broken": 1,
+        "blocked": 0,
+        "unreachable": 0,
+        "skipped": 0,
+    }
+
+
+def test_json_keeps_chinese_readable():
+    text = rendered("json")
+    assert "中文标题" in text and "链接" in text
+    assert "\\u" not in text

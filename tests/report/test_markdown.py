@@ -1,0 +1,113 @@
+"""The Markdown summary (crawler/report/markdown.py): web text renders literally, a table per issue.
+
+The reports are tests.report.links'.
+"""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+from crawler.models import Snapshot, Verdict
+from crawler.report import markdown
+from crawler.report.summary import (
+    mentions,
+    one_line,
+)
+from tests.report.links import BROKEN, COMMA_URL, FINE, ISSUE, LATER_ISSUE, MOVED, PLAYBACK, link, rendered
+
+GFM = MarkdownIt("gfm-like")
+
+
+def test_markdown_renderer_used_here_does_make_links_from_raw_text():
+    # The escaping tests below mean nothing unless raw text would be live.
+    html = GFM.render("see [x](http://evil.example) ![i](http://evil.example/i.png) https://evil.example <b>b</b>")
+    assert html.count("<a href") == 2 and "<img" in html and "<b>" in html
+
+
+def test_markdown_web_text_renders_literally():
+    reason = (
+        "[click](http://evil.example) ![img](http://evil.example/i.png) <script>x</script> https://evil.example *em*"
+    )
+    report = link("https://gone.example/", Verdict.BROKEN, reason)
+    html = GFM.render(rendered("markdown", [report]))
+    assert "<a href" not in html and "<img" not in html and "<script" not in html and "<em>" not in html
+    assert "[click](http://evil.example)" in html
+
+
+def html_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+@given(st.text(min_size=1).filter(lambda text: one_line(text)))
+def test_markdown_any_reason_renders_as_exactly_its_text_in_one_cell(reason):
+    report = link("https://gone.example/", Verdict.BROKEN, reason)
+    body = GFM.render(rendered("markdown", [report])).split("<tbody>")[1]
+    cells = [cell.split("</td>")[0] for cell in body.split("<td>")[1:]]
+    assert len(cells) == 6
+    assert cells[4] == html_text(one_line(reason))
+
+
+def test_markdown_pipes_and_newlines_stay_in_their_cell():
+    report = link("https://gone.example/a|b", Verdict.BROKEN, "a | b\nc", text="x|y")
+    html = GFM.render(rendered("markdown", [report]))
+    body = html.split("<tbody>")[1]
+    cells = [cell.split("</td>")[0] for cell in body.split("<td>")[1:]]
+    assert cells == ["1", "x|y", "<code>https://gone.example/a|b</code>", "broken", "a | b c", ""]
+
+
+def test_markdown_failing_links_grouped_by_issue_with_capture_link():
+    text = rendered("markdown")
+    assert text.startswith("## rotwatch: 3 failing links\n")
+    assert text.index(f"#### `{ISSUE}`") < text.index(f"#### `{LATER_ISSUE}`")
+    html = GFM.render(text)
+    assert f'<a href="{PLAYBACK}">2024-03-01</a>' in html
+
+
+def test_markdown_noteworthy_section_lists_redirected_blocked_unreachable_only():
+    section = rendered("markdown").split("### Worth a look")[1]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert [row.split(" | ")[0] for row in rows] == ["| redirected", "| unreachable", "| blocked"]
+    assert "`http://moved.example/old`" in rows[0]
+    assert f"`{ISSUE}:9`" in rows[0]
+
+
+def test_markdown_without_failures_says_so_and_omits_the_section():
+    text = rendered("markdown", [FINE, MOVED])
+    assert text.startswith("## rotwatch: no failing links\n")
+    assert "### Failing links" not in text
+    assert "### Worth a look" in text
+
+
+def test_markdown_occurrence_cells_match_the_header():
+    mention = mentions([BROKEN])[0]
+    cells = markdown.occurrence_cells(mention)
+    assert len(cells) == len(markdown.OCCURRENCE_HEADER)
+    assert cells == (
+        "12",
+        "链接",
+        f"`{COMMA_URL}`",
+        "broken",
+        "HTTP 404\\: page says Not | Found \\<script\\>alert\\(1\\)\\<\\/script\\>",
+    )
+
+
+def test_markdown_code_span_survives_backticks():
+    assert markdown.code_span("a`b") == "``a`b``"
+    assert markdown.code_span("`x`") == "`` `x` ``"
+    assert GFM.render(markdown.code_span("`x``y`")).strip() == "<p><code>`x``y`</code></p>"
+
+
+def test_markdown_capture_destination_cannot_end_early():
+    report = link(
+        "https://gone.example/",
+        Verdict.BROKEN,
+        "HTTP 404",
+        archive=Snapshot("https://gone.example/", "20200101000000"),
+        archive_url="https://web.archive.org/web/20200101000000/https://gone.example/a b>)<x",
+    )
+    html = GFM.render(rendered("markdown", [report]))
+    assert (
+        '<a href="https://web.archive.org/web/20200101000000/https://gone.example/a%20b%3E)%3Cx">2020-01-01</a>' in html
+    )

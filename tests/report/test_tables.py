@@ -1,0 +1,142 @@
+"""The link tables (crawler/report/html/tables.py): dead links by issue and every link, row by row."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from crawler.models import RunDiff
+from crawler.report.html import tables
+from crawler.report.html.labels import Labels
+from crawler.report.html.tables import LinkTables, day_text, shown_site
+from tests.report.views import (
+    APRIL,
+    DEAD,
+    FEBRUARY,
+    FINE,
+    GONE_404,
+    HOSTILE,
+    IMAGE,
+    MARCH,
+    MOVED,
+    NXDOMAIN,
+    PLAYBACK,
+    REPORTS,
+    UNDATED,
+    dead_rows,
+    page,
+    sample_view,
+    texts,
+    tree,
+)
+
+
+def test_public_names_are_pinned():
+    assert tables.__all__ == ["LinkTables", "day_text", "shown_site", "verdict_badge"]
+
+
+@pytest.mark.parametrize(
+    ("url", "site"),
+    [
+        ("https://a.b.example.co.uk/x", "example.co.uk"),
+        ("HTTPS://Upper.Example.COM/", "example.com"),
+        ("https://alice.github.io/p", "alice.github.io"),
+        ("http://例子.中国/路径", "xn--fsqu00a.xn--fiqs8s"),
+        ("https://[::1]:8080/", "::1"),
+        ("mailto:editor@example.com", ""),
+        ("ftp://files.example.com/x", ""),
+        ("javascript:alert(1)", ""),
+        ("http://exa mple.com/", ""),
+        ("https://bad-port.example:99999/", ""),
+    ],
+)
+def test_shown_site_is_the_registered_domain_of_a_fetchable_host(url, site):
+    assert shown_site(url) == site
+
+
+def test_day_text():
+    assert day_text(date(2024, 3, 7)) == "2024-03-07"
+    assert day_text(None) == ""
+
+
+def test_an_unknown_column_is_a_programming_error():
+    view = sample_view()
+    with pytest.raises(ValueError, match=r"col\.nope"):
+        LinkTables(view, Labels("en")).cell("col.nope", view.mentions()[0], mark_new=False)
+
+
+def test_all_links_issue_cells_sort_by_date_and_undated_first():
+    document = tree(page())
+    sorts = document.xpath('//details[@id="all-links"]//td[@class="col-issue"]/@data-sort')
+    assert f"2024-04-03 {APRIL}" in sorts and f"0000 {UNDATED}" in sorts
+
+
+# --- on a whole page ------------------------------------------------------------
+
+
+def test_one_row_per_dead_occurrence_grouped_by_issue_newest_first():
+    document = tree(page())
+    blocks = document.xpath('//section[@id="dead"]/article')
+    assert texts(block.xpath("h3")[0] for block in blocks) == [
+        f"Weekly {HOSTILE}",
+        "AI 十项全能秀 2024-03-27",
+        FEBRUARY,
+    ]
+    assert [len(block.xpath(".//tbody/tr")) for block in blocks] == [2, 3, 1]
+    assert "Published 2024-04-03" in texts(blocks[0].xpath("p"))[0]
+    assert len(dead_rows(document)) == sum(len(report.occurrences) for report in DEAD)
+
+
+def test_dead_row_has_text_url_verdict_reason_since_and_capture():
+    document = tree(page())
+    row = document.xpath(f'//section[@id="dead"]//tr[@data-issue="{MARCH}"][.//a[@href="{GONE_404.url}"]]')[0]
+    cells = {cell.get("class"): cell for cell in row.xpath("td")}
+    assert texts([cells["col-line"], cells["col-text"], cells["col-verdict"], cells["col-reason"]]) == [
+        "12",
+        "苹果 MM1 论文",
+        "broken new",
+        "HTTP 404",
+    ]
+    assert texts([cells["col-since"]]) == ["2024-05-01"]
+    assert cells["col-capture"].xpath("a/@href") == [PLAYBACK]
+    assert texts(cells["col-capture"].xpath("a")) == ["2024-03-01"]
+    assert row.get("class") == "is-new"
+    assert row.get("data-site") == "example.com"
+
+
+def test_dead_row_without_capture_says_no_capture():
+    document = tree(page())
+    row = document.xpath(f'//section[@id="dead"]//tr[.//a[@href="{NXDOMAIN.url}"]]')[0]
+    assert texts(row.xpath('td[@class="col-capture"]')) == ["no capture"]
+
+
+def test_image_links_are_marked():
+    document = tree(page())
+    row = document.xpath(f'//section[@id="dead"]//tr[.//a[@href="{IMAGE.url}"]]')[0]
+    assert texts(row.xpath('td[@class="col-text"]')) == ["image 示意图"]
+
+
+def test_no_dead_links_says_so():
+    document = tree(page(sample_view(reports=FINE, histories={}, diff=RunDiff())))
+    assert not dead_rows(document)
+    assert "No dead links." in texts(document.xpath('//section[@id="dead"]/p'))[0]
+
+
+def test_all_links_table_has_every_occurrence_and_starts_collapsed():
+    document = tree(page())
+    section = document.xpath('//details[@id="all-links"]')[0]
+    assert section.get("open") is None
+    assert len(section.xpath(".//tbody/tr")) == sum(len(report.occurrences) for report in REPORTS)
+
+
+def test_redirected_link_shows_where_it_now_points():
+    document = tree(page())
+    cell = document.xpath(f'//tr[.//a[@href="{MOVED.url}"]]/td[@class="col-url"]')[0]
+    assert cell.xpath('span[@class="moved"]/a/@href') == ["https://moved.example/new"]
+
+
+def test_every_table_column_is_sortable():
+    document = tree(page())
+    for table in document.xpath("//table[contains(@class, 'links')]"):
+        assert len(table.xpath(".//th")) == len(table.xpath('.//th/button[@class="sort"]'))
