@@ -1,6 +1,8 @@
+from dataclasses import fields
+
 import pytest
 
-from crawler.config import load_config, scrapy_overrides
+from crawler.config import Config, FlagScope, load_config, scrapy_overrides, setting_of, shown_default
 from crawler.errors import ConfigError
 from crawler.models import Verdict
 
@@ -74,3 +76,65 @@ def test_archive_endpoint_loses_its_trailing_slash(tmp_path):
     assert (
         load_config({"archive_endpoint": "http://127.0.0.1:8/"}, cwd=tmp_path).archive_endpoint == "http://127.0.0.1:8"
     )
+
+
+def test_public_names_are_pinned():
+    import crawler.config
+
+    assert sorted(crawler.config.__all__) == [
+        "Config",
+        "FlagScope",
+        "Setting",
+        "load_config",
+        "scrapy_overrides",
+        "setting_of",
+        "shown_default",
+    ]
+
+
+def test_every_field_carries_its_help_and_a_flag_or_the_reason_it_has_none():
+    for config_field in fields(Config):
+        setting = setting_of(config_field)
+        assert setting.help, config_field.name
+        if setting.scope is FlagScope.FILE:
+            assert setting.why_no_flag, f"{config_field.name}: a setting without a flag says why"
+        else:
+            assert not setting.why_no_flag, config_field.name
+            assert setting.metavar or isinstance(config_field.default, bool), f"{config_field.name} needs a metavar"
+
+
+@pytest.mark.parametrize(
+    "name, shown",
+    [
+        ("concurrency", "32"),
+        ("timeout", "20"),
+        ("per_host_delay", "0"),
+        ("fail_on", "broken"),
+        ("exclude", "none"),
+        ("archive_endpoint", "https://web.archive.org"),
+        ("user_agent", "names rotwatch"),
+    ],
+)
+def test_defaults_are_shown_as_a_user_writes_them(name, shown):
+    (config_field,) = (f for f in fields(Config) if f.name == name)
+    assert shown_default(config_field) == shown
+
+
+def test_every_default_can_be_shown():
+    for config_field in fields(Config):
+        assert shown_default(config_field), config_field.name
+
+
+def test_file_values_are_read_by_the_fields_type(tmp_path):
+    (tmp_path / "rotwatch.toml").write_text(
+        'timeout = 5\nrobots = true\nfail_on = "broken, blocked"\nresolve = {"A.test" = "127.0.0.1"}\n'
+    )
+    config = load_config({}, cwd=tmp_path)
+    assert (config.timeout, config.robots, config.fail_on) == (5.0, True, ("broken", "blocked"))
+    assert config.resolve == (("a.test", "127.0.0.1"),)
+
+
+def test_a_switch_in_the_file_must_be_true_or_false(tmp_path):
+    (tmp_path / "rotwatch.toml").write_text('robots = "yes"\n')
+    with pytest.raises(ConfigError, match=r"robots: bad value 'yes' \(expected true or false\)"):
+        load_config({}, cwd=tmp_path)

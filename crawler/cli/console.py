@@ -1,15 +1,51 @@
-"""Terminal output: a rich progress bar on a terminal, quiet plain lines in CI logs."""
+"""Terminal output: a rich progress bar on a terminal, quiet plain lines in CI logs, log lines on stderr.
+
+Logging: the `crawler` logger gets its own handler, so what the package logs
+reaches stderr whatever Scrapy does with the root logger. Scrapy, run through
+`AsyncCrawlerRunner` (crawler/fetch/runner.py), installs no root handler
+and leaves the root at WARNING, but while a spider is open its LogCount
+extension puts a counting handler on the root, which silences Python's
+last-resort output: without a handler of ours, a warning logged during a
+crawl would be counted and never shown. Our handler prints to whatever
+`sys.stderr` is when a line is logged, so lines land above a live progress
+bar (rich redirects stderr while it draws) and in pytest's capture.
+"""
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from typing import TextIO
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-__all__ = ["CheckProgress", "warn"]
+__all__ = ["CheckProgress", "configure_logging", "warn"]
+
+QUIET_FORMAT = "rotwatch: %(message)s"  # like warn()
+VERBOSE_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class _StderrHandler(logging.Handler):
+    """Writes each record to the `sys.stderr` of the moment (see the module docstring)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            print(self.format(record), file=sys.stderr)
+        except Exception:  # logging's contract: a failing handler reports and never raises
+            self.handleError(record)
+
+
+def configure_logging(verbose: bool = False) -> None:
+    """The `crawler` logger on stderr: WARNING and up, or everything with -v."""
+    logger = logging.getLogger("crawler")
+    for handler in [handler for handler in logger.handlers if isinstance(handler, _StderrHandler)]:
+        logger.removeHandler(handler)
+    handler = _StderrHandler()
+    handler.setFormatter(logging.Formatter(VERBOSE_FORMAT if verbose else QUIET_FORMAT, datefmt="%H:%M:%S"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 def warn(message: str, stream: TextIO | None = None) -> None:
@@ -33,7 +69,7 @@ class CheckProgress:
         self.done = 0
         self.stream = stream or sys.stderr
         self._bar: Progress | None = None
-        self._task = None
+        self._task: TaskID | None = None
         self._next_share = 0.1
         self._last_line = time.monotonic()
 
@@ -53,7 +89,7 @@ class CheckProgress:
 
     def advance(self, *_: object) -> None:
         self.done += 1
-        if self._bar is not None:
+        if self._bar is not None and self._task is not None:
             self._bar.update(self._task, completed=self.done)
             return
         if self.total < self.PLAIN_MINIMUM:

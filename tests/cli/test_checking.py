@@ -170,3 +170,15 @@ def test_suggest_attaches_a_verified_capture_to_a_broken_link(archive, web, wayb
         "url": f"{web.archive_endpoint}/web/20240320101010/{dead}",
         "timestamp": "20240320101010",
     }
+
+
+def test_public_names_are_pinned():
+    import crawler.cli.checking
+
+    assert sorted(crawler.cli.checking.__all__) == [
+        "CheckArguments",
+        "LinksArguments",
+        "OFFLINE_HINT",
+        "run_check",
+        "run_links",
+    ]
