@@ -78,7 +78,10 @@ class SiteRule:
 
     def is_about(self, url: str) -> bool:
         """Whether the URL's host is one of the rule's hosts or under one."""
-        host = (urlsplit(url).hostname or "").rstrip(".")
+        try:
+            host = (urlsplit(url).hostname or "").rstrip(".")
+        except ValueError:  # a malformed address, such as an unclosed IPv6 bracket
+            return False
         return any(host == suffix or host.endswith("." + suffix) for suffix in self.hosts)
 
     def holds_for(self, result: CheckResult) -> bool:

@@ -124,6 +124,10 @@ def test_rule_is_not_about_lookalike_hosts(host: str):
     assert not the_rule().is_about(f"https://{host}/x")
 
 
+def test_rule_is_not_about_a_malformed_url():
+    assert not the_rule().is_about("http://[example.com/x")
+
+
 def test_rule_holds_on_the_page_a_link_ended_on():
     rule = the_rule(hosts=["hugedomains.com"], final_url="/domain_profile", text=None)
     sent = result("https://lapsed.example/", final_url="https://www.hugedomains.com/domain_profile.cfm?d=lapsed")
@@ -231,3 +235,13 @@ def test_bad_rule_in_a_user_file_names_the_file(tmp_path: Path):
 
 def test_a_rule_needs_no_source():
     assert the_rule().source == ()
+
+
+def test_wechat_article_quoting_the_deletion_notice_is_not_taken_for_it():
+    quoting = result(
+        "https://mp.weixin.qq.com/s/live-article",
+        page=Page(
+            title="为什么被删", text="打开旧链接，只看到“该内容已被发布者删除”。这篇文章讲讲内容审核是怎样工作的。"
+        ),
+    )
+    assert first_rule(shipped_rules(), quoting) is None
