@@ -1,18 +1,33 @@
 """Deciding what a link check means: a `CheckResult` becomes an `Assessment`.
 
-The verdicts are the table in DESIGN.md; `assess` applies its rules in this
+The verdicts are the table in README.md; `assess` applies its rules in this
 order, and the first that fits decides:
 
 1. the request got no response (`CheckResult.error`): the kind of error
    decides, e.g. NXDOMAIN is broken, a timeout unreachable;
 2. a bot challenge page, whatever its status, is blocked: it hides the page;
-3. 401, 403, 429 and LinkedIn's 999 are blocked; every other 4xx is broken;
+3. a site rule (`crawler.check.site_rules`): what a particular site answers
+   for a page that is gone or alive, e.g. WeChat's 200 page "该内容已被发布者删除"
+   is broken and arXiv's withdrawn paper is ok;
+4. 401, 403, 429 and LinkedIn's 999 are blocked; every other 4xx is broken;
    5xx is unreachable; a 3xx the spider could not follow (no usable
    Location) is broken, since no reader can follow it either; any other
    status is unreachable;
-4. a 2xx is broken when the page is a parked domain, says "not found"
+5. a 2xx is broken when the page is a parked domain, says "not found"
    (a soft 404) or is the home page a deep link was sent to; it is
    redirected when a permanent redirect (301, 308) led to it; otherwise ok.
+
+A checker that cries wolf gets switched off, so "broken" needs evidence, not
+keywords: a live article titled "GoDaddy to acquire Afternic: what it means
+for parked domains" or "页面不存在？一文读懂 HTTP 404" is fine. A parked domain
+is a parking page: a title or heading that *is* a for-sale or parked message
+("example.com is for sale", "此域名出售"), or, on a short page, a parking
+service's own wording (`_PARKING_WORDING`, with its sources) or header.
+Parking services send an Adblock Plus sitekey (`X-Adblock-Key`), but so can
+any site in the acceptable-ads programme
+(https://gitlab.com/eyeo/adblockplus/abc/webext-sdk/-/issues/221), so it
+only counts on a short page. A redirect to a marketplace listing
+(HugeDomains, Dan.com, GoDaddy/Afternic) is a site rule.
 
 Each predicate is pure and separately tested. Headers are read from
 `CheckResult.headers` by lower-case name: `cf-mitigated`,
@@ -22,11 +37,13 @@ Each predicate is pure and separately tested. Headers are read from
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
+from crawler.check.site_rules import SiteRule, first_rule, fold, shipped_rules
 from crawler.check.urls import site_of
 from crawler.models import Assessment, CheckResult, ErrorKind, Hop, Page, Verdict
 
@@ -39,6 +56,8 @@ __all__ = [
     "lands_on_home_page",
     "not_found_evidence",
 ]
+
+log = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------- errors
 
@@ -64,8 +83,12 @@ _REFUSING = frozenset({401, 403, 429, 999})
 _PERMANENT_REDIRECTS = frozenset({301, 308})
 
 
-def assess(result: CheckResult) -> Assessment:
-    """Decide the verdict for one checked URL, with the reason an editor reads."""
+def assess(result: CheckResult, rules: Sequence[SiteRule] | None = None) -> Assessment:
+    """Decide the verdict for one checked URL, with the reason an editor reads.
+
+    `rules` are the site rules to apply, the user's first
+    (`crawler.check.site_rules.load_rules`); by default the shipped ones.
+    """
     if result.error is not None:
         return _ERRORS[result.error]
     status = result.http_status
@@ -74,6 +97,10 @@ def assess(result: CheckResult) -> Assessment:
     provider = bot_challenge(result.page, result.headers)
     if provider is not None:
         return Assessment(Verdict.BLOCKED, f"bot challenge ({provider})")
+    rule = first_rule(shipped_rules() if rules is None else rules, result)
+    if rule is not None:
+        log.debug("%s: site rule %r of %s decides %s", result.url, rule.name, rule.origin, rule.verdict)
+        return Assessment(rule.verdict, rule.reason)
     if status in _REFUSING:
         return Assessment(Verdict.BLOCKED, _status_line(status))
     if 400 <= status < 500:
@@ -127,7 +154,7 @@ _CHALLENGE_HEADERS = (
     ("x-amzn-waf-action", "challenge", "AWS WAF"),
     ("x-amzn-waf-action", "captcha", "AWS WAF"),
 )
-# Challenge page titles, matched whole (after `_normalize`).
+# Challenge page titles, matched whole (after `fold`).
 _CHALLENGE_TITLES = {
     "just a moment...": "Cloudflare",
     "attention required! | cloudflare": "Cloudflare",
@@ -158,10 +185,10 @@ def bot_challenge(page: Page | None, headers: Mapping[str, str]) -> str | None:
         if word in headers.get(name, "").lower():
             return provider
     page = page or Page()
-    title = _normalize(page.title or "")
+    title = fold(page.title or "")
     if title in _CHALLENGE_TITLES:
         return _CHALLENGE_TITLES[title]
-    shown = f"{title} {_normalize(page.text)}"
+    shown = f"{title} {fold(page.text)}"
     return next((who for wording, who in _CHALLENGE_WORDING if wording in shown), None)
 
 
@@ -172,37 +199,67 @@ def is_bot_challenge(page: Page | None, headers: Mapping[str, str]) -> bool:
 
 # ---------------------------------------------------------- parked domains
 
-# Wording of domain-for-sale and parking pages, and the parking services'
-# names, which they print in their footers.
-_PARKING = re.compile(
-    r"""
-      \bdomain(?:\ name)?\ (?:is|may\ be|might\ be)\ for\ sale\b
-    | \b[\w-]+(?:\.[\w-]+)+\ is\ for\ sale\b          # example.com is for sale
-    | \bbuy\ this\ domain\b
-    | \bdomain(?:\ name)?\ (?:is\ parked|has\ expired)\b  # also registrars' pages
-    | \bparked\ free\b                                # GoDaddy
-    | \b(?:sedo(?:parking)?|bodis|parkingcrew|afternic|hugedomains)\b
-    | \b(?:above|dan|undeveloped)\.com\b
-    | 域名.{0,4}(?:出售|[转轉][让讓])                  # 此域名出售, 该域名正在出售
-    | (?:出售|[转轉][让讓])(?:此|本|该|該)?域名
+_DOMAIN = r"[\w-]+(?:\.[\w-]+)+"  # example.com, wap.in, 例子.中国
+# A title or heading part that is a for-sale or parked message as a whole.
+_SALE_MESSAGE = re.compile(
+    rf"""
+      (?:the\ )?(?:domain(?:\ name)?\ )?{_DOMAIN}\ (?:is|may\ be)\ for\ sale  # The domain name wap.in is for sale
+    | (?:this\ )?domain(?:\ name)?\ (?:is|may\ be|might\ be)\ for\ sale     # This domain may be for sale
+    | (?:premium\ )?domain(?:\ name)?\ for\ sale | {_DOMAIN}\ for\ sale
+    | buy\ this\ domain
+    | (?:{_DOMAIN}|this\ domain)\ is\ (?:a\ )?parked(?:\ domain)? | (?:domain\ parked|parked\ domain)
+    | (?:{_DOMAIN}\ ?)?(?:此|该|本)?域名(?:正在)?(?:出售|[转轉][让讓])中?       # 此域名出售, 该域名正在出售
+    | (?:出售|[转轉][让讓])(?:此|本|该)?域名
     """,
     re.VERBOSE,
 )
-# A parking page says little besides the sale, so its wording only counts in
-# the body of a short page: a long article about domain trading is no parking
-# page. In a title it always counts.
+# What a message part may be wrapped in: "This domain may be for sale!"
+_MESSAGE_TRIM = " \t!.。！:：\"'“”"
+# Parking services' own wording, as fingerprinting tools record it
+# (https://github.com/intrigueio/intrigue-ident/tree/main/checks/http) and as
+# PyFunceble looks for it (https://github.com/funilrys/PyFunceble/blob/dev/
+# PyFunceble/checker/availability/extras/parked.py).
+_PARKING_WORDING = re.compile(
+    r"""
+      parked\ free,?\ courtesy\ of\ godaddy                 # GoDaddy
+    | parked\ free\ of\ charge\ with\ namesilo              # NameSilo
+    | this\ site\ is\ parked\ with\ dreamhost               # DreamHost
+    | sponsored\ listings\ displayed\ above\ are\ served\ automatically   # ParkingCrew
+    | millions\ of\ other\ domains\ available\ on\ dan\.com # Dan.com
+    | (?:inquire\ about|interested\ in)\ this\ domain
+    | this\ domain\ (?:name\ )?is\ parked | currently\ parked\ by\ the\ owner | web\ page\ is\ parked
+    | domain\ (?:name\ )?(?:is|may\ be)\ for\ sale
+    | buy\ (?:or\ lease\ )?this\ domain
+    | 域名.{0,4}(?:出售|[转轉][让讓])                        # 该域名正在出售, 此域名转让
+    | (?:出售|[转轉][让讓])(?:此|本|该)?域名
+    """,
+    re.VERBOSE,
+)
+# A parking page says little besides the sale, so the services' header and
+# wording only count on a short page: an article about the domain trade
+# quotes the wording, and sites outside parking send the header too.
 _PARKING_PAGE_TEXT = 1_000  # characters of visible text
 # Parking services send the sitekey of an ad-blocker allowlist in this header.
 _PARKING_HEADER = "x-adblock-key"
 
 
 def is_parked(page: Page, headers: Mapping[str, str]) -> bool:
-    """Whether the page is a parked domain: for sale, or showing parking ads."""
-    if _PARKING_HEADER in headers:
+    """Whether the page is a parking page: for sale, or showing parking ads.
+
+    The title or heading must *be* a for-sale or parked message, or a short
+    page must carry a parking service's header or wording; a page that only
+    mentions parking, domains or a marketplace is not parked.
+    """
+    if any(_says_for_sale(line) for line in (page.title, page.heading)):
         return True
-    if _PARKING.search(_normalize(page.title or "")):
-        return True
-    return len(page.text) < _PARKING_PAGE_TEXT and bool(_PARKING.search(_normalize(page.text)))
+    if len(page.text) >= _PARKING_PAGE_TEXT:
+        return False
+    return _PARKING_HEADER in headers or bool(_PARKING_WORDING.search(fold(page.text)))
+
+
+def _says_for_sale(line: str | None) -> bool:
+    parts = _TITLE_PARTS.split(fold(line or ""))
+    return any(_SALE_MESSAGE.fullmatch(part.strip(_MESSAGE_TRIM)) for part in parts)
 
 
 # --------------------------------------------------------------- soft 404s
@@ -225,53 +282,10 @@ _NOT_FOUND = re.compile(
 # A status code as a token of its own: "404", "Error 404", "404错误".
 _GONE_STATUS = re.compile(r"(?<!\d)(?:404|410)(?!\d)")
 # Words that surround a not-found phrase without changing what it says.
-_FILLER_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "article",
-        "be",
-        "been",
-        "content",
-        "document",
-        "error",
-        "file",
-        "for",
-        "gone",
-        "has",
-        "have",
-        "here",
-        "http",
-        "i",
-        "is",
-        "it",
-        "it's",
-        "its",
-        "link",
-        "looking",
-        "oh",
-        "oops",
-        "or",
-        "page",
-        "post",
-        "requested",
-        "resource",
-        "sorry",
-        "status",
-        "that",
-        "the",
-        "this",
-        "uh",
-        "url",
-        "was",
-        "we",
-        "were",
-        "whoops",
-        "you",
-        "your",
-    ]
+_FILLER_ENGLISH = re.compile(
+    r"\b(?:a|an|and|are|article|be|been|content|document|error|file|for|gone|has|have|here|http|i|is|it's|its|it"
+    r"|link|looking|oh|oops|or|page|post|requested|resource|sorry|status|that|the|this|uh|url|was|we|were|whoops"
+    r"|you|your)\b"
 )
 _FILLER_CJK = re.compile(
     "抱歉|[对對]不起|很|哎呀|糟糕|您|你|所|要|[访訪][问問]|[请請]求|的|[该該]|此|[这這][个個]"
@@ -295,8 +309,8 @@ def not_found_evidence(page: Page) -> str | None:
     are soft 404s, while "404 Media: independent journalism" and
     "Why 404 errors matter" are not: the phrase must be the whole message.
     """
-    for label, line in (("title", page.title), ("heading", page.heading)):
-        parts = _TITLE_PARTS.split(_normalize(line or ""))
+    for label, line in (("title", page.title or ""), ("heading", page.heading or "")):
+        parts = _TITLE_PARTS.split(fold(line))
         if any(_says_not_found(part) for part in parts):
             return f"{label} says “{_shorten(line)}”"
     return None
@@ -308,20 +322,19 @@ def is_soft_404(page: Page) -> bool:
 
 
 def _says_not_found(part: str) -> bool:
-    """Whether a title part holds a not-found phrase or 404, and only filler besides."""
-    if not (_NOT_FOUND.search(part) or _GONE_STATUS.search(part)):
+    """Whether a title part holds a not-found phrase or 404, and only filler besides.
+
+    A question ("页面不存在？", "Page not found?") asks about not-found pages
+    instead of being one.
+    """
+    if "?" in part or "？" in part or not (_NOT_FOUND.search(part) or _GONE_STATUS.search(part)):
         return False
-    rest = _FILLER_CJK.sub(" ", _NOT_FOUND.sub(" ", part))
-    return all(word in _FILLER_WORDS for word in _WORD.findall(rest))
+    rest = _FILLER_CJK.sub(" ", _FILLER_ENGLISH.sub(" ", _NOT_FOUND.sub(" ", part)))
+    return _WORD.search(rest) is None
 
 
 def _shorten(line: str) -> str:
     return line if len(line) <= _QUOTED_CHARS else line[: _QUOTED_CHARS - 1] + "…"
-
-
-def _normalize(text: str) -> str:
-    """Lower case, with typographic apostrophes and ellipses spelled in ASCII."""
-    return text.casefold().replace("’", "'").replace("…", "...")
 
 
 # ----------------------------------------------------- redirects to home

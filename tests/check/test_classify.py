@@ -1,6 +1,11 @@
-"""Tests for crawler/classify.py: the verdict table of DESIGN.md, rule by rule."""
+"""Tests for crawler/check/classify.py: the verdict table of README.md, rule by rule,
+and the labelled real-world pages of tests/data/real_world_pages.toml."""
 
 from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +19,7 @@ from crawler.check.classify import (
     lands_on_home_page,
     not_found_evidence,
 )
+from crawler.check.site_rules import first_rule, parse_rules, shipped_rules
 from crawler.models import Assessment, CheckResult, ErrorKind, Hop, Page, Verdict
 
 URL = "https://example.com/2024/03/ai-weekly"
@@ -257,6 +263,17 @@ def test_title_that_merely_mentions_not_found_is_not_soft_404(title: str):
     assert not is_soft_404(Page(title=title))
 
 
+@pytest.mark.parametrize(
+    ("title", "heading"),
+    [
+        ("页面不存在？一文读懂 HTTP 404", "页面不存在？"),
+        ("Page not found? Here is what a 404 means | Blog", "Page not found?"),
+    ],
+)
+def test_question_about_not_found_is_not_soft_404(title: str, heading: str):
+    assert not is_soft_404(Page(title=title, heading=heading))
+
+
 def test_not_found_heading_is_soft_404():
     assert not_found_evidence(Page(title="Example Blog", heading="404")) == ("heading says “404”")
 
@@ -287,8 +304,11 @@ def test_long_title_is_shortened_in_the_reason():
         Page(title="example.com - This domain may be for sale!"),
         Page(title="example.com", text="Buy this domain. The owner is asking $2,500."),
         Page(text="This Web page is parked FREE, courtesy of GoDaddy.com."),
-        Page(title="example.com", text="Related searches. Privacy policy. parkingcrew"),
-        Page(title="example.com", text="Make an offer on dan.com"),
+        Page(text="The Sponsored Listings displayed above are served automatically by a third party."),
+        Page(title="x.example", text="There are millions of other domains available on DAN.COM."),
+        Page(title="The domain name wap.in is for sale | Dan.com"),
+        Page(title="x.example", heading="This domain is for sale"),
+        Page(title="Domain Parked"),
         Page(title="此域名出售"),
         Page(text="该域名正在出售，请联系"),
     ],
@@ -304,6 +324,27 @@ def test_parking_service_header_marks_parked():
 def test_long_article_about_domain_sales_is_not_parked():
     text = "When the seller wrote 'this domain is for sale', buyers came. " * 20
     assert not is_parked(Page(title="Inside the domain aftermarket", text=text), {})
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        Page(title="GoDaddy to acquire Afternic: what it means for parked domains"),
+        Page(title="Why your domain name is parked"),
+        Page(title="Is this domain for sale? How to find out"),
+        Page(title="域名出售的五个技巧"),
+        Page(title="Domain parking - Wikipedia"),
+        Page(title="Brief", text="GoDaddy buys Afternic; HugeDomains, Sedo and Bodis react."),
+        Page(title="Brief", text="Dan.com joins GoDaddy. ParkingCrew adds new ad formats."),
+    ],
+)
+def test_page_that_only_mentions_parking_is_not_parked(page: Page):
+    assert not is_parked(page, {})
+
+
+def test_sitekey_header_on_a_full_page_is_not_parking():
+    article = Page(title="Recipes", text="Whisk the eggs with the sugar until pale. " * 40)
+    assert not is_parked(article, {"x-adblock-key": "MFww..."})
 
 
 def test_place_names_are_not_parking_services():
@@ -365,3 +406,73 @@ def test_cloudflare_firewall_rule_title_is_a_bot_challenge():
 
 def test_aws_waf_captcha_header_is_a_bot_challenge():
     assert bot_challenge(Page(), {"x-amzn-waf-action": "captcha"}) == "AWS WAF"
+
+
+# ------------------------------------------------------------- site rules
+
+
+def test_site_rule_decides_before_the_status():
+    result = checked(410, url="https://medium.com/@someone/story-1", final_url="https://medium.com/@someone/story-1")
+    assert assess(result) == Assessment(Verdict.BROKEN, "Medium: the author deleted this story")
+
+
+def test_site_rule_turns_a_200_page_broken():
+    result = checked(200, url="https://mp.weixin.qq.com/s/x", final_url=None, page=Page(text="该内容已被发布者删除"))
+    assert assess(result) == Assessment(Verdict.BROKEN, "WeChat: the author deleted this article")
+
+
+def test_given_rules_replace_the_shipped_ones():
+    rules = parse_rules(
+        """
+        [[rule]]
+        name = "intranet-login"
+        hosts = ["example.com"]
+        final_url = "/login"
+        verdict = "blocked"
+        reason = "Example: the article is behind the staff login"
+        """,
+        "my-rules.toml",
+    )
+    result = checked(200, final_url="https://example.com/login?next=/2024/03/ai-weekly")
+    assert assess(result, rules) == Assessment(Verdict.BLOCKED, "Example: the article is behind the staff login")
+    medium = checked(410, url="https://medium.com/@someone/story-1", final_url=None)
+    assert assess(medium, rules) == Assessment(Verdict.BROKEN, "410 Gone")
+
+
+def test_bot_challenge_comes_before_site_rules():
+    result = checked(200, url="https://github.com/a/b", final_url=None, page=Page(title="Just a moment..."))
+    assert assess(result).verdict == Verdict.BLOCKED
+
+
+# ---------------------------------------------------- real-world pages
+
+REAL_WORLD = Path(__file__).parents[1] / "data" / "real_world_pages.toml"
+PAGES: list[dict[str, Any]] = tomllib.loads(REAL_WORLD.read_text(encoding="utf-8"))["page"]
+
+
+def recorded(entry: dict[str, Any]) -> CheckResult:
+    """The CheckResult the link spider would have made of a recorded page."""
+    page = Page(title=entry.get("title"), heading=entry.get("heading"), text=entry.get("text", ""))
+    return CheckResult(
+        url=entry["url"],
+        http_status=entry["status"],
+        final_url=entry.get("final_url", entry["url"]),
+        redirects=tuple(Hop(hop["url"], hop["status"]) for hop in entry.get("redirects", [])),
+        page=page,
+        headers=entry.get("headers", {}),
+    )
+
+
+def test_the_corpus_is_large_and_bilingual():
+    assert len(PAGES) >= 60
+    assert {entry["lang"] for entry in PAGES} == {"en", "zh"}
+    assert all(entry.get("source") for entry in PAGES)
+
+
+@pytest.mark.parametrize("entry", PAGES, ids=[entry["what"] for entry in PAGES])
+def test_real_world_page_is_judged_right(entry: dict[str, Any]):
+    result = recorded(entry)
+    assessment = assess(result)
+    assert assessment.verdict == Verdict(entry["expect"]), assessment.reason
+    rule = first_rule(shipped_rules(), result)
+    assert (rule.name if rule else None) == entry.get("rule")
