@@ -1,4 +1,4 @@
-"""Every scenario of the simulated web through a real Scrapy crawl.
+"""Every scenario of the simulated web through a real Scrapy crawl, and the order of start requests.
 
 One crawl checks every scenario at once (as a real run would, many sites in
 parallel); each test then reads the verdict, title and final URL of its
