@@ -16,12 +16,12 @@ NEWSPIDER_MODULE = "crawler.spiders"
 # An honest User-Agent: site owners can see who checks their links and why.
 USER_AGENT = f"rotwatch/{crawler.__version__} (+https://pypi.org/project/rotwatch/; link checker)"
 
-# Politeness. A "site" is a registered domain (see SiteSlotMiddleware), so
+# Politeness. A "site" is a registered domain (see crawler.fetch.site_slots), so
 # the per-domain limit applies to a.example.co.uk and b.example.co.uk together.
-CONCURRENT_REQUESTS = 32  # total
-CONCURRENT_REQUESTS_PER_DOMAIN = 4  # per site
+CONCURRENT_REQUESTS = 32  # requests in flight, total
+CONCURRENT_REQUESTS_PER_DOMAIN = 4  # requests in flight per site
 DOWNLOAD_DELAY = 0  # seconds between requests to one site (--per-host-delay)
-DOWNLOAD_DELAY_JITTER = 0.5  # +-50 % around the delay, so requests do not march in step
+DOWNLOAD_DELAY_JITTER = 0.5  # fraction: +-50 % around the delay, so requests do not march in step
 # Scrapy 2.19 can start more downloads than a slot allows; see crawler.fetch.downloader.
 DOWNLOADER = "crawler.fetch.downloader.PoliteDownloader"
 # Hand out only requests whose site has a free connection, busiest site first:
@@ -35,38 +35,39 @@ SCHEDULER_PRIORITY_QUEUE = "crawler.fetch.queues.BusiestSiteFirstQueue"
 ROBOTSTXT_OBEY = False
 
 # Each unique URL is requested once; rotwatch de-duplicates before crawling.
-# Scrapy's filter would silently drop redirects that meet (two links to one
+# Scrapy 2.19's filter would silently drop redirects that meet (two links to one
 # page, loops), and those links would vanish from the report.
 DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"
-URLLENGTH_LIMIT = 0  # long URLs are links too; Scrapy would drop them silently
+URLLENGTH_LIMIT = 0  # characters, 0 = no limit: long URLs are links too; Scrapy would drop them silently
 
 # A reader's browser refuses a bad certificate, so the checker verifies too.
 DOWNLOAD_VERIFY_CERTIFICATES = True
 
 DOWNLOAD_TIMEOUT = 20  # seconds for a whole response, which bounds slow-drip servers
 DNS_TIMEOUT = 10  # seconds
-REACTOR_THREADPOOL_MAXSIZE = 20  # name lookups run in these threads
+REACTOR_THREADPOOL_MAXSIZE = 20  # threads; name lookups run in these
 
-# Early abort (BodyBudgetMiddleware): the title is in the first kilobytes of
+# Early abort (BodyBudgetMiddleware, crawler.fetch.early_stop): the title is in the first kilobytes of
 # an HTML page; other types are judged by their status and headers alone.
-ROTWATCH_HTML_BYTES = 64 * 1024  # 64k read at most of an HTML page
-ROTWATCH_DECOMPRESSED_BYTES = 512 * 1024  # 512k of decompressed HTML at most (bombs)
-DOWNLOAD_MAXSIZE = 0  # the budget above stops transfers; a size cap would fail them
-DOWNLOAD_WARNSIZE = 0
+ROTWATCH_HTML_BYTES = 64 * 1024  # bytes: 64k read at most of an HTML page
+ROTWATCH_DECOMPRESSED_BYTES = 512 * 1024  # bytes: 512k of decompressed HTML at most (bombs)
+DOWNLOAD_MAXSIZE = 0  # bytes, 0 = no cap: the budget above stops transfers; a size cap would fail them
+DOWNLOAD_WARNSIZE = 0  # bytes, 0 = no warning
 DOWNLOAD_FAIL_ON_DATALOSS = False  # a cut-off page still has a usable status and title
 COMPRESSION_ENABLED = False  # replaced by the truncating BoundedDecompressionMiddleware
 
 # Redirects are followed by Scrapy, and the chain kept in meta["redirect_urls"].
 REDIRECT_ENABLED = True
-REDIRECT_MAX_TIMES = 10  # more hops than this is "broken"
+REDIRECT_MAX_TIMES = 10  # hops: more than this is "broken"
 METAREFRESH_ENABLED = False  # a meta refresh is page content, not a moved link
 HTTPERROR_ALLOW_ALL = True  # every status reaches the spider; verdicts decide
 
-# Retries: RetryAfterMiddleware replaces Scrapy's RetryMiddleware to honour
-# Retry-After and back off exponentially per site instead of retrying at once.
+# Retries: RetryAfterMiddleware (crawler.fetch.retry_after) replaces Scrapy's RetryMiddleware, which
+# in Scrapy 2.19 ignores Retry-After and retries at once: a Retry-After pauses the site that asked
+# (crawler.fetch.site_pauses), any other failure backs off exponentially for its URL alone.
 RETRY_ENABLED = True
-RETRY_TIMES = 2  # initial request + 2 retries
-RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_TIMES = 2  # retries: initial request + 2 retries
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]  # HTTP statuses worth a retry
 # A name that does not exist will not exist a second later: no DNS retries.
 RETRY_EXCEPTIONS = [
     "scrapy.exceptions.DownloadConnectionRefusedError",
@@ -81,10 +82,10 @@ ROTWATCH_RETRY_BACKOFF = 1.0  # seconds before the first retry, doubled each tim
 ROTWATCH_RETRY_AFTER_CAP = 60.0  # seconds: never wait longer for one site
 ROTWATCH_BACKOFF_CAP = 8.0  # seconds: a failing site must not stall the run
 
-# Address guard: private, loopback and link-local addresses are refused
+# Address guard (crawler.fetch.address_guard): private, loopback and link-local addresses are refused
 # unless allowed. None allows all; a tuple of networks allows those only.
 ROTWATCH_ALLOWED_PRIVATE = ()
-ROTWATCH_STATIC_HOSTS = {}  # name -> address, like curl --resolve (the simulated web)
+ROTWATCH_STATIC_HOSTS: dict[str, str] = {}  # name -> address, like curl --resolve (the simulated web)
 TWISTED_DNS_RESOLVER = "crawler.fetch.resolver.PinnedResolver"
 
 # The Wayback Machine: its own download slot, paced to its rate limit.
@@ -94,25 +95,30 @@ ROTWATCH_ARCHIVE_429_PAUSE = 60.0  # seconds the archive slot rests after a bare
 # Sent to github.com only; anonymous clients are rate-limited hard there.
 ROTWATCH_GITHUB_TOKEN = None
 
+# Downloader middlewares, one concern each. Order matters. Requests pass
+# SiteSlot -> AddressGuard -> GitHubToken -> (Scrapy's) -> RetryAfter -> Redirect;
+# responses come back the other way, so RedirectLoopError sees a redirect before
+# Scrapy follows it and RetryAfter sees the final answer of a chain. What they
+# raise reaches the link spider's errback (see crawler.fetch).
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.fetch.middlewares.SiteSlotMiddleware": 50,
-    "crawler.fetch.middlewares.AddressGuardMiddleware": 60,
-    "crawler.fetch.middlewares.GitHubTokenMiddleware": 70,
+    "crawler.fetch.site_slots.SiteSlotMiddleware": 50,
+    "crawler.fetch.address_guard.AddressGuardMiddleware": 60,
+    "crawler.fetch.github_token.GitHubTokenMiddleware": 70,
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
     "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "crawler.fetch.middlewares.RetryAfterMiddleware": 550,
+    "crawler.fetch.retry_after.RetryAfterMiddleware": 550,
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
-    "crawler.fetch.middlewares.BoundedDecompressionMiddleware": 590,
-    "crawler.fetch.middlewares.RedirectLoopMiddleware": 650,
-    "crawler.fetch.middlewares.BodyBudgetMiddleware": 800,
+    "crawler.fetch.bounded_decompression.BoundedDecompressionMiddleware": 590,
+    "crawler.fetch.redirect_loops.RedirectLoopMiddleware": 650,
+    "crawler.fetch.early_stop.BodyBudgetMiddleware": 800,
 }
 
 # Per-request work is what limits a crawl of many fast sites on few cores.
 # One item per response: Scrapy would start CONCURRENT_ITEMS (100) worker tasks
 # for every response to process it, the largest single cost in a profile.
-CONCURRENT_ITEMS = 1
+CONCURRENT_ITEMS = 1  # items processed at once per response
 # Components with nothing to do for a link check are off: no allowed_domains,
 # no authentication, no depth, no URL length limit, HTTPERROR_ALLOW_ALL already
 # passes every status, and nothing reads the downloader's byte counts.

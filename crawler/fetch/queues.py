@@ -13,7 +13,7 @@ against the total concurrency.
 connection, and of those the site with the most requests waiting, so the
 busiest site never idles and the others fill the remaining connections.
 
-It also holds back a retry until the time in its meta RETRY_DUE_META (set by
+It also holds back a retry until the time in its meta RETRY_DUE (set by
 the retry middleware), so a URL that failed waits out its backoff without
 holding a connection or slowing its site. Retries have a lower priority, so
 they come last in their site's queue and are only looked at once the site
@@ -23,48 +23,62 @@ engine asks again whenever a download finishes, and at the next due time.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
+from collections.abc import Iterable
 from time import monotonic
-from typing import Any
 
 from scrapy import Request
-from scrapy.pqueues import DownloaderAwarePriorityQueue
+from scrapy.crawler import Crawler
+from scrapy.pqueues import DownloaderAwarePriorityQueue, QueueProtocol, ScrapyPriorityQueue
 from scrapy.utils.asyncio import call_later
 
-__all__ = ["RETRY_DUE_META", "BusiestSiteFirstQueue"]
+from crawler.fetch.meta import DOWNLOAD_SLOT, RETRY_DUE
 
-RETRY_DUE_META = "rotwatch_retry_due"  # time.monotonic() before which a retry is not sent
+__all__ = ["BusiestSiteFirstQueue"]
+
+log = logging.getLogger(__name__)
 
 
 class BusiestSiteFirstQueue(DownloaderAwarePriorityQueue):
     """Requests of the site with a free connection and the most requests waiting."""
 
-    def __init__(self, crawler: Any, *args: Any, **kwargs: Any):
-        super().__init__(crawler, *args, **kwargs)
-        self._crawler = crawler
+    def __init__(
+        self,
+        crawler: Crawler,
+        downstream_queue_cls: type[QueueProtocol],
+        key: str,
+        slot_startprios: dict[str, Iterable[int]] | None = None,
+        *,
+        start_queue_cls: type[QueueProtocol] | None = None,
+    ):
+        super().__init__(crawler, downstream_queue_cls, key, slot_startprios, start_queue_cls=start_queue_cls)
         self._downloader = self._downloader_interface.downloader
         self._wake_at: float | None = None
         self._waiting: Counter[str] = Counter()  # site -> requests queued (len() of a queue is slow)
 
-    def _in_downloader(self) -> Counter[str]:
+    def _in_downloader(self) -> Counter[str | None]:
         """Requests per site anywhere in the downloader, middlewares included.
 
         A slot's own `active` misses requests still in a middleware (waiting
         for a name lookup, say), so counting it alone would let a busy site's
         requests pile up in its slot queue, each holding one of the total slots.
         """
-        return Counter(request.meta.get("download_slot") for request in self._downloader.active)
+        return Counter(request.meta.get(DOWNLOAD_SLOT) for request in self._downloader.active)
 
     def _limit(self, site: str) -> int:
         slot = self._downloader.slots.get(site)
         if slot is not None:
             return slot.concurrency
-        return self._downloader.per_slot_settings.get(site, {}).get("concurrency", self._downloader.domain_concurrency)
+        limit: int = self._downloader.per_slot_settings.get(site, {}).get(
+            "concurrency", self._downloader.domain_concurrency
+        )
+        return limit
 
     def _busiest_ready_site(self) -> str | None:
         """The site to send next: the most waiting, a free connection, its next request due."""
         in_downloader = self._in_downloader()
-        full = {site for site, count in in_downloader.items() if count >= self._limit(site)}
+        full = {site for site, count in in_downloader.items() if site is not None and count >= self._limit(site)}
         candidates = [site for site in self._waiting if site not in full]
         now, next_due = monotonic(), None
         while candidates:
@@ -87,8 +101,8 @@ class BusiestSiteFirstQueue(DownloaderAwarePriorityQueue):
 
     def _wake(self) -> None:
         self._wake_at = None
-        engine = self._crawler.engine
-        if engine is not None and engine._slot is not None:  # no public "ask the scheduler again"
+        engine = self.crawler.engine
+        if engine._slot is not None:  # no public "ask the scheduler again"
             engine._slot.nextcall.schedule()
 
     def pop(self) -> Request | None:
@@ -97,6 +111,8 @@ class BusiestSiteFirstQueue(DownloaderAwarePriorityQueue):
             return None
         queue = self.pqueues[site]
         request = queue.pop()
+        if log.isEnabledFor(logging.DEBUG):  # once per request: counting costs nothing unless asked for
+            log.debug("sending %s to %s (%d in flight there)", request, site, self._in_downloader()[site])
         self._waiting[site] -= 1
         if not self._waiting[site]:
             del self._waiting[site]
@@ -116,7 +132,7 @@ class BusiestSiteFirstQueue(DownloaderAwarePriorityQueue):
         return None if site is None else _next_request(self.pqueues[site])
 
 
-def _next_request(queue: Any) -> Request | None:
+def _next_request(queue: ScrapyPriorityQueue) -> Request | None:
     """The request `queue.pop()` would return, or None if Scrapy cannot say.
 
     ScrapyPriorityQueue.peek raises KeyError when its current priority is
@@ -128,6 +144,7 @@ def _next_request(queue: Any) -> Request | None:
         return None
 
 
-def _due_time(queue: Any) -> float:
+def _due_time(queue: ScrapyPriorityQueue) -> float:
     request = _next_request(queue)
-    return 0.0 if request is None else request.meta.get(RETRY_DUE_META, 0.0)
+    due: float = 0.0 if request is None else request.meta.get(RETRY_DUE, 0.0)
+    return due

@@ -13,21 +13,32 @@ address, and a name that was never vetted is not resolved at all.
 from __future__ import annotations
 
 import socket
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, NoReturn, cast
 
 from twisted.internet import defer
+from twisted.internet.base import ReactorBase
 from twisted.internet.error import DNSLookupError
-from twisted.internet.interfaces import IResolverSimple
+from twisted.internet.interfaces import IReactorFromThreads, IReactorTime, IResolverSimple
 from twisted.internet.threads import deferToThreadPool
-from zope.interface import implementer
+from twisted.python.failure import Failure
+from zope.interface import implementer  # type: ignore[import-untyped]  # zope.interface ships no type information
 
 from crawler.errors import NameLookupFailedError, NameNotFoundError
 
-__all__ = ["HostLookup", "PinnedResolver"]
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+__all__ = ["HostLookup", "PinnedResolver", "installed_reactor", "installed_resolver"]
 
 # RFC 6761: these names never resolve; answer at once instead of asking DNS.
 NEVER_RESOLVED_SUFFIXES = (".invalid",)
+
+Outcome = list[str] | BaseException  # a lookup's addresses, or why it failed
+
+# Twisted declares which interfaces a class provides with zope.interface's
+# `implementer`, which mypy does not read (it needs the mypy-zope plugin), so
+# handing a reactor or a resolver to a parameter typed by interface takes a cast.
 
 
 class HostLookup:
@@ -37,13 +48,13 @@ class HostLookup:
     simulated web uses it to give many host names to one loopback server.
     """
 
-    def __init__(self, reactor: Any, static: Mapping[str, str] | None = None, timeout: float = 10.0):
+    def __init__(self, reactor: ReactorBase, static: Mapping[str, str] | None = None, timeout: float = 10.0):
         self._reactor = reactor
         self._static = {name.lower(): address for name, address in (static or {}).items()}
         self._timeout = timeout
-        self._cache: dict[str, defer.Deferred] = {}
+        self._cache: dict[str, defer.Deferred[Outcome]] = {}
 
-    def addresses(self, host: str) -> defer.Deferred:
+    def addresses(self, host: str) -> defer.Deferred[list[str]]:
         """Deferred list of addresses for `host`, or a NameNotFoundError/NameLookupFailedError failure."""
         host = host.lower().rstrip(".")
         if host in self._static:
@@ -53,27 +64,33 @@ class HostLookup:
         if host not in self._cache:
             # The cache holds outcomes, exceptions included, so a failed
             # lookup is shared by every request to that host, not repeated.
-            self._cache[host] = self._resolve(host).addErrback(lambda failure: failure.value)
-        answer: defer.Deferred = defer.Deferred()
+            self._cache[host] = self._resolve(host).addErrback(_exception_of)
+        answer: defer.Deferred[list[str]] = defer.Deferred()
         self._cache[host].addCallback(_deliver, answer)
         return answer
 
-    def _resolve(self, host: str) -> defer.Deferred:
+    def _resolve(self, host: str) -> defer.Deferred[Outcome]:
         pool = self._reactor.getThreadPool()
-        lookup = deferToThreadPool(self._reactor, pool, _getaddrinfo, host)
-        return lookup.addTimeout(self._timeout, self._reactor, _timed_out(host))
+        threads, clock = cast(IReactorFromThreads, self._reactor), cast(IReactorTime, self._reactor)
+        lookup: defer.Deferred[Outcome] = deferToThreadPool(threads, pool, _getaddrinfo, host)
+        return lookup.addTimeout(self._timeout, clock, _timed_out(host))
 
 
-def _deliver(outcome: Any, answer: defer.Deferred) -> Any:
-    if isinstance(outcome, Exception):
+def _exception_of(failure: Failure) -> BaseException:
+    """What the cache keeps of a failed lookup: its exception (a Failure always holds one)."""
+    return failure.value or NameLookupFailedError(failure.getErrorMessage())
+
+
+def _deliver(outcome: Outcome, answer: defer.Deferred[list[str]]) -> Outcome:
+    if isinstance(outcome, BaseException):
         answer.errback(outcome)
     else:
         answer.callback(outcome)
     return outcome
 
 
-def _timed_out(host: str):
-    def raise_failure(result: Any, timeout: float) -> Any:
+def _timed_out(host: str) -> Callable[[Outcome, float], NoReturn]:
+    def raise_failure(result: Outcome, timeout: float) -> NoReturn:
         raise NameLookupFailedError(f"looking up {host} took longer than {timeout:g} s")
 
     return raise_failure
@@ -88,8 +105,8 @@ def _getaddrinfo(host: str) -> list[str]:
         raise NameLookupFailedError(f"looking up {host} failed: {exc.strerror}") from exc
     except UnicodeError as exc:
         raise NameNotFoundError(f"{host} is not a valid host name") from exc
-    ipv4 = [info[4][0] for info in infos if info[0] == socket.AF_INET]
-    ipv6 = [info[4][0] for info in infos if info[0] == socket.AF_INET6]
+    ipv4 = [str(info[4][0]) for info in infos if info[0] == socket.AF_INET]
+    ipv6 = [str(info[4][0]) for info in infos if info[0] == socket.AF_INET6]
     return list(dict.fromkeys(ipv4 + ipv6))
 
 
@@ -97,29 +114,43 @@ def _getaddrinfo(host: str) -> list[str]:
 class PinnedResolver:
     """The reactor's resolver: answers only names the address guard pinned."""
 
-    def __init__(self, reactor: Any = None):
+    def __init__(self, reactor: ReactorBase):
         self.reactor = reactor
         self._pins: dict[str, str] = {}
 
     @classmethod
-    def from_crawler(cls, crawler: Any, reactor: Any) -> PinnedResolver:
+    def from_crawler(cls, crawler: Crawler, reactor: ReactorBase) -> PinnedResolver:
         return cls(reactor)
 
     def install_on_reactor(self) -> None:
-        self.reactor.installResolver(self)
+        self.reactor.installResolver(cast(IResolverSimple, self))
 
     def pin(self, host: str, address: str) -> None:
         self._pins[host.lower().rstrip(".")] = address
 
-    def getHostByName(self, name: str, timeout: Any = ()) -> defer.Deferred:  # noqa: N802 (Twisted API)
+    def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> defer.Deferred[str]:  # noqa: N802 (Twisted API)
         address = self._pins.get(name.lower().rstrip("."))
         if address is None:
             return defer.fail(DNSLookupError(f"{name} was not vetted by the address guard"))
         return defer.succeed(address)
 
 
-def installed_resolver(reactor: Any) -> PinnedResolver:
+def installed_reactor() -> ReactorBase:
+    """The reactor installed in this process (installing Twisted's default if none is).
+
+    `twisted.internet.reactor` is a module to type checkers and the installed
+    reactor object at run time; every reactor Scrapy runs on is a ReactorBase.
+    """
+    from twisted.internet import reactor
+
+    return cast(ReactorBase, reactor)
+
+
+def installed_resolver(reactor: ReactorBase) -> PinnedResolver:
     """The PinnedResolver on `reactor`, installing one if another is there."""
-    if not isinstance(reactor.resolver, PinnedResolver):
-        PinnedResolver(reactor).install_on_reactor()
-    return reactor.resolver
+    resolver = reactor.resolver
+    if isinstance(resolver, PinnedResolver):
+        return resolver
+    pinned = PinnedResolver(reactor)
+    pinned.install_on_reactor()
+    return pinned

@@ -8,16 +8,18 @@ at a time, so a progress display can follow along.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import date
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from scrapy import signals
+from scrapy import Spider, signals
 from scrapy.crawler import AsyncCrawlerRunner
 from scrapy.settings import Settings
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.reactor import install_reactor
+from twisted.python.failure import Failure
 
+from crawler.fetch.resolver import installed_reactor, installed_resolver
 from crawler.models import ArchiveLookup, CheckResult
 from crawler.spiders.links import LinkSpider
 from crawler.spiders.wayback import ARCHIVE_SLOT, WaybackSpider
@@ -27,7 +29,7 @@ __all__ = ["base_settings", "check_urls", "lookup_captures", "run_in_reactor"]
 T = TypeVar("T")
 
 
-def base_settings(overrides: dict[str, Any] | None = None) -> Settings:
+def base_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     """The project's Scrapy settings with command-line priority overrides."""
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
@@ -36,12 +38,12 @@ def base_settings(overrides: dict[str, Any] | None = None) -> Settings:
 
 
 async def _collect(
-    spider: type, settings: Settings, item_type: type[T], on_item: Callable[[T], None] | None, **kwargs: Any
+    spider: type[Spider], settings: Settings, item_type: type[T], on_item: Callable[[T], None] | None, **kwargs: object
 ) -> list[T]:
     """Runs one spider to the end; returns the items of `item_type` it produced."""
     items: list[T] = []
 
-    def collect(item: Any, **_: Any) -> None:
+    def collect(item: object, **_: object) -> None:
         if isinstance(item, item_type):
             items.append(item)
             if on_item:
@@ -87,24 +89,20 @@ async def lookup_captures(
 def run_in_reactor(main: Callable[[], Awaitable[T]], settings: Settings) -> T:
     """Starts the reactor, runs `main` to completion, stops, and returns its value."""
     install_reactor(settings["TWISTED_REACTOR"])
-    from twisted.internet import reactor
-    from twisted.python.failure import Failure
-
-    from crawler.fetch.resolver import installed_resolver
-
+    reactor = installed_reactor()
     installed_resolver(reactor)
     reactor.getThreadPool().adjustPoolsize(maxthreads=settings.getint("REACTOR_THREADPOOL_MAXSIZE"))
-    outcome: dict[str, Any] = {}
+    outcome: list[T | Failure] = []
 
-    def finish(value: Any) -> None:
-        outcome["value"] = value
+    def finish(value: T | Failure) -> None:
+        outcome.append(value)
         reactor.stop()
 
     reactor.callWhenRunning(lambda: deferred_from_coro(_as_coroutine(main)).addBoth(finish))
     reactor.run()
-    if "value" not in outcome:  # the reactor stopped first: Ctrl-C or SIGTERM
+    if not outcome:  # the reactor stopped first: Ctrl-C or SIGTERM
         raise KeyboardInterrupt
-    value = outcome["value"]
+    value = outcome[0]
     if isinstance(value, Failure):
         value.raiseException()
     return value

@@ -2,7 +2,8 @@
 
 It makes no decisions: a response or a failure becomes a `CheckResult`
 item, and `crawler.check.classify` decides the verdict. Requests bypass Scrapy's
-duplicate filter because rotwatch de-duplicates before crawling.
+duplicate filter because rotwatch de-duplicates before crawling (Scrapy
+2.19's filter would silently drop redirects that meet; see crawler/settings.py).
 
 Run it on its own with the project's settings:
     scrapy crawl links -a paths=issues/ -O results.jsonl
@@ -23,6 +24,7 @@ from scrapy.exceptions import (
     DownloadTimeoutError,
     IgnoreRequest,
 )
+from scrapy.http import Headers, Request, Response
 from twisted.internet import error as tx_error
 from twisted.python.failure import Failure
 
@@ -35,7 +37,9 @@ from crawler.errors import (
     RedirectLoopError,
     TooManyRedirectsError,
 )
+from crawler.fetch.meta import CHECKED_URL, DOWNLOAD_SLOT, LAST_REDIRECT_STATUS, REDIRECT_REASONS, REDIRECT_URLS
 from crawler.models import CheckResult, ErrorKind, Hop
+from crawler.spiders.failures import exception_of, request_of
 
 # Headers the verdict and the reports read; names lower-case.
 KEPT_HEADERS = (
@@ -91,13 +95,13 @@ class LinkSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.urls = list(urls) or _urls_in(paths)
 
-    async def start(self) -> AsyncIterator[scrapy.Request]:
+    async def start(self) -> AsyncIterator[Request]:
         for site, url in sites_in_turn(self.urls):
             # The slot is set before scheduling: the scheduler balances sites by it.
-            meta = {"rotwatch_url": url, "download_slot": site}
-            yield scrapy.Request(url, callback=self.parse, errback=self.failed, dont_filter=True, meta=meta)
+            meta = {CHECKED_URL: url, DOWNLOAD_SLOT: site}
+            yield Request(url, callback=self.parse, errback=self.failed, dont_filter=True, meta=meta)
 
-    def parse(self, response: scrapy.http.Response) -> Iterable[CheckResult]:
+    def parse(self, response: Response) -> Iterable[CheckResult]:
         yield result_from_response(response)
 
     def failed(self, failure: Failure) -> Iterable[CheckResult]:
@@ -113,16 +117,16 @@ def _urls_in(paths: str) -> list[str]:
     return list(plan_checks(occurrences).to_fetch)
 
 
-def _hops(request: scrapy.Request, last: tuple[str, int] | None = None) -> tuple[Hop, ...]:
-    urls = request.meta.get("redirect_urls", [])
-    reasons = request.meta.get("redirect_reasons", [])
+def _hops(request: Request | None, last: tuple[str, int] | None = None) -> tuple[Hop, ...]:
+    meta = request.meta if request is not None else {}
+    urls, reasons = meta.get(REDIRECT_URLS, []), meta.get(REDIRECT_REASONS, [])
     hops = [Hop(url, reason) for url, reason in zip(urls, reasons, strict=False) if isinstance(reason, int)]
     if last:
         hops.append(Hop(*last))
     return tuple(hops)
 
 
-def _kept_headers(headers: Any) -> dict[str, str]:
+def _kept_headers(headers: Headers) -> dict[str, str]:
     kept = {}
     for name in KEPT_HEADERS:
         value = headers.get(name)
@@ -131,13 +135,13 @@ def _kept_headers(headers: Any) -> dict[str, str]:
     return kept
 
 
-def result_from_response(response: scrapy.http.Response) -> CheckResult:
+def result_from_response(response: Response) -> CheckResult:
     """What a response tells: status, where it ended, the chain, the page."""
     headers = _kept_headers(response.headers)
     content_type = headers.get("content-type")
     page = read_page(response.body, content_type) if response.body and may_be_html(content_type) else None
     return CheckResult(
-        url=response.meta["rotwatch_url"],
+        url=response.meta[CHECKED_URL],
         http_status=response.status,
         final_url=response.url,
         redirects=_hops(response.request),
@@ -148,23 +152,23 @@ def result_from_response(response: scrapy.http.Response) -> CheckResult:
 
 def result_from_failure(failure: Failure) -> CheckResult:
     """What a failure tells: the kind of error and how far the chain got."""
-    request = failure.request
-    kind = error_kind(failure.value)
+    request, exception = request_of(failure), exception_of(failure)
+    kind = error_kind(exception)
     last_hop = None
     if kind in (ErrorKind.REDIRECT_LOOP, ErrorKind.TOO_MANY_REDIRECTS):
-        last_hop = (request.url, request.meta.get("rotwatch_last_status", 0))
+        last_hop = (request.url, request.meta.get(LAST_REDIRECT_STATUS, 0))
     return CheckResult(
-        url=request.meta["rotwatch_url"],
+        url=request.meta[CHECKED_URL],
         final_url=request.url,
         redirects=_hops(request, last_hop),
         error=kind,
-        error_detail=_detail(failure.value),
+        error_detail=_detail(exception),
     )
 
 
 def _causes(exception: BaseException) -> Iterable[BaseException]:
     """The exception, what it wraps, and the reasons of a Twisted ResponseFailed."""
-    seen = exception
+    seen: BaseException | None = exception
     while seen is not None:
         yield seen
         for reason in getattr(seen, "reasons", []) or []:

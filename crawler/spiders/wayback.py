@@ -11,21 +11,28 @@ answer falsely empty, so it never comes first).
 All requests share one download slot, "wayback", whose pace the runner sets
 from the archive's rate limit; a 429 pauses that slot for
 ROTWATCH_ARCHIVE_429_PAUSE (a minute: the real archive answers 429 bare).
+Scrapy does not follow the archive's redirects (meta DONT_REDIRECT): a
+playback redirect is followed here, at most MAX_PLAYBACK_HOPS, so the
+verification knows where the capture landed.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+import logging
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import scrapy
+from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 from crawler.check.page import may_be_html, read_page
 from crawler.errors import ArchiveAnswerError
+from crawler.fetch.meta import DONT_REDIRECT, DOWNLOAD_SLOT, MAX_RETRY_TIMES, OWN_SLOT, PAUSE_AFTER_BARE_429, WHOLE_BODY
 from crawler.models import ArchiveLookup, LookupOutcome, Snapshot
+from crawler.spiders.failures import request_of
 from crawler.wayback.protocol import (
     availability_url,
     capture_is_trustworthy,
@@ -42,6 +49,8 @@ MAX_CANDIDATES = 3  # captures verified per URL at most
 MAX_PLAYBACK_HOPS = 3  # redirects followed inside the archive
 ARCHIVE_RETRIES = 4  # the archive answers 429/5xx under load; be patient
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class _Lookup:
@@ -56,7 +65,12 @@ class _Lookup:
     may_ask_availability: bool = True  # only when the index had no candidate at all
 
     def done(self, outcome: LookupOutcome, detail: str, snapshot: Snapshot | None = None) -> ArchiveLookup:
+        log.debug("archive lookup of %s: %s (%s)", self.url, outcome.value, detail)
         return ArchiveLookup(self.url, outcome, snapshot, detail, self.requests)
+
+
+Step = Iterator[Request | ArchiveLookup]  # what a callback yields: the next request, or the lookup's end
+Callback = Callable[[Response, _Lookup], Step]
 
 
 class WaybackSpider(scrapy.Spider):
@@ -73,26 +87,26 @@ class WaybackSpider(scrapy.Spider):
     def pause_after_429(self) -> float:
         return self.settings.getfloat("ROTWATCH_ARCHIVE_429_PAUSE")
 
-    async def start(self) -> AsyncIterator[scrapy.Request]:
+    async def start(self) -> AsyncIterator[Request]:
         for url, issue_date in self.lookups:
             lookup = _Lookup(url, issue_date)
             yield self._request(cdx_query_url(self.endpoint, url, issue_date), lookup, self.parse_index, whole=True)
 
-    def _request(self, url: str, lookup: _Lookup, callback: Any, *, whole: bool = False) -> scrapy.Request:
+    def _request(self, url: str, lookup: _Lookup, callback: Callback, *, whole: bool = False) -> Request:
         lookup.requests += 1
         meta = {
-            "download_slot": ARCHIVE_SLOT,
-            "rotwatch_own_slot": True,
-            "rotwatch_whole_body": whole,
-            "rotwatch_429_pause": self.pause_after_429,
-            "max_retry_times": ARCHIVE_RETRIES,
-            "dont_redirect": True,
+            DOWNLOAD_SLOT: ARCHIVE_SLOT,
+            OWN_SLOT: True,
+            WHOLE_BODY: whole,
+            PAUSE_AFTER_BARE_429: self.pause_after_429,
+            MAX_RETRY_TIMES: ARCHIVE_RETRIES,
+            DONT_REDIRECT: True,
         }
-        return scrapy.Request(
+        return Request(
             url, callback=callback, errback=self.failed, dont_filter=True, meta=meta, cb_kwargs={"lookup": lookup}
         )
 
-    def parse_index(self, response: scrapy.http.Response, lookup: _Lookup) -> Iterator[Any]:
+    def parse_index(self, response: Response, lookup: _Lookup) -> Step:
         if response.status != 200:
             yield lookup.done(LookupOutcome.FAILED, f"the archive index answered HTTP {response.status}")
             return
@@ -102,9 +116,10 @@ class WaybackSpider(scrapy.Spider):
             yield lookup.done(LookupOutcome.FAILED, str(exc))
             return
         lookup.may_ask_availability = not lookup.candidates
+        log.debug("archive index has %d candidate(s) for %s", len(lookup.candidates), lookup.url)
         yield from self._verify_next(lookup, "the archive has no capture")
 
-    def parse_availability(self, response: scrapy.http.Response, lookup: _Lookup) -> Iterator[Any]:
+    def parse_availability(self, response: Response, lookup: _Lookup) -> Step:
         try:
             snapshot = parse_availability(response.body) if response.status == 200 else None
         except ArchiveAnswerError:
@@ -112,22 +127,24 @@ class WaybackSpider(scrapy.Spider):
         lookup.candidates = [snapshot] if snapshot and snapshot.timestamp not in lookup.tried else []
         yield from self._verify_next(lookup, "the archive has no capture")
 
-    def _verify_next(self, lookup: _Lookup, why_none: str) -> Iterator[Any]:
+    def _verify_next(self, lookup: _Lookup, why_none: str) -> Step:
         """Fetch the next candidate, or ask availability once, or give up."""
         if lookup.candidates:
             candidate = lookup.candidates.pop(0)
             lookup.tried.add(candidate.timestamp)
             lookup.hops = 0
+            log.debug("verifying the capture of %s from %s", lookup.url, candidate.timestamp)
             url = playback_url(self.endpoint, candidate, identity=True)
             yield self._request(url, lookup, self.parse_capture)
         elif lookup.may_ask_availability:
             lookup.may_ask_availability = False
+            log.debug("archive index has nothing for %s: asking the availability API", lookup.url)
             url = availability_url(self.endpoint, lookup.url, lookup.issue_date)
             yield self._request(url, lookup, self.parse_availability, whole=True)
         else:
             yield lookup.done(LookupOutcome.NONE, why_none)
 
-    def parse_capture(self, response: scrapy.http.Response, lookup: _Lookup) -> Iterator[Any]:
+    def parse_capture(self, response: Response, lookup: _Lookup) -> Step:
         location = response.headers.get(b"Location")
         if 300 <= response.status < 400 and location and lookup.hops < MAX_PLAYBACK_HOPS:
             lookup.hops += 1
@@ -139,16 +156,18 @@ class WaybackSpider(scrapy.Spider):
         landed = response.url if lookup.hops else None
         trustworthy, reason = capture_is_trustworthy(response.status, headers, page, lookup.url, landed)
         if trustworthy:
+            log.debug("capture %s of %s accepted: %s", response.url, lookup.url, reason)
             yield lookup.done(LookupOutcome.FOUND, reason, _served_capture(lookup.url, headers))
         else:
+            log.debug("capture %s of %s rejected: %s", response.url, lookup.url, reason)
             yield from self._verify_next(lookup, reason)
 
     def failed(self, failure: Failure) -> Iterator[ArchiveLookup]:
-        lookup: _Lookup = failure.request.cb_kwargs["lookup"]
+        lookup: _Lookup = request_of(failure).cb_kwargs["lookup"]
         yield lookup.done(LookupOutcome.FAILED, f"the archive did not answer: {failure.getErrorMessage()}")
 
 
-def _header_items(response: scrapy.http.Response) -> Sequence[tuple[bytes, bytes]]:
+def _header_items(response: Response) -> Sequence[tuple[bytes, bytes]]:
     return [(name, values[-1]) for name, values in response.headers.items() if values]
 
 

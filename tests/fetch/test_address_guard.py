@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
+import crawler.fetch.address_guard
 from crawler.check.classify import assess
 from crawler.models import ErrorKind, Verdict
 from crawler.simweb import HostSpec, SimWeb
@@ -18,6 +19,10 @@ ONLY_127_0_0_1 = (ipaddress.ip_network("127.0.0.1/32"),)
 def web():
     with SimWeb(hosts=[HostSpec("public.test"), HostSpec("intranet.test")]) as simulated:
         yield simulated
+
+
+def test_public_names():
+    assert crawler.fetch.address_guard.__all__ == ["AddressGuardMiddleware"]
 
 
 def static_hosts(web):

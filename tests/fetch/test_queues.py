@@ -1,29 +1,29 @@
-"""The order start requests are sent in: one URL of each site in turn, busiest sites first."""
+"""The scheduler's queue through a real crawl: the busiest site first, never idle."""
 
 from __future__ import annotations
 
-from crawler.spiders.links import sites_in_turn
+import crawler.fetch.queues
+from crawler.simweb import HostSpec
+from tests.fetch.crawls import crawl, peak_overlap
+
+HOSTS = [HostSpec("busy.test", latency=0.1), *(HostSpec(f"small{n}.test", latency=0.1) for n in range(12))]
 
 
-def test_takes_one_url_of_each_site_in_turn_busiest_first():
-    urls = [
-        "http://a.test/1",
-        "http://big.test/1",
-        "http://b.test/1",
-        "http://big.test/2",
-        "http://www.big.test/3",
-        "http://a.test/2",
-    ]
-    assert list(sites_in_turn(urls)) == [
-        ("big.test", "http://big.test/1"),
-        ("a.test", "http://a.test/1"),
-        ("b.test", "http://b.test/1"),
-        ("big.test", "http://big.test/2"),
-        ("a.test", "http://a.test/2"),
-        ("big.test", "http://www.big.test/3"),
-    ]
+def test_public_names():
+    assert crawler.fetch.queues.__all__ == ["BusiestSiteFirstQueue"]
 
 
-def test_keeps_every_url_once():
-    urls = [f"http://site{n % 7}.test/{n}" for n in range(100)]
-    assert sorted(url for _, url in sites_in_turn(urls)) == sorted(urls)
+def test_the_busiest_site_never_waits_behind_small_ones(web, run_crawl):
+    web.log.clear()
+    busy = [web.url("busy.test", f"/post/{n}") for n in range(16)]
+    small = [web.url(f"small{n}.test", f"/post/{k}") for n in range(12) for k in range(2)]
+    crawl(run_crawl, web, small + busy, CONCURRENT_REQUESTS=6, CONCURRENT_REQUESTS_PER_DOMAIN=2)
+    web.log.wait_idle()
+    records = web.log.records()
+    on_busy = web.log.records(host="busy.test")
+    start = min(r.started for r in records)
+    assert min(r.started for r in on_busy) - start < 0.05  # in the first wave, though listed last
+    # 16 URLs, 2 at a time, 0.1 s each: 0.8 s if the busy site never idles.
+    assert max(r.finished for r in on_busy) - start < 1.1
+    assert peak_overlap(on_busy) == 2
+    assert peak_overlap(records) <= 6
