@@ -22,7 +22,7 @@ from twisted.internet.error import DNSLookupError
 from twisted.internet.interfaces import IReactorFromThreads, IReactorTime, IResolverSimple
 from twisted.internet.threads import deferToThreadPool
 from twisted.python.failure import Failure
-from zope.interface import implementer  # type: ignore[import-untyped]  # zope.interface ships no type information
+from zope.interface import implementer
 
 from crawler.errors import NameLookupFailedError, NameNotFoundError
 
