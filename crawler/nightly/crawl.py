@@ -37,7 +37,8 @@ from crawler.errors import OfflineError
 from crawler.fetch.runner import check_urls, lookup_captures
 from crawler.issues.reading import Issue
 from crawler.models import ArchiveLookup, Assessment, CheckResult, LinkHistory, LinkReport, Verdict
-from crawler.nightly.store import Policy, StateStore
+from crawler.nightly.policy import Policy
+from crawler.nightly.store import StateStore
 from crawler.nightly.view import CrawlView
 from crawler.report.crawl_reports import write_crawl_reports
 from crawler.report.summary import count_by_verdict
