@@ -268,7 +268,7 @@ def _issues_and_links(paths: list[str]) -> tuple[list[LinkOccurrence], list[Any]
 
 
 def _open_state(path: Path, config: Config) -> Any:
-    from crawler.nightly.crawl import policy_of
+    from crawler.nightly.policy import policy_of
     from crawler.nightly.store import StateError, StateStore
 
     try:

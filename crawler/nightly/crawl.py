@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,14 +37,13 @@ from crawler.errors import OfflineError
 from crawler.fetch.runner import check_urls, lookup_captures
 from crawler.issues.reading import Issue
 from crawler.models import ArchiveLookup, Assessment, CheckResult, LinkHistory, LinkReport, Verdict
-from crawler.nightly.policy import Policy
 from crawler.nightly.store import StateStore
 from crawler.nightly.view import CrawlView
 from crawler.report.crawl_reports import write_crawl_reports
 from crawler.report.summary import count_by_verdict
 from crawler.wayback.copies import write_archive_copies
 
-__all__ = ["CrawlOutcome", "crawl", "policy_of", "rebuild_reports"]
+__all__ = ["CrawlOutcome", "crawl", "rebuild_reports"]
 
 RESULT_BATCH = 50  # results per state transaction
 
@@ -57,14 +56,6 @@ class CrawlOutcome:
     written: list[Path]
     checked: int
     looked_up: int
-
-
-def policy_of(config: Config) -> Policy:
-    return Policy(
-        ttl_ok=timedelta(days=config.recheck_days),
-        dead_after_failures=config.dead_after_runs,
-        dead_after_span=timedelta(days=config.dead_after_days),
-    )
 
 
 class _ResultBatches:

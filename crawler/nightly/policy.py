@@ -5,8 +5,8 @@ Pure functions over `LinkHistory` values (`advance`, `is_dead`, `is_due`,
 `crawler.nightly.store` applies them to the rows it keeps.
 
 Decisions:
-- Dead (DESIGN.md): broken now, or unreachable in `dead_after_failures`
-  consecutive checks spanning at least `dead_after_span`. Dead is sticky:
+- Dead (DESIGN.md): broken now, or unreachable in `dead_after_runs`
+  consecutive checks spanning at least `dead_after`. Dead is sticky:
   only a recovery (ok, redirected) clears it, so a 404 that starts timing out
   does not come back to life.
 - blocked is not a failure: the server answered, it refuses robots. It ends
@@ -14,8 +14,8 @@ Decisions:
   one either (the page itself was not seen). skipped sent no request, so it
   changes nothing but the last verdict.
 - Rechecks: new links now; unreachable ones every run (the streak counts
-  runs); dead ones after `ttl_dead`, to notice a return; ok, redirected,
-  blocked and skipped after `ttl_ok` moved by up to `jitter` either way.
+  runs); dead ones after `recheck_dead_after`, to notice a return; ok, redirected,
+  blocked and skipped after `recheck_after` moved by up to `jitter` either way.
   skipped costs no request, but a `mailto:` in an issue must not make every
   night's crawl non-empty (the crawl applies `--exclude` to every URL itself).
 - The jitter is drawn from a hash of the URL *and its last check time*. A
@@ -25,7 +25,7 @@ Decisions:
   about two weeks, and stays deterministic (asked twice, `due_urls` answers
   the same).
 - A capture the archive returns has been verified by the Wayback spider and
-  is kept for good; "no capture" is trusted for `no_capture_ttl`, then asked
+  is kept for good; "no capture" is trusted for `no_capture_trusted_for`, then asked
   again; a lookup that failed is not remembered.
 """
 
@@ -35,8 +35,12 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from crawler.models import ArchiveLookup, LinkHistory, LookupOutcome, RunDiff, Snapshot, Verdict
+
+if TYPE_CHECKING:
+    from crawler.config import Config
 
 __all__ = [
     "Policy",
@@ -45,6 +49,7 @@ __all__ = [
     "is_dead",
     "is_due",
     "next_check",
+    "policy_of",
     "run_diff",
     "trusted_lookup",
 ]
@@ -52,14 +57,32 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """How often links are rechecked and when a failing link counts as dead."""
+    """How often links are rechecked and when a failing link counts as dead.
 
-    ttl_ok: timedelta = timedelta(days=3)  # a working link is rechecked after this
-    ttl_dead: timedelta = timedelta(days=7)  # a dead link, to notice it coming back
-    dead_after_failures: int = 3  # unreachable this many checks in a row...
-    dead_after_span: timedelta = timedelta(days=7)  # ...spanning at least this long
-    jitter: float = 0.25  # fraction of ttl_ok a recheck moves either way
-    no_capture_ttl: timedelta = timedelta(days=30)  # "the archive has none" is trusted this long
+    The fields speak the config's words (`recheck_days`, `dead_after_runs`,
+    `dead_after_days` in `[tool.rotwatch]`, README), so a setting can be
+    followed from rotwatch.toml to the rule by its name. Where the config
+    counts days the policy holds a `timedelta`, since the rules add it to
+    datetimes, and the name drops the unit the type now carries:
+    `recheck_days` is `recheck_after`, `dead_after_days` is `dead_after`.
+    `policy_of` is the one place a config becomes a policy.
+    """
+
+    recheck_after: timedelta = timedelta(days=3)  # a working link is rechecked after this
+    recheck_dead_after: timedelta = timedelta(days=7)  # a dead link, to notice it coming back
+    dead_after_runs: int = 3  # unreachable this many checks in a row...
+    dead_after: timedelta = timedelta(days=7)  # ...spanning at least this long
+    jitter: float = 0.25  # fraction of recheck_after a recheck moves either way
+    no_capture_trusted_for: timedelta = timedelta(days=30)  # "the archive has none" is trusted this long
+
+
+def policy_of(config: Config) -> Policy:
+    """The policy a run's config asks for (the settings it has no key for keep their defaults)."""
+    return Policy(
+        recheck_after=timedelta(days=config.recheck_days),
+        dead_after_runs=config.dead_after_runs,
+        dead_after=timedelta(days=config.dead_after_days),
+    )
 
 
 _RECOVERED = frozenset({Verdict.OK, Verdict.REDIRECTED})
@@ -75,8 +98,8 @@ def is_dead(
         return True
     return (
         verdict is Verdict.UNREACHABLE
-        and consecutive_failures >= policy.dead_after_failures
-        and now - failing_since >= policy.dead_after_span
+        and consecutive_failures >= policy.dead_after_runs
+        and now - failing_since >= policy.dead_after
     )
 
 
@@ -101,11 +124,11 @@ def next_check(history: LinkHistory, policy: Policy) -> datetime | None:
     if history.last_checked is None:
         return None
     if history.dead:
-        return history.last_checked + policy.ttl_dead
+        return history.last_checked + policy.recheck_dead_after
     if history.last_verdict is Verdict.UNREACHABLE:
         return history.last_checked  # every run: the dead policy counts runs
     spread = _spread(history.url, history.last_checked)
-    return history.last_checked + policy.ttl_ok * (1 + policy.jitter * spread)
+    return history.last_checked + policy.recheck_after * (1 + policy.jitter * spread)
 
 
 def is_due(history: LinkHistory | None, now: datetime, policy: Policy) -> bool:
@@ -134,7 +157,7 @@ def trusted_lookup(
     "none" goes stale, because the archive keeps capturing."""
     if snapshot is not None:
         return ArchiveLookup(url, LookupOutcome.FOUND, snapshot, f"capture verified on {answered_at:%Y-%m-%d}")
-    if now - answered_at < policy.no_capture_ttl:
+    if now - answered_at < policy.no_capture_trusted_for:
         return ArchiveLookup(url, LookupOutcome.NONE, None, f"no capture when asked on {answered_at:%Y-%m-%d}")
     return None
 

@@ -111,12 +111,12 @@ def test_new_links_are_due():
 
 
 @pytest.mark.parametrize("verdict", [Verdict.OK, Verdict.REDIRECTED, Verdict.BLOCKED, Verdict.SKIPPED])
-def test_links_that_answered_wait_ttl_ok_within_the_jitter(verdict):
+def test_links_that_answered_wait_recheck_after_within_the_jitter(verdict):
     links = [checked([(0, verdict)], f"https://site{n}.example/page") for n in range(200)]
-    earliest, latest = T0 + POLICY.ttl_ok * 0.75, T0 + POLICY.ttl_ok * 1.25
+    earliest, latest = T0 + POLICY.recheck_after * 0.75, T0 + POLICY.recheck_after * 1.25
     assert not any(is_due(link, earliest - timedelta(seconds=1), POLICY) for link in links)
     assert all(is_due(link, latest, POLICY) for link in links)
-    halfway = sum(is_due(link, T0 + POLICY.ttl_ok, POLICY) for link in links)
+    halfway = sum(is_due(link, T0 + POLICY.recheck_after, POLICY) for link in links)
     assert 60 < halfway < 140
 
 
@@ -183,6 +183,7 @@ def test_public_names_are_pinned():
             "is_dead",
             "is_due",
             "next_check",
+            "policy_of",
             "run_diff",
             "trusted_lookup",
         ]
