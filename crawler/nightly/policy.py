@@ -1,23 +1,28 @@
 """The nightly crawl's rules: when a link is due, when it is dead, which archive answers to trust.
 
 Pure functions over `LinkHistory` values (`advance`, `is_dead`, `is_due`,
-`next_check`, `trusted_lookup`, `run_diff`), tested without a database;
-`crawler.nightly.store` applies them to the rows it keeps.
+`next_check`, `why_due`, `trusted_lookup`, `run_diff`), tested without a
+database; `crawler.nightly.store` applies them to the rows it keeps.
+`policy_of` is the one place a config becomes a `Policy` (whose fields are
+named after the config's keys: see its docstring).
 
 Decisions:
 - Dead (DESIGN.md): broken now, or unreachable in `dead_after_runs`
   consecutive checks spanning at least `dead_after`. Dead is sticky:
   only a recovery (ok, redirected) clears it, so a 404 that starts timing out
-  does not come back to life.
+  does not come back to life. `advance` keeps the sticky flag in the
+  history; `is_dead` is the one answer to "does this link count as dead" for
+  the crawl's archive lookups, reports and archival copies.
 - blocked is not a failure: the server answered, it refuses robots. It ends
   an unreachable streak, never makes a link dead, and does not revive a dead
   one either (the page itself was not seen). skipped sent no request, so it
   changes nothing but the last verdict.
 - Rechecks: new links now; unreachable ones every run (the streak counts
-  runs); dead ones after `recheck_dead_after`, to notice a return; ok, redirected,
-  blocked and skipped after `recheck_after` moved by up to `jitter` either way.
-  skipped costs no request, but a `mailto:` in an issue must not make every
-  night's crawl non-empty (the crawl applies `--exclude` to every URL itself).
+  runs); dead ones after `recheck_dead_after`, to notice a return; ok,
+  redirected, blocked and skipped after `recheck_after` moved by up to
+  `jitter` either way. skipped costs no request, but a `mailto:` in an issue
+  must not make every night's crawl non-empty (the crawl applies `--exclude`
+  to every URL itself).
 - The jitter is drawn from a hash of the URL *and its last check time*. A
   fixed offset per URL gives each link a fixed period (3 or 4 nights with the
   defaults), so the first crawl's burst would come back in lockstep forever;
@@ -25,8 +30,8 @@ Decisions:
   about two weeks, and stays deterministic (asked twice, `due_urls` answers
   the same).
 - A capture the archive returns has been verified by the Wayback spider and
-  is kept for good; "no capture" is trusted for `no_capture_trusted_for`, then asked
-  again; a lookup that failed is not remembered.
+  is kept for good; "no capture" is trusted for `no_capture_trusted_for`,
+  then asked again; a lookup that failed is not remembered.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ __all__ = [
     "policy_of",
     "run_diff",
     "trusted_lookup",
+    "why_due",
 ]
 
 
@@ -65,7 +71,9 @@ class Policy:
     counts days the policy holds a `timedelta`, since the rules add it to
     datetimes, and the name drops the unit the type now carries:
     `recheck_days` is `recheck_after`, `dead_after_days` is `dead_after`.
-    `policy_of` is the one place a config becomes a policy.
+    The fields the config has no key for follow the same words
+    (`recheck_dead_after`, `no_capture_trusted_for`). `policy_of` is the one
+    place a config becomes a policy.
     """
 
     recheck_after: timedelta = timedelta(days=3)  # a working link is rechecked after this
@@ -89,13 +97,19 @@ _RECOVERED = frozenset({Verdict.OK, Verdict.REDIRECTED})
 _FAILING = frozenset({Verdict.BROKEN, Verdict.UNREACHABLE})
 
 
-def is_dead(
+def is_dead(verdict: Verdict, history: LinkHistory | None) -> bool:
+    """Whether the link counts as dead in the crawl's reports and archival copies: broken
+    now, or dead by its history (see `advance`). The one answer: the crawl's archive
+    lookups, its view and so its reports and copies all ask here. A URL the state
+    knows nothing of is dead only when broken now."""
+    return verdict is Verdict.BROKEN or (history is not None and history.dead)
+
+
+def _unreachable_long_enough(
     verdict: Verdict, consecutive_failures: int, failing_since: datetime, now: datetime, policy: Policy
 ) -> bool:
-    """Broken now, or unreachable N times in a row over at least D days:
-    one bad night (or three in one bad week-end) never rewrites an issue."""
-    if verdict is Verdict.BROKEN:
-        return True
+    """Unreachable N times in a row over at least D days: one bad night (or three in one
+    bad week-end) never rewrites an issue."""
     return (
         verdict is Verdict.UNREACHABLE
         and consecutive_failures >= policy.dead_after_runs
@@ -104,7 +118,9 @@ def is_dead(
 
 
 def advance(history: LinkHistory, verdict: Verdict, now: datetime, policy: Policy) -> LinkHistory:
-    """The link's history after a check at `now` gave `verdict` (see the module's decisions)."""
+    """The link's history after a check at `now` gave `verdict` (see the module's decisions):
+    a failing check leaves it dead when it was dead already or is broken (`is_dead`), or
+    when the unreachable streak it extends has just become long enough."""
     checked = replace(history, last_checked=now, last_verdict=verdict)
     if verdict in _RECOVERED:
         return replace(checked, failing_since=None, consecutive_failures=0, last_ok=now, dead=False, dead_since=None)
@@ -113,7 +129,7 @@ def advance(history: LinkHistory, verdict: Verdict, now: datetime, policy: Polic
     if verdict in _FAILING:
         failures = history.consecutive_failures + 1
         since = history.failing_since or now
-        dead = history.dead or is_dead(verdict, failures, since, now, policy)
+        dead = is_dead(verdict, history) or _unreachable_long_enough(verdict, failures, since, now, policy)
         dead_since = history.dead_since if history.dead else (now if dead else None)
         return replace(checked, consecutive_failures=failures, failing_since=since, dead=dead, dead_since=dead_since)
     return checked
@@ -121,20 +137,36 @@ def advance(history: LinkHistory, verdict: Verdict, now: datetime, policy: Polic
 
 def next_check(history: LinkHistory, policy: Policy) -> datetime | None:
     """When the link is due again; None when it was never checked (due now)."""
-    if history.last_checked is None:
-        return None
-    if history.dead:
-        return history.last_checked + policy.recheck_dead_after
-    if history.last_verdict is Verdict.UNREACHABLE:
-        return history.last_checked  # every run: the dead policy counts runs
-    spread = _spread(history.url, history.last_checked)
-    return history.last_checked + policy.recheck_after * (1 + policy.jitter * spread)
+    schedule = _schedule(history, policy)
+    return None if schedule is None else schedule[0]
 
 
 def is_due(history: LinkHistory | None, now: datetime, policy: Policy) -> bool:
     """Whether the link must be checked in a run at `now` (None: never seen, due)."""
     due_at = None if history is None else next_check(history, policy)
     return due_at is None or now >= due_at
+
+
+def why_due(history: LinkHistory | None, policy: Policy) -> str:
+    """Why a due link is due, in words for the debug log."""
+    schedule = None if history is None else _schedule(history, policy)
+    if history is None or schedule is None:
+        return "never checked"
+    due_at, rule = schedule
+    return f"{rule}; last checked {history.last_checked:%Y-%m-%d %H:%M}, due from {due_at:%Y-%m-%d %H:%M}"
+
+
+def _schedule(history: LinkHistory, policy: Policy) -> tuple[datetime, str] | None:
+    """When the link is due again and by which rule; None when it was never checked."""
+    if history.last_checked is None:
+        return None
+    if history.dead:
+        return history.last_checked + policy.recheck_dead_after, "dead: rechecked to notice a return"
+    if history.last_verdict is Verdict.UNREACHABLE:
+        return history.last_checked, "unreachable: checked every run, the dead policy counts runs"
+    spread = _spread(history.url, history.last_checked)
+    due_at = history.last_checked + policy.recheck_after * (1 + policy.jitter * spread)
+    return due_at, f"{history.last_verdict}: rechecked after recheck_after, moved by the jitter"
 
 
 def _spread(url: str, checked_at: datetime) -> float:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 import crawler.nightly.policy
 from crawler.models import LinkHistory, LookupOutcome, RunDiff, Verdict
-from crawler.nightly.policy import Policy, advance, is_dead, is_due, next_check, run_diff, trusted_lookup
+from crawler.nightly.policy import Policy, advance, is_dead, is_due, next_check, run_diff, trusted_lookup, why_due
 from tests.nightly.state_helpers import CAPTURE, DAY, T0
 
 POLICY = Policy()
@@ -63,8 +64,18 @@ def test_unreachable_every_night_dies_on_the_eighth_night():
         (Verdict.OK, 0, 0, False),
     ],
 )
-def test_is_dead(verdict, failures, days, dead):
-    assert is_dead(verdict, failures, T0, T0 + days * DAY, POLICY) is dead
+def test_a_check_ending_a_streak_makes_the_link_dead(verdict, failures, days, dead):
+    """The check is the last of `failures` failing checks in a row, the first at T0."""
+    streak = replace(new_link(), consecutive_failures=failures - 1, failing_since=T0) if failures > 1 else new_link()
+    assert advance(streak, verdict, T0 + days * DAY, POLICY).dead is dead
+
+
+def test_is_dead_means_broken_now_or_dead_by_the_history():
+    assert is_dead(Verdict.BROKEN, None)  # no history: dead only when broken now
+    assert not is_dead(Verdict.UNREACHABLE, None)
+    assert not is_dead(Verdict.UNREACHABLE, checked([(0, Verdict.UNREACHABLE), (7, Verdict.UNREACHABLE)]))
+    assert is_dead(Verdict.UNREACHABLE, checked([(day, Verdict.UNREACHABLE) for day in range(8)]))
+    assert is_dead(Verdict.BLOCKED, checked([(0, Verdict.BROKEN), (7, Verdict.BLOCKED)]))  # sticky
 
 
 def test_recovery_clears_dead_and_the_streak():
@@ -149,6 +160,15 @@ def test_unreachable_links_are_due_every_run():
     assert is_due(history, T0, POLICY) and is_due(history, T0 + DAY, POLICY)
 
 
+def test_why_due_names_the_rule_that_made_a_link_due():
+    assert why_due(None, POLICY) == why_due(new_link(), POLICY) == "never checked"
+    assert why_due(checked([(0, Verdict.UNREACHABLE)]), POLICY).startswith("unreachable: checked every run")
+    assert why_due(checked([(0, Verdict.BROKEN)]), POLICY) == (
+        "dead: rechecked to notice a return; last checked 2024-03-01 02:00, due from 2024-03-08 02:00"
+    )
+    assert why_due(checked([(0, Verdict.OK)]), POLICY).startswith("ok: rechecked after recheck_after")
+
+
 def test_dead_links_are_due_weekly():
     for verdicts in ([(0, Verdict.BROKEN)], [(day, Verdict.UNREACHABLE) for day in range(8)]):
         history = checked(verdicts)
@@ -186,5 +206,6 @@ def test_public_names_are_pinned():
             "policy_of",
             "run_diff",
             "trusted_lookup",
+            "why_due",
         ]
     )
