@@ -268,8 +268,9 @@ def _issues_and_links(paths: list[str]) -> tuple[list[LinkOccurrence], list[Any]
 
 
 def _open_state(path: Path, config: Config) -> Any:
+    from crawler.errors import StateError
     from crawler.nightly.policy import policy_of
-    from crawler.nightly.store import StateError, StateStore
+    from crawler.nightly.store import StateStore
 
     try:
         return StateStore.open(path, policy=policy_of(config))

@@ -1,8 +1,8 @@
-"""The state database's schema: its migrations, and how a file is versioned and upgraded.
+"""The state database's file: its schema, its migrations, and how a file is opened and upgraded.
 
-`StateStore.open` (crawler.nightly.store) reads the file's version before
-anything writes to it, configures the connection, then applies the
-migrations the file has not had.
+`connect` (called by `StateStore.open`, crawler.nightly.store, once it holds
+the crawl lock) reads the file's version before anything writes to it,
+configures the connection, then applies the migrations the file has not had.
 
 Decisions:
 - Schema changes are migrations, applied in order, each in one transaction,
@@ -12,6 +12,10 @@ Decisions:
 - A released migration is never edited: a change is a new entry at the end.
 - Times are ISO 8601 text in UTC, microseconds always written, so they sort
   (`crawler.nightly.policy.instant_text` writes them).
+- The journal is a WAL with `synchronous=NORMAL`: why is the store's
+  decision on crawls killed mid-run (crawler.nightly.store).
+- Every SQLite failure becomes a `StateError` naming the file and saying what
+  to do (`state_errors`), by SQLite's primary result code.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from pathlib import Path
 
 from crawler.errors import StateError
 
-__all__ = ["MIGRATIONS", "migrate", "schema_version", "transaction"]
+__all__ = ["MIGRATIONS", "connect", "state_errors", "transaction"]
 
 # Each entry is one migration (its statements run in one transaction); the
 # database's PRAGMA user_version is how many have run.
@@ -88,9 +92,52 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 )
 
 _HAS_TABLES = "SELECT count(*) FROM sqlite_master"
+_CONFIGURE = (
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA busy_timeout = 5000",  # ms: a reader such as the sqlite3 shell may hold it briefly
+)
+
+# What a failing SQLite call means for the maintainer, by primary result code.
+_EXPLANATIONS = {
+    sqlite3.SQLITE_NOTADB: "is not a SQLite database; move it aside or choose another --state file",
+    sqlite3.SQLITE_CORRUPT: "is damaged; move it aside to start afresh (every link is then checked again)",
+    sqlite3.SQLITE_FULL: "cannot grow: the disk is full",
+    sqlite3.SQLITE_BUSY: "is held by another program",
+    sqlite3.SQLITE_READONLY: "is read-only",
+    sqlite3.SQLITE_CANTOPEN: "cannot be opened",
+}
 
 
-def schema_version(connection: sqlite3.Connection, path: Path) -> int:
+def connect(path: Path) -> sqlite3.Connection:
+    """Opens, configures and migrates the database; any failure is a StateError."""
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    connection.row_factory = sqlite3.Row
+    try:
+        with state_errors(path):
+            version = _schema_version(connection, path)  # before anything writes to the file
+            for pragma in _CONFIGURE:
+                connection.execute(pragma)
+            _migrate(connection, version)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+@contextmanager
+def state_errors(path: Path) -> Iterator[None]:
+    """Turns SQLite's errors into StateErrors that name the file and say what to do."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF  # primary code of an extended one
+        why = _EXPLANATIONS.get(code, "failed")
+        raise StateError(f"state database {path} {why} ({exc})") from exc
+
+
+def _schema_version(connection: sqlite3.Connection, path: Path) -> int:
     """How many migrations the file has had; refuses files this rotwatch must not touch.
 
     Reading it writes nothing, so a refused file is left as it was; a file
@@ -107,7 +154,7 @@ def schema_version(connection: sqlite3.Connection, path: Path) -> int:
     return version
 
 
-def migrate(connection: sqlite3.Connection, version: int) -> None:
+def _migrate(connection: sqlite3.Connection, version: int) -> None:
     """Applies the migrations after `version`, one transaction each."""
     for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
         with transaction(connection):

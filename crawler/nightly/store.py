@@ -6,9 +6,11 @@ arrive, records archive answers, finishes the run, then reads the diff and
 the links' histories to write its reports. `rotwatch history URL` reads
 `events`.
 
-The rules are pure functions in `crawler.nightly.policy`, the schema and its
-migrations are in `crawler.nightly.schema`; `StateStore` only moves rows in
-and out, under the crawl lock.
+The rules are pure functions in `crawler.nightly.policy`; the file, its schema
+and migrations are `crawler.nightly.schema`; one crawl at a time is
+`crawler.nightly.lock`. `StateStore` only moves rows in and out, under the
+crawl lock, and traces the rules' outcomes at DEBUG: why each due link is
+due, and each link turning dead (or alive again) as its check is stored.
 
 Decisions:
 - A crawl may be killed at any moment (cron timeout, OOM killer, SIGKILL).
@@ -18,9 +20,6 @@ Decisions:
   due. `synchronous=NORMAL`, not FULL: it survives any process death; a power
   cut may lose the last batches (never consistency), and those links are
   simply checked again the next night.
-- One crawl at a time: an exclusive `flock` on `<db>.lock`, which holds the
-  holder's pid for the message. The kernel drops it when the process dies,
-  SIGKILL included, so no stale lock is ever left to clean up.
 - `diff` is computed from the check events: dead before the run is the state
   of each link's last check in an earlier run, dead after is its last check
   up to this run, among the links the run saw. Exact for the latest run; for
@@ -32,18 +31,15 @@ for the maintainer, as is) for anything the database or the lock refuses.
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
+import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from crawler.errors import StateError
 from crawler.models import (
     ArchiveLookup,
     Assessment,
@@ -56,10 +52,13 @@ from crawler.models import (
     Snapshot,
     Verdict,
 )
-from crawler.nightly.policy import Policy, advance, instant_text, is_due, run_diff, trusted_lookup
-from crawler.nightly.schema import migrate, schema_version, transaction
+from crawler.nightly.lock import CrawlLock
+from crawler.nightly.policy import Policy, advance, instant_text, is_due, run_diff, trusted_lookup, why_due
+from crawler.nightly.schema import connect, state_errors, transaction
 
 __all__ = ["CheckEvent", "Run", "StateStore"]
+
+log = logging.getLogger(__name__)  # scheduling: why links are due, links turning dead
 
 # Every query the store runs; `json_each(?)` takes a list of URLs as one JSON parameter.
 _URLS = "SELECT value FROM json_each(?)"
@@ -91,22 +90,6 @@ _CAPTURES = f"""SELECT url, original, timestamp, status, mimetype, answered_at F
     WHERE url IN ({_URLS})"""
 _STORE_CAPTURE = """INSERT OR REPLACE INTO captures (url, original, timestamp, status, mimetype, answered_at)
     VALUES (?, ?, ?, ?, ?, ?)"""
-_CONFIGURE = (
-    "PRAGMA journal_mode = WAL",
-    "PRAGMA synchronous = NORMAL",
-    "PRAGMA foreign_keys = ON",
-    "PRAGMA busy_timeout = 5000",  # ms: a reader such as the sqlite3 shell may hold it briefly
-)
-
-# What a failing SQLite call means for the maintainer, by primary result code.
-_EXPLANATIONS = {
-    sqlite3.SQLITE_NOTADB: "is not a SQLite database; move it aside or choose another --state file",
-    sqlite3.SQLITE_CORRUPT: "is damaged; move it aside to start afresh (every link is then checked again)",
-    sqlite3.SQLITE_FULL: "cannot grow: the disk is full",
-    sqlite3.SQLITE_BUSY: "is held by another program",
-    sqlite3.SQLITE_READONLY: "is read-only",
-    sqlite3.SQLITE_CANTOPEN: "cannot be opened",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +99,7 @@ class Run:
     id: int
     started_at: datetime
     finished_at: datetime | None = None
-    settings: Mapping[str, Any] = field(default_factory=dict)
+    settings: Mapping[str, object] = field(default_factory=dict)
     counts: Mapping[str, int] = field(default_factory=dict)
 
 
@@ -151,10 +134,10 @@ class StateStore:
     """
 
     def __init__(
-        self, connection: sqlite3.Connection, path: Path, lock: int, policy: Policy, clock: Callable[[], datetime]
+        self, connection: sqlite3.Connection, path: Path, lock: CrawlLock, policy: Policy, clock: Callable[[], datetime]
     ) -> None:
         self._connection = connection
-        self._lock: int | None = lock
+        self._lock = lock
         self.path = path
         self.policy = policy
         self._clock = clock
@@ -166,20 +149,18 @@ class StateStore:
         """Locks, creates or upgrades the database at `path`; `clock` returns aware datetimes."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        lock = _lock(path)
+        lock = CrawlLock.take(path)
         try:
-            connection = _connect(path)
+            connection = connect(path)
         except BaseException:
-            os.close(lock)
+            lock.release()
             raise
         return cls(connection, path, lock, policy, clock)
 
     def close(self) -> None:
         """Closes the database and releases the lock (closing twice is harmless)."""
         self._connection.close()
-        if self._lock is not None:
-            os.close(self._lock)
-            self._lock = None
+        self._lock.release()
 
     def __enter__(self) -> StateStore:
         return self
@@ -189,12 +170,13 @@ class StateStore:
 
     # Runs
 
-    def begin_run(self, settings: Mapping[str, Any]) -> Run:
+    def begin_run(self, settings: Mapping[str, object]) -> Run:
         """Starts a run; `settings` is kept as JSON (values it cannot encode as their str)."""
         started = self._clock()
         encoded = json.dumps(dict(settings), sort_keys=True, default=str)
         with self._writing() as db:
             run_id = db.execute(_BEGIN_RUN, (instant_text(started), encoded)).lastrowid
+        assert run_id is not None, "an INSERT into a rowid table sets lastrowid"
         return Run(run_id, started, settings=json.loads(encoded))
 
     def finish_run(self, run_id: int, counts: Mapping[str, int]) -> None:
@@ -231,7 +213,11 @@ class StateStore:
             return wanted
         known = self.histories(wanted)
         now = self._clock()
-        return [url for url in wanted if is_due(known.get(url), now, self.policy)]
+        due = [url for url in wanted if is_due(known.get(url), now, self.policy)]
+        if log.isEnabledFor(logging.DEBUG):
+            for url in due:
+                log.debug("due: %s (%s)", url, why_due(known.get(url), self.policy))
+        return due
 
     def record_results(self, run_id: int, batch: Sequence[tuple[CheckResult, Assessment]]) -> None:
         """Stores a batch of checks in one transaction: all of it survives a kill, or none."""
@@ -241,6 +227,9 @@ class StateStore:
             for result, assessment in batch:
                 before = self.histories([result.url])[result.url]  # sighted just above
                 after = advance(before, assessment.verdict, now, self.policy)
+                if after.dead != before.dead:
+                    turn, failures = "turns dead" if after.dead else "alive again", after.consecutive_failures
+                    log.debug("%s: %s (%s; %d failing checks in a row)", turn, result.url, assessment.reason, failures)
                 db.execute(_CHECKED, _checked_row(after, result, assessment))
                 db.execute(_EVENT, _event_row(run_id, after, result, assessment))
 
@@ -293,63 +282,14 @@ class StateStore:
         now = instant_text(self._clock())
         db.executemany(_SIGHTING, ((url, now, now, run_id) for url in urls))
 
-    def _rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        with _translated(self.path):
+    def _rows(self, sql: str, parameters: Sequence[object] = ()) -> list[sqlite3.Row]:
+        with state_errors(self.path):
             return self._connection.execute(sql, parameters).fetchall()
 
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
-        with _translated(self.path), transaction(self._connection):
+        with state_errors(self.path), transaction(self._connection):
             yield self._connection
-
-
-# ---------------------------------------------------------------------------
-# Opening, locking, migrating.
-
-
-def _lock(path: Path) -> int:
-    """Takes the crawl lock on `<path>.lock` and writes our pid into it; returns its descriptor."""
-    lock_path = path.with_name(path.name + ".lock")
-    try:
-        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as exc:
-        raise StateError(f"cannot create the lock file {lock_path}: {exc.strerror}") from exc
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        holder = os.pread(descriptor, 32, 0).decode(errors="replace").strip() or "unknown"
-        os.close(descriptor)
-        raise StateError(f"another rotwatch crawl is using {path} (pid {holder})") from None
-    os.ftruncate(descriptor, 0)
-    os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
-    return descriptor
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    """Opens, configures and migrates the database; any failure is a StateError."""
-    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    connection.row_factory = sqlite3.Row
-    try:
-        with _translated(path):
-            version = schema_version(connection, path)  # before anything writes to the file
-            for pragma in _CONFIGURE:
-                connection.execute(pragma)
-            migrate(connection, version)
-    except BaseException:
-        connection.close()
-        raise
-    return connection
-
-
-@contextmanager
-def _translated(path: Path) -> Iterator[None]:
-    """Turns SQLite's errors into StateErrors that name the file and say what to do."""
-    try:
-        yield
-    except sqlite3.Error as exc:
-        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF  # primary code of an extended one
-        why = _EXPLANATIONS.get(code, "failed")
-        raise StateError(f"state database {path} {why} ({exc})") from exc
 
 
 # ---------------------------------------------------------------------------
@@ -382,7 +322,7 @@ def _link_history(row: sqlite3.Row) -> LinkHistory:
     )
 
 
-def _checked_row(history: LinkHistory, result: CheckResult, assessment: Assessment) -> tuple[Any, ...]:
+def _checked_row(history: LinkHistory, result: CheckResult, assessment: Assessment) -> tuple[object, ...]:
     return (
         _optional_text(history.last_checked),
         assessment.verdict.value,
@@ -400,7 +340,7 @@ def _checked_row(history: LinkHistory, result: CheckResult, assessment: Assessme
     )
 
 
-def _event_row(run_id: int, history: LinkHistory, result: CheckResult, assessment: Assessment) -> tuple[Any, ...]:
+def _event_row(run_id: int, history: LinkHistory, result: CheckResult, assessment: Assessment) -> tuple[object, ...]:
     verdict, checked_at = assessment.verdict.value, _optional_text(history.last_checked)
     return (run_id, history.url, checked_at, verdict, result.http_status, assessment.reason, history.dead)
 
@@ -444,7 +384,7 @@ def _trusted_capture(row: sqlite3.Row, now: datetime, policy: Policy) -> Archive
     return trusted_lookup(row["url"], snapshot, datetime.fromisoformat(row["answered_at"]), now, policy)
 
 
-def _capture_row(lookup: ArchiveLookup, answered_at: str) -> tuple[Any, ...]:
+def _capture_row(lookup: ArchiveLookup, answered_at: str) -> tuple[object, ...]:
     snapshot = lookup.snapshot if lookup.outcome is LookupOutcome.FOUND else None
     if snapshot is None:
         return (lookup.url, None, None, None, "", answered_at)
