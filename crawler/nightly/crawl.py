@@ -2,7 +2,8 @@
 
 One crawl, in order:
   1. extract links from the issues, one request per unique URL (crawler.check.plan);
-  2. ask the state database which URLs are due tonight (crawler.nightly.store);
+  2. ask the state database which URLs are due tonight (crawler.nightly.store,
+     by the rules of crawler.nightly.policy);
   3. check those with the link spider, storing results in batches as they
      arrive, so a crawl killed at any moment leaves a consistent database;
   4. look the dead links up in the archive, unless the state already knows
