@@ -18,7 +18,8 @@ from pathlib import Path
 from crawler.config import load_config, scrapy_overrides
 from crawler.fetch.runner import base_settings, run_in_reactor
 from crawler.issues.reading import collect_links
-from crawler.nightly.crawl import CrawlOutcome, crawl, policy_of
+from crawler.nightly.crawl import CrawlOutcome, crawl
+from crawler.nightly.policy import policy_of
 from crawler.nightly.store import StateStore
 from crawler.simweb import HostSpec, SimArchive, SimWeb
 

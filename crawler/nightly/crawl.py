@@ -2,7 +2,8 @@
 
 One crawl, in order:
   1. extract links from the issues, one request per unique URL (crawler.check.plan);
-  2. ask the state database which URLs are due tonight (crawler.nightly.store);
+  2. ask the state database which URLs are due tonight (crawler.nightly.store,
+     by the rules of crawler.nightly.policy);
   3. check those with the link spider, storing results in batches as they
      arrive, so a crawl killed at any moment leaves a consistent database;
   4. look the dead links up in the archive, unless the state already knows
@@ -10,15 +11,21 @@ One crawl, in order:
   5. write the archival copy of every issue (crawler.wayback.rewrite) and the
      reports (crawler.report), then mark the run finished.
 `rebuild_reports` does steps 1 and 5 from the state alone, with no network.
+
+Which links are dead is decided in one place, `crawler.nightly.policy.is_dead`:
+step 4 asks it of the links' histories, and the view that step 5's copies
+and reports read asks it again of the same facts. Scheduling is traced at
+DEBUG: here how many links are due and how many dead ones need the archive;
+in crawler.nightly.store why each link is due and when one turns dead.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 from scrapy.settings import Settings
 
@@ -36,14 +43,17 @@ from crawler.config import Config
 from crawler.errors import OfflineError
 from crawler.fetch.runner import check_urls, lookup_captures
 from crawler.issues.reading import Issue
-from crawler.models import ArchiveLookup, Assessment, CheckResult, LinkHistory, LinkReport, Verdict
-from crawler.nightly.store import Policy, StateStore
-from crawler.nightly.view import CrawlView
+from crawler.models import ArchiveLookup, Assessment, CheckResult, LinkOccurrence, LinkReport, Verdict
+from crawler.nightly.policy import is_dead
+from crawler.nightly.store import StateStore
+from crawler.nightly.view import CrawlView, as_reported
 from crawler.report.crawl_reports import write_crawl_reports
 from crawler.report.summary import count_by_verdict
 from crawler.wayback.copies import write_archive_copies
 
-__all__ = ["CrawlOutcome", "crawl", "policy_of", "rebuild_reports"]
+__all__ = ["CrawlOutcome", "crawl", "rebuild_reports"]
+
+log = logging.getLogger(__name__)  # scheduling: how many links are due, how many dead ones need the archive
 
 RESULT_BATCH = 50  # results per state transaction
 
@@ -58,12 +68,74 @@ class CrawlOutcome:
     looked_up: int
 
 
-def policy_of(config: Config) -> Policy:
-    return Policy(
-        ttl_ok=timedelta(days=config.recheck_days),
-        dead_after_failures=config.dead_after_runs,
-        dead_after_span=timedelta(days=config.dead_after_days),
-    )
+async def crawl(
+    store: StateStore,
+    occurrences: Sequence[LinkOccurrence],
+    issues: Sequence[Issue],
+    settings: Settings,
+    config: Config,
+    reports_dir: Path,
+    *,
+    full: bool = False,
+    lang: str = "en",
+    on_result: Callable[[CheckResult], None] | None = None,
+    on_lookup: Callable[[ArchiveLookup], None] | None = None,
+) -> CrawlOutcome:
+    """One nightly crawl over `occurrences` (runs inside the reactor), in the module's steps."""
+    # 1. One request per unique URL.
+    plan = plan_checks(occurrences, config.exclude_patterns)
+
+    # 2. What is due tonight.
+    run = store.begin_run({"config": config.__dict__, "full": full})
+    store.record_sightings(run.id, plan.to_fetch)
+    due = store.due_urls(plan.to_fetch, full=full)
+    log.debug("run %d: %d of %d links due%s", run.id, len(due), len(plan.to_fetch), " (full)" if full else "")
+
+    # 3. Check them, storing results in batches as they arrive.
+    batches = _ResultBatches(store, run.id, on_result)
+    results = await check_urls(due, settings, batches.add) if due else {}
+    batches.flush()
+
+    # 4. Look the dead links up in the archive, unless their answer is known.
+    first_pass = build_reports(plan, results, store.last_results(u for u in plan.to_fetch if u not in results))
+    wanted, lookups = _dead_wanting_lookup(store, first_pass, issues)
+    if wanted and config.archive:
+        found = await lookup_captures(wanted, settings, config.archive_endpoint, on_lookup)
+        store.record_lookups(found.values())
+        lookups = {**lookups, **found}
+
+    # 5. Archival copies and reports, then the run is finished.
+    looked_up = len(wanted) if config.archive else 0
+    run_counts = {
+        "issues": len(issues),
+        "checked": len(results),
+        "reused": len(plan.to_fetch) - len(results),
+        "archive_lookups": looked_up,
+    }
+    view = _view(store, plan, results, lookups, issues, run.id, config, store.now(), run_counts)
+    written = _write_outputs(view, issues, config, reports_dir, lang)
+    store.finish_run(run.id, {verdict.value: n for verdict, n in count_by_verdict(first_pass).items()})
+    return CrawlOutcome(view, written, len(results), looked_up)
+
+
+def rebuild_reports(
+    store: StateStore,
+    occurrences: Sequence[LinkOccurrence],
+    issues: Sequence[Issue],
+    config: Config,
+    reports_dir: Path,
+    *,
+    lang: str = "en",
+) -> CrawlOutcome:
+    """All reports and archival copies again, from the state alone (no network)."""
+    plan = plan_checks(occurrences, config.exclude_patterns)
+    last = store.latest_run()
+    lookups = store.cached_lookups(plan.to_fetch)
+    view = _view(store, plan, {}, lookups, issues, last.id if last else 0, config, store.now(), {})
+    return CrawlOutcome(view, _write_outputs(view, issues, config, reports_dir, lang), 0, 0)
+
+
+# Step 3.
 
 
 class _ResultBatches:
@@ -94,27 +166,22 @@ class _ResultBatches:
             self.pending = []
 
 
-def as_dead(report: LinkReport, history: LinkHistory | None) -> LinkReport:
-    """A link dead by the N-of-D rule reads as broken in the crawl's reports."""
-    if history is None or not history.dead or report.assessment.verdict is Verdict.BROKEN:
-        return report
-    since = history.failing_since.date().isoformat() if history.failing_since else "a while"
-    reason = f"unreachable in {history.consecutive_failures} crawls since {since}: {report.assessment.reason}"
-    return replace(report, assessment=Assessment(Verdict.BROKEN, reason))
+# Step 4.
 
 
-def _issue_dates(issues: Sequence[Issue]) -> dict[str, date | None]:
-    return {issue.name: issue.published for issue in issues}
+def _dead_wanting_lookup(
+    store: StateStore, reports: Sequence[LinkReport], issues: Sequence[Issue]
+) -> tuple[list[tuple[str, date | None]], dict[str, ArchiveLookup]]:
+    """(URL, date) pairs the archive must be asked about, and the answers already known."""
+    histories = store.histories(report.url for report in reports)
+    dead = [report for report in reports if is_dead(report.assessment.verdict, histories.get(report.url))]
+    known = store.cached_lookups(report.url for report in dead)
+    wanted = archive_requests([r for r in dead if r.url not in known], frozenset(Verdict), _issue_dates(issues))
+    log.debug("%d dead links: %d answers known, %d to ask the archive about", len(dead), len(known), len(wanted))
+    return wanted, known
 
 
-def _issue_titles(issues: Sequence[Issue]) -> dict[str, str]:
-    """Each issue's first top-level heading, the name an editor knows it by."""
-    titles = {}
-    for issue in issues:
-        heading = next((line[2:].strip() for line in issue.text.splitlines() if line.startswith("# ")), "")
-        if heading:
-            titles[issue.name] = heading
-    return titles
+# Step 5.
 
 
 def _view(
@@ -132,11 +199,9 @@ def _view(
     urls = list(plan.to_fetch)
     earlier = store.last_results([url for url in urls if url not in results])
     histories = store.histories(urls)
-    reports = build_reports(plan, results, earlier)
-    reports = [as_dead(report, histories.get(report.url)) for report in reports]
-    reports = with_captures(reports, lookups, config.archive_endpoint)
+    reports = [as_reported(report, histories.get(report.url)) for report in build_reports(plan, results, earlier)]
     return CrawlView(
-        reports=reports,
+        reports=with_captures(reports, lookups, config.archive_endpoint),
         histories=histories,
         issue_dates=_issue_dates(issues),
         diff=store.diff(run_id),
@@ -146,74 +211,23 @@ def _view(
     )
 
 
-def _dead_wanting_lookup(
-    store: StateStore, reports: Sequence[LinkReport], issues: Sequence[Issue]
-) -> tuple[list[tuple[str, date | None]], dict[str, ArchiveLookup]]:
-    """(URL, date) pairs the archive must be asked about, and the answers already known."""
-    histories = store.histories(report.url for report in reports)
-    dead = [report for report in reports if histories.get(report.url) and histories[report.url].dead]
-    known = store.cached_lookups(report.url for report in dead)
-    wanted = archive_requests([r for r in dead if r.url not in known], frozenset(Verdict), _issue_dates(issues))
-    return wanted, known
+def _write_outputs(
+    view: CrawlView, issues: Sequence[Issue], config: Config, reports_dir: Path, lang: str
+) -> list[Path]:
+    """The archival copies (the view's dead links pointed at captures), then the reports."""
+    written = write_archive_copies(issues, view.dead_reports(), config.archive_endpoint, reports_dir / "archive")
+    return written + write_crawl_reports(view, reports_dir, lang=lang)
 
 
-async def crawl(
-    store: StateStore,
-    occurrences: Sequence[Any],
-    issues: Sequence[Issue],
-    settings: Settings,
-    config: Config,
-    reports_dir: Path,
-    *,
-    full: bool = False,
-    lang: str = "en",
-    on_result: Callable[[CheckResult], None] | None = None,
-    on_lookup: Callable[[ArchiveLookup], None] | None = None,
-) -> CrawlOutcome:
-    """One nightly crawl over `occurrences` (runs inside the reactor)."""
-    plan = plan_checks(occurrences, config.exclude_patterns)
-    run = store.begin_run({"config": config.__dict__, "full": full})
-    store.record_sightings(run.id, plan.to_fetch)
-    due = store.due_urls(plan.to_fetch, full=full)
-    batches = _ResultBatches(store, run.id, on_result)
-    results = await check_urls(due, settings, batches.add) if due else {}
-    batches.flush()
-
-    first_pass = build_reports(plan, results, store.last_results(u for u in plan.to_fetch if u not in results))
-    wanted, lookups = _dead_wanting_lookup(store, first_pass, issues)
-    if wanted and config.archive:
-        found = await lookup_captures(wanted, settings, config.archive_endpoint, on_lookup)
-        store.record_lookups(found.values())
-        lookups = {**lookups, **found}
-
-    counts = {verdict.value: n for verdict, n in count_by_verdict(first_pass).items()}
-    run_counts = {
-        "issues": len(issues),
-        "checked": len(results),
-        "reused": len(plan.to_fetch) - len(results),
-        "archive_lookups": len(wanted) if config.archive else 0,
-    }
-    view = _view(store, plan, results, lookups, issues, run.id, config, store.now(), run_counts)
-    written = write_archive_copies(issues, view.reports, config.archive_endpoint, reports_dir / "archive")
-    written += write_crawl_reports(view, reports_dir, lang=lang)
-    store.finish_run(run.id, counts)
-    return CrawlOutcome(view, written, len(results), len(wanted) if config.archive else 0)
+def _issue_dates(issues: Sequence[Issue]) -> dict[str, date | None]:
+    return {issue.name: issue.published for issue in issues}
 
 
-def rebuild_reports(
-    store: StateStore,
-    occurrences: Sequence[Any],
-    issues: Sequence[Issue],
-    config: Config,
-    reports_dir: Path,
-    *,
-    lang: str = "en",
-) -> CrawlOutcome:
-    """All reports and archival copies again, from the state alone (no network)."""
-    plan = plan_checks(occurrences, config.exclude_patterns)
-    last = store.latest_run()
-    lookups = store.cached_lookups(plan.to_fetch)
-    view = _view(store, plan, {}, lookups, issues, last.id if last else 0, config, store.now(), {})
-    written = write_archive_copies(issues, view.reports, config.archive_endpoint, reports_dir / "archive")
-    written += write_crawl_reports(view, reports_dir, lang=lang)
-    return CrawlOutcome(view, written, 0, 0)
+def _issue_titles(issues: Sequence[Issue]) -> dict[str, str]:
+    """Each issue's first top-level heading, the name an editor knows it by."""
+    titles = {}
+    for issue in issues:
+        heading = next((line[2:].strip() for line in issue.text.splitlines() if line.startswith("# ")), "")
+        if heading:
+            titles[issue.name] = heading
+    return titles

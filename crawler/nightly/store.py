@@ -6,9 +6,11 @@ arrive, records archive answers, finishes the run, then reads the diff and
 the links' histories to write its reports. `rotwatch history URL` reads
 `events`.
 
-The rules are pure functions over `LinkHistory` values (`advance`,
-`is_dead`, `is_due`, `next_check`, `trusted_lookup`, `run_diff`), tested
-without a database; `StateStore` only moves rows in and out.
+The rules are pure functions in `crawler.nightly.policy`; the file, its schema
+and migrations are `crawler.nightly.schema`; one crawl at a time is
+`crawler.nightly.lock`. `StateStore` only moves rows in and out, under the
+crawl lock, and traces the rules' outcomes at DEBUG: why each due link is
+due, and each link turning dead (or alive again) as its check is stored.
 
 Decisions:
 - A crawl may be killed at any moment (cron timeout, OOM killer, SIGKILL).
@@ -18,39 +20,10 @@ Decisions:
   due. `synchronous=NORMAL`, not FULL: it survives any process death; a power
   cut may lose the last batches (never consistency), and those links are
   simply checked again the next night.
-- One crawl at a time: an exclusive `flock` on `<db>.lock`, which holds the
-  holder's pid for the message. The kernel drops it when the process dies,
-  SIGKILL included, so no stale lock is ever left to clean up.
-- Dead (DESIGN.md): broken now, or unreachable in `dead_after_failures`
-  consecutive checks spanning at least `dead_after_span`. Dead is sticky:
-  only a recovery (ok, redirected) clears it, so a 404 that starts timing out
-  does not come back to life.
-- blocked is not a failure: the server answered, it refuses robots. It ends
-  an unreachable streak, never makes a link dead, and does not revive a dead
-  one either (the page itself was not seen). skipped sent no request, so it
-  changes nothing but the last verdict.
-- Rechecks: new links now; unreachable ones every run (the streak counts
-  runs); dead ones after `ttl_dead`, to notice a return; ok, redirected,
-  blocked and skipped after `ttl_ok` moved by up to `jitter` either way.
-  skipped costs no request, but a `mailto:` in an issue must not make every
-  night's crawl non-empty (the crawl applies `--exclude` to every URL itself).
-- The jitter is drawn from a hash of the URL *and its last check time*. A
-  fixed offset per URL gives each link a fixed period (3 or 4 nights with the
-  defaults), so the first crawl's burst would come back in lockstep forever;
-  redrawing the offset each cycle spreads it evenly over the nights within
-  about two weeks, and stays deterministic (asked twice, `due_urls` answers
-  the same).
-- A capture the archive returns has been verified by the Wayback spider and
-  is kept for good; "no capture" is trusted for `no_capture_ttl`, then asked
-  again; a lookup that failed is not remembered.
 - `diff` is computed from the check events: dead before the run is the state
   of each link's last check in an earlier run, dead after is its last check
   up to this run, among the links the run saw. Exact for the latest run; for
   older runs "saw" is read as "seen in this run or later".
-- Schema changes are migrations, applied in order, each in one transaction,
-  numbered in `PRAGMA user_version`. A file newer than this code, a file that
-  is not SQLite, or another program's SQLite database gets a `StateError`
-  and is left untouched.
 
 Exceptions: every public method raises `StateError` (its message is meant
 for the maintainer, as is) for anything the database or the lock refuses.
@@ -58,19 +31,15 @@ for the maintainer, as is) for anything the database or the lock refuses.
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import json
-import os
+import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from crawler.errors import StateError
 from crawler.models import (
     ArchiveLookup,
     Assessment,
@@ -83,85 +52,13 @@ from crawler.models import (
     Snapshot,
     Verdict,
 )
+from crawler.nightly.lock import CrawlLock
+from crawler.nightly.policy import Policy, advance, instant_text, is_due, run_diff, trusted_lookup, why_due
+from crawler.nightly.schema import connect, state_errors, transaction
 
-__all__ = [
-    "MIGRATIONS",
-    "CheckEvent",
-    "Policy",
-    "Run",
-    "StateStore",
-    "advance",
-    "is_dead",
-    "is_due",
-    "next_check",
-    "run_diff",
-    "trusted_lookup",
-]
+__all__ = ["CheckEvent", "Run", "StateStore"]
 
-# ---------------------------------------------------------------------------
-# Schema: each entry is one migration (its statements run in one
-# transaction); the database's PRAGMA user_version is how many have run.
-# A released migration is never edited: a change is a new entry at the end.
-# Times are ISO 8601 text in UTC, microseconds always written, so they sort.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    # 1: links and runs.
-    (
-        """CREATE TABLE runs (
-            id INTEGER PRIMARY KEY,
-            started_at TEXT NOT NULL,
-            finished_at TEXT,                       -- NULL while running, or killed
-            settings TEXT NOT NULL DEFAULT '{}',    -- JSON
-            counts TEXT NOT NULL DEFAULT '{}'       -- JSON, what the run did
-        )""",
-        """CREATE TABLE links (
-            url TEXT PRIMARY KEY,
-            first_seen TEXT NOT NULL,
-            last_seen TEXT NOT NULL,
-            last_seen_run INTEGER NOT NULL REFERENCES runs (id),
-            last_checked TEXT,                      -- NULL: never checked, due
-            last_verdict TEXT,
-            http_status INTEGER,
-            final_url TEXT,
-            title TEXT,
-            error TEXT,
-            reason TEXT,
-            consecutive_failures INTEGER NOT NULL DEFAULT 0,
-            failing_since TEXT,
-            last_ok TEXT,
-            dead INTEGER NOT NULL DEFAULT 0,
-            dead_since TEXT
-        )""",
-    ),
-    # 2: one event per check (history, diffs) and the archive's answers.
-    (
-        """CREATE TABLE checks (
-            id INTEGER PRIMARY KEY,
-            run_id INTEGER NOT NULL REFERENCES runs (id),
-            url TEXT NOT NULL REFERENCES links (url),
-            checked_at TEXT NOT NULL,
-            verdict TEXT NOT NULL,
-            http_status INTEGER,
-            reason TEXT NOT NULL DEFAULT '',
-            dead INTEGER NOT NULL                   -- the link's dead flag after this check
-        )""",
-        "CREATE INDEX checks_by_url ON checks (url, run_id)",
-        # A schema-1 database knew each link's last check: it becomes the
-        # link's first event, in the last run that database had.
-        """INSERT INTO checks (run_id, url, checked_at, verdict, http_status, reason, dead)
-           SELECT (SELECT max(id) FROM runs), url, last_checked, last_verdict, http_status,
-                  coalesce(reason, ''), dead
-           FROM links WHERE last_checked IS NOT NULL""",
-        """CREATE TABLE captures (
-            url TEXT PRIMARY KEY REFERENCES links (url),
-            original TEXT,                          -- NULL with timestamp: the archive has none
-            timestamp TEXT,
-            status INTEGER,
-            mimetype TEXT NOT NULL DEFAULT '',
-            answered_at TEXT NOT NULL,              -- when verified, or when it said "none"
-            CHECK ((original IS NULL) = (timestamp IS NULL))
-        )""",
-    ),
-)
+log = logging.getLogger(__name__)  # scheduling: why links are due, links turning dead
 
 # Every query the store runs; `json_each(?)` takes a list of URLs as one JSON parameter.
 _URLS = "SELECT value FROM json_each(?)"
@@ -193,35 +90,6 @@ _CAPTURES = f"""SELECT url, original, timestamp, status, mimetype, answered_at F
     WHERE url IN ({_URLS})"""
 _STORE_CAPTURE = """INSERT OR REPLACE INTO captures (url, original, timestamp, status, mimetype, answered_at)
     VALUES (?, ?, ?, ?, ?, ?)"""
-_HAS_TABLES = "SELECT count(*) FROM sqlite_master"
-_CONFIGURE = (
-    "PRAGMA journal_mode = WAL",
-    "PRAGMA synchronous = NORMAL",
-    "PRAGMA foreign_keys = ON",
-    "PRAGMA busy_timeout = 5000",  # ms: a reader such as the sqlite3 shell may hold it briefly
-)
-
-# What a failing SQLite call means for the maintainer, by primary result code.
-_EXPLANATIONS = {
-    sqlite3.SQLITE_NOTADB: "is not a SQLite database; move it aside or choose another --state file",
-    sqlite3.SQLITE_CORRUPT: "is damaged; move it aside to start afresh (every link is then checked again)",
-    sqlite3.SQLITE_FULL: "cannot grow: the disk is full",
-    sqlite3.SQLITE_BUSY: "is held by another program",
-    sqlite3.SQLITE_READONLY: "is read-only",
-    sqlite3.SQLITE_CANTOPEN: "cannot be opened",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Policy:
-    """How often links are rechecked and when a failing link counts as dead."""
-
-    ttl_ok: timedelta = timedelta(days=3)  # a working link is rechecked after this
-    ttl_dead: timedelta = timedelta(days=7)  # a dead link, to notice it coming back
-    dead_after_failures: int = 3  # unreachable this many checks in a row...
-    dead_after_span: timedelta = timedelta(days=7)  # ...spanning at least this long
-    jitter: float = 0.25  # fraction of ttl_ok a recheck moves either way
-    no_capture_ttl: timedelta = timedelta(days=30)  # "the archive has none" is trusted this long
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +99,7 @@ class Run:
     id: int
     started_at: datetime
     finished_at: datetime | None = None
-    settings: Mapping[str, Any] = field(default_factory=dict)
+    settings: Mapping[str, object] = field(default_factory=dict)
     counts: Mapping[str, int] = field(default_factory=dict)
 
 
@@ -248,92 +116,10 @@ class CheckEvent:
 
 
 # ---------------------------------------------------------------------------
-# The rules: values in, values out.
-
-_RECOVERED = frozenset({Verdict.OK, Verdict.REDIRECTED})
-_FAILING = frozenset({Verdict.BROKEN, Verdict.UNREACHABLE})
-
-
-def is_dead(
-    verdict: Verdict, consecutive_failures: int, failing_since: datetime, now: datetime, policy: Policy
-) -> bool:
-    """Broken now, or unreachable N times in a row over at least D days:
-    one bad night (or three in one bad week-end) never rewrites an issue."""
-    if verdict is Verdict.BROKEN:
-        return True
-    return (
-        verdict is Verdict.UNREACHABLE
-        and consecutive_failures >= policy.dead_after_failures
-        and now - failing_since >= policy.dead_after_span
-    )
-
-
-def advance(history: LinkHistory, verdict: Verdict, now: datetime, policy: Policy) -> LinkHistory:
-    """The link's history after a check at `now` gave `verdict` (see the module's decisions)."""
-    checked = replace(history, last_checked=now, last_verdict=verdict)
-    if verdict in _RECOVERED:
-        return replace(checked, failing_since=None, consecutive_failures=0, last_ok=now, dead=False, dead_since=None)
-    if verdict is Verdict.BLOCKED:
-        return replace(checked, failing_since=None, consecutive_failures=0)
-    if verdict in _FAILING:
-        failures = history.consecutive_failures + 1
-        since = history.failing_since or now
-        dead = history.dead or is_dead(verdict, failures, since, now, policy)
-        dead_since = history.dead_since if history.dead else (now if dead else None)
-        return replace(checked, consecutive_failures=failures, failing_since=since, dead=dead, dead_since=dead_since)
-    return checked
-
-
-def next_check(history: LinkHistory, policy: Policy) -> datetime | None:
-    """When the link is due again; None when it was never checked (due now)."""
-    if history.last_checked is None:
-        return None
-    if history.dead:
-        return history.last_checked + policy.ttl_dead
-    if history.last_verdict is Verdict.UNREACHABLE:
-        return history.last_checked  # every run: the dead policy counts runs
-    spread = _spread(history.url, history.last_checked)
-    return history.last_checked + policy.ttl_ok * (1 + policy.jitter * spread)
-
-
-def is_due(history: LinkHistory | None, now: datetime, policy: Policy) -> bool:
-    """Whether the link must be checked in a run at `now` (None: never seen, due)."""
-    due_at = None if history is None else next_check(history, policy)
-    return due_at is None or now >= due_at
-
-
-def _spread(url: str, checked_at: datetime) -> float:
-    """A number in [-1, 1) that looks random but is fixed by the URL and its last check."""
-    digest = hashlib.sha256(f"{url}\n{_text(checked_at)}".encode()).digest()
-    return 2 * int.from_bytes(digest[:8], "big") / 2**64 - 1
-
-
-def trusted_lookup(
-    url: str, snapshot: Snapshot | None, answered_at: datetime, now: datetime, policy: Policy
-) -> ArchiveLookup | None:
-    """The archive's remembered answer, or None when it must be asked again:
-    a capture stays good (it was verified and captures do not change);
-    "none" goes stale, because the archive keeps capturing."""
-    if snapshot is not None:
-        return ArchiveLookup(url, LookupOutcome.FOUND, snapshot, f"capture verified on {answered_at:%Y-%m-%d}")
-    if now - answered_at < policy.no_capture_ttl:
-        return ArchiveLookup(url, LookupOutcome.NONE, None, f"no capture when asked on {answered_at:%Y-%m-%d}")
-    return None
-
-
-def run_diff(standings: Iterable[tuple[str, bool, bool]]) -> RunDiff:
-    """(url, dead before the run, dead after it) -> what changed, each list sorted."""
-    newly_dead, fixed, still_dead = [], [], []
-    for url, before, after in sorted(standings):
-        if after:
-            (still_dead if before else newly_dead).append(url)
-        elif before:
-            fixed.append(url)
-    return RunDiff(tuple(newly_dead), tuple(fixed), tuple(still_dead))
-
-
-# ---------------------------------------------------------------------------
 # The store.
+
+
+_DEFAULT_POLICY = Policy()
 
 
 def _utc_now() -> datetime:
@@ -348,35 +134,33 @@ class StateStore:
     """
 
     def __init__(
-        self, connection: sqlite3.Connection, path: Path, lock: int, policy: Policy, clock: Callable[[], datetime]
+        self, connection: sqlite3.Connection, path: Path, lock: CrawlLock, policy: Policy, clock: Callable[[], datetime]
     ) -> None:
         self._connection = connection
-        self._lock: int | None = lock
+        self._lock = lock
         self.path = path
         self.policy = policy
         self._clock = clock
 
     @classmethod
     def open(
-        cls, path: Path | str, *, policy: Policy = Policy(), clock: Callable[[], datetime] = _utc_now
+        cls, path: Path | str, *, policy: Policy = _DEFAULT_POLICY, clock: Callable[[], datetime] = _utc_now
     ) -> StateStore:
         """Locks, creates or upgrades the database at `path`; `clock` returns aware datetimes."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        lock = _lock(path)
+        lock = CrawlLock.take(path)
         try:
-            connection = _connect(path)
+            connection = connect(path)
         except BaseException:
-            os.close(lock)
+            lock.release()
             raise
         return cls(connection, path, lock, policy, clock)
 
     def close(self) -> None:
         """Closes the database and releases the lock (closing twice is harmless)."""
         self._connection.close()
-        if self._lock is not None:
-            os.close(self._lock)
-            self._lock = None
+        self._lock.release()
 
     def __enter__(self) -> StateStore:
         return self
@@ -386,18 +170,19 @@ class StateStore:
 
     # Runs
 
-    def begin_run(self, settings: Mapping[str, Any]) -> Run:
+    def begin_run(self, settings: Mapping[str, object]) -> Run:
         """Starts a run; `settings` is kept as JSON (values it cannot encode as their str)."""
         started = self._clock()
         encoded = json.dumps(dict(settings), sort_keys=True, default=str)
         with self._writing() as db:
-            run_id = db.execute(_BEGIN_RUN, (_text(started), encoded)).lastrowid
+            run_id = db.execute(_BEGIN_RUN, (instant_text(started), encoded)).lastrowid
+        assert run_id is not None, "an INSERT into a rowid table sets lastrowid"
         return Run(run_id, started, settings=json.loads(encoded))
 
     def finish_run(self, run_id: int, counts: Mapping[str, int]) -> None:
         """Marks the run complete, with what it did (for example checks by verdict)."""
         with self._writing() as db:
-            db.execute(_FINISH_RUN, (_text(self._clock()), json.dumps(dict(counts), sort_keys=True), run_id))
+            db.execute(_FINISH_RUN, (instant_text(self._clock()), json.dumps(dict(counts), sort_keys=True), run_id))
 
     def now(self) -> datetime:
         """The store's clock: what "now" means for its schedules."""
@@ -428,7 +213,11 @@ class StateStore:
             return wanted
         known = self.histories(wanted)
         now = self._clock()
-        return [url for url in wanted if is_due(known.get(url), now, self.policy)]
+        due = [url for url in wanted if is_due(known.get(url), now, self.policy)]
+        if log.isEnabledFor(logging.DEBUG):
+            for url in due:
+                log.debug("due: %s (%s)", url, why_due(known.get(url), self.policy))
+        return due
 
     def record_results(self, run_id: int, batch: Sequence[tuple[CheckResult, Assessment]]) -> None:
         """Stores a batch of checks in one transaction: all of it survives a kill, or none."""
@@ -438,6 +227,9 @@ class StateStore:
             for result, assessment in batch:
                 before = self.histories([result.url])[result.url]  # sighted just above
                 after = advance(before, assessment.verdict, now, self.policy)
+                if after.dead != before.dead:
+                    turn, failures = "turns dead" if after.dead else "alive again", after.consecutive_failures
+                    log.debug("%s: %s (%s; %d failing checks in a row)", turn, result.url, assessment.reason, failures)
                 db.execute(_CHECKED, _checked_row(after, result, assessment))
                 db.execute(_EVENT, _event_row(run_id, after, result, assessment))
 
@@ -478,7 +270,7 @@ class StateStore:
     def record_lookups(self, lookups: Iterable[ArchiveLookup]) -> None:
         """Remembers the archive's answers for known links (the newest wins);
         failed lookups are not kept, so they are asked again next run."""
-        now = _text(self._clock())
+        now = instant_text(self._clock())
         with self._writing() as db:
             for lookup in lookups:
                 if lookup.outcome is not LookupOutcome.FAILED:
@@ -487,112 +279,25 @@ class StateStore:
     # Plumbing
 
     def _sight(self, db: sqlite3.Connection, run_id: int, urls: Iterable[str]) -> None:
-        now = _text(self._clock())
+        now = instant_text(self._clock())
         db.executemany(_SIGHTING, ((url, now, now, run_id) for url in urls))
 
-    def _rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        with _translated(self.path):
+    def _rows(self, sql: str, parameters: Sequence[object] = ()) -> list[sqlite3.Row]:
+        with state_errors(self.path):
             return self._connection.execute(sql, parameters).fetchall()
 
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
-        with _translated(self.path), _transaction(self._connection):
+        with state_errors(self.path), transaction(self._connection):
             yield self._connection
-
-
-# ---------------------------------------------------------------------------
-# Opening, locking, migrating.
-
-
-def _lock(path: Path) -> int:
-    """Takes the crawl lock on `<path>.lock` and writes our pid into it; returns its descriptor."""
-    lock_path = path.with_name(path.name + ".lock")
-    try:
-        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as exc:
-        raise StateError(f"cannot create the lock file {lock_path}: {exc.strerror}") from exc
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        holder = os.pread(descriptor, 32, 0).decode(errors="replace").strip() or "unknown"
-        os.close(descriptor)
-        raise StateError(f"another rotwatch crawl is using {path} (pid {holder})") from None
-    os.ftruncate(descriptor, 0)
-    os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
-    return descriptor
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    """Opens, configures and migrates the database; any failure is a StateError."""
-    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    connection.row_factory = sqlite3.Row
-    try:
-        with _translated(path):
-            version = _schema_version(connection, path)  # before anything writes to the file
-            for pragma in _CONFIGURE:
-                connection.execute(pragma)
-            _migrate(connection, version)
-    except BaseException:
-        connection.close()
-        raise
-    return connection
-
-
-def _schema_version(connection: sqlite3.Connection, path: Path) -> int:
-    """How many migrations the file has had; refuses files this rotwatch must not touch."""
-    version = connection.execute("PRAGMA user_version").fetchone()[0]
-    if version > len(MIGRATIONS):
-        raise StateError(
-            f"state database {path} was written by a newer rotwatch (schema {version}, this one knows"
-            f" up to {len(MIGRATIONS)}); upgrade rotwatch"
-        )
-    if version == 0 and connection.execute(_HAS_TABLES).fetchone()[0]:
-        raise StateError(f"{path} is a SQLite database of another program; choose another --state file")
-    return version
-
-
-def _migrate(connection: sqlite3.Connection, version: int) -> None:
-    """Applies the migrations after `version`, one transaction each."""
-    for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
-        with _transaction(connection):
-            for statement in statements:
-                connection.execute(statement)
-            connection.execute(f"PRAGMA user_version = {number:d}")  # PRAGMA takes no parameters
-
-
-@contextmanager
-def _transaction(connection: sqlite3.Connection) -> Iterator[None]:
-    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
-    connection.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-        connection.execute("COMMIT")
-    except BaseException:
-        connection.rollback()  # a no-op when a failed COMMIT already ended it
-        raise
-
-
-@contextmanager
-def _translated(path: Path) -> Iterator[None]:
-    """Turns SQLite's errors into StateErrors that name the file and say what to do."""
-    try:
-        yield
-    except sqlite3.Error as exc:
-        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF  # primary code of an extended one
-        why = _EXPLANATIONS.get(code, "failed")
-        raise StateError(f"state database {path} {why} ({exc})") from exc
 
 
 # ---------------------------------------------------------------------------
 # Rows <-> values.
 
 
-def _text(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
 def _optional_text(moment: datetime | None) -> str | None:
-    return None if moment is None else _text(moment)
+    return None if moment is None else instant_text(moment)
 
 
 def _time(text: str | None) -> datetime | None:
@@ -617,7 +322,7 @@ def _link_history(row: sqlite3.Row) -> LinkHistory:
     )
 
 
-def _checked_row(history: LinkHistory, result: CheckResult, assessment: Assessment) -> tuple[Any, ...]:
+def _checked_row(history: LinkHistory, result: CheckResult, assessment: Assessment) -> tuple[object, ...]:
     return (
         _optional_text(history.last_checked),
         assessment.verdict.value,
@@ -635,7 +340,7 @@ def _checked_row(history: LinkHistory, result: CheckResult, assessment: Assessme
     )
 
 
-def _event_row(run_id: int, history: LinkHistory, result: CheckResult, assessment: Assessment) -> tuple[Any, ...]:
+def _event_row(run_id: int, history: LinkHistory, result: CheckResult, assessment: Assessment) -> tuple[object, ...]:
     verdict, checked_at = assessment.verdict.value, _optional_text(history.last_checked)
     return (run_id, history.url, checked_at, verdict, result.http_status, assessment.reason, history.dead)
 
@@ -679,7 +384,7 @@ def _trusted_capture(row: sqlite3.Row, now: datetime, policy: Policy) -> Archive
     return trusted_lookup(row["url"], snapshot, datetime.fromisoformat(row["answered_at"]), now, policy)
 
 
-def _capture_row(lookup: ArchiveLookup, answered_at: str) -> tuple[Any, ...]:
+def _capture_row(lookup: ArchiveLookup, answered_at: str) -> tuple[object, ...]:
     snapshot = lookup.snapshot if lookup.outcome is LookupOutcome.FOUND else None
     if snapshot is None:
         return (lookup.url, None, None, None, "", answered_at)

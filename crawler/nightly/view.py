@@ -1,20 +1,26 @@
 """One nightly crawl as the reports see it: every link, its history, the run's diff.
 
 The crawl builds a `CrawlView` once; every report (index.html, dead-links.md,
-the CSVs, report.json) reads the same view, so they never disagree about
-which links are dead.
+the CSVs, report.json) and the archival copies read the same view, so they
+never disagree about which links are dead. Which links those are is
+`crawler.nightly.policy.is_dead`, asked by `CrawlView.is_dead`.
+
+A link dead by its history but not broken tonight (unreachable night after
+night) reads as broken in the crawl's reports, with the streak as its reason
+(`as_reported`): an editor acts on one word for every dead link.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from crawler.models import LinkHistory, LinkReport, RunDiff, Verdict
+from crawler.models import Assessment, LinkHistory, LinkReport, RunDiff, Verdict
+from crawler.nightly import policy
 from crawler.report.summary import Mention, mentions
 
-__all__ = ["CrawlView"]
+__all__ = ["CrawlView", "as_reported"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +46,8 @@ class CrawlView:
     issue_titles: Mapping[str, str] = field(default_factory=dict)
 
     def is_dead(self, report: LinkReport) -> bool:
-        """Broken now, or dead under the N-of-D policy (DESIGN.md)."""
-        history = self.histories.get(report.url)
-        return report.assessment.verdict is Verdict.BROKEN or (history is not None and history.dead)
+        """Broken now, or dead under the N-of-D policy (DESIGN.md): `policy.is_dead`."""
+        return policy.is_dead(report.assessment.verdict, self.histories.get(report.url))
 
     def since(self, url: str) -> datetime | None:
         """When the link started failing (or was declared dead), if known."""
@@ -58,6 +63,7 @@ class CrawlView:
         return self.issue_titles.get(issue) or issue
 
     def dead_reports(self) -> list[LinkReport]:
+        """The links the reports list as dead and the archival copies point at captures."""
         return [report for report in self.reports if self.is_dead(report)]
 
     def mentions(self) -> list[Mention]:
@@ -68,3 +74,13 @@ class CrawlView:
     def _issue_order(self, issue: str) -> tuple[bool, int, str]:
         published = self.issue_date(issue)
         return (published is None, -published.toordinal() if published else 0, issue)
+
+
+def as_reported(report: LinkReport, history: LinkHistory | None) -> LinkReport:
+    """The report as the crawl's reports show it: dead by its history reads as broken."""
+    verdict = report.assessment.verdict
+    if verdict is Verdict.BROKEN or history is None or not policy.is_dead(verdict, history):
+        return report
+    since = history.failing_since.date().isoformat() if history.failing_since else "a while"
+    reason = f"unreachable in {history.consecutive_failures} crawls since {since}: {report.assessment.reason}"
+    return replace(report, assessment=Assessment(Verdict.BROKEN, reason))

@@ -12,28 +12,30 @@ from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
 from crawler.issues.reading import Issue
-from crawler.models import LinkReport, Verdict
+from crawler.models import LinkReport
 from crawler.wayback.rewrite import edit_for, rewrite_issue
 
 __all__ = ["archive_names", "write_archive_copies"]
 
 
 def write_archive_copies(
-    issues: Sequence[Issue], reports: Sequence[LinkReport], endpoint: str, folder: Path
+    issues: Sequence[Issue], dead: Sequence[LinkReport], endpoint: str, folder: Path
 ) -> list[Path]:
     """Each issue with its dead links pointing at their captures, under `folder`.
 
+    `dead` are the reports of the links the crawl counts as dead (its view
+    decides: `CrawlView.dead_reports`); those with a capture are rewritten.
     Only the URL characters change; the file keeps its encoding, byte-order
     mark and line endings. An original issue is never written to.
     """
-    captures = {report.url: report.archive for report in reports if report.archive and _is_dead(report)}
+    captures = {report.url: report.archive for report in dead if report.archive}
     originals = {issue.path.resolve() for issue in issues}
     names = archive_names(issues)
     written = []
     for issue in issues:
         edits = [
             edit_for(occurrence, endpoint, captures[report.url])
-            for report in reports
+            for report in dead
             if report.url in captures
             for occurrence in report.occurrences
             if occurrence.issue == issue.name
@@ -53,10 +55,6 @@ def archive_names(issues: Sequence[Issue]) -> dict[str, str]:
         return {}
     common = PurePosixPath(posixpath.commonpath([name.parent.as_posix() for name in names]))
     return {issue.name: name.relative_to(common).as_posix() for issue, name in zip(issues, names, strict=False)}
-
-
-def _is_dead(report: LinkReport) -> bool:
-    return report.assessment.verdict is Verdict.BROKEN
 
 
 def _write_copy(issue: Issue, text: str, target: Path) -> Path:

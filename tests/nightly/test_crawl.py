@@ -16,7 +16,8 @@ import pytest
 
 from crawler.config import load_config, scrapy_overrides
 from crawler.issues.reading import collect_links
-from crawler.nightly.crawl import crawl, policy_of
+from crawler.nightly.crawl import crawl
+from crawler.nightly.policy import policy_of
 from crawler.nightly.store import StateStore
 from crawler.simweb import HostSpec, SimArchive, SimWeb
 from tests.cli_helpers import archive_flags, loopback_flags, rotwatch, rotwatch_command

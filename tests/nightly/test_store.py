@@ -1,249 +1,27 @@
-"""The state database: dead policy, rechecks, diffs, lock, migrations, archive answers.
+"""The state database: nightly crawls, archive answers, the crawl lock, a crawl killed mid-batch.
 
-Time is a fake clock moved by hand, so weeks of nightly crawls take milliseconds.
+Time is a fake clock moved by hand (the `clock` and `store` fixtures are in conftest.py).
 """
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
 import sys
-from collections import Counter
-from datetime import UTC, datetime, timedelta
+import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 import crawler.nightly.store
 from crawler.errors import StateError
-from crawler.models import (
-    ArchiveLookup,
-    Assessment,
-    CheckResult,
-    ErrorKind,
-    LinkHistory,
-    LookupOutcome,
-    Page,
-    RunDiff,
-    Snapshot,
-    Verdict,
-)
-from crawler.nightly.store import (
-    MIGRATIONS,
-    Policy,
-    StateStore,
-    advance,
-    is_dead,
-    is_due,
-    next_check,
-    run_diff,
-    trusted_lookup,
-)
-
-T0 = datetime(2024, 3, 1, 2, 0, tzinfo=UTC)  # nightly crawls start at 02:00
-POLICY = Policy()
-DAY = timedelta(days=1)
-
-
-class Clock:
-    """A clock the test moves: `clock.now += DAY` is one night later."""
-
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def store(tmp_path: Path, clock: Clock):
-    with StateStore.open(tmp_path / "state.sqlite", clock=clock) as opened:
-        yield opened
-
-
-def new_link(url: str = "https://example.com/a") -> LinkHistory:
-    return LinkHistory(url, first_seen=T0)
-
-
-def checked(verdicts: list[tuple[float, Verdict]], url: str = "https://example.com/a") -> LinkHistory:
-    """The history after checks on the given days (days after T0)."""
-    history = new_link(url)
-    for day, verdict in verdicts:
-        history = advance(history, verdict, T0 + day * DAY, POLICY)
-    return history
-
-
-def outcome(url: str, verdict: Verdict, **observed) -> tuple[CheckResult, Assessment]:
-    return CheckResult(url, **observed), Assessment(verdict, f"{verdict.value} in this test")
-
-
-def crawl_night(store: StateStore, verdicts: dict[str, Verdict]) -> tuple[list[str], RunDiff]:
-    """One nightly crawl as the runner does it: checks what is due; returns it and the diff."""
-    run = store.begin_run({"concurrency": 4})
-    store.record_sightings(run.id, verdicts)
-    due = store.due_urls(verdicts)
-    store.record_results(run.id, [outcome(url, verdicts[url]) for url in due])
-    store.finish_run(run.id, Counter(verdicts[url].value for url in due))
-    return due, store.diff(run.id)
-
-
-# --- the dead policy, without a database ------------------------------------
-
-
-def test_broken_is_dead_at_once():
-    history = checked([(0, Verdict.BROKEN)])
-    assert history.dead and history.dead_since == T0 and history.consecutive_failures == 1
-
-
-def test_unreachable_three_nights_over_two_days_is_not_dead():
-    history = checked([(0, Verdict.UNREACHABLE), (1, Verdict.UNREACHABLE), (2, Verdict.UNREACHABLE)])
-    assert history.consecutive_failures == 3 and history.failing_since == T0
-    assert not history.dead
-
-
-def test_unreachable_three_checks_spanning_seven_days_is_dead():
-    history = checked([(0, Verdict.UNREACHABLE), (4, Verdict.UNREACHABLE), (7, Verdict.UNREACHABLE)])
-    assert history.dead and history.dead_since == T0 + 7 * DAY
-
-
-def test_unreachable_every_night_dies_on_the_eighth_night():
-    nights = [(day, Verdict.UNREACHABLE) for day in range(8)]
-    assert not checked(nights[:7]).dead
-    assert checked(nights).dead
-
-
-@pytest.mark.parametrize(
-    ("verdict", "failures", "days", "dead"),
-    [
-        (Verdict.BROKEN, 1, 0, True),
-        (Verdict.UNREACHABLE, 2, 30, False),  # long, but too few checks
-        (Verdict.UNREACHABLE, 3, 6.9, False),  # enough checks, too short
-        (Verdict.UNREACHABLE, 3, 7, True),
-        (Verdict.BLOCKED, 10, 30, False),  # a server that refuses robots is not gone
-        (Verdict.OK, 0, 0, False),
-    ],
-)
-def test_is_dead(verdict, failures, days, dead):
-    assert is_dead(verdict, failures, T0, T0 + days * DAY, POLICY) is dead
-
-
-def test_recovery_clears_dead_and_the_streak():
-    history = checked([(0, Verdict.BROKEN), (7, Verdict.OK)])
-    assert not history.dead and history.dead_since is None
-    assert history.consecutive_failures == 0 and history.failing_since is None
-    assert history.last_ok == T0 + 7 * DAY
-
-
-def test_redirected_is_a_recovery_too():
-    assert not checked([(0, Verdict.BROKEN), (7, Verdict.REDIRECTED)]).dead
-
-
-def test_a_dead_link_that_starts_timing_out_stays_dead():
-    history = checked([(0, Verdict.BROKEN), (7, Verdict.UNREACHABLE)])
-    assert history.dead and history.dead_since == T0
-
-
-def test_blocked_ends_an_unreachable_streak():
-    history = checked([(0, Verdict.UNREACHABLE), (1, Verdict.UNREACHABLE), (2, Verdict.BLOCKED)])
-    assert history.consecutive_failures == 0 and history.failing_since is None
-    history = advance(history, Verdict.UNREACHABLE, T0 + 8 * DAY, POLICY)
-    assert history.failing_since == T0 + 8 * DAY and not history.dead
-
-
-def test_blocked_neither_kills_nor_revives():
-    assert not checked([(day, Verdict.BLOCKED) for day in range(30)]).dead
-    assert checked([(0, Verdict.BROKEN), (7, Verdict.BLOCKED)]).dead
-
-
-def test_skipped_changes_only_the_last_verdict():
-    before = checked([(0, Verdict.UNREACHABLE), (1, Verdict.UNREACHABLE)])
-    after = advance(before, Verdict.SKIPPED, T0 + 2 * DAY, POLICY)
-    assert after.consecutive_failures == 2 and after.failing_since == T0
-    assert (after.last_verdict, after.last_checked) == (Verdict.SKIPPED, T0 + 2 * DAY)
-
-
-# --- rechecks, without a database -------------------------------------------
-
-
-def test_new_links_are_due():
-    assert is_due(None, T0, POLICY)
-    assert is_due(new_link(), T0, POLICY)
-
-
-@pytest.mark.parametrize("verdict", [Verdict.OK, Verdict.REDIRECTED, Verdict.BLOCKED, Verdict.SKIPPED])
-def test_links_that_answered_wait_ttl_ok_within_the_jitter(verdict):
-    links = [checked([(0, verdict)], f"https://site{n}.example/page") for n in range(200)]
-    earliest, latest = T0 + POLICY.ttl_ok * 0.75, T0 + POLICY.ttl_ok * 1.25
-    assert not any(is_due(link, earliest - timedelta(seconds=1), POLICY) for link in links)
-    assert all(is_due(link, latest, POLICY) for link in links)
-    halfway = sum(is_due(link, T0 + POLICY.ttl_ok, POLICY) for link in links)
-    assert 60 < halfway < 140
-
-
-def test_jitter_is_fixed_by_the_url_and_its_last_check():
-    link = checked([(0, Verdict.OK)])
-    assert next_check(link, POLICY) == next_check(checked([(0, Verdict.OK)]), POLICY)
-    later = [next_check(checked([(day, Verdict.OK)]), POLICY) - day * DAY for day in range(20)]
-    assert len(set(later)) > 15  # each cycle draws a new offset
-
-
-def test_jitter_spreads_a_thousand_links_evenly_over_the_nights():
-    """All first checked on one night; within two weeks each night does a similar share."""
-    links = {url: new_link(url) for url in (f"https://site{n}.example/post/{n}" for n in range(1000))}
-    per_night = Counter()
-    for night in range(42):
-        now = T0 + night * DAY
-        for url, history in links.items():
-            if is_due(history, now, POLICY):
-                links[url] = advance(history, Verdict.OK, now, POLICY)
-                per_night[night] += 1
-    assert per_night[0] == 1000 and per_night[1] == per_night[2] == 0
-    assert 350 < per_night[3] < 650 and per_night[3] + per_night[4] == 1000
-    steady = [per_night[night] for night in range(21, 42)]
-    mean = sum(steady) / len(steady)  # 1000 links / 3.5 nights on average
-    assert all(0.7 * mean < checks < 1.3 * mean for checks in steady), steady
-
-
-def test_unreachable_links_are_due_every_run():
-    history = checked([(0, Verdict.UNREACHABLE)])
-    assert is_due(history, T0, POLICY) and is_due(history, T0 + DAY, POLICY)
-
-
-def test_dead_links_are_due_weekly():
-    for verdicts in ([(0, Verdict.BROKEN)], [(day, Verdict.UNREACHABLE) for day in range(8)]):
-        history = checked(verdicts)
-        assert not is_due(history, history.last_checked + 6 * DAY, POLICY)
-        assert is_due(history, history.last_checked + 7 * DAY, POLICY)
-
-
-# --- archive answers and diffs, without a database --------------------------
-
-CAPTURE = Snapshot("https://example.com/a", "20240101000000", 200, "text/html")
-
-
-def test_a_verified_capture_is_trusted_for_good():
-    lookup = trusted_lookup("https://example.com/a", CAPTURE, T0, T0 + 3650 * DAY, POLICY)
-    assert lookup is not None and lookup.outcome is LookupOutcome.FOUND and lookup.snapshot == CAPTURE
-
-
-def test_no_capture_is_trusted_for_thirty_days():
-    assert trusted_lookup("https://example.com/a", None, T0, T0 + 29 * DAY, POLICY).outcome is LookupOutcome.NONE
-    assert trusted_lookup("https://example.com/a", None, T0, T0 + 30 * DAY, POLICY) is None
-
-
-def test_run_diff_sorts_links_into_newly_dead_fixed_still_dead():
-    standings = [("d", False, True), ("c", True, False), ("b", True, True), ("a", False, True), ("e", False, False)]
-    assert run_diff(standings) == RunDiff(newly_dead=("a", "d"), fixed=("c",), still_dead=("b",))
-
-
-# --- the store: nightly crawls ----------------------------------------------
+from crawler.models import ArchiveLookup, CheckResult, ErrorKind, LinkHistory, LookupOutcome, Page, RunDiff, Verdict
+from crawler.nightly.store import StateStore
+from tests.nightly.state_helpers import CAPTURE, DAY, T0, crawl_night, outcome
+
+# --- nightly crawls ---------------------------------------------------------
 
 
 def test_nothing_due_means_no_request_and_full_means_everything(store, clock):
@@ -363,7 +141,7 @@ def test_the_database_is_a_wal(store):
         assert other.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
-# --- the store: archive answers ---------------------------------------------
+# --- archive answers ---------------------------------------------------------
 
 
 def test_a_verified_capture_is_kept_for_good(store, clock):
@@ -394,176 +172,71 @@ def test_a_failed_lookup_is_not_remembered_and_the_newest_answer_wins(store):
     assert store.cached_lookups([url])[url].snapshot == CAPTURE
 
 
-# --- the store: lock --------------------------------------------------------
+# --- a crawl killed with SIGKILL mid-batch leaves a consistent state that the next run resumes
 
-HOLDER = """
+BATCH = 10
+URLS = [f"https://site{n}.example/post" for n in range(1000)]
+
+# Records batches of results forever-ish, printing how many URLs are committed.
+# Reading a batch is slow, so the kill most likely lands inside a transaction.
+WRITER = f"""
 import sys, time
+from crawler.models import Assessment, CheckResult, Verdict
 from crawler.nightly.store import StateStore
+
+class SlowBatch(list):
+    def __iter__(self):
+        for item in super().__iter__():
+            time.sleep(0.002)
+            yield item
+
+urls = [f"https://site{{n}}.example/post" for n in range({len(URLS)})]
 store = StateStore.open(sys.argv[1])
-print("locked", flush=True)
-time.sleep(60)
+run = store.begin_run({{"batch": {BATCH}}})
+store.record_sightings(run.id, urls)
+for start in range(0, len(urls), {BATCH}):
+    batch = urls[start : start + {BATCH}]
+    store.record_results(run.id, SlowBatch((CheckResult(url, 200), Assessment(Verdict.OK, "200 OK")) for url in batch))
+    print(start + len(batch), flush=True)
 """
 
 
-def test_a_second_crawl_is_refused_while_the_first_has_the_state(tmp_path):
-    path = tmp_path / "state.sqlite"
-    with StateStore.open(path):
-        with pytest.raises(StateError) as refused:
-            StateStore.open(path)
-        assert str(refused.value) == f"another rotwatch crawl is using {path} (pid {os.getpid()})"
-    StateStore.open(path).close()
-
-
-def test_the_lock_dies_with_a_killed_crawl(tmp_path):
-    path = tmp_path / "state.sqlite"
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(path)], stdout=subprocess.PIPE, text=True)
+def kill_after(path: Path, committed: int, delay: float) -> int:
+    """Runs the writer, SIGKILLs it `delay` seconds after `committed` URLs are in;
+    returns how many it had said were in."""
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True)
     try:
-        assert holder.stdout.readline() == "locked\n"
-        with pytest.raises(StateError, match=rf"\(pid {holder.pid}\)"):
-            StateStore.open(path)
+        printed = 0
+        while printed < committed:
+            printed = int(writer.stdout.readline())
+        time.sleep(delay)
     finally:
-        holder.send_signal(signal.SIGKILL)
-        holder.wait(timeout=10)
-        holder.stdout.close()
-    StateStore.open(path).close()
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(timeout=10)
+        writer.stdout.close()
+    return printed
 
 
-# --- the store: schema ------------------------------------------------------
-
-
-def schema_1_database(path: Path) -> None:
-    """The file an older rotwatch (schema 1: runs and links) left after two crawls."""
-    with sqlite3.connect(path) as old:
-        for statement in MIGRATIONS[0]:
-            old.execute(statement)
-        old.execute("PRAGMA user_version = 1")
-        old.executemany(
-            "INSERT INTO runs (id, started_at, finished_at, counts) VALUES (?, ?, ?, ?)",
-            [
-                (1, "2024-02-01T02:00:00.000000+00:00", "2024-02-01T02:30:00.000000+00:00", '{"ok": 1}'),
-                (2, "2024-02-02T02:00:00.000000+00:00", "2024-02-02T02:30:00.000000+00:00", '{"broken": 1}'),
-            ],
-        )
-        old.executemany(
-            """INSERT INTO links (url, first_seen, last_seen, last_seen_run, last_checked, last_verdict,
-               http_status, reason, consecutive_failures, failing_since, last_ok, dead, dead_since)
-               VALUES (?, '2024-02-01T02:00:00.000000+00:00', '2024-02-02T02:00:00.000000+00:00', 2,
-                       ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [
-                (
-                    "https://fine.example/",
-                    "2024-02-01T02:01:00.000000+00:00",
-                    "ok",
-                    200,
-                    "200 OK",
-                    0,
-                    None,
-                    "2024-02-01T02:01:00.000000+00:00",
-                    0,
-                    None,
-                ),
-                (
-                    "https://gone.example/",
-                    "2024-02-02T02:01:00.000000+00:00",
-                    "broken",
-                    404,
-                    "404 Not Found",
-                    2,
-                    "2024-02-01T02:01:00.000000+00:00",
-                    None,
-                    1,
-                    "2024-02-01T02:01:00.000000+00:00",
-                ),
-                ("https://new.example/", None, None, None, None, 0, None, None, 0, None),
-            ],
-        )
-    old.close()
-
-
-def test_a_schema_1_database_is_migrated_with_its_data(tmp_path, clock):
+# A batch takes about 40 ms to record: the kills land at different points inside one.
+@pytest.mark.parametrize(("committed", "delay"), [(BATCH, 0.0), (3 * BATCH, 0.013), (5 * BATCH, 0.031)])
+def test_a_killed_crawl_leaves_whole_batches_and_the_rest_due(tmp_path, committed, delay):
     path = tmp_path / "state.sqlite"
-    schema_1_database(path)
-    clock.now = datetime(2024, 2, 3, 2, tzinfo=UTC)
-    with StateStore.open(path, clock=clock) as store:
-        assert store.history("https://gone.example/") == LinkHistory(
-            "https://gone.example/",
-            first_seen=datetime(2024, 2, 1, 2, tzinfo=UTC),
-            last_checked=datetime(2024, 2, 2, 2, 1, tzinfo=UTC),
-            last_verdict=Verdict.BROKEN,
-            failing_since=datetime(2024, 2, 1, 2, 1, tzinfo=UTC),
-            consecutive_failures=2,
-            dead=True,
-            dead_since=datetime(2024, 2, 1, 2, 1, tzinfo=UTC),
-        )
-        assert [(e.run_id, e.verdict, e.http_status, e.dead) for e in store.events("https://gone.example/")] == [
-            (2, Verdict.BROKEN, 404, True)
-        ]
-        assert store.previous_finished_run(3).counts == {"broken": 1}
-        urls = {
-            "https://fine.example/": Verdict.OK,
-            "https://gone.example/": Verdict.BROKEN,
-            "https://new.example/": Verdict.OK,
-        }
-        assert crawl_night(store, urls) == (["https://new.example/"], RunDiff(still_dead=("https://gone.example/",)))
-        store.record_lookups([ArchiveLookup("https://gone.example/", LookupOutcome.NONE)])
-    with sqlite3.connect(path) as migrated:
-        assert migrated.execute("PRAGMA user_version").fetchone() == (len(MIGRATIONS),)
-    migrated.close()
+    printed = kill_after(path, committed, delay)
 
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        checked = db.execute("SELECT count(*) FROM links WHERE last_checked IS NOT NULL").fetchone()[0]
+        assert db.execute("SELECT count(*) FROM checks").fetchone()[0] == checked
+        assert db.execute("SELECT count(*) FROM links").fetchone()[0] == len(URLS)
+        assert db.execute("SELECT finished_at FROM runs").fetchall() == [(None,)]
+    db.close()
+    assert checked % BATCH == 0 and checked >= printed  # every committed batch survived
 
-def test_a_database_from_a_newer_rotwatch_is_refused_untouched(tmp_path):
-    path = tmp_path / "state.sqlite"
-    with sqlite3.connect(path) as newer:
-        newer.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
-    newer.close()
-    before = path.read_bytes()
-    with pytest.raises(StateError, match=rf"newer rotwatch \(schema {len(MIGRATIONS) + 1}, .*upgrade rotwatch"):
-        StateStore.open(path)
-    assert path.read_bytes() == before
-
-
-def test_a_text_file_is_refused_untouched(tmp_path):
-    path = tmp_path / "state.sqlite"
-    path.write_text("these are my notes, not a database\n" * 100)
-    with pytest.raises(StateError, match="is not a SQLite database"):
-        StateStore.open(path)
-    assert path.read_text() == "these are my notes, not a database\n" * 100
-
-
-def test_another_programs_sqlite_database_is_refused_untouched(tmp_path):
-    path = tmp_path / "state.sqlite"
-    with sqlite3.connect(path) as theirs:
-        theirs.execute("CREATE TABLE contacts (name TEXT)")
-    theirs.close()
-    before = path.read_bytes()
-    with pytest.raises(StateError, match="another program"):
-        StateStore.open(path)
-    assert path.read_bytes() == before
-
-
-def test_a_damaged_database_is_refused(tmp_path):
-    path = tmp_path / "state.sqlite"
-    StateStore.open(path).close()
-    with path.open("r+b") as damaged:
-        damaged.seek(100)  # past the header: the schema's own page
-        damaged.write(b"\xff" * 3000)
-    with pytest.raises(StateError, match="is damaged"):
-        StateStore.open(path)
+    with StateStore.open(path) as store:  # the dead writer's lock went with it
+        run = store.begin_run({})
+        assert store.previous_finished_run(run.id) is None
+        assert store.due_urls(URLS) == URLS[checked:]
 
 
 def test_public_names_are_pinned():
-    assert sorted(crawler.nightly.store.__all__) == sorted(
-        [
-            "MIGRATIONS",
-            "CheckEvent",
-            "Policy",
-            "Run",
-            "StateStore",
-            "advance",
-            "is_dead",
-            "is_due",
-            "next_check",
-            "run_diff",
-            "trusted_lookup",
-        ]
-    )
+    assert sorted(crawler.nightly.store.__all__) == sorted(["CheckEvent", "Run", "StateStore"])
