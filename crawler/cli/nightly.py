@@ -67,7 +67,7 @@ class DemoArguments:
 
 
 def _open_state(path: Path, config: Config) -> StateStore:
-    from crawler.nightly.crawl import policy_of
+    from crawler.nightly.policy import policy_of
     from crawler.nightly.store import StateStore
 
     return StateStore.open(path, policy=policy_of(config))

@@ -11,7 +11,7 @@ import posixpath
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
-from crawler.issues.reading import Issue
+from crawler.issues.reading import Issue, encode_like
 from crawler.models import LinkReport
 from crawler.wayback.rewrite import edit_for, rewrite_issue
 
@@ -58,16 +58,7 @@ def archive_names(issues: Sequence[Issue]) -> dict[str, str]:
 
 
 def _write_copy(issue: Issue, text: str, target: Path) -> Path:
-    """Writes `text` in the original file's encoding, with its byte-order mark if it had one."""
-    original = issue.path.read_bytes()
-    if original.startswith(b"\xef\xbb\xbf"):
-        data = b"\xef\xbb\xbf" + text.encode("utf-8")
-    else:
-        try:
-            original.decode("utf-8")
-            data = text.encode("utf-8")
-        except UnicodeDecodeError:
-            data = text.encode("gb18030")
+    """Writes `text` encoded as the original issue file is (crawler.issues.reading decides how)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    target.write_bytes(encode_like(issue.path.read_bytes(), text))
     return target
