@@ -30,7 +30,7 @@ from crawler.fetch.runner import base_settings, run_in_reactor
 from crawler.issues.reading import collect_links
 from crawler.nightly.crawl import CrawlOutcome, crawl, policy_of
 from crawler.nightly.store import StateStore
-from crawler.simweb.server import url_key
+from crawler.simweb.request_log import request_key
 
 FIRST_NIGHT = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
 FAILING = {"broken", "unreachable", "blocked"}
@@ -60,7 +60,7 @@ def requested_links(sim: SimServer) -> set[tuple[str, str]]:
 
 
 def link_keys(links: list[Link]) -> set[tuple[str, str]]:
-    return {(host, link_key(path)) for host, path in map(url_key, (link.url for link in links))}
+    return {(host, link_key(path)) for host, path in map(request_key, (link.url for link in links))}
 
 
 def main() -> None:

@@ -27,8 +27,8 @@ from pathlib import Path
 
 from crawler.models import Verdict
 from crawler.simweb import SCENARIOS, HostSpec
-from crawler.simweb.scenarios import SLOW_DELAY
-from crawler.simweb.server import numbered_hosts
+from crawler.simweb.behaviours import SLOW_DELAY
+from crawler.simweb.hosts import numbered_hosts
 
 __all__ = [
     "Corpus",

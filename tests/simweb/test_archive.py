@@ -21,8 +21,11 @@ import pytest
 from crawler.check.page import read_page
 from crawler.models import Snapshot
 from crawler.simweb import HOME_TITLE, HostSpec, SimWeb
-from crawler.simweb.archive import ARCHIVE_HOST, SimArchive, TokenBucket, url_key
-from crawler.simweb.scenarios import JPEG_START
+from crawler.simweb import SimArchive
+from crawler.simweb.wayback import WAYBACK_HOST as ARCHIVE_HOST
+from crawler.simweb.wayback import TokenBucket
+from crawler.simweb.wayback_captures import url_key
+from crawler.simweb.pages import JPEG_START
 from crawler.wayback.protocol import (
     availability_batch_body,
     availability_url,

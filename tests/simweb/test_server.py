@@ -26,6 +26,7 @@ import aiohttp
 import pytest
 
 import crawler.simweb
+import crawler.simweb.behaviours
 from crawler.models import Verdict
 from crawler.simweb import HOME_TITLE, SCENARIOS, HostSpec, SimWeb, fallback_title, numbered_hosts
 from crawler.simweb import scenarios as catalogue
@@ -134,7 +135,10 @@ def test_public_names_are_pinned():
             "RequestRecord",
             "Scenario",
             "SimArchive",
+            "SimWayback",
             "SimWeb",
+            "crawl_flags",
+            "crawl_overrides",
             "fallback_title",
             "numbered_hosts",
         ]
@@ -372,7 +376,7 @@ def test_slow_drip_sends_headers_then_a_byte_a_second(web):
 
 
 def test_slow_answers_after_its_delay(web, monkeypatch):
-    monkeypatch.setattr(catalogue, "SLOW_DELAY", 0.2)
+    monkeypatch.setattr(crawler.simweb.behaviours, "SLOW_DELAY", 0.2)
     began = time.monotonic()
     assert fetch(web.scenario_url("slow")).status == 200
     assert time.monotonic() - began >= 0.2
