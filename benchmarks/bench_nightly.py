@@ -19,6 +19,7 @@ import argparse
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from crawler.fetch.runner import base_settings, run_in_reactor
 from crawler.issues.reading import collect_links
 from crawler.nightly.crawl import CrawlOutcome, crawl, policy_of
 from crawler.nightly.store import StateStore
+from crawler.simweb import crawl_overrides
 from crawler.simweb.request_log import request_key
 
 FIRST_NIGHT = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
@@ -39,19 +41,14 @@ NEW_ISSUE = date(2026, 10, 28)  # after the corpus's last weekly issue
 
 def crawl_settings(corpus: Corpus, folder: Path) -> tuple:
     """The CLI's settings for `rotwatch crawl --no-archive` at the benchmark's limits."""
-    config = load_config(
-        {
-            "concurrency": 64,
-            "per_host": 4,
-            "timeout": 10,
-            "retries": 2,
-            "allow_private": "127.0.0.0/8",
-            "archive": False,
-            "resolve": dict(corpus.addresses),
-        },
-        cwd=folder,
-    )
+    limits = {"concurrency": 64, "per_host": 4, "timeout": 10, "retries": 2, "archive": False}
+    config = load_config({**crawl_overrides(corpus.addresses), **limits}, cwd=folder)
     return config, base_settings(scrapy_overrides(config))
+
+
+def frozen_clock(moment: datetime) -> Callable[[], datetime]:
+    """The state's clock for one simulated night: the whole crawl happens at `moment`."""
+    return lambda: moment
 
 
 def requested_links(sim: SimServer) -> set[tuple[str, str]]:
@@ -92,7 +89,7 @@ def main() -> None:
                 when = FIRST_NIGHT + timedelta(days=night)
                 sim.reset()
                 with StateStore.open(
-                    folder / "state.sqlite", policy=policy_of(config), clock=lambda when=when: when
+                    folder / "state.sqlite", policy=policy_of(config), clock=frozen_clock(when)
                 ) as store:
                     began = time.monotonic()
                     outcome = await crawl(store, found, found_issues, settings, config, folder / "reports")
