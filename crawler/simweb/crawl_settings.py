@@ -15,22 +15,31 @@ command-line form from `crawl_flags`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TypedDict
 
-__all__ = ["ARCHIVE_RATE", "LOOPBACK_RANGE", "crawl_flags", "crawl_overrides"]
+__all__ = ["ARCHIVE_RATE", "LOOPBACK_RANGE", "CrawlOverrides", "crawl_flags", "crawl_overrides"]
 
 LOOPBACK_RANGE = "127.0.0.0/8"  # every address a simulated host resolves to
 ARCHIVE_RATE = 6000  # archive requests a minute: far above any limit a test gives the simulated archive
 
 
-def crawl_overrides(resolve: Mapping[str, str] | None = None, archive_endpoint: str | None = None) -> dict[str, Any]:
+class CrawlOverrides(TypedDict, total=False):
+    """Configuration values by their `[tool.rotwatch]` names."""
+
+    allow_private: str
+    resolve: dict[str, str]
+    archive_endpoint: str
+    archive_rate: int
+
+
+def crawl_overrides(resolve: Mapping[str, str] | None = None, archive_endpoint: str | None = None) -> CrawlOverrides:
     """The configuration values (`[tool.rotwatch]` keys) that point a crawl at a simulated web.
 
     `resolve` maps host names to their addresses (None: the system
     resolver finds them, as through a private /etc/hosts); `archive_endpoint`
     is the simulated archive's base URL, if lookups should go there.
     """
-    values: dict[str, Any] = {"allow_private": LOOPBACK_RANGE}
+    values: CrawlOverrides = {"allow_private": LOOPBACK_RANGE}
     if resolve is not None:
         values["resolve"] = dict(resolve)
     if archive_endpoint is not None:
@@ -39,7 +48,7 @@ def crawl_overrides(resolve: Mapping[str, str] | None = None, archive_endpoint: 
     return values
 
 
-def crawl_flags(values: Mapping[str, Any]) -> list[str]:
+def crawl_flags(values: CrawlOverrides) -> list[str]:
     """The values `crawl_overrides` gives, as `rotwatch` flags (one --resolve per host)."""
     flags = []
     for name, value in values.items():

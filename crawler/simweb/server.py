@@ -25,11 +25,10 @@ import socket
 import threading
 from collections.abc import Iterable
 from types import TracebackType
-from typing import Any
 
 from aiohttp import web
 
-from crawler.simweb.crawl_settings import crawl_flags, crawl_overrides
+from crawler.simweb.crawl_settings import CrawlOverrides, crawl_flags, crawl_overrides
 from crawler.simweb.exchange import Exchange, Handler, Visits
 from crawler.simweb.hosts import DEFAULT_HOSTS, LOOPBACK, NXDOMAIN_HOST, REFUSED_HOST, HostSpec
 from crawler.simweb.request_log import RequestLog
@@ -217,7 +216,7 @@ class SimWeb:
         """Every simulated host name -> 127.0.0.1, for the crawler's resolver."""
         return dict.fromkeys([*self._served, REFUSED_HOST], LOOPBACK)
 
-    def crawl_overrides(self, *, archive: bool = True) -> dict[str, Any]:
+    def crawl_overrides(self, *, archive: bool = True) -> CrawlOverrides:
         """The configuration values that point a crawl at this web (see crawler.simweb.crawl_settings).
 
         Every name in `resolve_map()` resolves to loopback, which is allowed,
