@@ -21,6 +21,7 @@ served under its own host name like any site; `archive_endpoint` is its base.
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import threading
 from collections.abc import Iterable
@@ -37,6 +38,8 @@ from crawler.simweb.scenarios import SCENARIOS, Scenario
 from crawler.simweb.wayback import SimWayback
 
 __all__ = ["SimWeb"]
+
+log = logging.getLogger(__name__)
 
 BACKLOG = 1024  # pending connections: benchmarks open hundreds at once
 KEEPALIVE = 75.0  # s an idle keep-alive connection stays open (nginx's default)
@@ -149,8 +152,10 @@ class SimWeb:
         spec = self._served.get(host)
         handler: Handler
         if spec is None:
+            log.debug("no site named %r: 421", host)
             handler, base, rest = unknown_host, "", request.path
         elif host in self._outages:
+            log.debug("%s is down: 503 for %s", host, request.path)
             handler, base, rest = OUTAGE, "", request.path
         elif self.archive is not None and host == self.archive.host:
             handler, base, rest = self.archive.handle, "", request.path

@@ -15,6 +15,7 @@ bucket answers 429 with no Retry-After, as the real archive does.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import Counter
@@ -36,6 +37,8 @@ from crawler.simweb.wayback_endpoints import ANSWERS
 from crawler.simweb.wayback_queries import endpoint_of
 
 __all__ = ["WAYBACK_HOST", "SimWayback", "TokenBucket"]
+
+log = logging.getLogger(__name__)
 
 WAYBACK_HOST = "archive.test"
 DEFAULT_BURST = 2.0  # requests: absorbs a client paced at exactly the rate, whose arrivals jitter
@@ -191,12 +194,15 @@ class SimWayback:
         endpoint = endpoint_of(exchange.request.raw_path)
         try:
             if self._bucket is not None and not self._bucket.take():
+                log.debug("over the rate limit: 429 for %s", exchange.request.raw_path)
                 await exchange.reply(429, b"Too Many Requests\n", content_type=PLAIN)
             elif (fault := self._next_fault()) is not None:
+                log.debug("injected failure: %d for %s", fault, exchange.request.raw_path)
                 await exchange.reply(fault, f"{fault} simulated failure\n".encode(), content_type=PLAIN)
             else:
                 await ANSWERS[endpoint](self._store, exchange)
         except BadQueryError as exc:
+            log.debug("bad query: 400 for %s (%s)", exchange.request.raw_path, exc)
             await exchange.reply(400, f"{exc}\n".encode(), content_type=PLAIN)
         finally:
             status = exchange.response.status if exchange.response is not None else 0
