@@ -14,18 +14,20 @@ archive requests per dead link.
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import time
 from collections import Counter
 from datetime import date
+from pathlib import Path
 
+from crawler.config import load_config, scrapy_overrides
 from crawler.fetch.runner import base_settings, lookup_captures, run_in_reactor
-from crawler.simweb import HostSpec, SimArchive, SimWeb
+from crawler.simweb import HostSpec, SimWayback, SimWeb
 
 ISSUE_DAY = date(2024, 3, 27)
+NO_PROJECT_FILE = Path(__file__).parent  # read no rotwatch.toml: the benchmark's settings only
 
 
-def stock(archive: SimArchive, links: int) -> list[tuple[str, date]]:
+def stock(archive: SimWayback, links: int) -> list[tuple[str, date]]:
     """Captures for `links` dead URLs: 90 % good, 5 % soft-404 first, 5 % none."""
     lookups = []
     for n in range(links):
@@ -46,18 +48,13 @@ def main() -> None:
     parser.add_argument("--pace", type=float, default=9.5, help="rotwatch's pace, requests/s")
     args = parser.parse_args()
 
-    archive = SimArchive(rate_limit=args.limit, burst=2.0, latency=0.05)
+    archive = SimWayback(rate_limit=args.limit, burst=2.0, latency=0.05)
     lookups = stock(archive, args.links)
     with SimWeb(hosts=[HostSpec("news.test")], archive=archive) as web:
-        settings = base_settings(
-            {
-                "ROTWATCH_ALLOWED_PRIVATE": (ipaddress.ip_network("127.0.0.0/8"),),
-                "ROTWATCH_STATIC_HOSTS": web.resolve_map(),
-                "ROTWATCH_ARCHIVE_RATE": args.pace * 60,
-            }
-        )
+        config = load_config({**web.crawl_overrides(), "archive_rate": args.pace * 60}, cwd=NO_PROJECT_FILE)
+        settings = base_settings(scrapy_overrides(config))
         started = time.monotonic()
-        found = run_in_reactor(lambda: lookup_captures(lookups, settings, web.archive_endpoint), settings)
+        found = run_in_reactor(lambda: lookup_captures(lookups, settings, config.archive_endpoint), settings)
         elapsed = time.monotonic() - started
         web.log.wait_idle()
         sent = archive.count()

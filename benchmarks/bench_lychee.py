@@ -49,6 +49,7 @@ from harness import ServerStats, SimServer, in_hosts_namespace, run_measured
 
 from crawler.check.urls import normalize_url
 from crawler.models import Verdict
+from crawler.simweb import crawl_flags, crawl_overrides
 
 MIB = 1024 * 1024
 ALIVE, DEAD, UNSURE, MISSING = "alive", "dead", "needs a look", "not reported"
@@ -90,8 +91,7 @@ def rotwatch_command(issues: Path, output: Path, settings: Settings) -> list[str
         str(settings.timeout),
         "--retries",
         str(settings.retries),
-        "--allow-private",
-        "127.0.0.0/8",
+        *crawl_flags(crawl_overrides()),  # no --resolve: names come from the private /etc/hosts, as for lychee
     ]
 
 

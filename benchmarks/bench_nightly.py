@@ -19,6 +19,7 @@ import argparse
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -31,7 +32,8 @@ from crawler.issues.reading import collect_links
 from crawler.nightly.crawl import CrawlOutcome, crawl
 from crawler.nightly.policy import policy_of
 from crawler.nightly.store import StateStore
-from crawler.simweb.server import url_key
+from crawler.simweb import crawl_overrides
+from crawler.simweb.request_log import request_key
 
 FIRST_NIGHT = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
 FAILING = {"broken", "unreachable", "blocked"}
@@ -40,19 +42,14 @@ NEW_ISSUE = date(2026, 10, 28)  # after the corpus's last weekly issue
 
 def crawl_settings(corpus: Corpus, folder: Path) -> tuple:
     """The CLI's settings for `rotwatch crawl --no-archive` at the benchmark's limits."""
-    config = load_config(
-        {
-            "concurrency": 64,
-            "per_host": 4,
-            "timeout": 10,
-            "retries": 2,
-            "allow_private": "127.0.0.0/8",
-            "archive": False,
-            "resolve": dict(corpus.addresses),
-        },
-        cwd=folder,
-    )
+    limits = {"concurrency": 64, "per_host": 4, "timeout": 10, "retries": 2, "archive": False}
+    config = load_config({**crawl_overrides(corpus.addresses), **limits}, cwd=folder)
     return config, base_settings(scrapy_overrides(config))
+
+
+def frozen_clock(moment: datetime) -> Callable[[], datetime]:
+    """The state's clock for one simulated night: the whole crawl happens at `moment`."""
+    return lambda: moment
 
 
 def requested_links(sim: SimServer) -> set[tuple[str, str]]:
@@ -61,7 +58,7 @@ def requested_links(sim: SimServer) -> set[tuple[str, str]]:
 
 
 def link_keys(links: list[Link]) -> set[tuple[str, str]]:
-    return {(host, link_key(path)) for host, path in map(url_key, (link.url for link in links))}
+    return {(host, link_key(path)) for host, path in map(request_key, (link.url for link in links))}
 
 
 def main() -> None:
@@ -93,7 +90,7 @@ def main() -> None:
                 when = FIRST_NIGHT + timedelta(days=night)
                 sim.reset()
                 with StateStore.open(
-                    folder / "state.sqlite", policy=policy_of(config), clock=lambda when=when: when
+                    folder / "state.sqlite", policy=policy_of(config), clock=frozen_clock(when)
                 ) as store:
                     began = time.monotonic()
                     outcome = await crawl(store, found, found_issues, settings, config, folder / "reports")

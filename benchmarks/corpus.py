@@ -27,8 +27,8 @@ from pathlib import Path
 
 from crawler.models import Verdict
 from crawler.simweb import SCENARIOS, HostSpec
-from crawler.simweb.scenarios import SLOW_DELAY
-from crawler.simweb.server import numbered_hosts
+from crawler.simweb.behaviours import SLOW_DELAY
+from crawler.simweb.hosts import LOOPBACK, UNREACHABLE_ADDRESS, numbered_hosts
 
 __all__ = [
     "Corpus",
@@ -46,7 +46,6 @@ __all__ = [
 HOST_SUFFIX = "bench"  # not a reserved name, so lychee checks it (it skips .test)
 MIN_LATENCY, MAX_LATENCY = 0.05, 0.2  # s per answer
 ZIPF_EXPONENT = 1.0
-UNREACHABLE_ADDRESS = "127.0.0.2"  # loopback where nothing listens: connection refused
 FALLBACK = "page"  # a unique ordinary page: 200 with a title
 
 # Per-URL behaviour on live hosts: scenario -> weight (percent of links).
@@ -176,7 +175,7 @@ def build_corpus(specs: list[HostSpec], port: int, urls: int = 20_000, seed: int
             path = _path(FALLBACK if kind in UNANSWERED else scenario, token, rng)
             links.append(Link(f"http://{spec.name}:{port}{path}", spec.name, scenario))
     rng.shuffle(links)
-    addresses = {spec.name: "127.0.0.1" for spec in specs if site_kind.get(spec.name) != "nxdomain"}
+    addresses = {spec.name: LOOPBACK for spec in specs if site_kind.get(spec.name) != "nxdomain"}
     addresses.update({name: UNREACHABLE_ADDRESS for name, kind in dead if kind == "refused"})
     return Corpus(links, specs, addresses)
 

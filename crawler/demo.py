@@ -10,24 +10,27 @@ copies point dead links at captures.
 
 from __future__ import annotations
 
-import ipaddress
 import tempfile
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from crawler.config import load_config, scrapy_overrides
+from scrapy.settings import Settings
+
+from crawler.config import Config, load_config, scrapy_overrides
 from crawler.fetch.runner import base_settings, run_in_reactor
-from crawler.issues.reading import collect_links
+from crawler.issues.reading import Issue, collect_links
+from crawler.models import LinkOccurrence
 from crawler.nightly.crawl import CrawlOutcome, crawl
 from crawler.nightly.policy import policy_of
 from crawler.nightly.store import StateStore
-from crawler.simweb import HostSpec, SimArchive, SimWeb
+from crawler.simweb import HostSpec, SimWayback, SimWeb
+from crawler.simweb.hosts import UNREACHABLE_ADDRESS
 
 __all__ = ["run_demo"]
 
 FIRST_NIGHT = datetime(2024, 4, 1, 2, 0, tzinfo=UTC)
 NIGHTS_APART = timedelta(days=4)
-UNREACHABLE = "127.0.0.2"  # loopback, but nothing listens there: connection refused
 HOSTS = [
     HostSpec("news.test", 0.02),
     HostSpec("blog.test", 0.05),
@@ -64,7 +67,7 @@ def _issues(web: SimWeb) -> dict[str, str]:
     }
 
 
-def _stock_archive(archive: SimArchive, web: SimWeb) -> None:
+def _stock_archive(archive: SimWayback, web: SimWeb) -> None:
     """Captures of the pages that die, as the Wayback Machine would hold them."""
     archive.add_capture(web.scenario_url("not-found", "news.test"), "20240109120000", title="旧文章")
     archive.add_capture(web.scenario_url("soft-404-zh", "news.test"), "20240210080000", title="一篇好文章")
@@ -72,26 +75,47 @@ def _stock_archive(archive: SimArchive, web: SimWeb) -> None:
     archive.add_capture(web.url("comeback.test", "/2024/02/story"), "20240213000000", title="回来了")
 
 
-def _night_settings(web: SimWeb, down: str) -> dict[str, object]:
-    hosts = {**web.resolve_map(), down: UNREACHABLE}
-    config = load_config(
-        {
-            "resolve": [f"{host}={address}" for host, address in hosts.items()],
-            "archive_endpoint": web.archive_endpoint,
-            "archive_rate": 6000,
-            "retries": 0,
-            "timeout": 5,
-        }
-    )
-    overrides = scrapy_overrides(config)
-    overrides["ROTWATCH_ALLOWED_PRIVATE"] = (ipaddress.ip_network("127.0.0.0/8"),)
-    return {"config": config, "settings": base_settings(overrides)}
+@dataclass(frozen=True)
+class Night:
+    """One simulated night: when it is, and the crawl's settings with one site down."""
+
+    when: datetime
+    config: Config
+    settings: Settings
+
+    def clock(self) -> datetime:
+        """The state's clock for this night: the whole crawl happens at `when`."""
+        return self.when
+
+
+def _night(web: SimWeb, when: datetime, down: str) -> Night:
+    """A night at `when` on which `down`'s address refuses connections."""
+    overrides = web.crawl_overrides()
+    overrides["resolve"] = {**overrides["resolve"], down: UNREACHABLE_ADDRESS}
+    config = load_config({**overrides, "retries": 0, "timeout": 5})
+    return Night(when, config, base_settings(scrapy_overrides(config)))
+
+
+async def _crawl_nights(
+    nights: list[Night], occurrences: list[LinkOccurrence], issues: list[Issue], folder: Path, lang: str
+) -> list[CrawlOutcome]:
+    """Crawls the archive once a night, in order, each night on the same state."""
+    outcomes = []
+    for night in nights:
+        with StateStore.open(
+            folder / "reports" / "state.sqlite", policy=policy_of(night.config), clock=night.clock
+        ) as store:
+            outcome = await crawl(
+                store, occurrences, issues, night.settings, night.config, folder / "reports", full=True, lang=lang
+            )
+        outcomes.append(outcome)
+    return outcomes
 
 
 def run_demo(lang: str = "en", folder: Path | None = None) -> str:
     """Runs the two crawls; returns a short account with the report's path."""
     folder = folder or Path(tempfile.mkdtemp(prefix="rotwatch-demo-"))
-    archive = SimArchive()
+    archive = SimWayback()
     with SimWeb(hosts=HOSTS, archive=archive) as web:
         _stock_archive(archive, web)
         for name, text in _issues(web).items():
@@ -99,32 +123,12 @@ def run_demo(lang: str = "en", folder: Path | None = None) -> str:
             (folder / "issues" / name).write_text(text, encoding="utf-8")
         occurrences, issues, _ = collect_links([folder / "issues"])
         nights = [
-            (FIRST_NIGHT, _night_settings(web, "comeback.test")),
-            (FIRST_NIGHT + NIGHTS_APART, _night_settings(web, "vanishing.test")),
+            _night(web, FIRST_NIGHT, down="comeback.test"),
+            _night(web, FIRST_NIGHT + NIGHTS_APART, down="vanishing.test"),
         ]
-
-        async def two_nights() -> list[CrawlOutcome]:
-            outcomes = []
-            for when, night in nights:
-                policy = policy_of(night["config"])
-                with StateStore.open(
-                    folder / "reports" / "state.sqlite", policy=policy, clock=lambda when=when: when
-                ) as store:
-                    outcomes.append(
-                        await crawl(
-                            store,
-                            occurrences,
-                            issues,
-                            night["settings"],
-                            night["config"],
-                            folder / "reports",
-                            full=True,
-                            lang=lang,
-                        )
-                    )
-            return outcomes
-
-        first, second = run_in_reactor(two_nights, nights[0][1]["settings"])
+        first, second = run_in_reactor(
+            lambda: _crawl_nights(nights, occurrences, issues, folder, lang), nights[0].settings
+        )
     return _account(folder, first, second)
 
 

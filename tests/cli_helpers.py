@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from crawler.simweb import SimWeb
+from crawler.simweb import SimWeb, crawl_flags, crawl_overrides
 
 
 def rotwatch_command(*args: str) -> list[str]:
@@ -26,14 +26,15 @@ def rotwatch(*args: str, cwd: Path, check: bool = False) -> subprocess.Completed
 def loopback_flags(web: SimWeb) -> list[str]:
     """Flags that point the CLI at `web`: each simulated host resolves to its loopback address, which is allowed.
 
-    Without --allow-private the address guard refuses loopback, as it should for real links.
+    Without --allow-private the address guard refuses loopback, as it should for real links. The archive's
+    flags are apart (`archive_flags`), so a test chooses whether lookups reach the simulated archive.
     """
-    flags = ["--allow-private", "127.0.0.0/8"]
-    for host, address in web.resolve_map().items():
-        flags += ["--resolve", f"{host}={address}"]
-    return flags
+    return web.crawl_flags(archive=False)
 
 
 def archive_flags(web: SimWeb) -> list[str]:
-    """Flags that send archive lookups to `web`'s simulated Wayback Machine, fast enough not to slow a test."""
-    return ["--archive-endpoint", web.archive_endpoint, "--archive-rate", "6000"]
+    """Flags that send archive lookups to `web`'s simulated Wayback Machine, fast enough not to slow a test.
+
+    The archive is on loopback too, so these allow loopback as well.
+    """
+    return crawl_flags(crawl_overrides(archive_endpoint=web.archive_endpoint))

@@ -15,7 +15,7 @@ import pytest
 from scrapy.utils.reactor import install_reactor
 
 if TYPE_CHECKING:
-    from crawler.simweb import SimArchive, SimWeb
+    from crawler.simweb import SimWayback, SimWeb
 
 install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
 
@@ -72,15 +72,15 @@ def run_crawl(reactor_thread: ReactorThread) -> Callable[..., Any]:
 
 
 @pytest.fixture(scope="module")
-def wayback() -> SimArchive:
+def wayback() -> SimWayback:
     """The simulated Wayback Machine behind `web`; tests add captures to it."""
-    from crawler.simweb import SimArchive
+    from crawler.simweb import SimWayback
 
-    return SimArchive()
+    return SimWayback()
 
 
 @pytest.fixture(scope="module")
-def web(request: pytest.FixtureRequest, wayback: SimArchive) -> Iterator[SimWeb]:
+def web(request: pytest.FixtureRequest, wayback: SimWayback) -> Iterator[SimWeb]:
     """The simulated web serving the requesting module's HOSTS, with `wayback` as its archive.
 
     One per module: starting the servers per test would be slow. Modules that need another

@@ -15,7 +15,8 @@ import signal
 import sys
 import threading
 
-from crawler.simweb.server import SimWeb, numbered_hosts
+from crawler.simweb.hosts import numbered_hosts
+from crawler.simweb.server import SimWeb
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -44,55 +44,44 @@ Judgement calls, so tests know what they are getting:
 
 from __future__ import annotations
 
-import asyncio
-import functools
-import html
-import itertools
-import struct
-import zlib
-from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from http import HTTPStatus
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
 from crawler.models import Verdict
+from crawler.simweb.behaviours import (
+    ARTICLE,
+    ARTICLE_TITLE,
+    FORBIDDEN,
+    REDIRECT_HOPS,
+    SLOW_DELAY,
+    bot_403,
+    by_method,
+    chain_301_302,
+    content,
+    error,
+    first_then,
+    hang,
+    home_redirect,
+    page,
+    parked,
+    redirect,
+    redirect_loop,
+    reset,
+    slow,
+    slow_drip,
+    too_many_redirects,
+)
+from crawler.simweb.bodies import HTML_FILLER, MIB, STREAM_CHUNK, gzip_bomb_handler, large
+from crawler.simweb.exchange import HTML, Handler
+from crawler.simweb.hosts import NXDOMAIN_HOST, REFUSED_HOST
+from crawler.simweb.pages import HOME_TITLE, JPEG_START, PARKED_TITLE, html_start
 
-if TYPE_CHECKING:
-    from crawler.simweb.server import Exchange
+__all__ = ["HANDLERS", "SCENARIOS", "Scenario"]
 
-__all__ = [
-    "HANDLERS",
-    "HOME_TITLE",
-    "NXDOMAIN_HOST",
-    "REFUSED_HOST",
-    "SCENARIOS",
-    "Scenario",
-    "fallback_page",
-    "fallback_title",
-    "home_page",
-]
-
-Handler = Callable[["Exchange"], Awaitable[None]]
-
-HTML = "text/html; charset=utf-8"
-PLAIN = "text/plain; charset=utf-8"
-
-REFUSED_HOST = "refused.test"  # resolves, but nothing listens on its port
-NXDOMAIN_HOST = "no-such-host.invalid"  # RFC 6761: never resolves
-
-HOME_TITLE = "Example Weekly | Home"
 UTF8_TITLE = "人工智能 & 机器人 周刊"  # the <title> says "&amp;"
-ARTICLE_TITLE = "An article that is still here"
 CHALLENGE_TITLE = "Just a moment..."
-PARKED_TITLE = "Related Searches"
-
-MIB = 1024 * 1024
-STREAM_CHUNK = 64 * 1024  # bytes per write of a large body
-STREAM_PAUSE = 0.004  # s between chunks: ~16 MB/s, see the module docstring
-REDIRECT_HOPS = 12  # too-many-redirects: more than rotwatch's limit of 10
-SLOW_DELAY = 3.0  # s before `slow` answers
-JPEG_START = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")  # SOI, JFIF APP0, EOI
+CHALLENGE_HEADERS = {"cf-mitigated": "challenge", "Server": "cloudflare"}
+CHALLENGE_BODY = "<noscript>Enable JavaScript and cookies to continue</noscript>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,104 +112,6 @@ SCENARIOS = MappingProxyType(_scenarios)  # name -> truth, in catalogue order
 HANDLERS = MappingProxyType(_handlers)  # name -> behaviour (served scenarios only)
 
 _OWN_PATH = "<own path>"  # final_path placeholder: the scenario ends where it starts
-
-
-def fallback_title(host: str, path: str) -> str:
-    """Title of the 200 page served on any path no scenario claims."""
-    return f"Page {path} on {host}"
-
-
-def html_page(title: str | None, body: str = "", head: str = "") -> str:
-    """A small HTML document; `title` is markup, inserted as given."""
-    title_tag = "" if title is None else f"<title>{title}</title>"
-    return f"<!DOCTYPE html>\n<html><head>{head}{title_tag}</head>\n<body>{body}</body></html>\n"
-
-
-def render(title: str | None, body: str = "", head: str = "", encoding: str = "utf-8") -> bytes:
-    """An encoded HTML page; `title` is text and gets escaped (so "&" becomes "&amp;")."""
-    markup = None if title is None else html.escape(title, quote=False)
-    return html_page(markup, body, head).encode(encoding)
-
-
-# Handler factories: most scenarios are one of these with different values.
-
-
-def content(
-    payload: bytes,
-    content_type: str,
-    *,
-    status: int = 200,
-    reason: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> Handler:
-    """Answers the same bytes every time (HEAD gets the headers only)."""
-
-    async def handler(exchange: Exchange) -> None:
-        await exchange.reply(status, payload, content_type=content_type, reason=reason, headers=headers)
-
-    return handler
-
-
-def page(
-    title: str | None,
-    body: str = "<p>Nothing unusual here.</p>",
-    *,
-    head: str = "",
-    encoding: str = "utf-8",
-    content_type: str = HTML,
-    status: int = 200,
-    headers: dict[str, str] | None = None,
-) -> Handler:
-    """Answers an HTML page with this title."""
-    payload = render(title, body, head, encoding)
-    return content(payload, content_type, status=status, headers=headers)
-
-
-def error(status: int, *, reason: str | None = None, headers: dict[str, str] | None = None) -> Handler:
-    """Answers a plain-text error: no title, so a verdict rests on the status alone."""
-    payload = f"{status} {reason or HTTPStatus(status).phrase}\n".encode()
-    return content(payload, PLAIN, status=status, reason=reason, headers=headers)
-
-
-def redirect(status: int, target: str) -> Handler:
-    """Redirects to a fixed path on the same host."""
-
-    async def handler(exchange: Exchange) -> None:
-        await exchange.redirect(status, target)
-
-    return handler
-
-
-def first_then(first: Handler, then: Handler) -> Handler:
-    """`first` for the first request to each URL (since `SimWeb.reset_state`), `then` after."""
-
-    async def handler(exchange: Exchange) -> None:
-        await (first if exchange.first_visit() else then)(exchange)
-
-    return handler
-
-
-def by_method(head: Handler, get: Handler) -> Handler:
-    """Answers HEAD one way and everything else another, like servers that mishandle HEAD."""
-
-    async def handler(exchange: Exchange) -> None:
-        await (head if exchange.method == "HEAD" else get)(exchange)
-
-    return handler
-
-
-async def hang(exchange: Exchange) -> None:
-    """Accepts the request and never answers."""
-    await exchange.hang()
-
-
-async def reset(exchange: Exchange) -> None:
-    """Resets the TCP connection without answering."""
-    await exchange.reset()
-
-
-ARTICLE = page(ARTICLE_TITLE)  # the 200 page behind scenarios that end well
-FORBIDDEN = error(403)
 
 
 def scenario(
@@ -295,31 +186,6 @@ scenario(
 scenario("ok-image", Verdict.OK, content(JPEG_START, "image/jpeg"), "200 image/jpeg, like the newsletter's image host")
 
 # Redirects.
-
-
-async def chain_301_302(exchange: Exchange) -> None:
-    """301 to a second step, whose 302 has a relative Location."""
-    if exchange.rest == "/step2":
-        await exchange.redirect(302, "/s/ok-utf8", relative=True)
-    else:
-        await exchange.redirect(301, f"{exchange.base}/step2")
-
-
-async def redirect_loop(exchange: Exchange) -> None:
-    """A -> B -> A."""
-    target = exchange.base if exchange.rest == "/b" else f"{exchange.base}/b"
-    await exchange.redirect(301, target or "/")
-
-
-async def too_many_redirects(exchange: Exchange) -> None:
-    """Base -> /hop/1 -> ... -> /hop/12, which answers 200: distinct paths, no loop."""
-    step = exchange.rest.removeprefix("/hop/")
-    hop = int(step) if step.isdigit() else 0
-    if hop >= REDIRECT_HOPS:
-        await ARTICLE(exchange)
-    else:
-        await exchange.redirect(301, f"{exchange.base}/hop/{hop + 1}")
-
 
 scenario(
     "moved-301",
@@ -411,17 +277,6 @@ scenario(
 )
 scenario("unauthorized", Verdict.BLOCKED, error(401, headers={"WWW-Authenticate": 'Basic realm="members"'}), "401")
 scenario("forbidden", Verdict.BLOCKED, FORBIDDEN, "403")
-
-
-async def bot_403(exchange: Exchange) -> None:
-    """Lets browsers in and refuses everything else."""
-    browser = "Mozilla" in exchange.headers.get("User-Agent", "")
-    await (ARTICLE if browser else FORBIDDEN)(exchange)
-
-
-CHALLENGE_HEADERS = {"cf-mitigated": "challenge", "Server": "cloudflare"}
-CHALLENGE_BODY = "<noscript>Enable JavaScript and cookies to continue</noscript>"
-
 scenario(
     "bot-403", Verdict.BLOCKED, bot_403, "403 unless the User-Agent says Mozilla (blocked for rotwatch's honest UA)"
 )
@@ -442,18 +297,6 @@ scenario(
 )
 
 # Transport failures.
-
-
-async def slow_drip(exchange: Exchange) -> None:
-    """Headers at once, then a byte a second for as long as the client listens."""
-    await exchange.stream(200, itertools.repeat(b" "), content_type=HTML, pause=1.0)
-
-
-async def slow(exchange: Exchange) -> None:
-    """Answers, but only after SLOW_DELAY seconds on top of the host's latency."""
-    await asyncio.sleep(SLOW_DELAY)
-    await ARTICLE(exchange)
-
 
 scenario("hang", Verdict.UNREACHABLE, hang, "accepts the request, never answers", final_path=None)
 scenario(
@@ -485,33 +328,6 @@ scenario(
 )
 
 # Dead pages that answer 200.
-
-
-# The 200 home page at `/` of every host.
-home_page = page(HOME_TITLE, "<h1>Example Weekly</h1><p>Latest issues and articles.</p>")
-
-
-async def home_redirect(exchange: Exchange) -> None:
-    """Sends every deep link to the home page, as sites do with removed articles."""
-    if exchange.path == "/":
-        await home_page(exchange)
-    else:
-        await exchange.redirect(301, "/")
-
-
-PARKED_BODY = """<h1>{host}</h1>
-<p>This domain is for sale!
-<a href="https://sedo.com/search/details/?domain={host}">Buy this domain</a></p>
-<h2>Related Searches</h2><ul><li>Online Courses</li><li>Cheap Flights</li></ul>
-<script src="https://sedoparking.com/frmpark/{host}/IN_parking/park.js"></script>
-<script src="https://www.bodis.com/landers/parked.js"></script>"""
-
-
-async def parked(exchange: Exchange) -> None:
-    """A domain parking page naming the host, as parking services serve them."""
-    payload = render(PARKED_TITLE, PARKED_BODY.format(host=html.escape(exchange.host)))
-    await exchange.reply(200, payload, content_type=HTML)
-
 
 scenario(
     "soft-404-title",
@@ -555,67 +371,6 @@ scenario(
 
 # Bodies too big to read.
 
-
-def body_chunks(first: bytes, filler: bytes, total: int | None) -> Iterator[bytes]:
-    """`first`, then `filler` repeated: `total` bytes in all, or forever when None."""
-    chunks = itertools.chain([first], itertools.repeat(filler))
-    if total is None:
-        yield from chunks
-        return
-    for chunk in chunks:
-        yield chunk[:total]
-        total -= len(chunk)
-        if total <= 0:
-            return
-
-
-def large(content_type: str, first: bytes, filler: bytes, total: int | None) -> Handler:
-    """Streams a big body at STREAM_PAUSE pace, stopping when the client leaves."""
-
-    async def handler(exchange: Exchange) -> None:
-        chunks = body_chunks(first, filler, total)
-        await exchange.stream(200, chunks, content_type=content_type, length=total, pause=STREAM_PAUSE)
-
-    return handler
-
-
-def html_start(title: str) -> bytes:
-    """The head of a long HTML page: its title comes in the first few hundred bytes."""
-    return f"<!DOCTYPE html>\n<html><head><title>{title}</title></head>\n<body>\n".encode()
-
-
-HTML_FILLER = (b"<p>" + b"lorem ipsum " * 64 + b"</p>\n") * (STREAM_CHUNK // 780)
-BOMB_PREFIX = html_start("Compressed page")
-BOMB_SPACES = 1024  # MiB of spaces after the prefix: 1 GiB inflated
-
-
-@functools.cache
-def gzip_bomb() -> bytes:
-    """About 1 MB of gzip that inflates to BOMB_PREFIX + 1 GiB of spaces.
-
-    Compressing 1 GiB would take seconds, so one MiB of spaces is compressed
-    after a full flush (which resets the compressor's history, making the
-    block independent of what came before) and that block is repeated; the
-    gzip trailer (CRC-32 and length of the inflated data) is written by hand.
-    Built on first use (~0.2 s, mostly the CRC) and kept.
-    """
-    spaces = b" " * MIB
-    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: gzip framing
-    head = compressor.compress(BOMB_PREFIX) + compressor.flush(zlib.Z_FULL_FLUSH)
-    block = compressor.compress(spaces) + compressor.flush(zlib.Z_FULL_FLUSH)
-    last_block = compressor.flush(zlib.Z_FINISH)[:-8]  # drop the trailer zlib computed
-    crc = zlib.crc32(BOMB_PREFIX)
-    for _ in range(BOMB_SPACES):
-        crc = zlib.crc32(spaces, crc)
-    size = len(BOMB_PREFIX) + BOMB_SPACES * MIB
-    return head + block * BOMB_SPACES + last_block + struct.pack("<II", crc, size % 2**32)
-
-
-async def gzip_bomb_handler(exchange: Exchange) -> None:
-    """Sends the bomb whatever the client said it accepts, as a hostile server would."""
-    await exchange.reply(200, gzip_bomb(), content_type=HTML, headers={"Content-Encoding": "gzip"})
-
-
 scenario(
     "large-pdf",
     Verdict.OK,
@@ -643,9 +398,3 @@ scenario(
     "chunked HTML that never ends, title first",
     title="Endless page",
 )
-
-
-async def fallback_page(exchange: Exchange) -> None:
-    """200 for any path no scenario claims, so benchmarks can mint unique OK URLs."""
-    payload = render(fallback_title(exchange.host, exchange.path), "<p>An ordinary page.</p>")
-    await exchange.reply(200, payload, content_type=HTML)
