@@ -22,7 +22,8 @@ two fingerprints and applies these rules in order:
    `crawler.check.classify.is_parked` decides, plus registrar expiry
    notices it does not know yet (GoDaddy's "This domain name expired on …
    and is pending renewal or deletion", gCodeViewer#74 and
-   php-activerecord#204; "<domain> has expired.", python-dotenv#556).
+   php-activerecord#204; "<domain> has expired.", python-dotenv#556;
+   "提示：该域名已过期，不能正常访问，续费后可恢复使用。", saveweb/doing#176).
    Those belong in classify's parking wording when it is next changed.
 2. takeover: gambling, adult or loan-spam words that the page did not
    show before. In the title one is enough; in the text one strong word
@@ -138,7 +139,7 @@ _STRONG = frozenset(word for word, _, strong in _TAKEOVER_WORDS if strong)
 
 # Registrar notices on expired domains that `is_parked` does not cover yet.
 _EXPIRY_NOTICE = re.compile(
-    r"\bpending renewal or deletion\b|\b[\w-]+(?:\.[\w-]+)+ has expired\b",
+    r"\bpending renewal or deletion\b|\b[\w-]+(?:\.[\w-]+)+ has expired\b|域名已(?:过期|到期)",
     re.IGNORECASE,
 )
 _NOTICE_PAGE_TEXT = 1_000  # a notice page says little else (as `is_parked` assumes)

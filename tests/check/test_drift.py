@@ -191,6 +191,7 @@ def test_takeover_words_are_whole_words():
         Page(text="csmetrics.org has expired and is parked free, courtesy of GoDaddy.com."),
         Page(text="NOTICE: This domain name expired on 2/12/2019 and is pending renewal or deletion."),
         Page(text="saurabh-kumar.com has expired."),
+        Page(text="提示：该域名已过期，不能正常访问，续费后可恢复使用。"),
         Page(text="该域名正在出售"),
     ],
 )
