@@ -157,7 +157,8 @@ _CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _TOKEN = re.compile(rf"[{_CJK}]+|[^\W\d_]+", re.UNICODE)
 _IS_CJK = re.compile(rf"[{_CJK}]")
 _STOP_WORDS = frozenset({"a", "an", "and", "at", "by", "for", "from", "in", "is", "of", "on", "or", "the", "to"})
-_SEPARATORS = re.compile(r"\s+[-–·•»]\s+|\s*[｜—_]\s*|\s+\|\s*|\s*\|\s+")
+# "_" only next to CJK or between spaces ("页面_新浪网"), so "async_hooks" stays whole.
+_SEPARATORS = re.compile(rf"\s+[-–·•»_]\s+|\s*[｜—]\s*|\s+\|\s*|\s*\|\s+|(?<=[{_CJK}])\s*_\s*|\s*_\s*(?=[{_CJK}])")
 
 
 def _fold(text: str) -> str:
@@ -317,6 +318,7 @@ _Finding = tuple[DriftKind, str] | None
 
 
 def _parked(then: Fingerprint, now: Fingerprint) -> _Finding:
+    """A lander now where there was a page (a page parked all along never drifted)."""
     if now.parked and not then.parked:
         shown = f": {_quote(now.title)}" if now.title else ""
         return DriftKind.PARKED, f"now a parked or expired domain{shown}{_was(then)}"
@@ -324,6 +326,7 @@ def _parked(then: Fingerprint, now: Fingerprint) -> _Finding:
 
 
 def _takeover(then: Fingerprint, now: Fingerprint) -> _Finding:
+    """Takeover words the page did not show before: one in the title, or strong or two in the text."""
     before = _takeover_words(then.title) | set(then.takeover_words)
     if _takeover_words(now.title) - before:
         return DriftKind.TAKEOVER, f"now a gambling or adult page: {_quote(now.title)}{_was(then)}"
@@ -335,6 +338,7 @@ def _takeover(then: Fingerprint, now: Fingerprint) -> _Finding:
 
 
 def _replaced(then: Fingerprint, now: Fingerprint) -> _Finding:
+    """Another page: text and title both far, or with titles only, another site and title."""
     if not then.title and not now.title and (then.simhash is None or now.simhash is None):
         return None
     kept = _kept_site(then.title, now.title)

@@ -290,6 +290,8 @@ def test_site_name_is_the_shorter_end_of_the_title():
     assert fp("代码高亮 | Hexo").site == "Hexo"
     assert fp("Express - Node.js web application framework").site == "Express"
     assert fp("Portfolio").site == ""
+    assert fp("新闻中心_新浪网").site == "新浪网"
+    assert fp("Using async_hooks | Node.js").site == "Node.js"  # "_" inside a word is no separator
 
 
 # ----------------------------------------------------------- serialisation
