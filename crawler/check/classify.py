@@ -210,6 +210,8 @@ _SALE_MESSAGE = re.compile(
     | (?:{_DOMAIN}|this\ domain)\ is\ (?:a\ )?parked(?:\ domain)? | (?:domain\ parked|parked\ domain)
     | (?:{_DOMAIN}\ ?)?(?:此|该|本)?域名(?:正在)?(?:出售|[转轉][让讓])中?       # 此域名出售, 该域名正在出售
     | (?:出售|[转轉][让讓])(?:此|本|该)?域名
+    | (?:the\ |this\ )?(?:domain(?:\ name)?|{_DOMAIN})\ has\ expired                # registrar expiry notices
+    | (?:提示：?)?(?:此|该|本)?域名已(?:过期|到期)
     """,
     re.VERBOSE,
 )
@@ -232,6 +234,10 @@ _PARKING_WORDING = re.compile(
     | buy\ (?:or\ lease\ )?this\ domain
     | 域名.{0,4}(?:出售|[转轉][让讓])                        # 该域名正在出售, 此域名转让
     | (?:出售|[转轉][让讓])(?:此|本|该)?域名
+    # Registrar notices on an expired domain (GoDaddy's, quoted in hudbrog/gCodeViewer#74 and
+    # jpfuentes2/php-activerecord#204; theskumar/python-dotenv#556; saveweb/doing#176).
+    | pending\ renewal\ or\ deletion | [\w-]+(?:\.[\w-]+)+\ has\ expired | domain(?:\ name)?\ has\ expired
+    | 域名已(?:过期|到期)
     """,
     re.VERBOSE,
 )

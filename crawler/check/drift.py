@@ -19,12 +19,8 @@ whether the page is a parking lander. `judge_drift(then, now)` compares
 two fingerprints and applies these rules in order:
 
 1. parked: the page is now a parking or for-sale lander and was not:
-   `crawler.check.classify.is_parked` decides, plus registrar expiry
-   notices it does not know yet (GoDaddy's "This domain name expired on …
-   and is pending renewal or deletion", gCodeViewer#74 and
-   php-activerecord#204; "<domain> has expired.", python-dotenv#556;
-   "提示：该域名已过期，不能正常访问，续费后可恢复使用。", saveweb/doing#176).
-   Those belong in classify's parking wording when it is next changed.
+   `crawler.check.classify.is_parked` decides (for-sale landers, parking
+   services' wording, registrar expiry notices).
 2. takeover: gambling, adult or loan-spam words that the page did not
    show before. In the title one is enough; in the text one strong word
    ("slot gacor", "togel", "博彩", "娱乐城" …) or two of any kind.
@@ -136,13 +132,6 @@ _TAKEOVER_WORDS: tuple[tuple[str, str, bool], ...] = (
 # Latin words must stand alone ("casinos", not "occasionally"); CJK has no spaces.
 _MARKERS = [(word, re.compile(rf"(?<![a-z]){p}(?![a-z])"), strong) for word, p, strong in _TAKEOVER_WORDS]
 _STRONG = frozenset(word for word, _, strong in _TAKEOVER_WORDS if strong)
-
-# Registrar notices on expired domains that `is_parked` does not cover yet.
-_EXPIRY_NOTICE = re.compile(
-    r"\bpending renewal or deletion\b|\b[\w-]+(?:\.[\w-]+)+ has expired\b|域名已(?:过期|到期)",
-    re.IGNORECASE,
-)
-_NOTICE_PAGE_TEXT = 1_000  # a notice page says little else (as `is_parked` assumes)
 
 
 def _takeover_words(text: str) -> set[str]:
@@ -272,14 +261,8 @@ def fingerprint(page: Page) -> Fingerprint:
         site=_site_name(title),
         simhash=simhash(page.text),
         takeover_words=tuple(sorted(_takeover_words(page.text))),
-        parked=is_parked(page, {}) or _is_expiry_notice(page),
+        parked=is_parked(page, {}),
     )
-
-
-def _is_expiry_notice(page: Page) -> bool:
-    if _EXPIRY_NOTICE.search(page.title or ""):
-        return True
-    return len(page.text) < _NOTICE_PAGE_TEXT and bool(_EXPIRY_NOTICE.search(page.text))
 
 
 # ------------------------------------------------------------------ judge

@@ -476,3 +476,26 @@ def test_real_world_page_is_judged_right(entry: dict[str, Any]):
     assert assessment.verdict == Verdict(entry["expect"]), assessment.reason
     rule = first_rule(shipped_rules(), result)
     assert (rule.name if rule else None) == entry.get("rule")
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        Page(title="This Domain Name Has Expired - Renewal Instructions."),
+        Page(text="NOTICE: This domain name expired on 2/12/2019 and is pending renewal or deletion."),
+        Page(text="saurabh-kumar.com has expired."),
+        Page(text="提示：该域名已过期，不能正常访问，续费后可恢复使用。"),
+    ],
+)
+def test_a_registrar_expiry_notice_is_a_parked_domain(page: Page) -> None:
+    result = CheckResult("https://misoproject.com/", http_status=200, final_url="https://misoproject.com/", page=page)
+    assert assess(result).verdict is Verdict.BROKEN
+
+
+def test_an_article_about_expired_domains_is_live() -> None:
+    text = "How we lost our domain: the registrar's notice said example.org has expired. " * 20
+    page = Page(title="How we lost our domain", text=text)
+    result = CheckResult(
+        "https://blog.example.com/lost", http_status=200, final_url="https://blog.example.com/lost", page=page
+    )
+    assert assess(result).verdict is Verdict.OK
