@@ -21,9 +21,12 @@ Decisions:
   cut may lose the last batches (never consistency), and those links are
   simply checked again the next night.
 - `diff` is computed from the check events: dead before the run is the state
-  of each link's last check in an earlier run, dead after is its last check
-  up to this run, among the links the run saw. Exact for the latest run; for
-  older runs "saw" is read as "seen in this run or later".
+  of each link's last check up to the last run that *finished* before it,
+  dead after is its last check up to this run, among the links the run saw.
+  A run stopped by Ctrl-C or killed has no end and is never "the last run":
+  what it learned is news for the next finished run, so no report loses a
+  newly dead link to an interruption. Exact for the latest run; for older
+  runs "saw" is read as "seen in this run or later".
 
 Exceptions: every public method raises `StateError` (its message is meant
 for the maintainer, as is) for anything the database or the lock refuses.
@@ -84,7 +87,7 @@ _LATEST_RUN = """SELECT id, started_at, finished_at, settings, counts FROM runs
     WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1"""
 _DEAD_AT = """coalesce((SELECT dead FROM checks WHERE checks.url = links.url AND run_id {} ?
     ORDER BY run_id DESC, id DESC LIMIT 1), 0)"""
-_DEAD_BEFORE_AND_AFTER = f"""SELECT url, {_DEAD_AT.format("<")}, {_DEAD_AT.format("<=")}
+_DEAD_BEFORE_AND_AFTER = f"""SELECT url, {_DEAD_AT.format("<=")}, {_DEAD_AT.format("<=")}
     FROM links WHERE last_seen_run >= ?"""
 _CAPTURES = f"""SELECT url, original, timestamp, status, mimetype, answered_at FROM captures
     WHERE url IN ({_URLS})"""
@@ -255,8 +258,11 @@ class StateStore:
         return [_event(row) for row in self._rows(_EVENTS, (url,))]
 
     def diff(self, run_id: int) -> RunDiff:
-        """Newly dead, fixed and still dead links of this run, against the state before it."""
-        rows = self._rows(_DEAD_BEFORE_AND_AFTER, (run_id, run_id, run_id))
+        """Newly dead, fixed and still dead links of this run, against the last run that
+        finished before it: what a stopped or killed run found in between counts as this
+        run's news, so a link that died then is still reported newly dead once."""
+        previous = self.previous_finished_run(run_id)
+        rows = self._rows(_DEAD_BEFORE_AND_AFTER, (previous.id if previous else 0, run_id, run_id))
         return run_diff((url, bool(before), bool(after)) for url, before, after in rows)
 
     # Archive answers

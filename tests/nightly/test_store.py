@@ -17,7 +17,17 @@ import pytest
 
 import crawler.nightly.store
 from crawler.errors import StateError
-from crawler.models import ArchiveLookup, CheckResult, ErrorKind, LinkHistory, LookupOutcome, Page, RunDiff, Verdict
+from crawler.models import (
+    ArchiveLookup,
+    Assessment,
+    CheckResult,
+    ErrorKind,
+    LinkHistory,
+    LookupOutcome,
+    Page,
+    RunDiff,
+    Verdict,
+)
 from crawler.nightly.store import StateStore
 from tests.nightly.state_helpers import CAPTURE, DAY, T0, crawl_night, outcome
 
@@ -240,3 +250,60 @@ def test_a_killed_crawl_leaves_whole_batches_and_the_rest_due(tmp_path, committe
 
 def test_public_names_are_pinned():
     assert sorted(crawler.nightly.store.__all__) == sorted(["CheckEvent", "Run", "StateStore"])
+
+
+def test_a_link_that_died_in_an_interrupted_run_is_newly_dead_in_the_next_finished_one(store, clock):
+    crawl_night(store, {"https://a.example/": Verdict.OK, "https://b.example/": Verdict.OK})
+    for _ in range(2):  # two nights stopped before their end, whatever they were doing
+        clock.now += 4 * DAY
+        stopped = store.begin_run({})
+        store.record_sightings(stopped.id, ["https://a.example/", "https://b.example/"])
+        store.record_results(stopped.id, [outcome("https://a.example/", Verdict.BROKEN)])
+    clock.now += DAY
+    _, diff = crawl_night(store, {"https://a.example/": Verdict.BROKEN, "https://b.example/": Verdict.OK})
+    assert diff == RunDiff(newly_dead=("https://a.example/",))
+    clock.now += DAY
+    _, diff = crawl_night(store, {"https://a.example/": Verdict.BROKEN, "https://b.example/": Verdict.OK})
+    assert diff == RunDiff(still_dead=("https://a.example/",))
+
+
+# Records broken links batch by batch; the signal lands between or inside batches.
+BROKEN_WRITER = f"""
+import sys
+from crawler.models import Assessment, CheckResult, Verdict
+from crawler.nightly.store import StateStore
+
+urls = [f"https://site{{n}}.example/post" for n in range({len(URLS)})]
+store = StateStore.open(sys.argv[1])
+run = store.begin_run({{}})
+store.record_sightings(run.id, urls)
+for start in range(0, len(urls), {BATCH}):
+    batch = urls[start : start + {BATCH}]
+    store.record_results(run.id, [(CheckResult(url, 404), Assessment(Verdict.BROKEN, "404")) for url in batch])
+    print(start + len(batch), flush=True)
+"""
+
+
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT])
+@pytest.mark.parametrize("committed", [BATCH, 4 * BATCH])
+def test_links_found_dead_before_a_crawl_is_stopped_are_newly_dead_next_time(tmp_path, stop, committed):
+    path = tmp_path / "state.sqlite"
+    writer = subprocess.Popen([sys.executable, "-c", BROKEN_WRITER, str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        while int(writer.stdout.readline()) < committed:
+            pass
+    finally:
+        writer.send_signal(stop)
+        writer.wait(timeout=10)
+        writer.stdout.close()
+    with sqlite3.connect(path) as db:
+        recorded = {url for (url,) in db.execute("SELECT url FROM checks")}
+    db.close()
+    assert len(recorded) >= committed
+    with StateStore.open(path) as store:
+        run = store.begin_run({})
+        store.record_sightings(run.id, URLS)
+        due = store.due_urls(URLS)
+        store.record_results(run.id, [(CheckResult(url, 404), Assessment(Verdict.BROKEN, "404")) for url in due])
+        store.finish_run(run.id, {})
+        assert set(store.diff(run.id).newly_dead) == set(URLS)
