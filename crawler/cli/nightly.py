@@ -66,11 +66,13 @@ class DemoArguments:
     lang: str
 
 
-def _open_state(path: Path, config: Config) -> StateStore:
+def _open_state(path: Path, config: Config, *, read_only: bool = False) -> StateStore:
+    """The crawl locks (and creates) the state; `report` and `history` only read an existing one."""
     from crawler.nightly.policy import policy_of
     from crawler.nightly.store import StateStore
 
-    return StateStore.open(path, policy=policy_of(config))
+    open_store = StateStore.open_read_only if read_only else StateStore.open
+    return open_store(path, policy=policy_of(config))
 
 
 def run_crawl(args: CrawlArguments) -> int:
@@ -122,14 +124,14 @@ def run_report(args: ReportArguments) -> int:
     from crawler.nightly.crawl import rebuild_reports
 
     occurrences, issues = read_links_or_fail(args.paths)
-    with _open_state(args.state, args.config) as store:
+    with _open_state(args.state, args.config, read_only=True) as store:
         outcome = rebuild_reports(store, occurrences, issues, args.config, args.reports, lang=args.lang)
     print_crawl_summary(outcome)
     return EXIT_OK
 
 
 def run_history(args: HistoryArguments) -> int:
-    with _open_state(args.state, args.config) as store:
+    with _open_state(args.state, args.config, read_only=True) as store:
         history = store.history(args.url)
         if history is None:
             warn(f"{args.url} is not in {args.state} (give the URL as the issue writes it)")

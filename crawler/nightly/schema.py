@@ -27,7 +27,7 @@ from pathlib import Path
 
 from crawler.errors import StateError
 
-__all__ = ["MIGRATIONS", "connect", "state_errors", "transaction"]
+__all__ = ["MIGRATIONS", "connect", "connect_read_only", "state_errors", "transaction"]
 
 # Each entry is one migration (its statements run in one transaction); the
 # database's PRAGMA user_version is how many have run.
@@ -120,6 +120,31 @@ def connect(path: Path) -> sqlite3.Connection:
             for pragma in _CONFIGURE:
                 connection.execute(pragma)
             _migrate(connection, version)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """Opens an existing, up-to-date database read-only; any failure is a StateError.
+
+    Nothing is created, migrated or locked: a missing file, a typo in --state
+    or an older schema is said, not silently "fixed" with an empty database.
+    """
+    if not path.is_file():
+        raise StateError(f"no state database at {path}: `rotwatch crawl` creates it (or name it with --state)")
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+    connection.row_factory = sqlite3.Row
+    try:
+        with state_errors(path):
+            version = _schema_version(connection, path)
+            if version < len(MIGRATIONS):
+                raise StateError(
+                    f"state database {path} was written by an older rotwatch (schema {version} of"
+                    f" {len(MIGRATIONS)}); run `rotwatch crawl` once to upgrade it"
+                )
+            connection.execute("PRAGMA busy_timeout = 5000")  # ms: a crawl may be committing a batch
     except BaseException:
         connection.close()
         raise

@@ -57,7 +57,7 @@ from crawler.models import (
 )
 from crawler.nightly.lock import CrawlLock
 from crawler.nightly.policy import Policy, advance, instant_text, is_due, run_diff, trusted_lookup, why_due
-from crawler.nightly.schema import connect, state_errors, transaction
+from crawler.nightly.schema import connect, connect_read_only, state_errors, transaction
 
 __all__ = ["CheckEvent", "Run", "StateStore"]
 
@@ -137,7 +137,12 @@ class StateStore:
     """
 
     def __init__(
-        self, connection: sqlite3.Connection, path: Path, lock: CrawlLock, policy: Policy, clock: Callable[[], datetime]
+        self,
+        connection: sqlite3.Connection,
+        path: Path,
+        lock: CrawlLock | None,
+        policy: Policy,
+        clock: Callable[[], datetime],
     ) -> None:
         self._connection = connection
         self._lock = lock
@@ -160,10 +165,21 @@ class StateStore:
             raise
         return cls(connection, path, lock, policy, clock)
 
+    @classmethod
+    def open_read_only(
+        cls, path: Path | str, *, policy: Policy = _DEFAULT_POLICY, clock: Callable[[], datetime] = _utc_now
+    ) -> StateStore:
+        """Opens an existing database to read, without the crawl lock: `report` and
+        `history` may run while a crawl writes (a WAL lets readers read), and never
+        create a file or change one."""
+        path = Path(path)
+        return cls(connect_read_only(path), path, None, policy, clock)
+
     def close(self) -> None:
-        """Closes the database and releases the lock (closing twice is harmless)."""
+        """Closes the database and releases the lock, if held (closing twice is harmless)."""
         self._connection.close()
-        self._lock.release()
+        if self._lock is not None:
+            self._lock.release()
 
     def __enter__(self) -> StateStore:
         return self

@@ -137,4 +137,6 @@ def test_a_damaged_database_is_refused(tmp_path):
 
 
 def test_public_names_are_pinned():
-    assert sorted(crawler.nightly.schema.__all__) == sorted(["MIGRATIONS", "connect", "state_errors", "transaction"])
+    assert sorted(crawler.nightly.schema.__all__) == sorted(
+        ["MIGRATIONS", "connect", "connect_read_only", "state_errors", "transaction"]
+    )
