@@ -1,0 +1,119 @@
+"""Combining the states of a crawl split by site (`rotwatch merge STATE...`).
+
+Each shard machine keeps its own state database and checks only its sites
+(`crawler.check.shards`). The merge folds the shards' latest knowledge into
+one target state as one new finished run, so the target reads like a
+single-machine crawl: its reports, its diff (against the target's previous
+finished run) and the archive lookups, which run once, after the merge,
+because the archive's rate limit is per client and must not be multiplied
+by scaling out.
+
+Decisions:
+- A link known to several states keeps the row of its latest check
+  (`last_checked`), with every column that check set: the newest
+  evidence wins, whichever machine saw it.
+- The new run gets one check event per link whose latest check is newer
+  than the target's, copied from the shard's own latest event for it, so
+  `history URL` and the diff see it as this run's check.
+- Every link a shard's latest finished run saw counts as seen by the new
+  run (its `last_seen_run`), so the diff covers exactly the cited links.
+- Archive answers: the newest answer per URL wins.
+- A shard is read through SQLite's read-only URI, never changed; a shard
+  written by another rotwatch version is refused with the schema's message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Sequence
+from contextlib import closing
+from datetime import datetime
+from pathlib import Path
+
+from crawler.nightly.lock import CrawlLock
+from crawler.nightly.policy import instant_text
+from crawler.nightly.schema import connect, connect_read_only, state_errors, transaction
+
+__all__ = ["merge_states"]
+
+log = logging.getLogger(__name__)  # one line per merged shard
+
+_LINK_COLUMNS = (
+    "url, first_seen, last_seen, last_seen_run, last_checked, last_verdict, http_status, final_url, title, error,"
+    " reason, consecutive_failures, failing_since, last_ok, dead, dead_since"
+)
+_BEGIN = "INSERT INTO runs (started_at, settings) VALUES (?, ?)"
+_FINISH = "UPDATE runs SET finished_at = ?, counts = ? WHERE id = ?"
+_LATEST_FINISHED = "SELECT max(id) FROM shard.runs WHERE finished_at IS NOT NULL"
+# Links whose check in the shard is newer than the target's (or unknown to it).
+_NEWER = """SELECT s.url FROM shard.links AS s LEFT JOIN main.links AS t ON t.url = s.url
+    WHERE s.last_checked IS NOT NULL AND (t.url IS NULL OR t.last_checked IS NULL OR s.last_checked > t.last_checked)"""
+_COPY_LINKS = f"""INSERT INTO main.links ({_LINK_COLUMNS})
+    SELECT {_LINK_COLUMNS.replace("last_seen_run", ":run")} FROM shard.links
+    WHERE url IN (SELECT value FROM json_each(:urls))
+    ON CONFLICT (url) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen), last_seen = excluded.last_seen,
+    last_seen_run = excluded.last_seen_run, last_checked = excluded.last_checked, last_verdict = excluded.last_verdict,
+    http_status = excluded.http_status, final_url = excluded.final_url, title = excluded.title, error = excluded.error,
+    reason = excluded.reason, consecutive_failures = excluded.consecutive_failures,
+    failing_since = excluded.failing_since, last_ok = excluded.last_ok, dead = excluded.dead,
+    dead_since = excluded.dead_since"""
+_COPY_EVENTS = """INSERT INTO main.checks (run_id, url, checked_at, verdict, http_status, reason, dead)
+    SELECT :run, c.url, c.checked_at, c.verdict, c.http_status, c.reason, c.dead FROM shard.checks AS c
+    WHERE c.url IN (SELECT value FROM json_each(:urls))
+    AND c.id = (SELECT max(id) FROM shard.checks AS d WHERE d.url = c.url)"""
+_SEEN = """INSERT INTO main.links (url, first_seen, last_seen, last_seen_run)
+    SELECT url, first_seen, last_seen, :run FROM shard.links WHERE last_seen_run = :latest
+    ON CONFLICT (url) DO UPDATE SET last_seen = max(main.links.last_seen, excluded.last_seen),
+    last_seen_run = excluded.last_seen_run"""
+_COPY_CAPTURES = """INSERT INTO main.captures SELECT s.* FROM shard.captures AS s
+    LEFT JOIN main.captures AS t ON t.url = s.url WHERE t.url IS NULL OR s.answered_at > t.answered_at
+    ON CONFLICT (url) DO UPDATE SET original = excluded.original, timestamp = excluded.timestamp,
+    status = excluded.status, mimetype = excluded.mimetype, answered_at = excluded.answered_at"""
+
+
+def merge_states(target: Path, shards: Sequence[Path], now: datetime) -> int:
+    """Folds every shard's latest finished run into the state at `target` (created if
+    missing, locked like a crawl) as one new finished run at `now`; returns its id."""
+    for path in shards:
+        connect_read_only(path).close()  # refuse a missing, foreign or other-version file before writing
+    target.parent.mkdir(parents=True, exist_ok=True)
+    lock = CrawlLock.take(target)
+    try:
+        with closing(connect(target)) as db:
+            return _merge_into(db, target, shards, now)
+    finally:
+        lock.release()
+
+
+def _merge_into(db: sqlite3.Connection, target: Path, shards: Sequence[Path], now: datetime) -> int:
+    with state_errors(target), transaction(db):
+        settings = json.dumps({"merged": [str(path) for path in shards]})
+        run_id = db.execute(_BEGIN, (instant_text(now), settings)).lastrowid
+    assert run_id is not None  # an INSERT always sets it
+    for path in shards:
+        _merge_one(db, target, path, run_id)
+        log.debug("merged %s into run %d", path, run_id)
+    with state_errors(target), transaction(db):
+        db.execute(_FINISH, (instant_text(now), json.dumps({"shards": len(shards)}), run_id))
+    return run_id
+
+
+def _merge_one(db: sqlite3.Connection, target: Path, shard: Path, run_id: int) -> None:
+    """Copies one shard's newer checks, sightings and archive answers, in one transaction."""
+    with state_errors(target):
+        db.execute("ATTACH DATABASE ? AS shard", (f"{shard.resolve().as_uri()}?mode=ro",))
+    try:
+        with state_errors(target), transaction(db):
+            latest = db.execute(_LATEST_FINISHED).fetchone()[0]
+            if latest is None:
+                return  # the shard never finished a run: nothing trustworthy to fold in
+            newer = json.dumps([url for (url,) in db.execute(_NEWER)])
+            db.execute(_SEEN, {"run": run_id, "latest": latest})
+            db.execute(_COPY_LINKS, {"run": run_id, "urls": newer})
+            db.execute(_COPY_EVENTS, {"run": run_id, "urls": newer})
+            db.execute(_COPY_CAPTURES)
+    finally:
+        with state_errors(target):
+            db.execute("DETACH DATABASE shard")
