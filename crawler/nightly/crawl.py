@@ -32,6 +32,7 @@ from crawler.check.plan import (
     resolved_a_name,
     with_captures,
 )
+from crawler.check.reasons import assessment
 from crawler.config import Config
 from crawler.errors import OfflineError
 from crawler.fetch.runner import check_urls, lookup_captures
@@ -98,9 +99,13 @@ def as_dead(report: LinkReport, history: LinkHistory | None) -> LinkReport:
     """A link dead by the N-of-D rule reads as broken in the crawl's reports."""
     if history is None or not history.dead or report.assessment.verdict is Verdict.BROKEN:
         return report
-    since = history.failing_since.date().isoformat() if history.failing_since else "a while"
-    reason = f"unreachable in {history.consecutive_failures} crawls since {since}: {report.assessment.reason}"
-    return replace(report, assessment=Assessment(Verdict.BROKEN, reason))
+    runs, earlier = history.consecutive_failures, report.assessment
+    if history.failing_since is None:
+        dead = assessment(Verdict.BROKEN, "dead_after_crawls_undated", runs=runs, reason=earlier)
+    else:
+        since = history.failing_since.date().isoformat()
+        dead = assessment(Verdict.BROKEN, "dead_after_crawls", runs=runs, since=since, reason=earlier)
+    return replace(report, assessment=dead)
 
 
 def _issue_dates(issues: Sequence[Issue]) -> dict[str, date | None]:
