@@ -1,6 +1,6 @@
 """Tests for crawler/check/reasons.py: the catalogue is complete in both languages,
 every reason `assess` can give reads as Chinese, English reasons read back from the
-state database are recognised."""
+state database are recognised, and the Chinese HTML report shows them translated."""
 
 from __future__ import annotations
 
@@ -25,9 +25,11 @@ from crawler.check.reasons import (
     translate,
 )
 from crawler.check.site_rules import parse_rules, shipped_rules
-from crawler.models import Assessment, CheckResult, ErrorKind, Hop, LinkHistory, LinkReport, Page, Verdict
+from crawler.models import Assessment, CheckResult, ErrorKind, Hop, LinkHistory, LinkReport, Page, RunDiff, Verdict
 from crawler.nightly.crawl import as_dead
-from tests.report.views import MARCH, link
+from crawler.nightly.view import CrawlView
+from crawler.report.html import render
+from tests.report.views import MARCH, WHEN, dead_history, link, tree
 
 URL = "https://example.com/2024/03/ai-weekly"
 
@@ -236,3 +238,35 @@ def test_a_dead_links_nested_rule_keeps_its_own_chinese():
     dead = assessment(Verdict.BROKEN, "dead_after_crawls", runs=4, since="2024-05-01", reason=from_rule(rule))
     assert dead.reason == "unreachable in 4 crawls since 2024-05-01: Example: down for upkeep"
     assert reason_in(dead, "zh") == "自 2024-05-01 起连续 4 次抓取无法访问：示例：维护中"
+
+
+# -------------------------------------------------------------- the page
+
+
+def reason_view() -> CrawlView:
+    """Two dead links: one just checked, one read back from the state database."""
+    fresh = replace(link(URL, Verdict.BROKEN, "", ((MARCH, 3),)), assessment=assess(CheckResult(URL, 404)))
+    stored = link("https://gone.example.org/", Verdict.BROKEN, "name does not resolve (NXDOMAIN)", ((MARCH, 5),))
+    return CrawlView(
+        reports=[fresh, stored],
+        histories={report.url: dead_history(report.url, WHEN) for report in (fresh, stored)},
+        issue_dates={},
+        diff=RunDiff(newly_dead=(fresh.url, stored.url)),
+        generated_at=WHEN,
+    )
+
+
+def test_the_chinese_page_shows_the_reasons_in_chinese():
+    document = tree(render(reason_view(), lang="zh"))
+    cells = [cell.text_content() for cell in document.xpath('//section[@id="dead"]//td[@class="col-reason"]')]
+    assert cells == ["404 未找到", "域名无法解析（NXDOMAIN）"]
+    changes = [span.text_content() for span in document.xpath('//span[@class="why"]')]
+    assert changes == ["404 未找到", "域名无法解析（NXDOMAIN）"]
+
+
+def test_the_english_page_shows_the_reasons_as_they_are():
+    page = render(reason_view(), lang="en")
+    document = tree(page)
+    cells = [cell.text_content() for cell in document.xpath('//section[@id="dead"]//td[@class="col-reason"]')]
+    assert cells == ["404 Not Found", "name does not resolve (NXDOMAIN)"]
+    assert "未找到" not in page
