@@ -7,6 +7,7 @@ and the I/O stages (spiders, state) hold no decisions.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -139,10 +140,19 @@ class CheckResult:
 
 @dataclass(frozen=True, slots=True)
 class Assessment:
-    """A verdict with the one-line reason an editor will read."""
+    """A verdict with the one-line reason an editor will read.
+
+    `reason` is English, as every machine-read report and the state database
+    keep it; `translations` holds the same reason in the HTML report's other
+    languages ({"zh": ...}), made from the reason catalogue
+    (`crawler.check.reasons`, whose `reason_in` picks one). It is empty for
+    an assessment read back from the state database, and left out of
+    comparisons: two assessments with the same verdict and reason are equal.
+    """
 
     verdict: Verdict
     reason: str
+    translations: Mapping[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from crawler.models import Assessment, LinkHistory, LinkReport, RunDiff, Verdict
+from crawler.check.reasons import assessment
+from crawler.models import LinkHistory, LinkReport, RunDiff, Verdict
 from crawler.nightly import policy
 from crawler.report.summary import Mention, mentions
 
@@ -81,6 +82,10 @@ def as_reported(report: LinkReport, history: LinkHistory | None) -> LinkReport:
     verdict = report.assessment.verdict
     if verdict is Verdict.BROKEN or history is None or not policy.is_dead(verdict, history):
         return report
-    since = history.failing_since.date().isoformat() if history.failing_since else "a while"
-    reason = f"unreachable in {history.consecutive_failures} crawls since {since}: {report.assessment.reason}"
-    return replace(report, assessment=Assessment(Verdict.BROKEN, reason))
+    runs, earlier = history.consecutive_failures, report.assessment
+    if history.failing_since is None:
+        dead = assessment(Verdict.BROKEN, "dead_after_crawls_undated", runs=runs, reason=earlier)
+    else:
+        since = history.failing_since.date().isoformat()
+        dead = assessment(Verdict.BROKEN, "dead_after_crawls", runs=runs, since=since, reason=earlier)
+    return replace(report, assessment=dead)

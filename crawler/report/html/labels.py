@@ -184,6 +184,7 @@ class Labels(Mapping[str, str]):
         """Raises ValueError naming the languages when `lang` is not one of them."""
         if lang not in LABELS:
             raise ValueError(f"unknown report language {lang!r}; choose from {', '.join(LABELS)}")
+        self.lang = lang
         self.strings = LABELS[lang]
         self.html_lang = _HTML_LANG[lang]
 

@@ -178,7 +178,7 @@ class Page:
             "li",
             link(url, url),
             tag("span", where, class_="where"),
-            tag("span", report.assessment.reason, class_="why") if self.view.is_dead(report) else None,
+            tag("span", self.tables.reason(report), class_="why") if self.view.is_dead(report) else None,
         )
 
     # --- filters ---------------------------------------------------------

@@ -16,6 +16,9 @@ Decisions:
   requested: `mailto:` and `ftp:` links belong to no site on this page.
   (`crawler.check.urls.site_of` answers for any scheme and takes the host as
   written, which the page does not want.)
+- A reason is shown in the page's language (`LinkTables.reason`, the one
+  place the page renders one, through `crawler.check.reasons.reason_in`);
+  an English page shows `Assessment.reason` as it is.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from collections.abc import Sequence
 from datetime import date
 from functools import cache
 
+from crawler.check.reasons import reason_in
 from crawler.check.urls import host_of, is_http_url, site_key
 from crawler.models import LinkKind, LinkReport, Verdict
 from crawler.nightly.view import CrawlView
@@ -175,13 +179,19 @@ class LinkTables:
                 badge = verdict_badge(self.labels, report.assessment.verdict)
                 return (badge, self.new_badge(report) if mark_new else None), None
             case "col.reason":
-                return report.assessment.reason, None
+                return self.reason(report), None
             case "col.since":
                 since = self.view.since(report.url)
                 return day_text(since) or "—", since.isoformat() if since else ""
             case "col.capture":
                 return self.capture(report)
         raise ValueError(f"no column {column!r} in the link tables")
+
+    def reason(self, report: LinkReport) -> str:
+        """Why the link got its verdict, in the page's language; a reason
+        read back from the state database is shown as stored when the
+        catalogue does not know it (`crawler.check.reasons.reason_in`)."""
+        return reason_in(report.assessment, self.labels.lang)
 
     def link_text(self, mention: Mention) -> Markup:
         occurrence = mention.occurrence
