@@ -26,8 +26,7 @@ from crawler.check.reasons import (
 )
 from crawler.check.site_rules import parse_rules, shipped_rules
 from crawler.models import Assessment, CheckResult, ErrorKind, Hop, LinkHistory, LinkReport, Page, RunDiff, Verdict
-from crawler.nightly.crawl import as_dead
-from crawler.nightly.view import CrawlView
+from crawler.nightly.view import CrawlView, as_reported
 from crawler.report.html import render
 from tests.report.views import MARCH, WHEN, dead_history, link, tree
 
@@ -217,7 +216,7 @@ def timed_out() -> LinkReport:
 )
 def test_a_link_dead_by_the_crawl_rule_reads_as_chinese(since: datetime | None, english: str, chinese: str):
     history = LinkHistory(URL, datetime(2024, 1, 1, tzinfo=UTC), failing_since=since, dead=True, consecutive_failures=3)
-    dead = as_dead(timed_out(), history).assessment
+    dead = as_reported(timed_out(), history).assessment
     assert (dead.verdict, dead.reason, reason_in(dead, "zh")) == (Verdict.BROKEN, english, chinese)
     assert translate(english, "zh") == chinese
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import crawler.cli.nightly
 from crawler.cli.main import main
+from crawler.nightly.store import StateStore
 
 
 def test_public_names_are_pinned():
@@ -22,6 +23,7 @@ def test_public_names_are_pinned():
 
 def test_history_of_an_unknown_url_exits_2_naming_the_state(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
+    StateStore.open(tmp_path / "s.sqlite").close()  # a crawl made it; the URL was never cited
     assert main(["history", "https://a.test/x", "--state", "s.sqlite"]) == 2
     assert capsys.readouterr().err == (
         "rotwatch: https://a.test/x is not in s.sqlite (give the URL as the issue writes it)\n"
