@@ -47,6 +47,7 @@ from crawler.report.summary import (
     count_by_verdict,
     is_control,
     mentions,
+    not_checked,
     occurrence_order,
     one_line,
     severity,
@@ -96,7 +97,8 @@ def render(reports: Sequence[LinkReport], *, failing: frozenset[Verdict], genera
     """The whole summary; sections with nothing to list are left out."""
     failing_mentions = [m for m in mentions(reports) if m.report.assessment.verdict in failing]
     noteworthy = [r for r in sorted_reports(reports) if severity(r.assessment.verdict, failing) in _BELOW_ERROR]
-    blocks = [_heading(reports, failing), summary_line(count_by_verdict(reports))]
+    unchecked = sum(not_checked(report) for report in reports)
+    blocks = [_heading(reports, failing, unchecked), summary_line(count_by_verdict(reports), unchecked=unchecked)]
     if failing_mentions:
         blocks.append(_failing_section(failing_mentions))
     if noteworthy:
@@ -120,8 +122,11 @@ def code_span(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def _heading(reports: Sequence[LinkReport], failing: frozenset[Verdict]) -> str:
+def _heading(reports: Sequence[LinkReport], failing: frozenset[Verdict], unchecked: int) -> str:
+    """How many links fail; never "no failing links" alone while some were not checked."""
     count = sum(report.assessment.verdict in failing for report in reports)
+    if count == 0 and unchecked:
+        return f"## rotwatch: no failing links among those checked, {unchecked} not checked"
     if count == 0:
         return "## rotwatch: no failing links"
     return f"## rotwatch: {count} failing link{'' if count == 1 else 's'}"

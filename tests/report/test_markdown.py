@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from crawler.models import Snapshot, Verdict
+from crawler.check.plan import NO_ANSWER
+from crawler.models import CheckResult, ErrorKind, Snapshot, Verdict
 from crawler.report import markdown
 from crawler.report.summary import (
     mentions,
@@ -157,3 +158,15 @@ def test_markdown_capture_destination_cannot_end_early():
     assert (
         '<a href="https://web.archive.org/web/20200101000000/https://gone.example/a%20b%3E)%3Cx">2020-01-01</a>' in html
     )
+
+
+def test_markdown_never_says_no_failing_links_alone_while_links_were_not_checked():
+    unanswered = link(
+        "https://a.example/",
+        Verdict.UNREACHABLE,
+        "request failed",
+        result=CheckResult("https://a.example/", error=ErrorKind.OTHER, error_detail=NO_ANSWER),
+    )
+    text = rendered("markdown", [FINE, unanswered])
+    assert text.startswith("## rotwatch: no failing links among those checked, 1 not checked\n")
+    assert "; 1 not checked (no answer recorded)" in text

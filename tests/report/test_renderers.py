@@ -54,6 +54,7 @@ def test_public_names_are_pinned():
                 "count_by_verdict",
                 "is_control",
                 "mentions",
+                "not_checked",
                 "occurrence_order",
                 "one_line",
                 "severity",
