@@ -158,7 +158,7 @@ class MonthChart:
             for band in Band
             if counts[band]
         ]
-        heading = self.labels.fill("chart_bar", month=self.month_name(month), total=total)
+        heading = self.labels.fill("chart_bar", count=total, month=self.month_name(month), total=total)
         return f"{heading}: {', '.join(parts)}"
 
     def table(self) -> Markup:
