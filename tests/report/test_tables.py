@@ -192,3 +192,10 @@ def test_above_the_limit_the_filters_offer_what_the_rows_hold():
 def test_index_html_grows_with_the_links_to_look_at_not_with_every_link():
     # A full table would take about 700 bytes a link.
     assert len(page(scale_view(20_000, newly_dead=50, all_ok=True)).encode()) < 20_000 * 15
+
+
+def test_newly_dead_rows_are_tinted_unless_every_dead_row_is_new():
+    assert tree(page()).xpath('//section[@id="dead"]')[0].get("class") is None
+    first_crawl = tree(page(scale_view(100, newly_dead=8)))
+    assert first_crawl.xpath('//section[@id="dead"]')[0].get("class") == "all-new"
+    assert len(first_crawl.xpath('//section[@id="dead"]//tr[@class="is-new"]')) == 8

@@ -107,7 +107,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "help.broken": "gone (404/410, missing domain, soft-404, parked domain...); use the archive capture.",
         "help.blocked": "refuses automated checks; check it in a browser.",
         "help.unreachable": "timeouts or server errors; dead only after failing on several nights.",
-        "help.skipped": "not checked: excluded, or not an http(s) link.",
+        "help.skipped": "not requested, on purpose: excluded, or not an http(s) link.",
         "footer": "Made by rotwatch {version}. A link is dead when it is broken, or unreachable night after night.",
     },
     "zh": {
@@ -191,7 +191,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "help.broken": "已消失（404/410、域名不存在、软 404、停放域名等）；请使用存档快照。",
         "help.blocked": "拒绝自动检查；请在浏览器中人工确认。",
         "help.unreachable": "超时或服务器错误；连续多晚失败后才算死链。",
-        "help.skipped": "未检查：被排除，或不是 http(s) 链接。",
+        "help.skipped": "有意未请求：被排除，或不是 http(s) 链接。",
         "footer": "由 rotwatch {version} 生成。链接失效，或连续多晚无法访问，即算作死链。",
     },
 }

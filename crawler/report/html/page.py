@@ -202,14 +202,14 @@ class Page:
         )
 
     def change_item(self, url: str, report: LinkReport | None) -> Markup:
-        """The URL, then one line of where it is cited and why it fails
-        (when still cited)."""
+        """The URL, then one line of why it fails (when dead) and where it is
+        cited (when still cited): the reason first, as the line may be cut."""
         if report is None:
             return tag("li", link(url, url))
         issues = sorted({occurrence.issue for occurrence in report.occurrences})
         where = ", ".join(self.view.issue_title(issue) for issue in issues)
         why = tag("span", report.assessment.reason, class_="why") if self.view.is_dead(report) else None
-        return tag("li", link(url, url), tag("span", tag("span", where, class_="where"), why, class_="detail"))
+        return tag("li", link(url, url), tag("span", why, tag("span", where, class_="where"), class_="detail"))
 
     # --- filters ---------------------------------------------------------
 

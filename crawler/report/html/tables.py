@@ -90,8 +90,11 @@ class LinkTables:
         self.newly_dead = frozenset(view.diff.newly_dead)
 
     def dead_section(self, dead_mentions: Sequence[Mention]) -> Markup:
-        """The dead links, one table per issue, in the order of `dead_mentions`."""
+        """The dead links, one table per issue, in the order of `dead_mentions`;
+        newly dead rows are tinted unless every row is (a first crawl), when
+        the tint would tell nothing."""
         groups = by_issue(dead_mentions)
+        every_one_new = bool(dead_mentions) and all(m.report.url in self.newly_dead for m in dead_mentions)
         content = [self.issue_block(issue, group) for issue, group in groups.items()]
         unchecked = len(self.view.not_checked_reports())
         nothing = self.labels.fill("no_dead_unchecked", count=unchecked) if unchecked else self.labels["no_dead"]
@@ -106,6 +109,7 @@ class LinkTables:
             content or tag("p", nothing, class_="quiet"),
             tag("p", self.labels["no_match"], class_="quiet no-match", hidden=True),
             id="dead",
+            class_="all-new" if every_one_new else None,
             aria_labelledby="dead-heading",
         )
 
