@@ -28,6 +28,7 @@ from crawler.models import (
 from crawler.wayback.rewrite import capture_link
 
 __all__ = [
+    "NO_ANSWER",
     "CheckPlan",
     "archive_requests",
     "build_reports",
@@ -37,6 +38,10 @@ __all__ = [
     "resolved_a_name",
     "with_captures",
 ]
+
+# The error detail of a link the run has no result for, in this run or an
+# earlier one (a crawl stopped early): the reports count it as not checked.
+NO_ANSWER = "no answer recorded"
 
 
 @dataclass
@@ -79,7 +84,7 @@ def build_reports(
         elif earlier and url in earlier:
             reports.append(_report(*earlier[url], occurrences))
         else:
-            missing = CheckResult(url=url, error=ErrorKind.OTHER, error_detail="no answer recorded")
+            missing = CheckResult(url=url, error=ErrorKind.OTHER, error_detail=NO_ANSWER)
             reports.append(_report(missing, assess(missing), occurrences))
     for result, occurrences in plan.not_fetched.values():
         reports.append(_report(result, assess(result), occurrences))

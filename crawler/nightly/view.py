@@ -19,7 +19,7 @@ from datetime import date, datetime
 from crawler.check.reasons import assessment
 from crawler.models import LinkHistory, LinkReport, RunDiff, Verdict
 from crawler.nightly import policy
-from crawler.report.summary import Mention, mentions
+from crawler.report.summary import Mention, mentions, not_checked
 
 __all__ = ["CrawlView", "as_reported"]
 
@@ -66,6 +66,11 @@ class CrawlView:
     def dead_reports(self) -> list[LinkReport]:
         """The links the reports list as dead and the archival copies point at captures."""
         return [report for report in self.reports if self.is_dead(report)]
+
+    def not_checked_reports(self) -> list[LinkReport]:
+        """Links with no recorded answer (the crawl stopped before them):
+        every report says how many, and none says all is well while any is."""
+        return [report for report in self.reports if not_checked(report)]
 
     def mentions(self) -> list[Mention]:
         """Every occurrence, newest issue first (undated last), each issue

@@ -27,7 +27,7 @@ def test_public_names_are_pinned():
     ("module", "names"),
     [
         (github, ["escape_message", "escape_property", "render"]),
-        (json_report, ["link_fields", "occurrence_fields", "render"]),
+        (json_report, ["link_fields", "occurrence_fields", "render", "render_crawl"]),
         (junit, ["render"]),
         (
             markdown,
@@ -54,6 +54,7 @@ def test_public_names_are_pinned():
                 "count_by_verdict",
                 "is_control",
                 "mentions",
+                "not_checked",
                 "occurrence_order",
                 "one_line",
                 "severity",

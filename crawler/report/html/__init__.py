@@ -4,8 +4,10 @@
 self-contained HTML file: what changed since the last run first, then the
 dead links grouped by issue (newest issue first), a chart of link rot by
 publication month, the sites with the most dead links, and every link in a
-collapsed table. Filters (verdict, issue, site, free text) and sortable
-columns are a few lines of vanilla JavaScript over rows rendered here.
+collapsed table (above `tables.FULL_TABLE_LIMIT` links, the links that need
+a look, under a pointer to links.csv). Filters (verdict, issue, site, free
+text) and sortable columns are a few lines of vanilla JavaScript over rows
+rendered here.
 
 Decisions:
 - Self-contained: CSS, JavaScript and the SVG chart are inline and nothing is
