@@ -26,12 +26,13 @@ def rotwatch(*args: str, cwd: Path, check: bool = False) -> subprocess.Completed
 def loopback_flags(web: SimWeb) -> list[str]:
     """Flags that point the CLI at `web`: each simulated host resolves to its loopback address, which is allowed.
 
-    Without --allow-private the address guard refuses loopback, as it should for real links.
+    Without --allow-private the address guard refuses loopback, as it should for real links. The canary
+    host (crawler.fetch.canary) is a simulated one, so the run counts as online without asking real DNS.
     """
     flags = ["--allow-private", "127.0.0.0/8"]
     for host, address in web.resolve_map().items():
         flags += ["--resolve", f"{host}={address}"]
-    return flags
+    return [*flags, "--canary-host", next(iter(web.resolve_map()))]
 
 
 def archive_flags(web: SimWeb) -> list[str]:

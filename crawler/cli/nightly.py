@@ -1,9 +1,13 @@
 """`rotwatch crawl`, `report`, `history` and `demo`: the nightly job and its state database.
 
 The terminal summary leads with what changed overnight (newly dead, fixed,
-still dead), then the counts and where the reports are. A crawl that finds
-the machine offline records nothing and says so (OfflineError, exit 1,
-mapped in `crawler.cli.main`).
+still dead), then the counts and where the reports are. A crawl first looks
+up the canary host (crawler.fetch.canary), before the state database is
+even opened: on a machine that is offline it records nothing, creates no
+file, and says so (OfflineError, exit 3, mapped in `crawler.cli.main`).
+The progress counts the URLs due tonight, the ones actually checked.
+`report` and `history` read a state database that a crawl made; without
+one they say so instead of creating an empty one.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from crawler.cli.console import CheckProgress, warn
 from crawler.cli.exit_codes import EXIT_OK, EXIT_USAGE
 from crawler.cli.inputs import read_links_or_fail
 from crawler.config import Config, scrapy_overrides
+from crawler.errors import OfflineError, StateError
 
 if TYPE_CHECKING:
     from crawler.nightly.crawl import CrawlOutcome
@@ -66,24 +71,31 @@ class DemoArguments:
     lang: str
 
 
-def _open_state(path: Path, config: Config) -> StateStore:
+def _open_state(path: Path, config: Config, *, existing: bool = False) -> StateStore:
+    """The state database; with `existing`, only one a crawl has made (StateError, exit 2, otherwise)."""
     from crawler.nightly.crawl import policy_of
     from crawler.nightly.store import StateStore
 
+    if existing and not path.exists():
+        raise StateError(f"{path}: no state database yet; `rotwatch crawl` makes one (or give --state)")
     return StateStore.open(path, policy=policy_of(config))
 
 
 def run_crawl(args: CrawlArguments) -> int:
     from crawler.cli.save import save_live
+    from crawler.fetch.canary import names_resolve, offline_message
     from crawler.fetch.runner import base_settings, run_in_reactor
     from crawler.nightly.crawl import crawl
 
     config = args.config
     occurrences, issues = read_links_or_fail(args.paths)
     settings = base_settings(scrapy_overrides(config))
-    with _open_state(args.state, config) as store, CheckProgress(len({o.url for o in occurrences})) as progress:
-        outcome = run_in_reactor(
-            lambda: crawl(
+
+    async def night() -> CrawlOutcome:
+        if occurrences and not await names_resolve(config.canary, settings):
+            raise OfflineError(offline_message(config.canary, "nothing was checked or recorded; run again later"))
+        with _open_state(args.state, config) as store, CheckProgress(0) as progress:
+            return await crawl(
                 store,
                 occurrences,
                 issues,
@@ -93,9 +105,10 @@ def run_crawl(args: CrawlArguments) -> int:
                 full=args.full,
                 lang=args.lang,
                 on_result=progress.advance,
-            ),
-            settings,
-        )
+                on_due=progress.start,
+            )
+
+    outcome = run_in_reactor(night, settings)
     print_crawl_summary(outcome)
     if args.save_live:
         save_live(outcome, settings.get("USER_AGENT"))
@@ -122,14 +135,14 @@ def run_report(args: ReportArguments) -> int:
     from crawler.nightly.crawl import rebuild_reports
 
     occurrences, issues = read_links_or_fail(args.paths)
-    with _open_state(args.state, args.config) as store:
+    with _open_state(args.state, args.config, existing=True) as store:
         outcome = rebuild_reports(store, occurrences, issues, args.config, args.reports, lang=args.lang)
     print_crawl_summary(outcome)
     return EXIT_OK
 
 
 def run_history(args: HistoryArguments) -> int:
-    with _open_state(args.state, args.config) as store:
+    with _open_state(args.state, args.config, existing=True) as store:
         history = store.history(args.url)
         if history is None:
             warn(f"{args.url} is not in {args.state} (give the URL as the issue writes it)")

@@ -22,6 +22,9 @@ Field decisions:
 - Links are sorted by URL and occurrences by issue, line, column, and the
   summary lists every verdict (zeros included), so two runs diff cleanly.
 - Non-ASCII text (Chinese link text and titles) is written as itself.
+- When the machine looks offline nothing was checked: `render_offline`
+  writes `"offline": true` and the `message`, no links and a zero summary,
+  so a reader never takes an offline run for a clean one.
 """
 
 from __future__ import annotations
@@ -34,13 +37,19 @@ from typing import Any
 from crawler.models import CheckResult, LinkOccurrence, LinkReport, Verdict
 from crawler.report.summary import count_by_verdict, occurrence_order, sorted_reports
 
-__all__ = ["link_fields", "occurrence_fields", "render"]
+__all__ = ["link_fields", "occurrence_fields", "render", "render_offline"]
 
 
 def render(reports: Sequence[LinkReport], *, failing: frozenset[Verdict], generated_at: datetime) -> str:
     """report.json as text. `failing` is unused: the verdicts speak for
     themselves and readers apply their own policy."""
     return json.dumps(_document(reports, generated_at), ensure_ascii=False, indent=2) + "\n"
+
+
+def render_offline(message: str, *, generated_at: datetime) -> str:
+    """Nothing was checked: `offline` and the message, no link judged."""
+    document = {**_document([], generated_at), "offline": True, "message": message}
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
 def _document(reports: Sequence[LinkReport], generated_at: datetime) -> dict[str, Any]:

@@ -12,7 +12,8 @@ backslash-escaped in free text (link text, reasons, which may quote a page
 title), so text from the web renders literally and cannot make links,
 images, HTML or `https://` autolinks. URLs are shown in code spans for the
 same reason; only the archive capture is a live link, with its destination
-percent-encoded where it could end the link.
+percent-encoded where it could end the link. When the machine looks
+offline, `render_offline` is one line saying that nothing was checked.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ __all__ = [
     "markdown_table",
     "occurrence_cells",
     "render",
+    "render_offline",
 ]
 
 # `|` is left to `_row`, which escapes it in every cell, code spans included.
@@ -74,6 +76,11 @@ def render(reports: Sequence[LinkReport], *, failing: frozenset[Verdict], genera
         blocks.append(_noteworthy_section(noteworthy))
     blocks.append(f"Checked by rotwatch {__version__} at {generated_at.isoformat()}.")
     return "\n\n".join(blocks) + "\n"
+
+
+def render_offline(message: str, *, generated_at: datetime) -> str:
+    """Nothing was checked: one line saying why, instead of a report."""
+    return f"**rotwatch: nothing checked.** {escape_text(message)}\n"
 
 
 def escape_text(text: str) -> str:
