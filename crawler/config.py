@@ -3,7 +3,9 @@
 Defaults live here and in `crawler.settings`; a project sets its own in
 `[tool.rotwatch]` of its pyproject.toml or in rotwatch.toml, and flags
 override both. Errors are `ConfigError` with a message fit for the user
-(the command line exits with code 2).
+(the command line exits with code 2) that names the value as the user
+gave it: the flag (`--concurrency -3`), or the key in its file
+(`rotwatch.toml: concurrency = -3`), each value of a list on its own.
 
 `Config` is the one list of settings: a field's name is its
 `[tool.rotwatch]` key, its type says how a file or flag value is read, and
@@ -50,6 +52,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 DEFAULT_ARCHIVE_ENDPOINT = "https://web.archive.org"
+DEFAULT_CANARY = "web.archive.org"  # when the archive endpoint is an address (crawler.fetch.canary says why)
 _SETTING = "rotwatch"  # the metadata key of a Config field's Setting
 T = TypeVar("T")
 
@@ -137,16 +140,10 @@ class Config:
         (), Setting("fixed address for a host name", metavar="HOST=ADDRESS", repeatable=True)
     )
     canary_host: str | None = _described(  # None: the archive endpoint's host (crawler.fetch.canary says why)
-        None,
-        Setting(
-            "host name looked up first to tell an offline machine from dead links",
-            metavar="HOST",
-            default_text="the archive endpoint's host",
-        ),
+        None, Setting("name looked up to tell an offline machine", metavar="HOST", default_text="the archive's host")
     )
     rules: tuple[str, ...] = _described(  # paths; in a file, relative to the file's folder
-        (),
-        Setting("site rules file, tried before the shipped rules", metavar="FILE", repeatable=True),
+        (), Setting("site rules file, tried before the shipped rules", metavar="FILE", repeatable=True)
     )
 
     @property
@@ -160,7 +157,8 @@ class Config:
     @property
     def canary(self) -> str:
         """The host name whose lookup tells whether this machine can resolve names at all."""
-        return self.canary_host or urlsplit(self.archive_endpoint).hostname or self.archive_endpoint
+        endpoint_host = urlsplit(self.archive_endpoint).hostname or ""
+        return self.canary_host or (DEFAULT_CANARY if _is_address(endpoint_host) else endpoint_host)
 
     @property
     def site_rules(self) -> tuple[SiteRule, ...]:
@@ -223,11 +221,8 @@ def _config_file(explicit: Path | None, cwd: Path) -> tuple[Path | None, dict[st
 
 @dataclass(frozen=True)
 class _Origins:
-    """Where each value of one load came from, so an error names what the user typed.
-
-    A value given as a flag is named as the flag (`--concurrency -3`); one
-    from a file as its key in that file (`rotwatch.toml: concurrency = -3`).
-    """
+    """Where each value came from, so an error names what the user typed: `--concurrency -3` for a flag,
+    `rotwatch.toml: concurrency = -3` for a key in a file."""
 
     file: str  # how the file is named in messages ("" when there is none)
     flags: frozenset[str]
@@ -250,18 +245,16 @@ def _file_label(path: Path, cwd: Path) -> str:
     return f"{shown} [tool.rotwatch]" if path.name == "pyproject.toml" else str(shown)
 
 
+_MISPLACED = {"tool": "in rotwatch.toml the settings stand at the top, without [tool.rotwatch]"}
+
+
 def _check_keys(table: Mapping[str, Any], origins: _Origins) -> None:
     """Every key of the file is a setting; a misspelt one is named with the setting it resembles."""
     names = [config_field.name for config_field in fields(Config)]
     problems = []
     for key in sorted(set(table) - set(names)):
         close = difflib.get_close_matches(key, names, n=1)
-        if close:
-            hint = f"did you mean {close[0]}?"
-        elif key == "tool":
-            hint = "in rotwatch.toml the settings stand at the top, without [tool.rotwatch]"
-        else:
-            hint = f"known: {', '.join(sorted(names))}"
+        hint = f"did you mean {close[0]}?" if close else _MISPLACED.get(key, f"known: {', '.join(sorted(names))}")
         problems.append(f"unknown setting {key} ({hint})")
     if problems:
         raise ConfigError(f"{origins.file}: {'; '.join(problems)}")
@@ -326,7 +319,7 @@ def _problem(name: str, value: Any) -> str | None:
             return f"unknown verdict {', '.join(unknown)} (choose from {', '.join(sorted(known))})"
     if name == "archive_endpoint" and not re.match(r"^https?://[^/]+", value):
         return "not an http(s) URL"
-    if name == "canary_host" and value is not None and not _HOST_NAME.fullmatch(value):
+    if name == "canary_host" and value is not None and (_is_address(value) or not _HOST_NAME.fullmatch(value)):
         return "expected a host name alone, such as web.archive.org"
     if name == "allow_private":
         try:
@@ -336,7 +329,16 @@ def _problem(name: str, value: Any) -> str | None:
     return None
 
 
-_HOST_NAME = re.compile(r"[\w.-]+|\[?[0-9a-fA-F:.]+\]?")
+_HOST_NAME = re.compile(r"[\w.-]+")
+
+
+def _is_address(host: str) -> bool:
+    """Whether `host` is an IP address (brackets of an IPv6 URL host allowed) rather than a name."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def _validate(config: Config, raw: Mapping[str, Any], origins: _Origins) -> Config:
@@ -356,7 +358,7 @@ def _validate(config: Config, raw: Mapping[str, Any], origins: _Origins) -> Conf
 
 def _rule_paths(entries: Sequence[str], folder: Path) -> tuple[str, ...]:
     """Rules files as absolute paths: a file's entries relative to its folder, a flag's to the current one."""
-    return tuple(os.path.normpath(folder / entry) for entry in entries)
+    return tuple(os.path.normpath(os.path.abspath(folder / entry)) for entry in entries)
 
 
 def load_config(flags: Mapping[str, object], config_path: Path | None = None, cwd: Path | None = None) -> Config:

@@ -208,6 +208,13 @@ def test_the_canary_is_the_archive_endpoints_host_unless_set(tmp_path):
     assert load_config({"canary_host": "dns.example"}, cwd=tmp_path).canary == "dns.example"
 
 
+def test_an_archive_at_an_address_leaves_the_canary_a_name(tmp_path):
+    """An address "resolves" without DNS: it could never tell an offline machine."""
+    assert load_config({"archive_endpoint": "http://127.0.0.1:8080"}, cwd=tmp_path).canary == "web.archive.org"
+    with pytest.raises(ConfigError, match=r"--canary-host 127\.0\.0\.1: expected a host name"):
+        load_config({"canary_host": "127.0.0.1"}, cwd=tmp_path)
+
+
 RULE = """
 [[rule]]
 name = "our-gone-page"

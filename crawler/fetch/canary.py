@@ -11,6 +11,9 @@ endpoint's host (web.archive.org) unless `canary_host` names another. The
 archive's host is a name rotwatch needs anyway (dead links are looked up
 there), it is as long-lived as names on the web get, and an air-gapped
 user with their own Wayback-compatible archive has it resolvable already.
+An address says nothing about DNS (it "resolves" without asking anyone),
+so an endpoint given as an IP address leaves the default at web.archive.org,
+and `canary_host` must be a name.
 
 The canary is asked before a run (one lookup, cheap, so an offline night
 checks and records nothing) and again when the run's results look offline
@@ -54,7 +57,5 @@ async def names_resolve(host: str, settings: Settings) -> bool:
 
 def offline_message(host: str, outcome: str) -> str:
     """The one line every output says when the machine looks offline; `outcome` says what was (not) done."""
-    return (
-        f"this machine looks offline: {host} does not resolve, so {outcome} "
-        f"(if only {host} is blocked here, set canary_host to a name that resolves)"
-    )
+    hint = "set canary_host if only that name is blocked here"
+    return f"this machine looks offline: {host} does not resolve, so {outcome} ({hint})"
