@@ -19,10 +19,13 @@ from typing import TYPE_CHECKING
 from crawler.cli.console import CheckProgress, warn
 from crawler.cli.exit_codes import EXIT_OK, EXIT_USAGE
 from crawler.cli.inputs import read_links_or_fail
+from crawler.cli.parser import DEFAULT_ISSUES
 from crawler.config import Config, scrapy_overrides
-from crawler.errors import OfflineError, StateError
+from crawler.errors import ConfigError, OfflineError, StateError
 
 if TYPE_CHECKING:
+    from crawler.issues.reading import Issue
+    from crawler.models import LinkOccurrence
     from crawler.nightly.crawl import CrawlOutcome
     from crawler.nightly.store import StateStore
 
@@ -71,6 +74,13 @@ class DemoArguments:
     lang: str
 
 
+def _read_issues(paths: list[str], command: str) -> tuple[list[LinkOccurrence], list[Issue]]:
+    """The issues under `paths`; without PATH and without an issues/ folder here, say how to name one."""
+    if paths == [DEFAULT_ISSUES] and not Path(DEFAULT_ISSUES).exists():
+        raise ConfigError(f"no {DEFAULT_ISSUES}/ folder here: give the folder of your issues (rotwatch {command} PATH)")
+    return read_links_or_fail(paths)
+
+
 def _open_state(path: Path, config: Config, *, existing: bool = False) -> StateStore:
     """The state database; with `existing`, only one a crawl has made (StateError, exit 2, otherwise)."""
     from crawler.nightly.crawl import policy_of
@@ -88,7 +98,7 @@ def run_crawl(args: CrawlArguments) -> int:
     from crawler.nightly.crawl import crawl
 
     config = args.config
-    occurrences, issues = read_links_or_fail(args.paths)
+    occurrences, issues = _read_issues(args.paths, "crawl" if isinstance(args, CrawlArguments) else "report")
     settings = base_settings(scrapy_overrides(config))
 
     async def night() -> CrawlOutcome:
@@ -134,7 +144,7 @@ def print_crawl_summary(outcome: CrawlOutcome) -> None:
 def run_report(args: ReportArguments) -> int:
     from crawler.nightly.crawl import rebuild_reports
 
-    occurrences, issues = read_links_or_fail(args.paths)
+    occurrences, issues = _read_issues(args.paths, "crawl" if isinstance(args, CrawlArguments) else "report")
     with _open_state(args.state, args.config, existing=True) as store:
         outcome = rebuild_reports(store, occurrences, issues, args.config, args.reports, lang=args.lang)
     print_crawl_summary(outcome)

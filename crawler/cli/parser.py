@@ -28,7 +28,7 @@ from crawler import __version__
 from crawler.cli.exit_codes import EXIT_CODES_HELP
 from crawler.config import Config, FlagScope, flag_of, setting_of, shown_default
 
-__all__ = ["CHECK_FORMATS", "LANGUAGES", "LINK_FORMATS", "build_parser", "setting_flag"]
+__all__ = ["CHECK_FORMATS", "DEFAULT_ISSUES", "LANGUAGES", "LINK_FORMATS", "build_parser", "setting_flag"]
 
 CHECK_FORMATS = ("table", "json", "markdown", "github", "junit", "sarif")
 LINK_FORMATS = ("jsonl", "table")

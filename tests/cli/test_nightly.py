@@ -58,7 +58,10 @@ def test_without_a_state_database_report_and_history_say_so_and_make_none(argv, 
 def test_report_without_issues_exits_2(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main(["report"]) == 2
-    assert capsys.readouterr().err == "rotwatch: issues: no such file or folder\n"
+    assert (
+        capsys.readouterr().err
+        == "rotwatch: no issues/ folder here: give the folder of your issues (rotwatch report PATH)\n"
+    )
 
 
 def test_a_state_file_that_is_not_a_database_exits_2_with_the_stores_message(tmp_path, monkeypatch, capsys):

@@ -52,6 +52,7 @@ def options(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
 def test_public_names_are_pinned():
     assert sorted(crawler.cli.parser.__all__) == [
         "CHECK_FORMATS",
+        "DEFAULT_ISSUES",
         "LANGUAGES",
         "LINK_FORMATS",
         "build_parser",
