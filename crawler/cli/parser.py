@@ -127,10 +127,12 @@ def _add_paths(parser: argparse.ArgumentParser, nightly: bool = False) -> None:
             nargs="*",
             default=[DEFAULT_ISSUES],
             metavar="PATH",
-            help="issue files or folders (default: issues/)",
+            help="issue files, or folders searched for .md and .markdown files (default: issues/)",
         )
     else:
-        parser.add_argument("paths", nargs="+", metavar="PATH", help="issue files or folders")
+        parser.add_argument(
+            "paths", nargs="+", metavar="PATH", help="issue files, or folders searched for .md and .markdown files"
+        )
 
 
 def _add_state(parser: argparse.ArgumentParser) -> None:
@@ -165,7 +167,9 @@ def _command(commands: Commands, name: str, help_text: str, epilog: str | None =
 def _add_checking_commands(commands: Commands) -> None:
     links = _command(commands, "links", "list every link occurrence in the issues")
     _add_paths(links)
-    links.add_argument("--format", choices=LINK_FORMATS, default="jsonl", help="output format (default jsonl)")
+    links.add_argument(
+        "--format", choices=LINK_FORMATS, default="jsonl", help="output format (default jsonl: one JSON object a line)"
+    )
     links.add_argument("--all", action="store_true", help="include links that are not http(s)")
 
     check = _command(commands, "check", "check links once (for CI); exit 1 when one is broken", EXIT_CODES_HELP)
