@@ -92,6 +92,8 @@ def rotwatch_command(issues: Path, output: Path, settings: Settings) -> list[str
         str(settings.retries),
         "--allow-private",
         "127.0.0.0/8",
+        "--canary-host",  # every name is in the namespace's /etc/hosts: the machine's DNS is not the question
+        "localhost",
     ]
 
 
