@@ -18,6 +18,7 @@ line. A piped `links --format table` is written at full width: a file or
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import sys
@@ -76,8 +77,12 @@ def run_links(args: LinksArguments) -> int:
             table.add_row(
                 occurrence.issue, str(occurrence.line), occurrence.kind.value, occurrence.text, occurrence.url
             )
-        terminal = sys.stdout.isatty()
-        Console(width=None if terminal else PIPED_WIDTH, color_system="auto" if terminal else None).print(table)
+        if sys.stdout.isatty():
+            Console().print(table)
+        else:  # rendered here, so a closed pipe is rotwatch's to handle (rich would exit 1 on its own)
+            text = io.StringIO()
+            Console(file=text, width=PIPED_WIDTH, color_system=None).print(table)
+            sys.stdout.write(text.getvalue())
     else:
         for occurrence in occurrences:
             row = {"url": occurrence.url, **occurrence_fields(occurrence)}
