@@ -3,7 +3,8 @@
 `plan_checks` turns link occurrences into one request per unique URL (the
 same page written two ways is fetched once) plus the links that are not
 fetched at all; `build_reports` joins the spider's results back to every
-place each URL is cited, with the verdict.
+place each URL is cited, with the verdict decided by `assess` with the
+run's site rules (the user's `rules` files first, then the shipped ones).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from crawler.check.classify import assess
+from crawler.check.site_rules import SiteRule
 from crawler.check.urls import normalize_url
 from crawler.models import (
     ArchiveLookup,
@@ -71,23 +73,26 @@ def build_reports(
     plan: CheckPlan,
     results: Mapping[str, CheckResult],
     earlier: Mapping[str, tuple[CheckResult, Assessment]] | None = None,
+    *,
+    rules: Sequence[SiteRule] | None = None,
 ) -> list[LinkReport]:
     """One LinkReport per unique URL, sorted by URL.
 
     `earlier` holds the last check of URLs this run did not recheck (the
-    nightly crawl's state), with the verdict decided back then.
+    nightly crawl's state), with the verdict decided back then. `rules` are
+    the site rules `assess` applies (`Config.site_rules`); None: the shipped ones.
     """
     reports = []
     for url, occurrences in plan.to_fetch.items():
         if url in results:
-            reports.append(_report(results[url], assess(results[url]), occurrences))
+            reports.append(_report(results[url], assess(results[url], rules), occurrences))
         elif earlier and url in earlier:
             reports.append(_report(*earlier[url], occurrences))
         else:
             missing = CheckResult(url=url, error=ErrorKind.OTHER, error_detail=NO_ANSWER)
-            reports.append(_report(missing, assess(missing), occurrences))
+            reports.append(_report(missing, assess(missing, rules), occurrences))
     for result, occurrences in plan.not_fetched.values():
-        reports.append(_report(result, assess(result), occurrences))
+        reports.append(_report(result, assess(result, rules), occurrences))
     return sorted(reports, key=lambda report: report.url)
 
 

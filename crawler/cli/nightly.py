@@ -1,9 +1,13 @@
 """`rotwatch crawl`, `report`, `history` and `demo`: the nightly job and its state database.
 
 The terminal summary leads with what changed overnight (newly dead, fixed,
-still dead), then the counts and where the reports are. A crawl that finds
-the machine offline records nothing and says so (OfflineError, exit 1,
-mapped in `crawler.cli.main`).
+still dead), then the counts and where the reports are. A crawl first looks
+up the canary host (crawler.fetch.canary), before the state database is
+even opened: on a machine that is offline it records nothing, creates no
+file, and says so (OfflineError, exit 3, mapped in `crawler.cli.main`).
+The progress counts the URLs due tonight, the ones actually checked.
+`report` and `history` read a state database that a crawl made; without
+one they say so instead of creating an empty one.
 """
 
 from __future__ import annotations
@@ -15,9 +19,13 @@ from typing import TYPE_CHECKING
 from crawler.cli.console import CheckProgress, warn
 from crawler.cli.exit_codes import EXIT_OK, EXIT_USAGE
 from crawler.cli.inputs import read_links_or_fail
+from crawler.cli.parser import DEFAULT_ISSUES
 from crawler.config import Config, scrapy_overrides
+from crawler.errors import ConfigError, OfflineError
 
 if TYPE_CHECKING:
+    from crawler.issues.reading import Issue
+    from crawler.models import LinkOccurrence
     from crawler.nightly.crawl import CrawlOutcome
     from crawler.nightly.store import StateStore
 
@@ -66,6 +74,13 @@ class DemoArguments:
     lang: str
 
 
+def _read_issues(paths: list[str], command: str) -> tuple[list[LinkOccurrence], list[Issue]]:
+    """The issues under `paths`; without PATH and without an issues/ folder here, say how to name one."""
+    if paths == [DEFAULT_ISSUES] and not Path(DEFAULT_ISSUES).exists():
+        raise ConfigError(f"no {DEFAULT_ISSUES}/ folder here: give the folder of your issues (rotwatch {command} PATH)")
+    return read_links_or_fail(paths)
+
+
 def _open_state(path: Path, config: Config, *, read_only: bool = False) -> StateStore:
     """The crawl locks (and creates) the state; `report` and `history` only read an existing one."""
     from crawler.nightly.policy import policy_of
@@ -77,15 +92,19 @@ def _open_state(path: Path, config: Config, *, read_only: bool = False) -> State
 
 def run_crawl(args: CrawlArguments) -> int:
     from crawler.cli.save import save_live
+    from crawler.fetch.canary import names_resolve, offline_message
     from crawler.fetch.runner import base_settings, run_in_reactor
     from crawler.nightly.crawl import crawl
 
     config = args.config
-    occurrences, issues = read_links_or_fail(args.paths)
+    occurrences, issues = _read_issues(args.paths, "crawl" if isinstance(args, CrawlArguments) else "report")
     settings = base_settings(scrapy_overrides(config))
-    with _open_state(args.state, config) as store, CheckProgress(len({o.url for o in occurrences})) as progress:
-        outcome = run_in_reactor(
-            lambda: crawl(
+
+    async def night() -> CrawlOutcome:
+        if occurrences and not await names_resolve(config.canary, settings):
+            raise OfflineError(offline_message(config.canary, "nothing was checked or recorded; run again later"))
+        with _open_state(args.state, config) as store, CheckProgress(0) as progress:
+            return await crawl(
                 store,
                 occurrences,
                 issues,
@@ -95,9 +114,10 @@ def run_crawl(args: CrawlArguments) -> int:
                 full=args.full,
                 lang=args.lang,
                 on_result=progress.advance,
-            ),
-            settings,
-        )
+                on_due=progress.start,
+            )
+
+    outcome = run_in_reactor(night, settings)
     print_crawl_summary(outcome)
     if args.save_live:
         save_live(outcome, settings.get("USER_AGENT"))
@@ -123,7 +143,7 @@ def print_crawl_summary(outcome: CrawlOutcome) -> None:
 def run_report(args: ReportArguments) -> int:
     from crawler.nightly.crawl import rebuild_reports
 
-    occurrences, issues = read_links_or_fail(args.paths)
+    occurrences, issues = _read_issues(args.paths, "crawl" if isinstance(args, CrawlArguments) else "report")
     with _open_state(args.state, args.config, read_only=True) as store:
         outcome = rebuild_reports(store, occurrences, issues, args.config, args.reports, lang=args.lang)
     print_crawl_summary(outcome)

@@ -1,7 +1,9 @@
 """`rotwatch save` and `crawl --save-live`: Save Page Now, one clear line per page that could not be saved.
 
 Captures are asked one at a time, SAVE_INTERVAL apart (crawler/wayback/save.py
-says why); only http(s) URLs are sent.
+says why); only http(s) URLs are sent. When the archive cannot be reached at
+all, that is said once, with how many pages were not saved, and the rest are
+not tried.
 """
 
 from __future__ import annotations
@@ -40,11 +42,10 @@ def run_save(args: SaveArguments) -> int:
     def report(result: SaveResult) -> None:
         if result.archive_url:
             print(f"saved {result.url} -> {result.archive_url}")
-        else:
-            warn(f"cannot save {result.url}: {result.error}")
 
     results = save_all(urls, args.user_agent or USER_AGENT, interval=args.interval, on_result=report)
-    return EXIT_OK if all(result.archive_url for result in results) else EXIT_FAILING
+    _warn_failures(results, len(urls))
+    return EXIT_OK if len(results) == len(urls) and all(result.archive_url for result in results) else EXIT_FAILING
 
 
 def save_live(outcome: CrawlOutcome, user_agent: str) -> None:
@@ -52,6 +53,14 @@ def save_live(outcome: CrawlOutcome, user_agent: str) -> None:
     from crawler.wayback.save import save_all
 
     live = [r.url for r in outcome.view.reports if r.assessment.verdict.value in ("ok", "redirected") and not r.archive]
-    for result in save_all(live, user_agent):
-        if not result.archive_url:
+    _warn_failures(save_all(live, user_agent), len(live))
+
+
+def _warn_failures(results: list[SaveResult], asked: int) -> None:
+    """A line per page that could not be saved; one line in all when the archive could not be reached."""
+    for result in results:
+        if result.archive_unreachable:
+            unsaved = asked - len(results) + 1
+            warn(f"{result.error}: {unsaved} {'page' if unsaved == 1 else 'pages'} not saved")
+        elif not result.archive_url:
             warn(f"cannot save {result.url}: {result.error}")

@@ -35,6 +35,9 @@ Field decisions:
   runs diff cleanly.
 - Moments are ISO 8601 with their UTC offset (RFC 3339), null when unknown.
 - Non-ASCII text (Chinese link text and titles) is written as itself.
+- When the machine looks offline nothing was checked: `render_offline`
+  writes `"offline": true` and the `message`, no links and a zero summary,
+  so a reader never takes an offline run for a clean one.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ from crawler.report.summary import count_by_verdict, occurrence_order, sorted_re
 if TYPE_CHECKING:  # crawler.nightly.view imports crawler.report, which imports this module
     from crawler.nightly.view import CrawlView
 
-__all__ = ["link_fields", "occurrence_fields", "render", "render_crawl"]
+__all__ = ["link_fields", "occurrence_fields", "render", "render_crawl", "render_offline"]
 
 
 def render(reports: Sequence[LinkReport], *, failing: frozenset[Verdict], generated_at: datetime) -> str:
@@ -71,6 +74,11 @@ def render_crawl(view: CrawlView) -> str:
     }
     document["not_checked"] = len(view.not_checked_reports())
     return _text(document)
+
+
+def render_offline(message: str, *, generated_at: datetime) -> str:
+    """Nothing was checked: `offline` and the message, no link judged."""
+    return _text({**_document([], generated_at), "offline": True, "message": message})
 
 
 def _text(document: dict[str, Any]) -> str:

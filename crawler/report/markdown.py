@@ -29,6 +29,8 @@ it stands gets a backslash:
 are folded to spaces. URLs are shown in code spans; only the archive capture
 is a live link, with its destination percent-encoded where it could end the
 link.
+When the machine looks offline, `render_offline` is one line saying that
+nothing was checked.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ __all__ = [
     "markdown_table",
     "occurrence_cells",
     "render",
+    "render_offline",
 ]
 
 # What opens inline markup where it stands (see the module docstring); `|` is
@@ -105,6 +108,11 @@ def render(reports: Sequence[LinkReport], *, failing: frozenset[Verdict], genera
         blocks.append(_noteworthy_section(noteworthy))
     blocks.append(f"Checked by rotwatch {__version__} at {generated_at.isoformat()}.")
     return "\n\n".join(blocks) + "\n"
+
+
+def render_offline(message: str, *, generated_at: datetime) -> str:
+    """Nothing was checked: one line saying why, instead of a report."""
+    return f"**rotwatch: nothing checked.** {escape_text(message)}\n"
 
 
 def escape_text(text: str) -> str:

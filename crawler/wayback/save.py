@@ -5,6 +5,13 @@ no timeouts and hard-codes web.archive.org, so it never sits in the crawl's
 path: lookups go through Scrapy (paced, cancellable, any endpoint), and
 saving runs here, one URL at a time in a worker thread, at the pace
 anonymous Save Page Now allows (about 3 captures a minute).
+
+Two kinds of failure, told apart: one page that could not be saved (Save
+Page Now refused or timed out on it) is that URL's own line, and the next
+URL is tried; the archive not reached at all (waybackpy's requests session
+raises `requests.exceptions.ConnectionError`: no DNS, no route, a refused
+proxy) is the same for every URL, so the run stops there and says it once,
+instead of a line of urllib3 text per URL, SAVE_INTERVAL apart.
 """
 
 from __future__ import annotations
@@ -14,30 +21,40 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-__all__ = ["SAVE_INTERVAL", "SaveResult", "save_all", "save_one"]
+__all__ = ["SAVE_HOST", "SAVE_INTERVAL", "SaveResult", "save_all", "save_one"]
 
 log = logging.getLogger(__name__)
 
 SAVE_INTERVAL = 20.0  # seconds between captures: anonymous Save Page Now allows ~3 a minute
+SAVE_HOST = "web.archive.org"  # waybackpy's Save Page Now host; it cannot be changed
 
 
 @dataclass(frozen=True, slots=True)
 class SaveResult:
-    """A capture request's outcome: the new capture's URL, or why there is none."""
+    """A capture request's outcome: the new capture's URL, or why there is none.
+
+    `archive_unreachable` says the archive itself could not be reached: the
+    failure is not this URL's, and no other URL would fare better.
+    """
 
     url: str
     archive_url: str | None = None
     error: str = ""
+    archive_unreachable: bool = False
 
 
 def save_one(url: str, user_agent: str) -> SaveResult:
     """Asks Save Page Now for one capture; every failure becomes a message."""
+    from requests.exceptions import ConnectionError as NoConnection
     from waybackpy import WaybackMachineSaveAPI
 
     api = WaybackMachineSaveAPI(url, user_agent=user_agent, max_tries=2)
     api.total_save_retries = 1  # waybackpy would retry a dead network for minutes
     try:
         return SaveResult(url, archive_url=api.save())
+    except NoConnection as exc:
+        log.debug("Save Page Now for %s: %s", url, exc)
+        return SaveResult(url, error=f"cannot reach {SAVE_HOST} (no network?)", archive_unreachable=True)
     except Exception as exc:  # waybackpy and requests raise many unrelated types
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return SaveResult(url, error=f"{type(exc).__name__}: {first_line}")
@@ -52,7 +69,11 @@ def save_all(
     save: Callable[[str, str], SaveResult] = save_one,
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[SaveResult]:
-    """Saves URLs one after another, `interval` seconds apart."""
+    """Saves URLs one after another, `interval` seconds apart, until the archive cannot be reached.
+
+    The results are those of the URLs tried: when one says the archive is
+    unreachable, the URLs after it are not asked.
+    """
     results = []
     for index, url in enumerate(urls):
         if index:
@@ -62,4 +83,6 @@ def save_all(
         results.append(result)
         if on_result:
             on_result(result)
+        if result.archive_unreachable:
+            break
     return results
