@@ -50,7 +50,7 @@ def test_without_a_state_database_report_and_history_say_so_and_make_none(argv, 
     assert main(argv) == 2
     assert (
         capsys.readouterr().err
-        == "rotwatch: s.sqlite: no state database yet; `rotwatch crawl` makes one (or give --state)\n"
+        == "rotwatch: no state database at s.sqlite: `rotwatch crawl` creates it (or name it with --state)\n"
     )
     assert not (tmp_path / "s.sqlite").exists()
 

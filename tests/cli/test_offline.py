@@ -21,7 +21,8 @@ from crawler.config import load_config, scrapy_overrides
 from crawler.errors import OfflineError
 from crawler.fetch.runner import base_settings
 from crawler.issues.reading import collect_links
-from crawler.nightly.crawl import crawl, policy_of
+from crawler.nightly.crawl import crawl
+from crawler.nightly.policy import policy_of
 from crawler.nightly.store import StateStore
 from crawler.simweb import HostSpec
 from tests.cli_helpers import loopback_flags, rotwatch
