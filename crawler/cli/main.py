@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from crawler import __version__
-from crawler.cli import checking, nightly, save
+from crawler.cli import checking, nightly, save, scale
 from crawler.cli.console import configure_logging, warn
 from crawler.cli.exit_codes import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_OFFLINE, EXIT_USAGE
 from crawler.cli.parser import build_parser
@@ -98,6 +98,7 @@ COMMANDS: Mapping[str, AnyCommand] = {
     "history": _command(nightly.HistoryArguments, nightly.run_history),
     "demo": _command(nightly.DemoArguments, nightly.run_demo),
     "save": _command(save.SaveArguments, save.run_save),
+    "merge": _command(scale.MergeArguments, scale.run_merge),
 }
 
 

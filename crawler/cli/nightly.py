@@ -12,7 +12,7 @@ one they say so instead of creating an empty one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,6 +50,7 @@ class CrawlArguments:
     lang: str
     full: bool
     save_live: bool
+    shard: str | None
     config: Config
 
 
@@ -81,6 +82,17 @@ def _read_issues(paths: list[str], command: str) -> tuple[list[LinkOccurrence], 
     return read_links_or_fail(paths)
 
 
+def _one_shard(
+    occurrences: list[LinkOccurrence], config: Config, shard_text: str
+) -> tuple[list[LinkOccurrence], Config]:
+    """This machine's share of a crawl split by site; the archive is asked once, after `merge`,
+    because its rate limit is per client and would be multiplied by scaling out."""
+    from crawler.check.shards import Shard
+
+    shard = Shard.parse(shard_text)
+    return [o for o in occurrences if shard.takes(o.url)], replace(config, archive=False)
+
+
 def _open_state(path: Path, config: Config, *, read_only: bool = False) -> StateStore:
     """The crawl locks (and creates) the state; `report` and `history` only read an existing one."""
     from crawler.nightly.policy import policy_of
@@ -98,6 +110,8 @@ def run_crawl(args: CrawlArguments) -> int:
 
     config = args.config
     occurrences, issues = _read_issues(args.paths, "crawl" if isinstance(args, CrawlArguments) else "report")
+    if args.shard:
+        occurrences, config = _one_shard(occurrences, config, args.shard)
     settings = base_settings(scrapy_overrides(config))
 
     async def night() -> CrawlOutcome:

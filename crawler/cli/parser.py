@@ -191,7 +191,18 @@ def _add_nightly_commands(commands: Commands) -> None:
     _add_reports_and_lang(crawl)
     crawl.add_argument("--full", action="store_true", help="recheck every link, whatever its schedule")
     crawl.add_argument("--save-live", action="store_true", help="ask Save Page Now to capture live links (slow)")
+    crawl.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="check only the sites of shard K of N (one machine of N); no archive lookups: run them after `merge`",
+    )
     _add_checking(crawl)
+
+    merge = _command(
+        commands, "merge", "fold the states of a crawl split with --shard into one state (the newest check wins)"
+    )
+    merge.add_argument("shards", nargs="+", type=Path, metavar="STATE", help="the shards' state databases")
+    _add_state(merge)
 
     report = _command(commands, "report", "rebuild every report from the state database (no network)")
     _add_paths(report, nightly=True)

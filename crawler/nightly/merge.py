@@ -2,11 +2,14 @@
 
 Each shard machine keeps its own state database and checks only its sites
 (`crawler.check.shards`). The merge folds the shards' latest knowledge into
-one target state as one new finished run, so the target reads like a
-single-machine crawl: its reports, its diff (against the target's previous
-finished run) and the archive lookups, which run once, after the merge,
-because the archive's rate limit is per client and must not be multiplied
-by scaling out.
+one target state as one new run, so the target reads like a single-machine
+crawl. The merge's run is left open, like a crawl that was stopped: the
+plain `rotwatch crawl` that follows it finds nothing due, asks the archive
+about the dead links once (the archive's rate limit is per client and must
+not be multiplied by scaling out), writes the reports and finishes the
+night, and its diff, against the last finished night, reports what the
+shards found (crawler.nightly.store's diff counts an open run's findings as
+the next finished run's news).
 
 Decisions:
 - A link known to several states keeps the row of its latest check
@@ -45,7 +48,6 @@ _LINK_COLUMNS = (
     " reason, consecutive_failures, failing_since, last_ok, dead, dead_since"
 )
 _BEGIN = "INSERT INTO runs (started_at, settings) VALUES (?, ?)"
-_FINISH = "UPDATE runs SET finished_at = ?, counts = ? WHERE id = ?"
 _LATEST_FINISHED = "SELECT max(id) FROM shard.runs WHERE finished_at IS NOT NULL"
 # Links whose check in the shard is newer than the target's (or unknown to it).
 _NEWER = """SELECT s.url FROM shard.links AS s LEFT JOIN main.links AS t ON t.url = s.url
@@ -75,7 +77,7 @@ _COPY_CAPTURES = """INSERT INTO main.captures SELECT s.* FROM shard.captures AS 
 
 def merge_states(target: Path, shards: Sequence[Path], now: datetime) -> int:
     """Folds every shard's latest finished run into the state at `target` (created if
-    missing, locked like a crawl) as one new finished run at `now`; returns its id."""
+    missing, locked like a crawl) as one new run begun at `now`; returns its id."""
     for path in shards:
         connect_read_only(path).close()  # refuse a missing, foreign or other-version file before writing
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -95,8 +97,6 @@ def _merge_into(db: sqlite3.Connection, target: Path, shards: Sequence[Path], no
     for path in shards:
         _merge_one(db, target, path, run_id)
         log.debug("merged %s into run %d", path, run_id)
-    with state_errors(target), transaction(db):
-        db.execute(_FINISH, (instant_text(now), json.dumps({"shards": len(shards)}), run_id))
     return run_id
 
 

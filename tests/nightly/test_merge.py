@@ -75,16 +75,16 @@ def test_three_shards_merged_equal_one_machine(tmp_path, web, reactor_thread, is
         crawl_into(web, reactor_thread, issues, state, Shard(k, 3), NIGHT)
     assert all(rows(state) for state in shards)  # each shard checked some sites
     merged = tmp_path / "merged" / "state.sqlite"
-    merge_states(merged, shards, NIGHT + timedelta(hours=1))
+    run_id = merge_states(merged, shards, NIGHT + timedelta(hours=1))
     assert rows(merged) == rows(tmp_path / "single" / "state.sqlite")
-    with StateStore.open_read_only(merged) as store:
-        last = store.latest_run()
-        assert last is not None
-        single = StateStore.open_read_only(tmp_path / "single" / "state.sqlite")
-        with single:
-            single_run = single.latest_run()
-            assert single_run is not None
-            assert store.diff(last.id) == single.diff(single_run.id)
+    with (
+        StateStore.open_read_only(merged) as store,
+        StateStore.open_read_only(tmp_path / "single" / "state.sqlite") as single,
+    ):
+        single_run = single.latest_run()
+        assert single_run is not None
+        assert store.diff(run_id) == single.diff(single_run.id)
+        assert store.diff(run_id).newly_dead
 
 
 def test_the_newest_check_wins_and_a_shard_is_never_changed(tmp_path, web, reactor_thread, issues):
