@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -59,7 +60,7 @@ from urllib.parse import urljoin
 from crawler.check.classify import bot_challenge
 from crawler.errors import ArchiveAnswerError
 from crawler.models import Page, Snapshot
-from crawler.wayback.protocol import rank_captures, timestamp_of
+from crawler.wayback.protocol import rank_captures
 
 __all__ = [
     "LINK_FORMAT",
@@ -233,22 +234,41 @@ def _timestamp(http_date: str) -> str | None:
     return moment.strftime("%Y%m%d%H%M%S")
 
 
-def next_pages(timemap: TimeMap, issue_date: date | None, seen: Iterable[str]) -> list[TimeMapPage]:
-    """The pages not read yet, the one whose range holds the issue date first.
+def next_pages(
+    timemap: TimeMap, issue_date: date | None, seen: Iterable[str], held: Sequence[Memento] = ()
+) -> list[TimeMapPage]:
+    """The pages worth reading next, nearest the issue date first.
 
-    A client that may read only a few pages reads the one most likely to
-    hold the memento closest to the issue date; the others keep their order.
+    A client that may read only a few pages reads first the one whose range
+    holds the issue date, then the others by how far their range is from it
+    (a page without a range last, as it may hold anything), and none whose
+    range is farther from the date than a memento it `held` already;
+    without a date, every unread page in the TimeMap's order.
     """
     done = set(seen)
     unread = [page for page in timemap.pages if page.url not in done]
     if issue_date is None:
         return unread
-    day = timestamp_of(issue_date)
-    return sorted(unread, key=lambda page: not _holds(page, day))
+    nearest = min((abs((_day_of(m.timestamp) - issue_date).days) for m in held), default=math.inf)
+    away = {page.url: _days_away(page, issue_date) for page in unread}
+    worth = [page for page in unread if away[page.url] < nearest or away[page.url] == math.inf]
+    return sorted(worth, key=lambda page: away[page.url])
 
 
-def _holds(page: TimeMapPage, day: str) -> bool:
-    return (page.start is None or page.start[:8] <= day) and (page.end is None or day <= page.end[:8])
+def _days_away(page: TimeMapPage, day: date) -> float:
+    start = None if page.start is None else _day_of(page.start)
+    end = None if page.end is None else _day_of(page.end)
+    if start is None and end is None:
+        return math.inf
+    if start is not None and day < start:
+        return (start - day).days
+    if end is not None and day > end:
+        return (day - end).days
+    return 0
+
+
+def _day_of(timestamp: str) -> date:
+    return date(int(timestamp[:4]), int(timestamp[4:6]), int(timestamp[6:8]))
 
 
 def choose_mementos(mementos: Sequence[Memento], issue_date: date | None, limit: int) -> list[Memento]:

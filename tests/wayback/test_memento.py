@@ -229,6 +229,23 @@ def test_the_page_holding_the_issue_date_is_read_first():
     assert numbers(later) == ["3", "2"]
     assert numbers(next_pages(timemap, None, seen=[])) == ["2", "3"]
     assert next_pages(timemap, date(2011, 5, 1), seen=[later[0].url]) == [later[1]]
+    assert numbers(next_pages(timemap, date(2009, 10, 28), seen=[])) == ["2", "3"]  # a day after page 2 ends
+    assert numbers(next_pages(timemap, date(2013, 1, 1), seen=[])) == ["3", "2"]
+
+
+def test_a_page_farther_from_the_date_than_a_memento_held_is_not_read():
+    timemap = parse_timemap(RFC_7089_PAGE_1, "http://arxiv.example.net/timemap/1/http://a.example.org")
+    held = timemap.mementos  # June 2000
+    assert next_pages(timemap, date(2000, 7, 1), seen=[], held=held) == []
+    nearer = next_pages(timemap, date(2009, 1, 1), seen=[], held=held)
+    assert [page.start for page in nearer] == ["20080410203051", "20091029203051"]
+
+
+def test_a_page_without_a_range_is_read_last():
+    body = '<http://a.example/tm/2>; rel="timemap", '
+    body += '<http://a.example/tm/3>; rel="timemap"; until="Tue, 01 Jan 2019 00:00:00 GMT"'
+    timemap = parse_timemap(body, "http://a.example/tm/1")
+    assert [page.url[-1] for page in next_pages(timemap, date(2024, 1, 1), seen=[])] == ["3", "2"]
 
 
 # Choosing.
