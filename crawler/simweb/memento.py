@@ -32,6 +32,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Sequence
+from typing import TypedDict, Unpack
 
 from crawler.simweb.exchange import HTML, PLAIN, Exchange
 from crawler.simweb.pages import render
@@ -52,6 +53,14 @@ _PAGE = re.compile(r"/timemap/link/page/(\d+)/(.+)", re.S)
 CAPTCHA_TITLE = "Please complete the security check to access archive.today"
 CAPTCHA_PAGE = render(CAPTCHA_TITLE, "<p>Completing the CAPTCHA proves you are a human.</p>")
 FAST = 6000.0  # requests a minute: the pace `archive()` gives the spider unless told otherwise
+
+
+class CaptureDetails(TypedDict, total=False):
+    """What a test may say about a capture besides its URL and timestamp."""
+
+    kind: str
+    title: str | None
+    redirect_to: str | None
 
 
 class SimMemento:
@@ -85,11 +94,10 @@ class SimMemento:
 
     # What the archive holds, and how it behaves.
 
-    def add_capture(
-        self, url: str, timestamp: str = "20240320120000", *, kind: str = "page", title: str | None = None
-    ) -> Capture:
-        """Archives one capture of `url` at `timestamp` (14 digits); `kind` as `SimWayback.add_capture`'s."""
-        return self._held.add_capture(url, timestamp, kind=kind, title=title)
+    def add_capture(self, url: str, timestamp: str = "20240320120000", **details: Unpack[CaptureDetails]) -> Capture:
+        """Archives one capture of `url` at `timestamp` (14 digits); `kind`, `title` and
+        `redirect_to` as `SimWayback.add_capture` takes them."""
+        return self._held.add_capture(url, timestamp, **details)
 
     def captures(self, url: str) -> list[Capture]:
         """Every capture of `url` (after canonicalisation), oldest first."""

@@ -91,6 +91,7 @@ class _Lookup:
     mementos: list[Memento] = field(default_factory=list)  # from the pages read so far
     pages_read: list[str] = field(default_factory=list)
     candidates: list[Memento] = field(default_factory=list)
+    verifying: Memento | None = None  # the memento being fetched
     hops: int = 0
     requests: int = 0
     asked: list[str] = field(default_factory=list)  # archive names
@@ -249,7 +250,7 @@ class MementoSpider(scrapy.Spider):
             lookup.nothing.append(f"{lookup.current.name}: {why_none}")
             yield from self._next_archive(lookup)
             return
-        memento = lookup.candidates.pop(0)
+        memento = lookup.verifying = lookup.candidates.pop(0)
         lookup.hops = 0
         url = raw_memento_url(memento.url, lookup.current.raw)
         log.debug("verifying %s's memento of %s from %s: %s", lookup.current.name, lookup.url, memento.timestamp, url)
@@ -295,13 +296,15 @@ def _page_of(response: Response) -> Page | None:
 
 
 def _served_capture(lookup: _Lookup, fetched_url: str, headers: dict[str, str]) -> Snapshot:
-    """The capture the archive really served (its Memento-Datetime) and where readers see it."""
+    """The capture the archive really served (its Memento-Datetime) and where readers see it:
+    the memento the TimeMap listed, or, when the archive redirected, the one it landed on."""
+    listed = lookup.verifying.url if lookup.verifying is not None and not lookup.hops else None
     return Snapshot(
         original=lookup.url,
         timestamp=capture_timestamp_of(headers["memento-datetime"]),
         status=200,
         archive=lookup.current.name,
-        memento_url=reader_url(fetched_url),
+        memento_url=listed or reader_url(fetched_url),
     )
 
 

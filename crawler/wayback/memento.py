@@ -18,15 +18,19 @@ Facts about the protocol and the real servers that the code relies on:
   `application/link-format` (RFC 6690). A link may span lines, parameters
   are quoted strings that may hold commas and semicolons, and `rel` holds
   one or more space-separated relation types (RFC 8288 section 3.3).
-- RFC 7089 sections 2.2 and 5 (its example TimeMap): a memento is a link whose `rel` includes
-  `memento`, alone or with `first`, `last`, `prev` or `next` (`rel="first
-  memento"`), carrying `datetime="Tue, 20 Jun 2000 18:02:59 GMT"` (an HTTP
-  date); `rel="self"` is the TimeMap itself, `original` the cited URL,
-  `timegate` the TimeGate that answers `Accept-Datetime` with a redirect
-  to the memento closest to that moment. pywb writes `rel="original
-  timegate"` on one link (webrecorder/pywb tests/test_memento.py), the W3C
-  wiki `rel="original latest-version"`, and mementoweb/timegate `rel="first
-  last memento"` for a single memento: several values are the norm.
+- RFC 7089 sections 2.2 and 5 (its example TimeMap): a memento is a link
+  whose `rel` includes `memento`, alone or with `first`, `last`, `prev` or
+  `next` (`rel="first memento"`), carrying `datetime="Tue, 20 Jun 2000
+  18:02:59 GMT"` (an HTTP date); `rel="self"` is the TimeMap itself,
+  `original` the cited URL, `timegate` the TimeGate that answers
+  `Accept-Datetime` with a redirect to the memento closest to that moment,
+  on either side of it. rotwatch reads TimeMaps instead: it needs the
+  closest memento before the issue date, else the closest after, and the
+  next one when that proves untrustworthy, which one TimeGate answer cannot
+  give. pywb writes `rel="original timegate"` on one link (webrecorder/pywb
+  tests/test_memento.py), the W3C wiki `rel="original latest-version"`, and
+  mementoweb/timegate `rel="first last memento"` for a single memento:
+  several values are the norm.
 - RFC 7089 section 5.1.1 (index and paging TimeMaps): a long TimeMap is
   paged; a page links to the others with `rel="timemap";
   type="application/link-format"` and their `from`/`until` range. A client
@@ -39,7 +43,7 @@ Facts about the protocol and the real servers that the code relies on:
   `https://arquivo.pt/noFrame/replay/{timestamp}id_/{original}`
   (github.com/arquivo/pwa-technologies/wiki/APIs). archive.today has no
   such flag: its mementos are fetched as they are (some answer as its short
-  `archive.ph/AbCdE` URLs), and it publishes a raw download only as a zip.
+  `archive.ph/AbCdE` URLs).
 - archive.today answers automated clients with HTTP 429 and a reCAPTCHA
   page (oduwsdl/archivenow#53, palewire/archiveis#32, dessant/web-archives#110,
   jina-ai/reader#85). Such an answer says nothing about what the archive

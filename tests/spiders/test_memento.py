@@ -103,6 +103,16 @@ def test_the_memento_just_before_the_issue_date_is_chosen_and_verified(web, look
     assert [r.path for r in web.log.records(FIRST)][-1] == f"/web/20240326120000id_/{url}"
 
 
+def test_a_memento_that_redirects_is_shown_where_it_landed(web, lookup, first):
+    url, moved = "https://gone.test/old-address", "https://gone.test/new-address"
+    first.add_capture(url, "20240320000000", kind="redirect", redirect_to=moved)
+    first.add_capture(moved, "20240320000000", title="Moved here")
+    found = lookup([(url, ISSUE_DAY)])[url]
+    assert found.outcome == LookupOutcome.FOUND
+    assert found.snapshot.memento_url == web.url(FIRST, f"/web/20240320000000/{moved}")
+    assert found.requests == 3  # the TimeMap, the memento, the memento it redirects to
+
+
 def test_without_an_earlier_memento_the_closest_after_is_chosen(lookup, first):
     url = "https://gone.test/later"
     for timestamp in ("20240601000000", "20240405000000"):
