@@ -157,12 +157,14 @@ class Assessment:
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """One Wayback Machine capture of a URL."""
+    """One capture of a URL: the Wayback Machine's, or another archive's (`archive`)."""
 
     original: str
     timestamp: str  # YYYYMMDDhhmmss
     status: int | None = None
     mimetype: str = ""
+    archive: str = "wayback"  # the archive holding it: "wayback" or a Memento archive's name
+    memento_url: str | None = None  # where another archive shows it (the Wayback Machine's is built)
 
     @property
     def captured_on(self) -> str:
@@ -223,3 +225,4 @@ class ArchiveLookup:
     snapshot: Snapshot | None = None
     detail: str = ""
     requests: int = 0  # archive requests this lookup sent
+    archive: str = "wayback"  # the archive(s) the outcome is about, by name

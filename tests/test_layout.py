@@ -28,6 +28,8 @@ PURE = [
     "nightly/view.py",
     "wayback/protocol.py",
     "wayback/rewrite.py",
+    "wayback/memento.py",
+    "wayback/archives.py",
     "models.py",
 ]
 IO_MODULES = ("scrapy", "twisted", "sqlite3", "waybackpy", "subprocess", "aiohttp")
