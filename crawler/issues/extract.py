@@ -27,7 +27,7 @@ link is read the way a renderer reads it. What it returns, and why:
   "unsafe scheme" filter is switched off so parsing follows the spec exactly.
 - Raw HTML (blocks and inline tags) gives the `href` and `src` of any element,
   decoded as a browser would (`crawler.issues.raw_html`).
-- Bare URLs (GFM's autolink extension, with CJK punctuation ending a URL:
+- Bare URLs (GFM's autolink extension, with CJK punctuation and CJK prose glued on ending a URL:
   `crawler.issues.bare`): only `http://`, `https://` and `www.`, in prose.
 
 Positions: the parser records where each inline construct stands in its
