@@ -94,8 +94,9 @@ class BareUrl:
 
 def bare_urls(text: str, not_prose: Sequence[tuple[int, int]]) -> list[BareUrl]:
     """The bare URLs in `text`, outside the `not_prose` spans, in order."""
-    if not _BARE_START.search(text):
-        return []
+    starts = (match.start() for match in _BARE_START.finditer(text))
+    if all(any(start <= at < end for start, end in not_prose) for at in starts):
+        return []  # none, or every one is a link's destination
     found = []
     for start, end in _bare_url_spans(_blank_out(text, not_prose)):
         shown = unescapeAll(text[start:end])
