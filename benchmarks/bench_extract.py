@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -100,14 +101,23 @@ def write_corpus(folder: Path, issues: int) -> int:
     return size
 
 
-def best_of(runs: int, run: Callable[[], object]) -> tuple[float, object]:
-    """The shortest of `runs` timings of `run`, and its last result."""
-    timings, result = [], None
+def best_of(runs: int, run: Callable[[], object]) -> tuple[float, float, object]:
+    """The shortest of `runs` timings of `run` (wall seconds), the CPU seconds
+    of that run (user and system, this process and its children), and its result."""
+    best, best_cpu, result = float("inf"), 0.0, None
     for _ in range(runs):
+        cpu_before = _cpu_seconds()
         started = time.perf_counter()
         result = run()
-        timings.append(time.perf_counter() - started)
-    return min(timings), result
+        elapsed = time.perf_counter() - started
+        if elapsed < best:
+            best, best_cpu = elapsed, _cpu_seconds() - cpu_before
+    return best, best_cpu, result
+
+
+def _cpu_seconds() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def rotwatch_links(folder: Path) -> list[LinkOccurrence]:
@@ -155,17 +165,20 @@ def main() -> None:
             write_corpus(folder, args.issues)
         files = sorted(folder.rglob("*.md"))
         size = sum(path.stat().st_size for path in files) / 1e6
-        ours_time, ours = best_of(args.runs, lambda: rotwatch_links(folder))
+        ours_time, ours_cpu, ours = best_of(args.runs, lambda: rotwatch_links(folder))
         assert isinstance(ours, list)
         images = sum(link.kind is LinkKind.IMAGE for link in ours)
-        print(f"archive: {len(files)} files, {size:.1f} MB; {os.cpu_count()} cores")
-        print(f"rotwatch: best of {args.runs}: {ours_time:.3f} s = {size / ours_time:.1f} MB/s, ", end="")
+        print(f"archive: {len(files)} files, {size:.1f} MB; {os.cpu_count()} cores; load {os.getloadavg()[0]:.1f}")
+        print(
+            f"rotwatch: best of {args.runs}: {ours_time:.3f} s ({ours_cpu:.2f} s CPU) = {size / ours_time:.1f} MB/s, ",
+            end="",
+        )
         print(f"{len(ours) / ours_time:,.0f} links/s; {len(ours):,} http(s) links ({images:,} images)")
         if args.lychee:
-            theirs_time, theirs = best_of(args.runs, lambda: lychee_links(args.lychee, folder))
+            theirs_time, theirs_cpu, theirs = best_of(args.runs, lambda: lychee_links(args.lychee, folder))
             assert isinstance(theirs, list)
-            print(f"lychee --dump: best of {args.runs}: {theirs_time:.3f} s = {size / theirs_time:.1f} MB/s, ", end="")
-            print(f"{len(theirs) / theirs_time:,.0f} links/s; {len(theirs):,} lines")
+            print(f"lychee --dump: best of {args.runs}: {theirs_time:.3f} s ({theirs_cpu:.2f} s CPU) = ", end="")
+            print(f"{size / theirs_time:.1f} MB/s, {len(theirs) / theirs_time:,.0f} links/s; {len(theirs):,} lines")
             print(f"rotwatch / lychee: {ours_time / theirs_time:.1f} x")
             compare(ours, theirs)
 

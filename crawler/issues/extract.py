@@ -47,7 +47,6 @@ from dataclasses import dataclass, field
 
 from crawler.issues.bare import bare_urls
 from crawler.issues.parser import (
-    Destination,
     Node,
     Parsed,
     ParserError,
@@ -55,6 +54,7 @@ from crawler.issues.parser import (
     plain_label_end,
     read_definition,
     read_link,
+    read_plain_link,
 )
 from crawler.issues.positions import BlockText, Source, normalize_source
 from crawler.issues.python_extract import extract_links_in_python
@@ -72,6 +72,8 @@ _NOT_PROSE = frozenset({"link", "image", "autolink", "html_inline", "code_inline
 _TEXT = frozenset({"text", "text_special"})
 _BREAKS = frozenset({"softbreak", "hardbreak"})
 _WWW = re.compile(rb"www\.", re.I)
+# In a link's label, characters that may make its text differ from what is written.
+_MARKUP = re.compile(r"[*_~&\n]")
 # How each construct's source must begin and end: a check on the parser's offsets.
 _OPENS = {"link": "[", "image": "![", "autolink": "<", "html_inline": "<", "code_inline": "`"}
 _CLOSES: dict[str, tuple[str, ...]] = {
@@ -235,60 +237,63 @@ def _inline_runs(item: Node, quote_depth: int) -> list[_Inline]:
 class _InlineReader:
     """Reads the constructs of one inline block: links, images, HTML, bare URLs.
 
-    Offsets are characters from the start of the block's source text (`piece`).
+    Offsets are characters from the start of the issue.
     """
 
     def __init__(self, document: _DocumentReader, inline: _Inline) -> None:
         self.document = document
         self.inline = inline
-        source = document.source
-        self.data = source.data
-        self.piece = self.data[inline.start : inline.end].decode()
-        self.base = source.char_offset(inline.start)
+        self.source = document.source
         self.not_prose: list[tuple[int, int]] = []  # spans where bare URLs are not looked for
 
     def read(self) -> None:
-        constructs = self.inline.constructs
-        for index, (name, start, end, node) in enumerate(constructs):
-            at = self.document.source.char_offset(start) - self.base
-            written = self.data[start:end].decode()
+        data = self.source.data
+        for index, (name, start, end, node) in enumerate(self.inline.constructs):
+            at = self.source.char_offset(start)
+            written = data[start:end].decode()
             if not written.startswith(_OPENS[name]) or not written.endswith(_CLOSES[name]):
                 raise ParserError(f"the {name} at byte {start} is {written!r} in the source")
             self.not_prose.append((at, at + len(written)))
             if name == "link" or name == "image":
                 self.link(node, start, at, written, LinkKind.LINK if name == "link" else LinkKind.IMAGE)
             elif name == "autolink":
-                self.autolink(at, written[1:-1])  # inside the angle brackets
+                self.autolink(at + 1, written[1:-1])  # inside the angle brackets
             elif name == "html_inline":
                 self.html_tag(index, at, written)
-        self.bare_links()
+        if _prose_may_hold_bare_url(data, self.inline):
+            self.bare_links()
 
     def link(self, node: Node, start: int, at: int, piece: str, kind: LinkKind) -> None:
         """An inline link or image at byte `start`; a reference-style use only lends its text."""
+        if plain := read_plain_link(piece):
+            text, destination = plain
+            self.document.found.append(
+                self.document.occurrence(at + destination.start, destination.url, destination.url, text, kind)
+            )
+            return
         label_open = 0 if kind is LinkKind.LINK else 1
-        children = node.children
-        text = self.document.parsed.original(_plain_text(children))
         label_end = plain_label_end(piece, label_open)
-        if label_end is None:
-            last = children[-1].srcmap if children else None
-            text_end = len(self.data[start : last[1]].decode()) if last else label_open + 1
-            label_end = piece.index("]", text_end)
+        if label_end is not None and not _MARKUP.search(piece, label_open + 1, label_end):
+            text = " ".join(piece[label_open + 1 : label_end].split())  # the text as written: nothing to read
+        else:
+            children = node.children
+            text = self.document.parsed.original(_plain_text(children))
+            if label_end is None:
+                last = children[-1].srcmap if children else None
+                text_end = len(self.source.data[start : last[1]].decode()) if last else label_open + 1
+                label_end = piece.index("]", text_end)
         destination = read_link(piece, label_open, label_end, self.inline.quote_depth)
         if destination.label is not None:
             self.document.first_use_text.setdefault(destination.label, text)
             return
-        self.add(at, piece, destination, text, kind)
-
-    def add(self, at: int, piece: str, destination: Destination, text: str, kind: LinkKind) -> None:
         written = piece[destination.start : destination.end]
-        start = self.base + at + destination.start
-        self.document.found.append(self.document.occurrence(start, written, destination.url, text, kind))
+        self.document.found.append(
+            self.document.occurrence(at + destination.start, written, destination.url, text, kind)
+        )
 
     def autolink(self, at: int, written: str) -> None:
         url = written if ":" in written else f"mailto:{written}"  # <user@host> is an e-mail
-        self.document.found.append(
-            self.document.occurrence(self.base + at + 1, written, url, written, LinkKind.AUTOLINK)
-        )
+        self.document.found.append(self.document.occurrence(at, written, url, written, LinkKind.AUTOLINK))
 
     def html_tag(self, index: int, at: int, written: str) -> None:
         """Links in one inline tag; an `<a>` takes the text up to the next `</a>`."""
@@ -297,10 +302,8 @@ class _InlineReader:
         if opens_anchor(tag) and (closing := self.next_anchor_close(index)) is not None:
             _, close_start, close_end, _ = self.inline.constructs[closing]
             text = self.text_between(self.inline.constructs[index][2], close_start)
-            close_at = self.document.source.char_offset(close_end) - self.base
-            self.not_prose.append((at, close_at))
-        start = self.base + at
-        self.document.read_html(tag, start, start + max(len(written) - 1, 0), text)
+            self.not_prose.append((at, self.source.char_offset(close_end)))
+        self.document.read_html(tag, at, at + max(len(written) - 1, 0), text)
 
     def next_anchor_close(self, index: int) -> int | None:
         """Index of the next `</a>` tag after construct `index`, if any."""
@@ -321,10 +324,24 @@ class _InlineReader:
 
     def bare_links(self) -> None:
         """Bare URLs in the prose around the constructs read so far."""
-        for bare in bare_urls(self.piece, self.not_prose):
-            written = self.piece[bare.start : bare.end]
-            occurrence = self.document.occurrence(self.base + bare.start, written, bare.url, bare.shown, LinkKind.BARE)
+        piece = self.source.data[self.inline.start : self.inline.end].decode()
+        base = self.source.char_offset(self.inline.start)
+        not_prose = [(start - base, end - base) for start, end in self.not_prose]
+        for bare in bare_urls(piece, not_prose):
+            written = piece[bare.start : bare.end]
+            occurrence = self.document.occurrence(base + bare.start, written, bare.url, bare.shown, LinkKind.BARE)
             self.document.found.append(occurrence)
+
+
+def _prose_may_hold_bare_url(data: bytes, inline: _Inline) -> bool:
+    """Whether the bytes of `inline` between its constructs may hold a bare URL
+    (one cannot start inside a construct): a quick look before decoding."""
+    pos = inline.start
+    for _, start, end, _ in inline.constructs:
+        if start > pos and _may_hold_bare_url(data, pos, start):
+            return True
+        pos = max(pos, end)
+    return _may_hold_bare_url(data, pos, inline.end)
 
 
 def _plain_text(nodes: Sequence[Node]) -> str:

@@ -20,9 +20,13 @@ markdown-it-rust issue #40). A Rust panic reaches Python as a
 `BaseException`; `parse` raises `ParserError` instead, and the caller reads
 that issue with markdown-it-py (`crawler.issues.python_extract`). It does the
 same for an issue with a tab in a line's indentation or after its quote
-markers (`>\t[x](u)`, a tab-indented list item): markdown-it.rs then counts
-the tab as the spaces it stands for, and its offsets for the rest of the line
-are off by as many.
+markers (a tab after `>`, a tab-indented list item): markdown-it.rs then
+counts the tab as the spaces it stands for, and its offsets for the rest of
+the line are off by as many. And for an issue with a definition-like `]:`
+and a backslash right before a line ending: markdown-it.rs lets that
+backslash escape the line ending in a definition's destination, so
+`[r]: /u` plus a backslash is no definition at the end of an issue, and
+before another line it takes that line into the URL.
 """
 
 from __future__ import annotations
@@ -35,7 +39,17 @@ from markdown_it.common.utils import normalizeReference, unescapeAll
 from markdown_it.helpers import parseLinkDestination
 from markdown_it_pyrs import MarkdownIt, Node
 
-__all__ = ["Destination", "Node", "Parsed", "ParserError", "parse", "plain_label_end", "read_definition", "read_link"]
+__all__ = [
+    "Destination",
+    "Node",
+    "Parsed",
+    "ParserError",
+    "parse",
+    "plain_label_end",
+    "read_definition",
+    "read_link",
+    "read_plain_link",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +90,8 @@ class Parsed:
     def __init__(self, text: str) -> None:
         if "\t" in text and _TAB_IN_INDENT.search(text):
             raise ParserError("a tab in a line's indentation: the parser's offsets would be off")
+        if "]:" in text and _BACKSLASH_AT_LINE_END.search(text):
+            raise ParserError("a backslash ends a line: the parser may misread a definition there")
         masked = text
         if _may_name_unsafe_scheme(text) and not _MASKED_SCHEME.search(text):
             masked = _UNSAFE_SCHEME.sub(_mask, text)
@@ -100,6 +116,8 @@ def parse(text: str) -> Parsed:
     return Parsed(text)
 
 
+# A backslash right before a line ending or the end of the issue.
+_BACKSLASH_AT_LINE_END = re.compile(r"\\(?:\n|\Z)")
 # A tab among a line's leading spaces and quote markers.
 _TAB_IN_INDENT = re.compile(r"^[ >]*\t", re.M)
 # markdown-it's unsafe schemes (its BAD_PROTO_RE), at the start of a word.
@@ -129,6 +147,8 @@ def _markdown() -> MarkdownIt:
     return MarkdownIt("commonmark").enable_many(["table", "strikethrough"])
 
 
+# `[text](url)` and `![alt](url)` with nothing to unescape, no markup and no title.
+_PLAIN_LINK = re.compile(r"!?\[([^\[\]`<\\*_~&\n]*)\]\(([^ \x00-\x1f\x7f()\\<&]+)\)")
 # After a destination written as a plain run, only these may follow.
 _PLAIN_DESTINATION = re.compile(r"[^ \x00-\x1f\x7f()\\<]+(?=[ \t\n)])")
 _SPACE = re.compile(r"[ \t\n]*")
@@ -149,6 +169,16 @@ def read_link(piece: str, label_open: int, label_end: int, quote_depth: int) -> 
         label = second_label or piece[label_open + 1 : label_end]
         return Destination(label=normalizeReference(_without_quote_markers(label) if quote_depth else label))
     return _destination(piece, _skip(_SPACE, piece, label_end + 2))
+
+
+def read_plain_link(piece: str) -> tuple[str, Destination] | None:
+    """The text and destination of `[text](url)` or `![alt](url)` when both are
+    written plainly (no markup, escapes, entities, title or brackets): most
+    links are, and then one regular expression reads them. None otherwise."""
+    plain = _PLAIN_LINK.fullmatch(piece)
+    if plain is None:
+        return None
+    return " ".join(plain.group(1).split()), Destination(plain.start(2), plain.end(2), plain.group(2))
 
 
 def plain_label_end(piece: str, label_open: int) -> int | None:

@@ -11,9 +11,10 @@ later stages only see URLs they can request), as well as an issue the
 extractor fails on, which would be a rotwatch bug.
 
 An archive is read with every core when it is large: above
-`PARALLEL_FROM_BYTES` of Markdown, files are read, dated and extracted in a
-pool of worker processes (one per core), in the same order and with the same
-results as one by one. Below it, starting the workers costs more than they
+`PARALLEL_FROM_BYTES` of Markdown, files are read, dated and extracted by
+this process and a worker process per other core (this process takes every
+n-th file, so only the workers' results cross a pipe), in the same order and
+with the same results as one by one. Below it, starting the workers costs more than they
 save (benchmarks/README.md measures the crossover). The pool forks, so it is
 used only while the process runs no other thread (a fork copies one thread
 and whatever locks the others held); otherwise the files are read one by one.
@@ -124,18 +125,22 @@ def collect_links(
 
 
 def _read_all(files: list[Path], max_bytes: int, include_all: bool) -> Iterator[_FileLinks]:
-    """Each file read and its links collected, in order; by a pool of
-    processes when the archive is large and forking is safe."""
-    workers = os.cpu_count() or 1
-    if workers > 1 and threading.active_count() == 1 and _total_size(files) >= PARALLEL_FROM_BYTES:
-        log.debug("reading %d files with %d processes", len(files), workers)
-        chunk = max(1, len(files) // (workers * 8))
-        task = partial(_read_and_collect, max_bytes=max_bytes, include_all=include_all)
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            yield from pool.map(task, files, chunksize=chunk)
-    else:
-        for path in files:
-            yield _read_and_collect(path, max_bytes, include_all)
+    """Each file read and its links collected, in order; by this process and
+    a worker process per other core when the archive is large and forking is safe."""
+    task = partial(_read_and_collect, max_bytes=max_bytes, include_all=include_all)
+    cores = os.cpu_count() or 1
+    if cores == 1 or threading.active_count() > 1 or _total_size(files) < PARALLEL_FROM_BYTES:
+        yield from map(task, files)
+        return
+    log.debug("reading %d files with %d processes", len(files), cores)
+    mine = files[::cores]  # every cores-th file is read here, while the workers read the rest
+    theirs = [path for index, path in enumerate(files) if index % cores]
+    with ProcessPoolExecutor(cores - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+        read_there = pool.map(task, theirs, chunksize=max(1, len(theirs) // (cores * 8)))
+        read_here = [task(path) for path in mine]
+        here, there = iter(read_here), iter(read_there)
+        for index in range(len(files)):
+            yield next(there) if index % cores else next(here)
 
 
 def _read_and_collect(path: Path, max_bytes: int, include_all: bool) -> _FileLinks:

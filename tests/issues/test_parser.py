@@ -6,7 +6,15 @@ import pytest
 
 import crawler.issues.parser
 from crawler.issues.extract import extract_links
-from crawler.issues.parser import Destination, ParserError, parse, plain_label_end, read_definition, read_link
+from crawler.issues.parser import (
+    Destination,
+    ParserError,
+    parse,
+    plain_label_end,
+    read_definition,
+    read_link,
+    read_plain_link,
+)
 
 
 def test_public_names_are_pinned() -> None:
@@ -19,6 +27,7 @@ def test_public_names_are_pinned() -> None:
         "plain_label_end",
         "read_definition",
         "read_link",
+        "read_plain_link",
     ]
 
 
@@ -56,7 +65,14 @@ def test_unsafe_schemes_are_parsed_as_links_and_read_as_written() -> None:
     ]
 
 
-@pytest.mark.parametrize("markdown", ["a [b `c", "> a\n>\t[x](u)", "- a\n\n\t[x](u)"])
+@pytest.mark.parametrize("markdown", ["a [b `c", "> a\n>\t[x](u)", "- a\n\n\t[x](u)", "[r]: /u\\", "[r]: /u\\\n[r]"])
 def test_what_the_rust_parser_cannot_read_exactly_is_an_error(markdown: str) -> None:
     with pytest.raises(ParserError):
         parse(markdown)
+
+
+def test_a_plainly_written_link_is_read_in_one_step() -> None:
+    assert read_plain_link("![配图 一](https://i.org/a.png)") == ("配图 一", Destination(8, 27, "https://i.org/a.png"))
+    assert read_plain_link("[*a*](u)") is None
+    assert read_plain_link('[a](u "title")') is None
+    assert read_plain_link("[a](u&amp;v)") is None
