@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from crawler.issues.bare import bare_urls
@@ -71,7 +71,7 @@ _INLINE_CONTAINERS = frozenset({"paragraph", "heading", "lheading", "tcell"})
 _NOT_PROSE = frozenset({"link", "image", "autolink", "html_inline", "code_inline"})
 _TEXT = frozenset({"text", "text_special"})
 _BREAKS = frozenset({"softbreak", "hardbreak"})
-_WWW = re.compile(rb"www\.", re.I)
+_TEXT_OR_BREAK = _TEXT | _BREAKS
 # In a link's label, characters that may make its text differ from what is written.
 _MARKUP = re.compile(r"[*_~&\n]")
 # How each construct's source must begin and end: a check on the parser's offsets.
@@ -133,7 +133,15 @@ class _DocumentReader:
         inlines: list[_Inline] = []
         definitions: list[tuple[Node, int]] = []
         image_end = 0  # what an image's alt text holds renders as text: no links
-        for node, name, start, end, depth in _walk(parsed.root):
+        quote_ends: list[int] = []  # where the block quotes around the current node end
+        for node in parsed.root.walk():  # every node in source order
+            name = node.name
+            if name in _TEXT_OR_BREAK or (srcmap := node.srcmap) is None:
+                continue
+            start, end = srcmap
+            while quote_ends and start >= quote_ends[-1]:
+                quote_ends.pop()
+            depth = len(quote_ends)
             if name in _NOT_PROSE:
                 if start < image_end:
                     continue
@@ -148,8 +156,10 @@ class _DocumentReader:
                 self.read_html_block(node, start, end)
             elif name == "definition":
                 definitions.append((node, depth))
+            elif name == "blockquote":
+                quote_ends.append(end)
         for inline in inlines:
-            if inline.constructs or _may_hold_bare_url(self.source.data, inline.start, inline.end):
+            if inline.constructs or _may_hold_bare_url(self.source.lowered, inline.start, inline.end):
                 _InlineReader(self, inline).read()
         for node, depth in definitions:
             self.read_definition(node, depth)
@@ -193,25 +203,10 @@ class _DocumentReader:
         self.found.append(self.occurrence(at, written, destination.url, text, LinkKind.REFERENCE))
 
 
-def _walk(root: Node) -> Iterator[tuple[Node, str, int, int, int]]:
-    """Every node but text and line breaks, in source order: the node, its
-    name, its byte span and the number of block quotes it is in."""
-    quote_ends: list[int] = []
-    for node in root.walk():
-        name = node.name
-        if name in _TEXT or name in _BREAKS or (srcmap := node.srcmap) is None:
-            continue
-        start, end = srcmap
-        while quote_ends and start >= quote_ends[-1]:
-            quote_ends.pop()
-        yield node, name, start, end, len(quote_ends)
-        if name == "blockquote":
-            quote_ends.append(end)
-
-
-def _may_hold_bare_url(data: bytes, start: int, end: int) -> bool:
-    """Whether byte span [start, end) may hold a bare URL: a quick look before decoding it."""
-    return data.find(b"://", start, end) >= 0 or _WWW.search(data, start, end) is not None
+def _may_hold_bare_url(lowered: bytes, start: int, end: int) -> bool:
+    """Whether byte span [start, end) of the issue (ASCII lower-cased) may hold
+    a bare URL: a quick look before decoding it."""
+    return lowered.find(b"://", start, end) >= 0 or lowered.find(b"www.", start, end) >= 0
 
 
 def _containing(inlines: list[_Inline], start: int) -> _Inline:
@@ -247,9 +242,9 @@ class _InlineReader:
         self.not_prose: list[tuple[int, int]] = []  # spans where bare URLs are not looked for
 
     def read(self) -> None:
-        data = self.source.data
+        data, char_offset = self.source.data, self.source.char_offset
         for index, (name, start, end, node) in enumerate(self.inline.constructs):
-            at = self.source.char_offset(start)
+            at = char_offset(start)
             written = data[start:end].decode()
             if not written.startswith(_OPENS[name]) or not written.endswith(_CLOSES[name]):
                 raise ParserError(f"the {name} at byte {start} is {written!r} in the source")
@@ -260,16 +255,14 @@ class _InlineReader:
                 self.autolink(at + 1, written[1:-1])  # inside the angle brackets
             elif name == "html_inline":
                 self.html_tag(index, at, written)
-        if _prose_may_hold_bare_url(data, self.inline):
+        if _prose_may_hold_bare_url(self.source.lowered, self.inline):
             self.bare_links()
 
     def link(self, node: Node, start: int, at: int, piece: str, kind: LinkKind) -> None:
         """An inline link or image at byte `start`; a reference-style use only lends its text."""
         if plain := read_plain_link(piece):
-            text, destination = plain
-            self.document.found.append(
-                self.document.occurrence(at + destination.start, destination.url, destination.url, text, kind)
-            )
+            text, offset, url = plain
+            self.document.found.append(self.document.occurrence(at + offset, url, url, text, kind))
             return
         label_open = 0 if kind is LinkKind.LINK else 1
         label_end = plain_label_end(piece, label_open)
@@ -333,15 +326,15 @@ class _InlineReader:
             self.document.found.append(occurrence)
 
 
-def _prose_may_hold_bare_url(data: bytes, inline: _Inline) -> bool:
+def _prose_may_hold_bare_url(lowered: bytes, inline: _Inline) -> bool:
     """Whether the bytes of `inline` between its constructs may hold a bare URL
     (one cannot start inside a construct): a quick look before decoding."""
     pos = inline.start
     for _, start, end, _ in inline.constructs:
-        if start > pos and _may_hold_bare_url(data, pos, start):
+        if start > pos and _may_hold_bare_url(lowered, pos, start):
             return True
         pos = max(pos, end)
-    return _may_hold_bare_url(data, pos, inline.end)
+    return _may_hold_bare_url(lowered, pos, inline.end)
 
 
 def _plain_text(nodes: Sequence[Node]) -> str:

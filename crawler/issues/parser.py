@@ -171,14 +171,15 @@ def read_link(piece: str, label_open: int, label_end: int, quote_depth: int) -> 
     return _destination(piece, _skip(_SPACE, piece, label_end + 2))
 
 
-def read_plain_link(piece: str) -> tuple[str, Destination] | None:
-    """The text and destination of `[text](url)` or `![alt](url)` when both are
-    written plainly (no markup, escapes, entities, title or brackets): most
-    links are, and then one regular expression reads them. None otherwise."""
+def read_plain_link(piece: str) -> tuple[str, int, str] | None:
+    """The text, the destination's offset and the destination of `[text](url)`
+    or `![alt](url)` when both are written plainly (no markup, escapes,
+    entities, title or brackets): most links are, and then one regular
+    expression reads them. None otherwise."""
     plain = _PLAIN_LINK.fullmatch(piece)
     if plain is None:
         return None
-    return " ".join(plain.group(1).split()), Destination(plain.start(2), plain.end(2), plain.group(2))
+    return " ".join(plain.group(1).split()), plain.start(2), plain.group(2)
 
 
 def plain_label_end(piece: str, label_open: int) -> int | None:

@@ -18,6 +18,7 @@ turns `\\|` into `|`.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence, Sized
 from itertools import accumulate
 
 __all__ = ["BlockText", "Source", "normalize_source"]
@@ -34,14 +35,11 @@ class Source:
     def __init__(self, text: str) -> None:
         self.text = text
         self.lines = text.split("\n")  # only LF: str.splitlines() knows more breaks
-        self.line_starts = list(accumulate((len(line) + 1 for line in self.lines[:-1]), initial=0))
+        self.line_starts = _starts(self.lines)
         self.data = text.encode()
+        self.lowered = self.data.lower()  # ASCII letters only: offsets stay those of `data`
         self.is_ascii = len(self.data) == len(text)
-        self.line_byte_starts = (
-            self.line_starts
-            if self.is_ascii
-            else list(accumulate((len(line.encode()) + 1 for line in self.lines[:-1]), initial=0))
-        )
+        self.line_byte_starts = self.line_starts if self.is_ascii else _starts(self.data.split(b"\n"))
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based line and column of a source offset."""
@@ -55,6 +53,11 @@ class Source:
         index = bisect_right(self.line_byte_starts, byte_offset) - 1
         line_start = self.line_byte_starts[index]
         return self.line_starts[index] + len(self.data[line_start:byte_offset].decode())
+
+
+def _starts(lines: Sequence[Sized]) -> list[int]:
+    """Where each line starts, given the lines between line feeds (all in C: no Python per line)."""
+    return list(accumulate(map((1).__add__, map(len, lines[:-1])), initial=0))
 
 
 class BlockText:

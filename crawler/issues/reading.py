@@ -14,10 +14,11 @@ An archive is read with every core when it is large: above
 `PARALLEL_FROM_BYTES` of Markdown, files are read, dated and extracted by
 this process and a worker process per other core (this process takes every
 n-th file, so only the workers' results cross a pipe), in the same order and
-with the same results as one by one. Below it, starting the workers costs more than they
-save (benchmarks/README.md measures the crossover). The pool forks, so it is
-used only while the process runs no other thread (a fork copies one thread
-and whatever locks the others held); otherwise the files are read one by one.
+with the same results as one by one. Below it, the workers cost more than
+they save (benchmarks/README.md measures the crossover). The pool forks, so
+it is used only while the process runs no other thread (a fork copies one
+thread and whatever locks the others held); otherwise the files are read one
+by one.
 Each distinct URL is validated once per process.
 
 Reading and writing an issue share one encoding decision: an issue is
@@ -59,7 +60,7 @@ __all__ = [
 ]
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024  # 20 MiB: far above any real issue
-PARALLEL_FROM_BYTES = 2 * 1024 * 1024  # archives from 2 MiB are read by a process per core
+PARALLEL_FROM_BYTES = 4 * 1024 * 1024  # archives from 4 MiB are read by a process per core
 ISSUE_SUFFIXES = (".md", ".markdown")
 GIT_TIMEOUT = 10  # seconds for `git log` on one file
 

@@ -72,7 +72,7 @@ def test_what_the_rust_parser_cannot_read_exactly_is_an_error(markdown: str) -> 
 
 
 def test_a_plainly_written_link_is_read_in_one_step() -> None:
-    assert read_plain_link("![配图 一](https://i.org/a.png)") == ("配图 一", Destination(8, 27, "https://i.org/a.png"))
+    assert read_plain_link("![配图 一](https://i.org/a.png)") == ("配图 一", 8, "https://i.org/a.png")
     assert read_plain_link("[*a*](u)") is None
     assert read_plain_link('[a](u "title")') is None
     assert read_plain_link("[a](u&amp;v)") is None
