@@ -31,7 +31,11 @@ before another line it takes that line into the URL.
 
 from __future__ import annotations
 
+import os
 import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
@@ -97,7 +101,8 @@ class Parsed:
             masked = _UNSAFE_SCHEME.sub(_mask, text)
         self.masked = masked != text
         try:
-            self.root = _markdown().tree(masked)
+            with _rust_panic_output_dropped():
+                self.root = _markdown().tree(masked)
         except BaseException as error:  # a Rust panic is a BaseException: turn only that into an error
             if type(error).__name__ != "PanicException":
                 raise
@@ -106,6 +111,23 @@ class Parsed:
     def original(self, parsed: str) -> str:
         """`parsed` (a text, label or HTML taken from the tree) as the issue spells it."""
         return _MASKED_SCHEME.sub(_unmask, parsed) if self.masked else parsed
+
+
+@contextmanager
+def _rust_panic_output_dropped() -> Iterator[None]:
+    """Rust prints a panic's message and backtrace on file descriptor 2 before
+    Python sees the panic. The panic is handled (the issue is read by the exact
+    fallback), so that output is only noise a user would take for a crash: it
+    goes to the null device for the length of one parse."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def parse(text: str) -> Parsed:

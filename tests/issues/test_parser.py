@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
 
 import crawler.issues.parser
@@ -76,3 +80,14 @@ def test_a_plainly_written_link_is_read_in_one_step() -> None:
     assert read_plain_link("[*a*](u)") is None
     assert read_plain_link('[a](u "title")') is None
     assert read_plain_link("[a](u&amp;v)") is None
+
+
+def test_a_parser_panic_prints_nothing_and_the_issue_is_still_read(tmp_path):
+    issue = tmp_path / "a.md"
+    issue.write_text("# t\n\na [b `c https://example.com/x\n", encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "links", str(issue)], capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0
+    assert run.stderr == ""
+    assert json.loads(run.stdout)["url"] == "https://example.com/x"
