@@ -10,7 +10,6 @@ maps to loopback.
 from __future__ import annotations
 
 import json
-import socket
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -92,22 +91,6 @@ def test_offline_markdown_and_table_are_one_line(newsletter, format):
     assert run.returncode == 3
     assert run.stdout.count("\n") == 1 and "looks offline" in run.stdout
     assert run.stderr == ""  # the one line is on stdout, the report's place
-
-
-def machine_is_offline() -> bool:
-    try:
-        socket.getaddrinfo("web.archive.org", 443)
-    except OSError:
-        return True
-    return False
-
-
-@pytest.mark.skipif(not machine_is_offline(), reason="the machine resolves public names: this test is for offline CI")
-def test_an_offline_machine_with_the_default_canary_checks_nothing(newsletter):
-    """No flags at all: the default canary, web.archive.org, goes to the machine's resolver."""
-    run = rotwatch("check", "issues", "--format", "github", cwd=newsletter)
-    assert run.returncode == 3
-    assert "::error" not in run.stdout and "web.archive.org does not resolve" in run.stderr
 
 
 def test_a_link_to_a_name_that_is_gone_is_broken_when_the_canary_resolves(tmp_path, web):
