@@ -70,7 +70,7 @@ class Problem:
 
 
 class Verdict(StrEnum):
-    """What a link's check means for the people who rely on it (DESIGN.md)."""
+    """What a link's check means for the people who rely on it (README, Verdicts)."""
 
     OK = "ok"  # 2xx
     REDIRECTED = "redirected"  # 2xx reached through a permanent redirect

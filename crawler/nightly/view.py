@@ -47,7 +47,7 @@ class CrawlView:
     issue_titles: Mapping[str, str] = field(default_factory=dict)
 
     def is_dead(self, report: LinkReport) -> bool:
-        """Broken now, or dead under the N-of-D policy (DESIGN.md): `policy.is_dead`."""
+        """Broken now, or dead under the N-of-D policy (README, "When a link is dead"): `policy.is_dead`."""
         return policy.is_dead(report.assessment.verdict, self.histories.get(report.url))
 
     def since(self, url: str) -> datetime | None:

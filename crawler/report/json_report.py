@@ -21,7 +21,7 @@ declared dead), and at top level the run's diff and how many links have no
 recorded answer (`summary.not_checked`). Keys are only ever added, so a
 reader of an older document is unaffected; `reason` (the one-line
 explanation an editor reads) and occurrence `column` (with `line`, where
-the URL stands exactly) were the first additions to DESIGN.md's keys.
+the URL stands exactly) were the first additions to the original schema's keys (docs/report-json.md).
 
 Field decisions:
 - `error` is null unless the check got no usable response (`result.error`

@@ -1,4 +1,4 @@
-"""report.json (crawler/report/json_report.py): DESIGN.md's schema, sorted, complete.
+"""report.json (crawler/report/json_report.py): docs/report.schema.json's document, sorted, complete.
 
 The reports are tests.report.links'.
 """

@@ -18,7 +18,7 @@ Decisions:
 - Escaped by construction (`markup`): every plain `str` is escaped, only
   `Markup` passes as is; URLs become links only when http(s); the script
   receives data only through a JSON block and `data-` attributes.
-- Dead, as DESIGN.md counts it in the crawl: broken now, or the history's
+- Dead, as README counts it in the crawl: broken now, or the history's
   N-of-D flag (unreachable long enough); the page asks `CrawlView.is_dead`.
   A dead link's "since" is when it started failing (`tables`).
 - The chart counts each URL once per publication month it appears in, in

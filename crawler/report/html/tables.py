@@ -6,7 +6,7 @@ filters match on (verdict, issue, site) and every cell the value its column
 sorts by.
 
 Decisions:
-- Dead, as DESIGN.md counts it in the crawl: broken now, or the history's
+- Dead, as README counts it in the crawl: broken now, or the history's
   N-of-D flag (unreachable long enough). The tables never decide it: they
   ask `CrawlView.is_dead`. A dead link's "since" is when it started failing.
 - The site shown for a link (a row's `data-site`, the site filter, the
