@@ -40,7 +40,13 @@ from crawler.simweb.wayback_captures import (
     site_root,
 )
 from crawler.simweb.wayback_endpoints import ANSWERS, broken_batch
-from crawler.simweb.wayback_limits import PLAYBACK_LIMIT, POOL_OF_ENDPOINT, QUERY_LIMIT, PoolLimits
+from crawler.simweb.wayback_limits import (
+    PLAYBACK_LIMIT,
+    POOL_OF_ENDPOINT,
+    QUERY_LIMIT,
+    REAL_BURST_SECONDS,
+    PoolLimits,
+)
 from crawler.simweb.wayback_queries import endpoint_of
 
 __all__ = ["GARBAGE", "WAYBACK_HOST", "ArchiveAnswer", "BatchFault", "SimWayback"]
@@ -97,13 +103,19 @@ class SimWayback:
         self._answers: list[ArchiveAnswer] = []
 
     @classmethod
-    def at_real_limits(
-        cls, speedup: float = 1.0, host: str = WAYBACK_HOST, *, burst: float = DEFAULT_BURST, latency: float = 0.0
-    ) -> SimWayback:
+    def at_real_limits(cls, speedup: float = 1.0, host: str = WAYBACK_HOST, *, latency: float = 0.0) -> SimWayback:
         """An archive with web.archive.org's hard limits (30 queries and 600 playbacks a
-        minute), `speedup` times faster, so a benchmark can run the real proportions quickly."""
-        query, playback = QUERY_LIMIT / 60 * speedup, PLAYBACK_LIMIT / 60 * speedup
-        return cls(host, rate_limit=query, burst=burst, playback_rate=playback, latency=latency)
+        minute), `speedup` times faster, so a benchmark can run the real proportions
+        quickly; each pool holds REAL_BURST_SECONDS of the real rate (5 and 100 requests)."""
+        query, playback = QUERY_LIMIT / 60, PLAYBACK_LIMIT / 60
+        return cls(
+            host,
+            rate_limit=query * speedup,
+            burst=query * REAL_BURST_SECONDS,
+            playback_rate=playback * speedup,
+            playback_burst=playback * REAL_BURST_SECONDS,
+            latency=latency,
+        )
 
     def rate(self, pool: str) -> float | None:
         """The pool's limit in requests a second (`query` or `playback`), None when unlimited."""

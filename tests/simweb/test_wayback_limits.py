@@ -58,6 +58,8 @@ def test_at_real_limits_gives_web_archive_orgs_hard_limits_sped_up():
     assert (real.rate("query"), real.rate("playback")) == (30 / 60, 600 / 60)
     fast = SimWayback.at_real_limits(speedup=20)
     assert (fast.rate("query"), fast.rate("playback")) == pytest.approx((10.0, 200.0))
+    with SimWeb(archive=real) as web:  # ten seconds of the real query rate at once, then the rate
+        assert [cdx(web, f"url={ARTICLE}&output=json").status for _ in range(6)] == [200] * 5 + [429]
 
 
 # Through HTTP.
