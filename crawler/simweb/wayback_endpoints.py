@@ -28,6 +28,9 @@ What is served, and where the formats come from:
   query per line (InternetArchiveBot's `APII::CDXQuery`: `url`, `timestamp`,
   `closest=before|after|either`, repeated `statuscodes`, `tag`) and answers
   `{"results": [{"url", "timestamp", "tag", "archived_snapshots"}]}`.
+  A body over 1 MB is answered 413, as nginx's default
+  `client_max_body_size 1m` would (nginx.org, ngx_http_core_module); no
+  limit of the real archive's is documented, nor how many lines it takes.
 - Playback, `GET /web/<timestamp><flag>/<original>`: a capture's exact
   timestamp replays it (its recorded status, `Memento-Datetime`, a `Link`
   to the original and the memento, the site's own headers as
@@ -46,6 +49,8 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qs
+
+from aiohttp import web
 
 from crawler.simweb.exchange import HTML, PLAIN, Exchange
 from crawler.simweb.pages import render
@@ -82,7 +87,11 @@ async def availability(store: CaptureStore, exchange: Exchange) -> None:
         return
     if exchange.headers.get("Wayback-Api-Version") != "2":
         raise BadQueryError("a POST to /wayback/available needs the header Wayback-Api-Version: 2")
-    lines = (await exchange.request.read()).decode("utf-8").splitlines()
+    try:
+        lines = (await exchange.request.read()).decode("utf-8").splitlines()
+    except web.HTTPRequestEntityTooLarge as exc:
+        await exchange.reply(413, f"{exc.text}\n".encode(), content_type=PLAIN)
+        return
     lookups = [Lookup.parse(line) for line in lines if line.strip()]
     results = [
         {
