@@ -36,9 +36,10 @@ from typing import TypedDict, Unpack
 
 from crawler.simweb.exchange import HTML, PLAIN, Exchange
 from crawler.simweb.pages import render
-from crawler.simweb.wayback import DEFAULT_BURST, SimWayback, TokenBucket
+from crawler.simweb.wayback import DEFAULT_BURST, SimWayback
 from crawler.simweb.wayback_captures import Capture
 from crawler.simweb.wayback_endpoints import not_found
+from crawler.simweb.wayback_limits import TokenBucket
 from crawler.simweb.wayback_queries import playback_path
 from crawler.wayback.archives import WAYBACK_RAW, MementoArchive
 
