@@ -10,6 +10,7 @@ copies point dead links at captures.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -114,9 +115,12 @@ async def _crawl_nights(
 
 def run_demo(lang: str = "en", folder: Path | None = None) -> str:
     """Runs the two crawls; returns a short account with the report's path."""
-    folder = folder or Path(tempfile.mkdtemp(prefix="rotwatch-demo-"))
+    folder = (folder or Path(tempfile.mkdtemp(prefix="rotwatch-demo-"))).resolve()
     archive = SimWayback()
-    with SimWeb(hosts=HOSTS, archive=archive) as web:
+    # Issues are named relative to the current folder: from inside the demo's
+    # folder the report names them issues/2024-03-20-weekly.md, as an editor
+    # would, not by the temporary folder's path.
+    with SimWeb(hosts=HOSTS, archive=archive) as web, contextlib.chdir(folder):
         _stock_archive(archive, web)
         for name, text in _issues(web).items():
             (folder / "issues").mkdir(parents=True, exist_ok=True)
