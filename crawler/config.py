@@ -94,8 +94,27 @@ class Config:
     )
     archive_endpoint: str = _described(DEFAULT_ARCHIVE_ENDPOINT, Setting("Wayback-compatible server", metavar="URL"))
     archive: bool = _described(True, Setting("no archive lookups", flag="--no-archive", default_text="lookups on"))
-    archive_rate: float = _described(  # the real CDX allows about 30 a minute
-        24.0, Setting("archive requests per minute", metavar="N")
+    archive_rate: float = _described(  # the real CDX/availability pool allows about 30 a minute
+        24.0, Setting("archive query requests (CDX, availability) per minute", metavar="N")
+    )
+    archive_playback_rate: float = _described(  # the real archive allows about 600 playback fetches a minute
+        480.0, Setting("archive playback fetches (capture verifications) per minute", metavar="N")
+    )
+    archive_budget: float = _described(  # minutes; a big archive's first lookups spread over nights
+        0.0,
+        Setting(
+            "minutes a crawl may spend on archive lookups; the rest stay pending until the next crawl (0: no limit)",
+            metavar="MINUTES",
+            default_text="no limit",
+        ),
+    )
+    save_max_age_days: float = _described(
+        365.0,
+        Setting(
+            "crawl --save-live saves a live link only when its newest capture is older than this",
+            scope=FlagScope.FILE,
+            why_no_flag="a policy of the archive, kept in [tool.rotwatch] like the recheck schedule",
+        ),
     )
     fail_on: tuple[str, ...] = _described(
         (Verdict.BROKEN.value,),
@@ -206,8 +225,10 @@ def _validate(config: Config) -> Config:
         raise ConfigError("timeout must be more than 0 seconds")
     if config.recheck_days <= 0 or config.dead_after_runs < 1 or config.dead_after_days < 0:
         raise ConfigError("recheck_days must be more than 0, dead_after_runs at least 1, dead_after_days 0 or more")
-    if config.archive_rate <= 0:
-        raise ConfigError("archive_rate must be more than 0 requests a minute")
+    if config.archive_rate <= 0 or config.archive_playback_rate <= 0:
+        raise ConfigError("archive_rate and archive_playback_rate must be more than 0 requests a minute")
+    if config.archive_budget < 0 or config.save_max_age_days < 0:
+        raise ConfigError("archive_budget and save_max_age_days cannot be negative")
     if config.retries < 0 or config.per_host_delay < 0:
         raise ConfigError("retries and per_host_delay cannot be negative")
     known = {verdict.value for verdict in Verdict}
@@ -256,6 +277,7 @@ def scrapy_overrides(config: Config) -> dict[str, Any]:
         "ROTWATCH_STATIC_HOSTS": dict(config.resolve),
         "ROTWATCH_GITHUB_TOKEN": os.environ.get("GITHUB_TOKEN") or None,
         "ROTWATCH_ARCHIVE_RATE": config.archive_rate,
+        "ROTWATCH_ARCHIVE_PLAYBACK_RATE": config.archive_playback_rate,
     }
     if config.user_agent:
         overrides["USER_AGENT"] = config.user_agent

@@ -1,12 +1,15 @@
 """`rotwatch save` and `crawl --save-live`: Save Page Now, one clear line per page that could not be saved.
 
 Captures are asked one at a time, SAVE_INTERVAL apart (crawler/wayback/save.py
-says why); only http(s) URLs are sent.
+says why); only http(s) URLs are sent. `crawl --save-live` saves only the live
+links the archive has no recent capture of, and the state remembers each save.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from crawler.cli.console import warn
@@ -47,11 +50,17 @@ def run_save(args: SaveArguments) -> int:
     return EXIT_OK if all(result.archive_url for result in results) else EXIT_FAILING
 
 
-def save_live(outcome: CrawlOutcome, user_agent: str) -> None:
-    """Captures of the crawl's working links that have none yet."""
-    from crawler.wayback.save import save_all
+def save_live(outcome: CrawlOutcome, user_agent: str, endpoint: str, on_saved: Callable[[str], None]) -> None:
+    """Captures of the crawl's working links the archive has no recent capture of
+    (`outcome.to_save`); `on_saved` records each save as it succeeds."""
+    from crawler.wayback.save import save_all, save_one
 
-    live = [r.url for r in outcome.view.reports if r.assessment.verdict.value in ("ok", "redirected") and not r.archive]
-    for result in save_all(live, user_agent):
-        if not result.archive_url:
+    def report(result: SaveResult) -> None:
+        if result.archive_url:
+            on_saved(result.url)
+        else:
             warn(f"cannot save {result.url}: {result.error}")
+
+    if outcome.to_save:
+        print(f"saving {len(outcome.to_save)} live links without a recent capture (Save Page Now, slow)")
+    save_all(outcome.to_save, user_agent, on_result=report, save=partial(save_one, endpoint=endpoint))

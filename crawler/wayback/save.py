@@ -3,8 +3,18 @@
 This goes through waybackpy's Save Page Now client. waybackpy blocks, sets
 no timeouts and hard-codes web.archive.org, so it never sits in the crawl's
 path: lookups go through Scrapy (paced, cancellable, any endpoint), and
-saving runs here, one URL at a time in a worker thread, at the pace
-anonymous Save Page Now allows (about 3 captures a minute).
+saving runs here, one URL at a time, after the crawl, at a pace under what
+anonymous Save Page Now allows. `save_one` points waybackpy's request at
+`endpoint` (its `request_url`), so a Wayback-compatible server, or a test's
+loopback server, can stand in for web.archive.org.
+
+Facts: Save Page Now limits captures per minute per user, anonymous users to
+4 a minute, logged-in ones to 12 (the SPN2 changelog of 2023-01-22, quoted in
+overcast07/wayback-machine-spn-scripts issue #20, "User rate limit changed to
+captures per minute"). SAVE_INTERVAL, 20 s, is 3 a minute: 75 % of the
+anonymous limit, in the spirit of the 80 % the archive asks of clients (see
+crawler.wayback.pace). Which live links are worth saving at all is
+`crawler.nightly.policy.needs_fresh_capture`'s call.
 """
 
 from __future__ import annotations
@@ -18,7 +28,8 @@ __all__ = ["SAVE_INTERVAL", "SaveResult", "save_all", "save_one"]
 
 log = logging.getLogger(__name__)
 
-SAVE_INTERVAL = 20.0  # seconds between captures: anonymous Save Page Now allows ~3 a minute
+SAVE_INTERVAL = 20.0  # seconds between captures: 3 a minute, under anonymous Save Page Now's 4
+DEFAULT_ENDPOINT = "https://web.archive.org"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +41,12 @@ class SaveResult:
     error: str = ""
 
 
-def save_one(url: str, user_agent: str) -> SaveResult:
-    """Asks Save Page Now for one capture; every failure becomes a message."""
+def save_one(url: str, user_agent: str, endpoint: str = DEFAULT_ENDPOINT) -> SaveResult:
+    """Asks Save Page Now at `endpoint` for one capture; every failure becomes a message."""
     from waybackpy import WaybackMachineSaveAPI
 
     api = WaybackMachineSaveAPI(url, user_agent=user_agent, max_tries=2)
+    api.request_url = f"{endpoint.rstrip('/')}/save/{api.url}"  # waybackpy's own is web.archive.org's
     api.total_save_retries = 1  # waybackpy would retry a dead network for minutes
     try:
         return SaveResult(url, archive_url=api.save())
