@@ -142,9 +142,10 @@ def _archive_costs(outcome: CrawlOutcome) -> str:
     counts = outcome.view.run_counts
     if "archive_query_requests" not in counts:
         return ""
+    refused = counts.get("archive_query_429s", 0) + counts.get("archive_playback_429s", 0)
     costs = (
         f" ({counts['archive_query_requests']} query + {counts['archive_playback_requests']} playback requests,"
-        f" {counts['archive_429s']} answered 429"
+        f" {refused} answered 429"
     )
     return costs + ("; batch availability failed, CDX used instead)" if counts.get("archive_batch_fallback") else ")")
 

@@ -128,11 +128,8 @@ async def archive_step(
 def _counts(run: ArchiveRun) -> dict[str, int]:
     """The run's archive counts, in the run-count words the reports translate."""
     tally = run.tally
-    counts = {
-        "archive_query_requests": tally.requests[QUERY],
-        "archive_playback_requests": tally.requests[PLAYBACK],
-        "archive_429s": tally.refused[QUERY] + tally.refused[PLAYBACK],
-    }
+    counts = {f"archive_{pool}_requests": tally.requests[pool] for pool in (QUERY, PLAYBACK)}
+    counts |= {f"archive_{pool}_429s": tally.refused[pool] for pool in (QUERY, PLAYBACK) if tally.refused[pool]}
     if tally.batch_off:
         counts["archive_batch_fallback"] = 1
     return counts

@@ -38,7 +38,7 @@ def write_crawl_reports(view: CrawlView, reports_dir: Path, *, lang: str = "en")
         "dead-links.csv": csv_bytes(frame[frame["dead"]]),
         "links.csv": csv_bytes(frame),
         "report.json": json_report.render(
-            view.reports, failing=DEFAULT_FAILING, generated_at=view.generated_at
+            view.reports, failing=DEFAULT_FAILING, generated_at=view.generated_at, run_counts=view.run_counts
         ).encode(),
     }
     reports_dir.mkdir(parents=True, exist_ok=True)

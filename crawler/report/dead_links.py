@@ -12,6 +12,7 @@ so text from the web renders literally.
 from __future__ import annotations
 
 from crawler import __version__
+from crawler.models import CaptureStatus, LinkReport
 from crawler.nightly.view import CrawlView
 from crawler.report.markdown import (
     OCCURRENCE_HEADER,
@@ -43,8 +44,10 @@ def render_dead_links(view: CrawlView) -> str:
 def _summary(view: CrawlView) -> str:
     dead = view.dead_reports()
     captured = sum(report.archive is not None for report in dead)
+    pending = sum(report.capture_status is CaptureStatus.PENDING for report in dead)
+    of_them = f", {pending} of them with the capture pending" if pending else ""
     return (
-        f"**{len(dead)} dead** ({captured} with an archive capture, {len(dead) - captured} without). "
+        f"**{len(dead)} dead** ({captured} with an archive capture, {len(dead) - captured} without{of_them}). "
         f"{summary_line(count_by_verdict(view.reports))}."
     )
 
@@ -79,5 +82,10 @@ def _dead_row(view: CrawlView, mention: Mention) -> tuple[str, ...]:
     return (
         *occurrence_cells(mention),
         since.date().isoformat() if since else "",
-        archive_link(mention.report) or "no capture",
+        archive_link(mention.report) or _no_capture(mention.report),
     )
+
+
+def _no_capture(report: LinkReport) -> str:
+    """What a dead link without a capture shows: pending until the archive has answered."""
+    return "capture pending" if report.capture_status is CaptureStatus.PENDING else "no capture"

@@ -38,7 +38,7 @@ def test_json_has_the_design_keys_plus_reason_and_column():
     assert set(document) == {"generated_at", "links", "summary"}
     design_keys = {"url", "verdict", "http_status", "final_url", "title", "error", "archive", "occurrences"}
     for entry in document["links"]:
-        assert set(entry) == design_keys | {"reason"}
+        assert set(entry) == design_keys | {"reason", "capture_status"}
         for occurrence in entry["occurrences"]:
             assert set(occurrence) == {"issue", "line", "column", "text", "kind"}
 
@@ -76,6 +76,7 @@ def test_json_broken_link_entry_is_complete():
         "title": HOSTILE_TITLE,
         "error": None,
         "archive": {"url": PLAYBACK, "timestamp": "20240301120000"},
+        "capture_status": None,
         "occurrences": [
             {"issue": ISSUE, "line": 12, "column": 20, "text": "链接", "kind": "link"},
             {"issue": LATER_ISSUE, "line": 3, "column": 1, "text": "链接", "kind": "link"},
