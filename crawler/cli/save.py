@@ -50,10 +50,18 @@ def run_save(args: SaveArguments) -> int:
     return EXIT_OK if all(result.archive_url for result in results) else EXIT_FAILING
 
 
-def save_live(outcome: CrawlOutcome, user_agent: str, endpoint: str, on_saved: Callable[[str], None]) -> None:
+def save_live(
+    outcome: CrawlOutcome,
+    user_agent: str,
+    endpoint: str,
+    on_saved: Callable[[str], None],
+    *,
+    interval: float | None = None,
+) -> None:
     """Captures of the crawl's working links the archive has no recent capture of
-    (`outcome.to_save`); `on_saved` records each save as it succeeds."""
-    from crawler.wayback.save import save_all, save_one
+    (`outcome.to_save`), `interval` seconds apart (default SAVE_INTERVAL); `on_saved`
+    records each save as it succeeds."""
+    from crawler.wayback.save import SAVE_INTERVAL, save_all, save_one
 
     def report(result: SaveResult) -> None:
         if result.archive_url:
@@ -63,4 +71,5 @@ def save_live(outcome: CrawlOutcome, user_agent: str, endpoint: str, on_saved: C
 
     if outcome.to_save:
         print(f"saving {len(outcome.to_save)} live links without a recent capture (Save Page Now, slow)")
-    save_all(outcome.to_save, user_agent, on_result=report, save=partial(save_one, endpoint=endpoint))
+    pace = SAVE_INTERVAL if interval is None else interval
+    save_all(outcome.to_save, user_agent, interval=pace, on_result=report, save=partial(save_one, endpoint=endpoint))

@@ -120,7 +120,7 @@ async def archive_step(
         pending=pending,
         minutes_left=_minutes(pending, config, run),
         counts=_counts(run),
-        to_save=_to_save(store, run),
+        to_save=_to_save(store, recent, run),
         stopped=run.tally.stopped,
     )
 
@@ -141,7 +141,9 @@ def _minutes(pending: int, config: Config, run: ArchiveRun) -> float:
     return minutes_left(pending, costs, config.archive_rate, config.archive_playback_rate)
 
 
-def _to_save(store: StateStore, run: ArchiveRun) -> list[str]:
-    """The live links the archive named no recent capture of (unanswered ones are left for next time)."""
+def _to_save(store: StateStore, asked: Sequence[str], run: ArchiveRun) -> list[str]:
+    """The live links the archive named no recent capture of, in the order asked
+    (unanswered ones are left for next time)."""
     now = store.now()
-    return [url for url, recent in run.recent.items() if needs_fresh_capture(recent.timestamp, None, now, store.policy)]
+    newest = {url: recent.timestamp for url, recent in run.recent.items()}
+    return [url for url in asked if url in newest and needs_fresh_capture(newest[url], None, now, store.policy)]

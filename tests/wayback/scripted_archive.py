@@ -11,6 +11,7 @@ a batch, its lines; tests read pool pacing and what a rerun asked from it.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ class _Scripted:
     body: bytes
     times: int | None  # None: every request of the kind
     skip: int  # requests of the kind to let through first
+    delay: float  # seconds before answering (longer than a client's timeout: no answer)
 
 
 class ScriptedArchive(SimWayback):
@@ -58,10 +60,12 @@ class ScriptedArchive(SimWayback):
         self._script: list[_Scripted] = []
         self.asked: list[Asked] = []
 
-    def answer(self, kind: str, status: int, body: bytes = b"", *, times: int | None = 1, skip: int = 0) -> None:
-        """The next `times` requests of `kind` (after `skip` of them) get `status` and `body`."""
+    def answer(
+        self, kind: str, status: int, body: bytes = b"", *, times: int | None = 1, skip: int = 0, delay: float = 0.0
+    ) -> None:
+        """The next `times` requests of `kind` (after `skip` of them) get `status` and `body`, `delay` s late."""
         with self._script_lock:
-            self._script.append(_Scripted(kind, status, body, times, skip))
+            self._script.append(_Scripted(kind, status, body, times, skip, delay))
 
     def reset(self) -> None:
         super().reset()
@@ -89,6 +93,7 @@ class ScriptedArchive(SimWayback):
         if scripted is None:
             await super().handle(exchange)
         else:
+            await asyncio.sleep(scripted.delay)
             await exchange.reply(scripted.status, scripted.body, content_type=PLAIN)
         status = exchange.response.status if exchange.response is not None else 0
         with self._script_lock:
