@@ -128,7 +128,11 @@ def print_crawl_summary(outcome: CrawlOutcome) -> None:
     print(f"checked {outcome.checked} links, {outcome.looked_up} archive lookups{_archive_costs(outcome)}")
     print(summary_line(count_by_verdict(outcome.view.reports)))
     if outcome.pending:
-        why = {"interrupted": "the crawl was stopped", "budget": "the archive budget was spent"}.get(outcome.stopped)
+        why = {
+            "interrupted": "the crawl was stopped",
+            "budget": "the archive budget was spent",
+            "off": "archive lookups are off",
+        }.get(outcome.stopped)
         print(
             f"captures pending: {outcome.pending} (links x dates cited{'; ' + why if why else ''});"
             f" {_duration(outcome.minutes_left)} more at the configured archive rates"

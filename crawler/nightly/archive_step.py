@@ -51,7 +51,7 @@ class ArchiveStep:
     minutes_left: float = 0.0  # roughly, at the configured rates
     counts: dict[str, int] = field(default_factory=dict)  # requests by pool, 429s, fallback (run counts)
     to_save: list[str] = field(default_factory=list)  # live links with no recent capture
-    stopped: str = ""  # why the lookups stopped early: "budget", "interrupted"
+    stopped: str = ""  # why lookups stopped early or never ran: "budget", "interrupted", "off" (--no-archive)
 
 
 class _AnswerBatches:
@@ -96,7 +96,10 @@ async def archive_step(
         "%d (link, date) pairs: %d answers known, %d to ask the archive about", len(pairs), len(known), len(wanted)
     )
     if not config.archive or not (wanted or recent) or (interruption is not None and interruption.requested):
-        return ArchiveStep(known, pending=len(wanted), minutes_left=_minutes(len(wanted), config, ArchiveRun()))
+        stopped = "" if config.archive else "off"
+        return ArchiveStep(
+            known, pending=len(wanted), minutes_left=_minutes(len(wanted), config, ArchiveRun()), stopped=stopped
+        )
     batches = _AnswerBatches(store, on_item)
     try:
         run = await lookup_captures(

@@ -89,7 +89,7 @@ class CrawlOutcome:
     pending: int = 0  # (link, date) pairs whose capture is not known yet
     minutes_left: float = 0.0  # roughly, what the pending lookups need at the configured rates
     to_save: list[str] = field(default_factory=list)  # live links for Save Page Now (--save-live)
-    stopped: str = ""  # "interrupted" (SIGINT/SIGTERM), "budget" (--archive-budget spent) or ""
+    stopped: str = ""  # "interrupted" (SIGINT/SIGTERM), "budget" (--archive-budget spent), "off" (--no-archive)
 
 
 async def crawl(

@@ -101,10 +101,11 @@ def test_an_archive_that_did_not_answer_is_asked_again_next_night(web, wayback, 
     dead = web.url("news.test", f"/s/not-found/{failure}")
     wayback.add_capture(dead, "20240320000000", title="Was here")
     write_issue(tmp_path, "2024-03-27-a.md", dead)
-    for kind in ("batch", "cdx"):
-        if failure == "timeout":
-            wayback.answer(kind, 200, times=None, delay=3)
-        else:
+    if failure == "timeout":
+        wayback.answer("batch", 200, times=None, delay=3)  # no answer within the timeout, then the index fails
+        wayback.answer("cdx", 503, times=None)
+    else:
+        for kind in ("batch", "cdx"):
             wayback.answer(kind, int(failure), times=None)
     timeout = {"timeout": 1} if failure == "timeout" else {}
     first = night(web, reactor_thread, tmp_path, NIGHT_1, settings=QUICK_RETRIES, **timeout)
