@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -128,7 +128,7 @@ class WaybackSpider(scrapy.Spider):
 
     def _budget_spent(self) -> None:
         if self.crawler.crawling and self.plan.open:
-            log.warning("archive budget spent: %d lookups left pending until the next crawl", len(self.plan.open))
+            log.warning("archive budget spent: no new archive requests; what is not answered stays pending")
             self.tally.stopped = "budget"
             deferred_from_coro(self.crawler.stop_async())
 
@@ -159,8 +159,6 @@ class WaybackSpider(scrapy.Spider):
             elif isinstance(step, AskAvailability):
                 url = availability_url(self.endpoint, step.url, step.cited_on)
                 yield self._request(url, QUERY, self.parse_availability, whole=True, asked=step)
-            elif isinstance(step, AskBatch):
-                raise AssertionError("batches are sent by _more_batches")  # the plan never returns one
             else:
                 yield step
 
@@ -172,7 +170,9 @@ class WaybackSpider(scrapy.Spider):
             request = self._request(url, QUERY, self.parse_batch, whole=True, batch=batch)
             yield request.replace(method="POST", body=body, headers=headers)
 
-    def _request(self, url: str, pool: str, callback: Any, *, whole: bool = False, **cb_kwargs: object) -> Request:
+    def _request(
+        self, url: str, pool: str, callback: Callable[..., Yielded], *, whole: bool = False, **cb_kwargs: object
+    ) -> Request:
         meta = {
             DOWNLOAD_SLOT: ARCHIVE_SLOTS[pool],
             OWN_SLOT: True,

@@ -104,7 +104,8 @@ class AskAvailability(NamedTuple):
     cited_on: date | None
 
 
-Step = AskBatch | Verify | AskIndex | AskAvailability | ArchiveLookup | CaptureCheck | RecentCapture
+# What an answer leads to: a request to send, or something settled. (Batches come from `next_batch`.)
+Step = Verify | AskIndex | AskAvailability | ArchiveLookup | CaptureCheck | RecentCapture
 
 
 class ArchiveLookups:
