@@ -92,6 +92,8 @@ def rotwatch_command(issues: Path, output: Path, settings: Settings) -> list[str
         "--retries",
         str(settings.retries),
         *crawl_flags(crawl_overrides()),  # no --resolve: names come from the private /etc/hosts, as for lychee
+        "--canary-host",  # every name is in the namespace's /etc/hosts: the machine's DNS is not the question
+        "localhost",
     ]
 
 

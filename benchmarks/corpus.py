@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -31,6 +32,7 @@ from crawler.simweb.behaviours import SLOW_DELAY
 from crawler.simweb.hosts import LOOPBACK, UNREACHABLE_ADDRESS, numbered_hosts
 
 __all__ = [
+    "FIRST_ISSUE",
     "Corpus",
     "Link",
     "build_corpus",
@@ -39,6 +41,7 @@ __all__ = [
     "scenario_floor",
     "scenario_of",
     "simulated_hosts",
+    "write_dated_issues",
     "write_hosts_file",
     "write_issues",
 ]
@@ -83,6 +86,11 @@ MIX = {
 
 # Whole dead sites, taken from the tail: behaviour -> how many hosts.
 DEAD_SITES = {"nxdomain": 4, "refused": 3, "parked": 3, "hang": 1}
+# Sites that died whole over the years of an older archive (the archive benchmark's corpus): drawn
+# from every rank after the busiest LAPSED_FROM_RANK, as platforms rarely vanish and blogs and small
+# companies do. About half the dead links are then on dead sites, half dead pages on live ones.
+LAPSED_SITES = {"nxdomain": 30, "refused": 15, "parked": 25}
+LAPSED_FROM_RANK = 20
 UNANSWERED = ("nxdomain", "refused")  # no server sees these: any path will do
 
 # The fewest requests that establish the truth: one GET per redirect hop,
@@ -158,12 +166,22 @@ def simulated_hosts(count: int = 400) -> list[HostSpec]:
     return numbered_hosts(count, MIN_LATENCY, MAX_LATENCY, suffix=HOST_SUFFIX)
 
 
-def build_corpus(specs: list[HostSpec], port: int, urls: int = 20_000, seed: int = 2024) -> Corpus:
-    """`urls` unique links over the simulated hosts `specs`, served on `port`."""
+def build_corpus(
+    specs: list[HostSpec], port: int, urls: int = 20_000, seed: int = 2024, *, lapsed: bool = False
+) -> Corpus:
+    """`urls` unique links over the simulated hosts `specs`, served on `port`.
+
+    The dead sites are DEAD_SITES' tail hosts, or with `lapsed` LAPSED_SITES'
+    hosts drawn (seeded) from every rank after the busiest LAPSED_FROM_RANK.
+    """
     rng = random.Random(seed)
     hosts = len(specs)
     ranked = rng.sample(specs, len(specs))  # which host is the busiest is seeded, not site001
-    dead = [(spec.name, kind) for spec, kind in zip(reversed(ranked), _expand(DEAD_SITES), strict=False)]
+    if lapsed:
+        picked = random.Random(seed + 1).sample(ranked[LAPSED_FROM_RANK:], sum(LAPSED_SITES.values()))
+        dead = list(zip((spec.name for spec in picked), _expand(LAPSED_SITES), strict=True))
+    else:
+        dead = [(spec.name, kind) for spec, kind in zip(reversed(ranked), _expand(DEAD_SITES), strict=False)]
     site_kind = dict(dead)
     scenarios, weights = list(MIX), list(MIX.values())
     links = []
@@ -241,13 +259,24 @@ def write_issues(
         cited = [link.url for link in links[start : start + per_issue]]
         if start:
             cited += [links[rng.randrange(start)].url for _ in range(len(cited) * 3 // 100)]
-        path = folder / f"{day.isoformat()}-weekly.md"
-        path.write_text(_issue_text(number + 1, cited, rng), encoding="utf-8")
-        written.append(path)
+        written.append(_write_issue(folder, day, number + 1, cited, rng))
     return written
 
 
-def _issue_text(number: int, urls: list[str], rng: random.Random) -> str:
+def write_dated_issues(folder: Path, cited: Mapping[date, Sequence[str]], seed: int = 7) -> list[Path]:
+    """One issue per date, citing its URLs in order, in the style of `write_issues`."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    return [_write_issue(folder, day, number, cited[day], rng) for number, day in enumerate(sorted(cited), 1)]
+
+
+def _write_issue(folder: Path, day: date, number: int, urls: Sequence[str], rng: random.Random) -> Path:
+    path = folder / f"{day.isoformat()}-weekly.md"
+    path.write_text(_issue_text(number, urls, rng), encoding="utf-8")
+    return path
+
+
+def _issue_text(number: int, urls: Sequence[str], rng: random.Random) -> str:
     lines = [f"# 科技周刊（第 {number} 期）", "", "这里记录每周值得分享的科技内容，周三发布。", ""]
     for index, url in enumerate(urls):
         if index % 10 == 0:

@@ -3,7 +3,9 @@
 Defaults live here and in `crawler.settings`; a project sets its own in
 `[tool.rotwatch]` of its pyproject.toml or in rotwatch.toml, and flags
 override both. Errors are `ConfigError` with a message fit for the user
-(the command line exits with code 2).
+(the command line exits with code 2) that names the value as the user
+gave it: the flag (`--concurrency -3`), or the key in its file
+(`rotwatch.toml: concurrency = -3`), each value of a list on its own.
 
 `Config` is the one list of settings: a field's name is its
 `[tool.rotwatch]` key, its type says how a file or flag value is read, and
@@ -16,25 +18,42 @@ by construction.
 
 from __future__ import annotations
 
+import difflib
+import ipaddress
+import json
 import logging
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import Field, dataclass, field, fields, replace
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar, get_type_hints
+from urllib.parse import urlsplit
 
+from crawler.check.site_rules import SiteRule, load_rules
 from crawler.errors import ConfigError
 from crawler.fetch.addresses import parse_allowed_networks
 from crawler.models import Verdict
+from crawler.wayback.pace import BUDGET_HELP, SAVE_HELP
 
-__all__ = ["Config", "FlagScope", "Setting", "load_config", "scrapy_overrides", "setting_of", "shown_default"]
+__all__ = [
+    "Config",
+    "FlagScope",
+    "Setting",
+    "flag_of",
+    "load_config",
+    "scrapy_overrides",
+    "setting_of",
+    "shown_default",
+]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_ARCHIVE_ENDPOINT = "https://web.archive.org"
+DEFAULT_CANARY = "web.archive.org"  # when the archive endpoint is an address (crawler.fetch.canary says why)
 _SETTING = "rotwatch"  # the metadata key of a Config field's Setting
 T = TypeVar("T")
 
@@ -94,28 +113,10 @@ class Config:
     )
     archive_endpoint: str = _described(DEFAULT_ARCHIVE_ENDPOINT, Setting("Wayback-compatible server", metavar="URL"))
     archive: bool = _described(True, Setting("no archive lookups", flag="--no-archive", default_text="lookups on"))
-    archive_rate: float = _described(  # the real CDX/availability pool allows about 30 a minute
-        24.0, Setting("archive query requests (CDX, availability) per minute", metavar="N")
-    )
-    archive_playback_rate: float = _described(  # the real archive allows about 600 playback fetches a minute
-        480.0, Setting("archive playback fetches (capture verifications) per minute", metavar="N")
-    )
-    archive_budget: float = _described(  # minutes; a big archive's first lookups spread over nights
-        0.0,
-        Setting(
-            "minutes a crawl may spend on archive lookups; the rest stay pending until the next crawl (0: no limit)",
-            metavar="MINUTES",
-            default_text="no limit",
-        ),
-    )
-    save_max_age_days: float = _described(
-        365.0,
-        Setting(
-            "crawl --save-live saves a live link only when its newest capture is older than this",
-            scope=FlagScope.FILE,
-            why_no_flag="a policy of the archive, kept in [tool.rotwatch] like the recheck schedule",
-        ),
-    )
+    archive_rate: float = _described(24.0, Setting("archive queries (CDX, availability) per minute", metavar="N"))
+    archive_playback_rate: float = _described(480.0, Setting("archive capture verifications per minute", metavar="N"))
+    archive_budget: float = _described(0.0, Setting(BUDGET_HELP, metavar="MINUTES", default_text="no limit"))
+    save_max_age_days: float = _described(365.0, Setting(SAVE_HELP, scope=FlagScope.FILE, why_no_flag=_STATE_POLICY))
     fail_on: tuple[str, ...] = _described(
         (Verdict.BROKEN.value,),
         Setting("verdicts that fail the run", metavar="VERDICT[,VERDICT]", scope=FlagScope.CHECK),
@@ -140,6 +141,12 @@ class Config:
     resolve: tuple[tuple[str, str], ...] = _described(  # (host, address), like curl --resolve
         (), Setting("fixed address for a host name", metavar="HOST=ADDRESS", repeatable=True)
     )
+    canary_host: str | None = _described(  # None: the archive endpoint's host (crawler.fetch.canary says why)
+        None, Setting("name looked up to tell an offline machine", metavar="HOST", default_text="the archive's host")
+    )
+    rules: tuple[str, ...] = _described(  # paths; in a file, relative to the file's folder
+        (), Setting("site rules file, tried before the shipped rules", metavar="FILE", repeatable=True)
+    )
 
     @property
     def failing_verdicts(self) -> frozenset[Verdict]:
@@ -148,6 +155,23 @@ class Config:
     @property
     def exclude_patterns(self) -> tuple[re.Pattern[str], ...]:
         return tuple(re.compile(pattern) for pattern in self.exclude)
+
+    @property
+    def canary(self) -> str:
+        """The host name whose lookup tells whether this machine can resolve names at all."""
+        endpoint_host = urlsplit(self.archive_endpoint).hostname or ""
+        return self.canary_host or (DEFAULT_CANARY if _is_address(endpoint_host) else endpoint_host)
+
+    @property
+    def site_rules(self) -> tuple[SiteRule, ...]:
+        """The user's site rules (the `rules` files, in order), then the shipped ones."""
+        return _rules_from(self.rules)
+
+
+@cache
+def _rules_from(paths: tuple[str, ...]) -> tuple[SiteRule, ...]:
+    """The rules of these files and the shipped ones, each file read once per run."""
+    return load_rules(paths)
 
 
 _TYPES = get_type_hints(Config)
@@ -187,81 +211,173 @@ def _config_file(explicit: Path | None, cwd: Path) -> tuple[Path | None, dict[st
         try:
             document = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
-            raise ConfigError(f"{path}: no such configuration file") from exc
-        except (OSError, UnicodeError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot read configuration: {exc}") from exc
+            raise ConfigError(f"--config {path}: no such file") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+        except (OSError, UnicodeError) as exc:
+            raise ConfigError(f"{path}: cannot read settings: {exc}") from exc
         table = document.get("tool", {}).get("rotwatch", {}) if path.name == "pyproject.toml" else document
         return path, table
     return None, {}
 
 
-def _coerce(name: str, value: Any) -> Any:
+@dataclass(frozen=True)
+class _Origins:
+    """Where each value came from, so an error names what the user typed: `--concurrency -3` for a flag,
+    `rotwatch.toml: concurrency = -3` for a key in a file."""
+
+    file: str  # how the file is named in messages ("" when there is none)
+    flags: frozenset[str]
+
+    def of(self, name: str, value: object) -> str:
+        if name in self.flags:
+            return f"{flag_of(name)} {value}"
+        shown = json.dumps(value, ensure_ascii=False) if isinstance(value, str | bool | int | float) else value
+        return f"{self.file}: {name} = {shown}"
+
+
+def flag_of(name: str) -> str:
+    """The option a setting is given with on the command line: Setting.flag, else --field-name."""
+    (config_field,) = (config_field for config_field in fields(Config) if config_field.name == name)
+    return setting_of(config_field).flag or "--" + name.replace("_", "-")
+
+
+def _file_label(path: Path, cwd: Path) -> str:
+    shown = path.relative_to(cwd) if path.is_relative_to(cwd) else path
+    return f"{shown} [tool.rotwatch]" if path.name == "pyproject.toml" else str(shown)
+
+
+_MISPLACED = {"tool": "in rotwatch.toml the settings stand at the top, without [tool.rotwatch]"}
+
+
+def _check_keys(table: Mapping[str, Any], origins: _Origins) -> None:
+    """Every key of the file is a setting; a misspelt one is named with the setting it resembles."""
+    names = [config_field.name for config_field in fields(Config)]
+    problems = []
+    for key in sorted(set(table) - set(names)):
+        close = difflib.get_close_matches(key, names, n=1)
+        hint = f"did you mean {close[0]}?" if close else _MISPLACED.get(key, f"known: {', '.join(sorted(names))}")
+        problems.append(f"unknown setting {key} ({hint})")
+    if problems:
+        raise ConfigError(f"{origins.file}: {'; '.join(problems)}")
+
+
+def _coerce(name: str, value: Any, origins: _Origins) -> Any:
     """Turns a file or flag value into the field's type (as Config declares it), or raises ConfigError."""
     kind = _TYPES[name]
-    try:
-        if kind == tuple[tuple[str, str], ...]:  # a TOML table, or HOST=ADDRESS entries
-            pairs = value.items() if isinstance(value, dict) else (entry.split("=", 1) for entry in value)
-            return tuple((host.strip().lower(), address.strip()) for host, address in pairs)
-        if kind == tuple[str, ...]:  # a TOML list, or one comma-separated string
-            items = value.split(",") if isinstance(value, str) else value
-            return tuple(str(item).strip() for item in items if str(item).strip())
-        if kind is bool:
-            if not isinstance(value, bool):
-                raise TypeError("expected true or false")
-            return value
-        if kind is int:
-            return int(value)
-        if kind is float:
-            return float(value)
+    if isinstance(value, dict) and kind == tuple[tuple[str, str], ...]:  # a TOML table of host = address
+        value = [f"{host}={address}" for host, address in value.items()]
+    if isinstance(value, str) and kind == tuple[str, ...]:  # one comma-separated string
+        value = value.split(",")
+    if kind in (tuple[str, ...], tuple[tuple[str, str], ...]) and not isinstance(value, list | tuple):
+        raise ConfigError(f"{origins.of(name, value)}: expected a list")
+    if kind == tuple[tuple[str, str], ...]:  # HOST=ADDRESS entries, like curl's --resolve
+        return tuple(_host_address(str(entry), origins.of(name, entry)) for entry in value)
+    if kind == tuple[str, ...]:
+        return tuple(str(item).strip() for item in value if str(item).strip())
+    expected = _EXPECTED.get(kind)
+    if expected is None:  # text
         return None if value is None else str(value)
+    try:
+        if isinstance(value, bool) is not (kind is bool) or (isinstance(value, float) and kind is int):
+            raise ValueError(expected)
+        return kind(value)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{name}: bad value {value!r} ({exc})") from exc
+        raise ConfigError(f"{origins.of(name, value)}: expected {expected}") from exc
 
 
-def _validate(config: Config) -> Config:
-    if config.concurrency < 1 or config.per_host < 1:
-        raise ConfigError("concurrency and per_host must be at least 1")
-    if config.timeout <= 0:
-        raise ConfigError("timeout must be more than 0 seconds")
-    if config.recheck_days <= 0 or config.dead_after_runs < 1 or config.dead_after_days < 0:
-        raise ConfigError("recheck_days must be more than 0, dead_after_runs at least 1, dead_after_days 0 or more")
-    if config.archive_rate <= 0 or config.archive_playback_rate <= 0:
-        raise ConfigError("archive_rate and archive_playback_rate must be more than 0 requests a minute")
-    if config.archive_budget < 0 or config.save_max_age_days < 0:
-        raise ConfigError("archive_budget and save_max_age_days cannot be negative")
-    if config.retries < 0 or config.per_host_delay < 0:
-        raise ConfigError("retries and per_host_delay cannot be negative")
-    known = {verdict.value for verdict in Verdict}
-    unknown = [name for name in config.fail_on if name not in known]
-    if unknown:
-        raise ConfigError(f"fail_on: unknown verdict {', '.join(unknown)} (choose from {', '.join(sorted(known))})")
+_EXPECTED: dict[object, str] = {bool: "true or false", int: "a whole number", float: "a number"}
+
+
+def _host_address(entry: str, where: str) -> tuple[str, str]:
+    """One `HOST=ADDRESS` entry, like curl's --resolve; the address must be an IP address."""
+    host, equals, address = entry.partition("=")
+    if not equals or not host.strip() or not address.strip():
+        raise ConfigError(f"{where}: expected HOST=ADDRESS")
+    try:
+        ipaddress.ip_address(address.strip())
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {address.strip()} is not an IP address") from exc
+    return host.strip().lower(), address.strip()
+
+
+_AT_LEAST_ONE = ("concurrency", "per_host", "dead_after_runs", "archive_playback_rate")
+_MORE_THAN_ZERO = {"timeout": " seconds", "recheck_days": " days", "archive_rate": " requests a minute"}
+_NOT_NEGATIVE = ("retries", "per_host_delay", "dead_after_days", "archive_budget", "save_max_age_days")
+
+
+def _problem(name: str, value: Any) -> str | None:
+    """What is wrong with one setting's value, in words; None when nothing is."""
+    if name in _AT_LEAST_ONE and value < 1:
+        return "must be at least 1"
+    if name in _MORE_THAN_ZERO and value <= 0:
+        return f"must be more than 0{_MORE_THAN_ZERO[name]}"
+    if name in _NOT_NEGATIVE and value < 0:
+        return "cannot be negative"
+    if name == "fail_on":
+        known = {verdict.value for verdict in Verdict}
+        unknown = [verdict for verdict in value if verdict not in known]
+        if unknown:
+            return f"unknown verdict {', '.join(unknown)} (choose from {', '.join(sorted(known))})"
+    if name == "archive_endpoint" and not re.match(r"^https?://[^/]+", value):
+        return "not an http(s) URL"
+    if name == "canary_host" and value is not None and (_is_address(value) or not _HOST_NAME.fullmatch(value)):
+        return "expected a host name alone, such as web.archive.org"
+    if name == "allow_private":
+        try:
+            parse_allowed_networks(value)
+        except ValueError as exc:
+            return str(exc).removeprefix("--allow-private: ")
+    return None
+
+
+_HOST_NAME = re.compile(r"[\w.-]+")
+
+
+def _is_address(host: str) -> bool:
+    """Whether `host` is an IP address (brackets of an IPv6 URL host allowed) rather than a name."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def _validate(config: Config, raw: Mapping[str, Any], origins: _Origins) -> Config:
+    """The config, or ConfigError naming the first bad value as the user gave it (flag or key in its file)."""
+    for name, value in raw.items():
+        problem = _problem(name, getattr(config, name))
+        if problem:
+            raise ConfigError(f"{origins.of(name, value)}: {problem}")
     for pattern in config.exclude:
         try:
             re.compile(pattern)
         except re.error as exc:
-            raise ConfigError(f"exclude: {pattern!r} is not a regular expression ({exc})") from exc
-    try:
-        parse_allowed_networks(config.allow_private)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from exc
-    if not re.match(r"^https?://[^/]+", config.archive_endpoint):
-        raise ConfigError(f"archive_endpoint: {config.archive_endpoint!r} is not an http(s) URL")
+            raise ConfigError(f"{origins.of('exclude', pattern)}: not a regular expression ({exc})") from exc
+    _rules_from(config.rules)  # a bad rules file stops the run here, with the loader's message
     return replace(config, archive_endpoint=config.archive_endpoint.rstrip("/"))
+
+
+def _rule_paths(entries: Sequence[str], folder: Path) -> tuple[str, ...]:
+    """Rules files as absolute paths: a file's entries relative to its folder, a flag's to the current one."""
+    return tuple(os.path.normpath(os.path.abspath(folder / entry)) for entry in entries)
 
 
 def load_config(flags: Mapping[str, object], config_path: Path | None = None, cwd: Path | None = None) -> Config:
     """Defaults, then the project's file, then flags (None means "not given")."""
-    path, table = _config_file(config_path, cwd or Path.cwd())
+    cwd = cwd or Path.cwd()
+    path, table = _config_file(config_path, cwd)
     names = {config_field.name for config_field in fields(Config)}
-    unknown = sorted(set(table) - names)
-    if unknown:
-        raise ConfigError(
-            f"unknown setting {', '.join(unknown)} in the configuration (known: {', '.join(sorted(names))})"
-        )
-    values = {name: _coerce(name, value) for name, value in table.items()}
-    given = {name: _coerce(name, value) for name, value in flags.items() if name in names and value is not None}
-    log.debug("settings from %s: %s; from flags: %s", path or "no file", sorted(values), sorted(given))
-    return _validate(Config(**(values | given)))
+    given = {name: value for name, value in flags.items() if name in names and value is not None}
+    origins = _Origins(_file_label(path, cwd) if path else "", frozenset(given))
+    _check_keys(table, origins)
+    from_file = _Origins(origins.file, frozenset())
+    values = {name: _coerce(name, value, from_file) for name, value in table.items()}
+    values |= {name: _coerce(name, value, origins) for name, value in given.items()}
+    if "rules" in values:
+        values["rules"] = _rule_paths(values["rules"], cwd if "rules" in given else (path or cwd).parent)
+    log.debug("settings from %s: %s; from flags: %s", path or "no file", sorted(table), sorted(given))
+    return _validate(Config(**values), table | given, origins)
 
 
 def scrapy_overrides(config: Config) -> dict[str, Any]:

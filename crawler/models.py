@@ -7,6 +7,7 @@ and the I/O stages (spiders, state) hold no decisions.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -73,7 +74,7 @@ class Problem:
 
 
 class Verdict(StrEnum):
-    """What a link's check means for the people who rely on it (DESIGN.md)."""
+    """What a link's check means for the people who rely on it (README, Verdicts)."""
 
     OK = "ok"  # 2xx
     REDIRECTED = "redirected"  # 2xx reached through a permanent redirect
@@ -143,20 +144,31 @@ class CheckResult:
 
 @dataclass(frozen=True, slots=True)
 class Assessment:
-    """A verdict with the one-line reason an editor will read."""
+    """A verdict with the one-line reason an editor will read.
+
+    `reason` is English, as every machine-read report and the state database
+    keep it; `translations` holds the same reason in the HTML report's other
+    languages ({"zh": ...}), made from the reason catalogue
+    (`crawler.check.reasons`, whose `reason_in` picks one). It is empty for
+    an assessment read back from the state database, and left out of
+    comparisons: two assessments with the same verdict and reason are equal.
+    """
 
     verdict: Verdict
     reason: str
+    translations: Mapping[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """One Wayback Machine capture of a URL."""
+    """One capture of a URL: the Wayback Machine's, or another archive's (`archive`)."""
 
     original: str
     timestamp: str  # YYYYMMDDhhmmss
     status: int | None = None
     mimetype: str = ""
+    archive: str = "wayback"  # the archive holding it: "wayback" or a Memento archive's name
+    memento_url: str | None = None  # where another archive shows it (the Wayback Machine's is built)
 
     @property
     def captured_on(self) -> str:
@@ -255,6 +267,7 @@ class ArchiveLookup:
     snapshot: Snapshot | None = None
     detail: str = ""
     requests: int = 0  # archive requests this lookup sent on its own (shared batches not counted)
+    archive: str = "wayback"  # the archive(s) the outcome is about, by name
     cited_on: date | None = None
 
 

@@ -27,9 +27,10 @@ def loopback_flags(web: SimWeb) -> list[str]:
     """Flags that point the CLI at `web`: each simulated host resolves to its loopback address, which is allowed.
 
     Without --allow-private the address guard refuses loopback, as it should for real links. The archive's
-    flags are apart (`archive_flags`), so a test chooses whether lookups reach the simulated archive.
+    flags are apart (`archive_flags`), so a test chooses whether lookups reach the simulated archive. The canary
+    host (crawler.fetch.canary) is a simulated one, so the run counts as online without asking real DNS.
     """
-    return web.crawl_flags(archive=False)
+    return [*web.crawl_flags(archive=False), "--canary-host", next(iter(web.resolve_map()))]
 
 
 def archive_flags(web: SimWeb) -> list[str]:

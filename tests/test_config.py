@@ -47,7 +47,7 @@ def test_broken_toml_is_a_config_error(tmp_path):
         ({"allow_private": "10.0.0.0/99"}, "not an address range"),
         ({"concurrency": 0}, "at least 1"),
         ({"archive_endpoint": "ftp://x"}, "not an http"),
-        ({"timeout": "soon"}, "bad value"),
+        ({"timeout": "soon"}, "expected a number"),
     ],
 )
 def test_bad_values_are_clear_errors(tmp_path, flags, message):
@@ -85,6 +85,7 @@ def test_public_names_are_pinned():
         "Config",
         "FlagScope",
         "Setting",
+        "flag_of",
         "load_config",
         "scrapy_overrides",
         "setting_of",
@@ -136,5 +137,108 @@ def test_file_values_are_read_by_the_fields_type(tmp_path):
 
 def test_a_switch_in_the_file_must_be_true_or_false(tmp_path):
     (tmp_path / "rotwatch.toml").write_text('robots = "yes"\n')
-    with pytest.raises(ConfigError, match=r"robots: bad value 'yes' \(expected true or false\)"):
+    with pytest.raises(ConfigError, match=r'^rotwatch\.toml: robots = "yes": expected true or false$'):
         load_config({}, cwd=tmp_path)
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        ({"concurrency": -3}, "--concurrency -3: must be at least 1"),
+        ({"resolve": ["foo"]}, "--resolve foo: expected HOST=ADDRESS"),
+        ({"resolve": ["a.test=nowhere"]}, "--resolve a.test=nowhere: nowhere is not an IP address"),
+        ({"exclude": ["ok", "("]}, "--exclude (: not a regular expression"),
+        ({"archive": True, "timeout": 0}, "--timeout 0: must be more than 0 seconds"),
+        ({"fail_on": "broken,maybe"}, "--fail-on broken,maybe: unknown verdict maybe"),
+        ({"canary_host": "https://a.test/"}, "--canary-host https://a.test/: expected a host name alone"),
+    ],
+)
+def test_a_bad_flag_is_named_as_the_flag(tmp_path, flags, message):
+    with pytest.raises(ConfigError) as error:
+        load_config(flags, cwd=tmp_path)
+    assert str(error.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    "file, text, message",
+    [
+        ("rotwatch.toml", "concurrency = -3\n", "rotwatch.toml: concurrency = -3: must be at least 1"),
+        ("pyproject.toml", "[tool.rotwatch]\nper_host = 0\n", "pyproject.toml [tool.rotwatch]: per_host = 0: must be"),
+        ("rotwatch.toml", 'resolve = ["foo"]\n', 'rotwatch.toml: resolve = "foo": expected HOST=ADDRESS'),
+        ("rotwatch.toml", "recheck_days = 0\n", "rotwatch.toml: recheck_days = 0: must be more than 0 days"),
+        ("rotwatch.toml", "concurrency = true\n", "rotwatch.toml: concurrency = true: expected a whole number"),
+        ("rotwatch.toml", "exclude = 5\n", "rotwatch.toml: exclude = 5: expected a list"),
+    ],
+)
+def test_a_bad_value_in_a_file_is_named_by_its_key_and_file(tmp_path, file, text, message):
+    (tmp_path / file).write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_config({}, cwd=tmp_path)
+    assert str(error.value).startswith(message)
+
+
+def test_a_flag_that_overrides_a_good_file_value_is_named_as_the_flag(tmp_path):
+    (tmp_path / "rotwatch.toml").write_text("concurrency = 8\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"^--concurrency 0: must be at least 1$"):
+        load_config({"concurrency": 0}, cwd=tmp_path)
+
+
+def test_a_misspelt_key_suggests_the_setting(tmp_path):
+    (tmp_path / "rotwatch.toml").write_text("concurency = 5\n", encoding="utf-8")
+    with pytest.raises(
+        ConfigError, match=r"^rotwatch\.toml: unknown setting concurency \(did you mean concurrency\?\)$"
+    ):
+        load_config({}, cwd=tmp_path)
+
+
+def test_a_tool_rotwatch_table_in_rotwatch_toml_is_explained(tmp_path):
+    (tmp_path / "rotwatch.toml").write_text("[tool.rotwatch]\ntimeout = 5\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"settings stand at the top, without \[tool\.rotwatch\]"):
+        load_config({}, cwd=tmp_path)
+
+
+def test_a_missing_config_file_names_the_flag(tmp_path):
+    with pytest.raises(ConfigError, match=r"^--config .*nope\.toml: no such file$"):
+        load_config({}, tmp_path / "nope.toml", cwd=tmp_path)
+
+
+def test_the_canary_is_the_archive_endpoints_host_unless_set(tmp_path):
+    assert load_config({}, cwd=tmp_path).canary == "web.archive.org"
+    assert load_config({"archive_endpoint": "http://archive.test:8080/"}, cwd=tmp_path).canary == "archive.test"
+    assert load_config({"canary_host": "dns.example"}, cwd=tmp_path).canary == "dns.example"
+
+
+def test_an_archive_at_an_address_leaves_the_canary_a_name(tmp_path):
+    """An address "resolves" without DNS: it could never tell an offline machine."""
+    assert load_config({"archive_endpoint": "http://127.0.0.1:8080"}, cwd=tmp_path).canary == "web.archive.org"
+    with pytest.raises(ConfigError, match=r"--canary-host 127\.0\.0\.1: expected a host name"):
+        load_config({"canary_host": "127.0.0.1"}, cwd=tmp_path)
+
+
+RULE = """
+[[rule]]
+name = "our-gone-page"
+hosts = ["news.test"]
+title = "moved away"
+verdict = "broken"
+reason = "our own site says the page moved away"
+"""
+
+
+def test_rules_in_a_file_are_relative_to_its_folder_and_tried_first(tmp_path):
+    (tmp_path / "ci").mkdir()
+    (tmp_path / "ci" / "rotwatch.toml").write_text('rules = ["my-rules.toml"]\n', encoding="utf-8")
+    (tmp_path / "ci" / "my-rules.toml").write_text(RULE, encoding="utf-8")
+    config = load_config({}, tmp_path / "ci" / "rotwatch.toml", cwd=tmp_path)
+    assert config.rules == (str(tmp_path / "ci" / "my-rules.toml"),)
+    assert config.site_rules[0].name == "our-gone-page"
+    assert len(config.site_rules) > 1  # the shipped rules follow
+
+
+def test_a_bad_rules_file_is_a_usage_error_with_the_loaders_message(tmp_path):
+    (tmp_path / "my-rules.toml").write_text(RULE.replace('verdict = "broken"', 'verdict = "gone"'), encoding="utf-8")
+    (tmp_path / "rotwatch.toml").write_text('rules = "my-rules.toml"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"my-rules\.toml: .*verdict 'gone' is not one of"):
+        load_config({}, cwd=tmp_path)
+    with pytest.raises(ConfigError, match=r"missing-rules\.toml: cannot read the rules file"):
+        load_config({"rules": ["missing-rules.toml"]}, cwd=tmp_path)

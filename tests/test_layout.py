@@ -30,6 +30,8 @@ PURE = [
     "wayback/lookups.py",
     "wayback/pace.py",
     "wayback/rewrite.py",
+    "wayback/memento.py",
+    "wayback/archives.py",
     "models.py",
 ]
 IO_MODULES = ("scrapy", "twisted", "sqlite3", "waybackpy", "subprocess", "aiohttp")

@@ -43,6 +43,7 @@ from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
+from crawler.check.reasons import Reason, assessment, from_rule
 from crawler.check.site_rules import SiteRule, first_rule, fold, shipped_rules
 from crawler.check.urls import site_of
 from crawler.models import Assessment, CheckResult, ErrorKind, Hop, Page, Verdict
@@ -61,21 +62,22 @@ log = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------- errors
 
-_ERRORS: dict[ErrorKind, Assessment] = {
-    ErrorKind.NXDOMAIN: Assessment(Verdict.BROKEN, "name does not resolve (NXDOMAIN)"),
-    ErrorKind.DNS_FAILURE: Assessment(Verdict.UNREACHABLE, "name lookup failed"),
-    ErrorKind.CONNECTION_REFUSED: Assessment(Verdict.BROKEN, "connection refused"),
-    ErrorKind.CONNECTION_RESET: Assessment(Verdict.UNREACHABLE, "connection reset"),
-    ErrorKind.TIMEOUT: Assessment(Verdict.UNREACHABLE, "timed out"),
-    ErrorKind.TLS: Assessment(Verdict.UNREACHABLE, "TLS handshake failed"),
-    ErrorKind.TLS_WRONG_HOST: Assessment(Verdict.BROKEN, "TLS certificate is for another host"),
-    ErrorKind.REDIRECT_LOOP: Assessment(Verdict.BROKEN, "redirect loop"),
-    ErrorKind.TOO_MANY_REDIRECTS: Assessment(Verdict.BROKEN, "too many redirects"),
-    ErrorKind.ADDRESS_REFUSED: Assessment(Verdict.SKIPPED, "private address not checked"),
-    ErrorKind.EXCLUDED: Assessment(Verdict.SKIPPED, "excluded"),
-    ErrorKind.UNSUPPORTED_SCHEME: Assessment(Verdict.SKIPPED, "not an http(s) link"),
-    ErrorKind.INVALID_URL: Assessment(Verdict.BROKEN, "invalid URL"),
-    ErrorKind.OTHER: Assessment(Verdict.UNREACHABLE, "request failed"),
+# The verdict for each error, with its reason's key in the catalogue (`crawler.check.reasons`).
+_ERRORS: dict[ErrorKind, tuple[Verdict, str]] = {
+    ErrorKind.NXDOMAIN: (Verdict.BROKEN, "nxdomain"),
+    ErrorKind.DNS_FAILURE: (Verdict.UNREACHABLE, "dns_failure"),
+    ErrorKind.CONNECTION_REFUSED: (Verdict.BROKEN, "connection_refused"),
+    ErrorKind.CONNECTION_RESET: (Verdict.UNREACHABLE, "connection_reset"),
+    ErrorKind.TIMEOUT: (Verdict.UNREACHABLE, "timeout"),
+    ErrorKind.TLS: (Verdict.UNREACHABLE, "tls"),
+    ErrorKind.TLS_WRONG_HOST: (Verdict.BROKEN, "tls_wrong_host"),
+    ErrorKind.REDIRECT_LOOP: (Verdict.BROKEN, "redirect_loop"),
+    ErrorKind.TOO_MANY_REDIRECTS: (Verdict.BROKEN, "too_many_redirects"),
+    ErrorKind.ADDRESS_REFUSED: (Verdict.SKIPPED, "address_refused"),
+    ErrorKind.EXCLUDED: (Verdict.SKIPPED, "excluded"),
+    ErrorKind.UNSUPPORTED_SCHEME: (Verdict.SKIPPED, "unsupported_scheme"),
+    ErrorKind.INVALID_URL: (Verdict.BROKEN, "invalid_url"),
+    ErrorKind.OTHER: (Verdict.UNREACHABLE, "request_failed"),
 }
 
 # Statuses with which a server turns automated clients away; 999 is LinkedIn's.
@@ -90,28 +92,28 @@ def assess(result: CheckResult, rules: Sequence[SiteRule] | None = None) -> Asse
     (`crawler.check.site_rules.load_rules`); by default the shipped ones.
     """
     if result.error is not None:
-        return _ERRORS[result.error]
+        return assessment(*_ERRORS[result.error])
     status = result.http_status
     if status is None:
-        return Assessment(Verdict.UNREACHABLE, "no response")
+        return assessment(Verdict.UNREACHABLE, "no_response")
     provider = bot_challenge(result.page, result.headers)
     if provider is not None:
-        return Assessment(Verdict.BLOCKED, f"bot challenge ({provider})")
+        return assessment(Verdict.BLOCKED, "bot_challenge", provider=provider)
     rule = first_rule(shipped_rules() if rules is None else rules, result)
     if rule is not None:
         log.debug("%s: site rule %r of %s decides %s", result.url, rule.name, rule.origin, rule.verdict)
-        return Assessment(rule.verdict, rule.reason)
+        return from_rule(rule)
     if status in _REFUSING:
-        return Assessment(Verdict.BLOCKED, _status_line(status))
+        return _status_line(Verdict.BLOCKED, status)
     if 400 <= status < 500:
-        return Assessment(Verdict.BROKEN, _status_line(status))
+        return _status_line(Verdict.BROKEN, status)
     if 500 <= status < 600:
-        return Assessment(Verdict.UNREACHABLE, _status_line(status))
+        return _status_line(Verdict.UNREACHABLE, status)
     if 300 <= status < 400:
-        return Assessment(Verdict.BROKEN, f"redirect without a usable location ({status})")
+        return assessment(Verdict.BROKEN, "redirect_unusable", status=status)
     if 200 <= status < 300:
         return _assess_success(result, status)
-    return Assessment(Verdict.UNREACHABLE, f"unexpected HTTP status {status}")
+    return assessment(Verdict.UNREACHABLE, "unexpected_status", status=status)
 
 
 def _assess_success(result: CheckResult, status: int) -> Assessment:
@@ -119,25 +121,25 @@ def _assess_success(result: CheckResult, status: int) -> Assessment:
     page = result.page or Page()
     final_url = result.final_url or result.url
     if is_parked(page, result.headers):
-        return Assessment(Verdict.BROKEN, "parked domain")
-    evidence = not_found_evidence(page)
+        return assessment(Verdict.BROKEN, "parked")
+    evidence = _not_found(page)
     if evidence is not None:
-        return Assessment(Verdict.BROKEN, f"soft 404: {evidence}")
+        return assessment(Verdict.BROKEN, "soft_404", evidence=evidence)
     if lands_on_home_page(result.url, final_url):
-        return Assessment(Verdict.BROKEN, "deep link redirected to the home page")
+        return assessment(Verdict.BROKEN, "home_page")
     if _has_permanent_redirect(result.redirects):
-        return Assessment(Verdict.REDIRECTED, f"redirected permanently to {final_url}")
-    return Assessment(Verdict.OK, _status_line(status))
+        return assessment(Verdict.REDIRECTED, "redirected", url=final_url)
+    return _status_line(Verdict.OK, status)
 
 
-def _status_line(status: int) -> str:
-    """'404 Not Found': the status with its standard phrase, where it has one."""
+def _status_line(verdict: Verdict, status: int) -> Assessment:
+    """The verdict with '404 Not Found': the status with its standard phrase, where it has one."""
     if status == 999:
-        return "request denied (999)"
+        return assessment(verdict, "request_denied")
     try:
-        return f"{status} {HTTPStatus(status).phrase}"
+        return assessment(verdict, "http_status", status=status, phrase=HTTPStatus(status).phrase)
     except ValueError:
-        return f"HTTP {status}"
+        return assessment(verdict, "http_status_bare", status=status)
 
 
 def _has_permanent_redirect(redirects: tuple[Hop, ...]) -> bool:
@@ -315,16 +317,26 @@ def not_found_evidence(page: Page) -> str | None:
     are soft 404s, while "404 Media: independent journalism" and
     "Why 404 errors matter" are not: the phrase must be the whole message.
     """
-    for label, line in (("title", page.title or ""), ("heading", page.heading or "")):
-        parts = _TITLE_PARTS.split(fold(line))
-        if any(_says_not_found(part) for part in parts):
-            return f"{label} says “{_shorten(line)}”"
-    return None
+    evidence = _not_found(page)
+    return evidence.text() if evidence is not None else None
 
 
 def is_soft_404(page: Page) -> bool:
     """Whether the page says "not found" (see `not_found_evidence` for the rule)."""
-    return not_found_evidence(page) is not None
+    return _not_found(page) is not None
+
+
+def _not_found(page: Page) -> Reason | None:
+    """The evidence of `not_found_evidence`, as the catalogue's reason."""
+    if _is_not_found_message(page.title):
+        return Reason("title_says", {"title": _shorten(page.title or "")})
+    if _is_not_found_message(page.heading):
+        return Reason("heading_says", {"heading": _shorten(page.heading or "")})
+    return None
+
+
+def _is_not_found_message(line: str | None) -> bool:
+    return any(_says_not_found(part) for part in _TITLE_PARTS.split(fold(line or "")))
 
 
 def _says_not_found(part: str) -> bool:

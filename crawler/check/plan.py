@@ -3,10 +3,11 @@
 `plan_checks` turns link occurrences into one request per unique URL (the
 same page written two ways is fetched once) plus the links that are not
 fetched at all; `build_reports` joins the spider's results back to every
-place each URL is cited, with the verdict. For dead links, `archive_requests`
-names the (URL, date cited) pairs to look up and `with_captures` attaches
-the answers: one capture per date, so each issue's copy points at the
-capture of its own date.
+place each URL is cited, with the verdict decided by `assess` with the
+run's site rules (the user's `rules` files first, then the shipped ones).
+For dead links, `archive_requests` names the (URL, date cited) pairs to look
+up and `with_captures` attaches the answers: one capture per date, so each
+issue's copy points at the capture of its own date.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from crawler.check.classify import assess
+from crawler.check.site_rules import SiteRule
 from crawler.check.urls import normalize_url
 from crawler.models import (
     ArchiveLookup,
@@ -33,6 +35,7 @@ from crawler.models import (
 from crawler.wayback.rewrite import capture_link
 
 __all__ = [
+    "NO_ANSWER",
     "CheckPlan",
     "archive_requests",
     "build_reports",
@@ -43,6 +46,10 @@ __all__ = [
     "resolved_a_name",
     "with_captures",
 ]
+
+# The error detail of a link the run has no result for, in this run or an
+# earlier one (a crawl stopped early): the reports count it as not checked.
+NO_ANSWER = "no answer recorded"
 
 
 @dataclass
@@ -72,23 +79,26 @@ def build_reports(
     plan: CheckPlan,
     results: Mapping[str, CheckResult],
     earlier: Mapping[str, tuple[CheckResult, Assessment]] | None = None,
+    *,
+    rules: Sequence[SiteRule] | None = None,
 ) -> list[LinkReport]:
     """One LinkReport per unique URL, sorted by URL.
 
     `earlier` holds the last check of URLs this run did not recheck (the
-    nightly crawl's state), with the verdict decided back then.
+    nightly crawl's state), with the verdict decided back then. `rules` are
+    the site rules `assess` applies (`Config.site_rules`); None: the shipped ones.
     """
     reports = []
     for url, occurrences in plan.to_fetch.items():
         if url in results:
-            reports.append(_report(results[url], assess(results[url]), occurrences))
+            reports.append(_report(results[url], assess(results[url], rules), occurrences))
         elif earlier and url in earlier:
             reports.append(_report(*earlier[url], occurrences))
         else:
-            missing = CheckResult(url=url, error=ErrorKind.OTHER, error_detail="no answer recorded")
-            reports.append(_report(missing, assess(missing), occurrences))
+            missing = CheckResult(url=url, error=ErrorKind.OTHER, error_detail=NO_ANSWER)
+            reports.append(_report(missing, assess(missing, rules), occurrences))
     for result, occurrences in plan.not_fetched.values():
-        reports.append(_report(result, assess(result), occurrences))
+        reports.append(_report(result, assess(result, rules), occurrences))
     return sorted(reports, key=lambda report: report.url)
 
 

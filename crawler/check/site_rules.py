@@ -13,14 +13,18 @@ their own rules in files of the same form (`load_rules`); theirs are tried
 first, so they can correct a shipped rule.
 
 A rule names the hosts it is about, the evidence it looks for and the
-verdict with the reason an editor reads. The evidence is what the link
-spider keeps of a response (`crawler.models.CheckResult`): the final
-status, the final URL, whether a permanent redirect led there, the page's
-title and main heading, the first 2,000 characters of its visible text and
-the few headers the spider keeps (`crawler.spiders.links.KEPT_HEADERS`: a
-rule on any other header never matches). Every condition a rule gives must
-hold; the first rule that holds decides. Patterns are regular expressions,
-searched case-insensitively in text folded as `fold` does.
+verdict with the reason an editor reads: `reason` in English, as every
+report and the state database show it, and `reason_zh` in Chinese, for the
+Chinese HTML report (`crawler.check.reasons`). A shipped rule must give
+both; a user's rule may give only `reason`, which the Chinese report then
+shows as written. The evidence is what the link spider keeps of a
+response (`crawler.models.CheckResult`): the final status, the final URL,
+whether a permanent redirect led there, the page's title and main heading,
+the first 2,000 characters of its visible text and the few headers the
+spider keeps (`crawler.spiders.links.KEPT_HEADERS`: a rule on any other
+header never matches). Every condition a rule gives must hold; the first
+rule that holds decides. Patterns are regular expressions, searched
+case-insensitively in text folded as `fold` does.
 
 A bad rule file stops the run before anything is fetched: `ConfigError`
 names the file, the rule and what is wrong with it.
@@ -50,7 +54,8 @@ _PERMANENT_REDIRECTS = frozenset({301, 308})
 _HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9-]{2,}")
 _PATTERN_FIELDS = ("final_url", "title", "heading", "text")
 _CONDITIONS = ("status", *_PATTERN_FIELDS, "header", "permanent_redirect")
-_KNOWN_FIELDS = frozenset({"name", "hosts", "verdict", "reason", "source", *_CONDITIONS})
+_REQUIRED = ("name", "hosts", "verdict", "reason")
+_KNOWN_FIELDS = frozenset({*_REQUIRED, "reason_zh", "source", *_CONDITIONS})
 
 
 def fold(text: str) -> str:
@@ -66,6 +71,7 @@ class SiteRule:
     hosts: tuple[str, ...]
     verdict: Verdict
     reason: str
+    reason_zh: str | None = None  # the reason in Chinese; required in the shipped rules
     source: tuple[str, ...] = ()
     status: frozenset[int] = frozenset()
     final_url: re.Pattern[str] | None = None
@@ -119,8 +125,11 @@ def first_rule(rules: Iterable[SiteRule], result: CheckResult) -> SiteRule | Non
 # ------------------------------------------------------------------ loading
 
 
-def parse_rules(text: str, origin: str) -> tuple[SiteRule, ...]:
-    """The rules of one TOML document; `origin` names it in error messages."""
+def parse_rules(text: str, origin: str, *, require_zh: bool = False) -> tuple[SiteRule, ...]:
+    """The rules of one TOML document; `origin` names it in error messages.
+
+    `require_zh`: every rule must give `reason_zh` (the shipped rules do).
+    """
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -131,7 +140,7 @@ def parse_rules(text: str, origin: str) -> tuple[SiteRule, ...]:
     entries = document.get("rule", [])
     if not isinstance(entries, list):
         raise ConfigError(f"{origin}: 'rule' must be an array of tables ([[rule]])")
-    rules = tuple(_rule(entry, origin, number) for number, entry in enumerate(entries, start=1))
+    rules = tuple(_rule(entry, origin, number, require_zh) for number, entry in enumerate(entries, start=1))
     names = [rule.name for rule in rules]
     repeated = next((name for name in names if names.count(name) > 1), None)
     if repeated is not None:
@@ -152,7 +161,7 @@ def read_rules(path: Path) -> tuple[SiteRule, ...]:
 def shipped_rules() -> tuple[SiteRule, ...]:
     """The rules that come with rotwatch (`site_rules.toml`), read once."""
     resource = resources.files("crawler.check").joinpath(SHIPPED_FILE)
-    return parse_rules(resource.read_text(encoding="utf-8"), SHIPPED_FILE)
+    return parse_rules(resource.read_text(encoding="utf-8"), SHIPPED_FILE, require_zh=True)
 
 
 def load_rules(extra: Iterable[Path | str] = ()) -> tuple[SiteRule, ...]:
@@ -164,22 +173,23 @@ def load_rules(extra: Iterable[Path | str] = ()) -> tuple[SiteRule, ...]:
     return users + shipped_rules()
 
 
-def _rule(entry: Any, origin: str, number: int) -> SiteRule:
+def _rule(entry: Any, origin: str, number: int, require_zh: bool) -> SiteRule:
     """One [[rule]] table, checked; errors name the file and the rule."""
     if not isinstance(entry, Mapping):
         raise ConfigError(f"{origin}: rule {number} is not a table")
     where = f"{origin}: rule {number}" + (f" ({entry['name']!r})" if isinstance(entry.get("name"), str) else "")
     try:
-        return _checked_rule(entry, origin)
+        return _checked_rule(entry, origin, require_zh)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{where}: {exc}") from exc
 
 
-def _checked_rule(entry: Mapping[str, Any], origin: str) -> SiteRule:
+def _checked_rule(entry: Mapping[str, Any], origin: str, require_zh: bool) -> SiteRule:
     unknown = sorted(set(entry) - _KNOWN_FIELDS)
     if unknown:
         raise ValueError(f"unknown field {unknown[0]!r} (known: {', '.join(sorted(_KNOWN_FIELDS))})")
-    missing = [name for name in ("name", "hosts", "verdict", "reason") if name not in entry]
+    required = (*_REQUIRED, "reason_zh") if require_zh else _REQUIRED
+    missing = [name for name in required if name not in entry]
     if missing:
         raise ValueError(f"missing field {missing[0]!r}")
     if not any(name in entry for name in _CONDITIONS):
@@ -189,7 +199,8 @@ def _checked_rule(entry: Mapping[str, Any], origin: str) -> SiteRule:
         name=_text(entry["name"], "name"),
         hosts=_hosts(entry["hosts"]),
         verdict=_verdict(entry["verdict"]),
-        reason=_reason(entry["reason"]),
+        reason=_reason(entry["reason"], "reason"),
+        reason_zh=_reason(entry["reason_zh"], "reason_zh") if "reason_zh" in entry else None,
         source=_sources(entry.get("source", [])),
         status=_statuses(entry.get("status", [])),
         header=_header(entry["header"]) if "header" in entry else None,
@@ -227,10 +238,10 @@ def _verdict(value: Any) -> Verdict:
     return Verdict(value)
 
 
-def _reason(value: Any) -> str:
-    reason = _text(value, "reason")
+def _reason(value: Any, name: str) -> str:
+    reason = _text(value, name)
     if len(reason) > MAX_REASON_CHARS:
-        raise ValueError(f"reason has {len(reason)} characters; an editor reads at most {MAX_REASON_CHARS}")
+        raise ValueError(f"{name} has {len(reason)} characters; an editor reads at most {MAX_REASON_CHARS}")
     return reason
 
 

@@ -22,6 +22,12 @@ is significant to some servers, and the same link is rarely written with
 its parameters in two orders. Nor does it drop `www.`, trailing slashes or
 dot segments: those are different requests that merely often answer alike.
 
+`url_problem` says why a URL cannot be requested, without normalising it
+when it plainly can: an ASCII http(s) URL whose host is dot-separated
+letters, digits and inner single hyphens, ending in a letter label, with at
+most a four-digit port, is one `normalize_url` accepts (tests hold the two
+to the same answer). Reading an archive asks it for every distinct URL.
+
 `site_key` groups hosts into sites (for politeness limits and reports) by
 the registered domain under the Public Suffix List, private section
 included, so `alice.github.io` and `bob.github.io` are different sites. It
@@ -39,13 +45,18 @@ from urllib.parse import SplitResult, urlsplit, urlunsplit
 import tldextract
 from w3lib.url import safe_url_string
 
-__all__ = ["host_of", "is_http_url", "normalize_url", "site_key", "site_of"]
+__all__ = ["host_of", "is_http_url", "normalize_url", "site_key", "site_of", "url_problem"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _HTTP_SCHEME = re.compile(r"https?:", re.I)
 # Dot-separated labels after IDNA encoding; `_` is not DNS-legal but is served.
 _HOST_NAME = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?")
 _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+# http(s) URLs normalize_url certainly accepts: no userinfo, IP literal, IDN,
+# odd hyphen or underscore in the host, no port over 9999, printable ASCII after.
+_PLAIN_HTTP_URL = re.compile(
+    r"https?://(?:[a-z0-9]+(?:-[a-z0-9]+)*\.)*[a-z]+(?:-[a-z0-9]+)*(?::[0-9]{1,4})?(?:[/?#][\x21-\x7e]*)?", re.I
+)
 _UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
 
@@ -66,6 +77,17 @@ def normalize_url(url: str) -> str:
     scheme = parts.scheme.lower()
     path = _normalize_escapes(parts.path) or "/"
     return urlunsplit((scheme, _authority(parts, scheme), path, _normalize_escapes(parts.query), ""))
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` (an http(s) URL) cannot be requested, in normalize_url's words; None when it can."""
+    if _PLAIN_HTTP_URL.fullmatch(url):
+        return None
+    try:
+        normalize_url(url)
+    except ValueError as error:
+        return str(error)
+    return None
 
 
 def host_of(url: str) -> str:

@@ -4,14 +4,25 @@
 1 when a link has a failing verdict (`broken` unless --fail-on widens it).
 A table goes to a terminal as rich renders it; anything else (another
 format, --output, a pipe) is the chosen renderer's text, and the one-line
-summary then goes to stderr so it never mixes with the report.
+summary then goes to stderr so it never mixes with the report, unless the
+text already ends with it (table, markdown, github) and goes to stdout.
+
+Before any link is fetched, the canary host is looked up
+(`crawler.fetch.canary`), and again if every result says "name does not
+resolve": when it does not resolve, the machine is offline, no link is
+judged, and every format says so in one message (`render_offline` of each
+renderer) with exit code 3, rather than failing CI with a broken link per
+line. A piped `links --format table` is written at full width: a file or
+`less` has no columns to fit, and a cut URL is useless.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -21,8 +32,8 @@ from rich.console import Console
 from rich.table import Table
 
 from crawler.cli.console import CheckProgress, warn
-from crawler.cli.exit_codes import EXIT_FAILING, EXIT_OK, EXIT_USAGE
-from crawler.cli.inputs import read_links, read_links_or_fail
+from crawler.cli.exit_codes import EXIT_FAILING, EXIT_OFFLINE, EXIT_OK
+from crawler.cli.inputs import read_links_or_fail
 from crawler.config import Config, scrapy_overrides
 from crawler.errors import ChangesError, ConfigError
 from crawler.models import ArchiveLookup, LinkOccurrence, LinkReport
@@ -30,11 +41,12 @@ from crawler.models import ArchiveLookup, LinkOccurrence, LinkReport
 if TYPE_CHECKING:
     from crawler.check.plan import CheckPlan
 
-__all__ = ["OFFLINE_HINT", "CheckArguments", "LinksArguments", "run_check", "run_links"]
+__all__ = ["CheckArguments", "LinksArguments", "run_check", "run_links"]
 
 log = logging.getLogger(__name__)
 
-OFFLINE_HINT = "no host name resolved: is this machine offline? (every link is reported as it was seen)"
+PIPED_WIDTH = 100_000  # columns for a table that is not drawn on a terminal: never cut a URL
+_SUMMARY_INCLUDED = frozenset({"table", "markdown", "github"})  # formats whose text ends with the summary
 
 
 @dataclass(frozen=True)
@@ -57,23 +69,29 @@ class CheckArguments:
 def run_links(args: LinksArguments) -> int:
     from crawler.report.json_report import occurrence_fields
 
-    occurrences, issues = read_links(args.paths, include_all=args.all)
+    occurrences, _ = read_links_or_fail(args.paths, include_all=args.all)
     if args.format == "table":
         table = Table("issue", "line", "kind", "text", "url")
+        table.columns[-1].overflow = "fold"
         for occurrence in occurrences:
             table.add_row(
                 occurrence.issue, str(occurrence.line), occurrence.kind.value, occurrence.text, occurrence.url
             )
-        Console().print(table)
+        if sys.stdout.isatty():
+            Console().print(table)
+        else:  # rendered here, so a closed pipe is rotwatch's to handle (rich would exit 1 on its own)
+            text = io.StringIO()
+            Console(file=text, width=PIPED_WIDTH, color_system=None).print(table)
+            sys.stdout.write(text.getvalue())
     else:
         for occurrence in occurrences:
             row = {"url": occurrence.url, **occurrence_fields(occurrence)}
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
-    return EXIT_OK if issues else EXIT_USAGE
+    return EXIT_OK
 
 
 def run_check(args: CheckArguments) -> int:
-    from crawler.check.plan import failing, looks_offline, plan_checks
+    from crawler.check.plan import failing, plan_checks
 
     occurrences, issues = read_links_or_fail(args.paths)
     if args.changed_since:
@@ -81,25 +99,36 @@ def run_check(args: CheckArguments) -> int:
     plan = plan_checks(occurrences, args.config.exclude_patterns)
     issue_dates = {issue.name: issue.published for issue in issues}
     reports = _check(plan, args, issue_dates)
-    results = {report.url: report.result for report in reports}
-    if looks_offline(list(results.values())):
-        warn(OFFLINE_HINT)
+    if reports is None:
+        from crawler.fetch.canary import offline_message
+
+        _print_offline(offline_message(args.config.canary, "no link was checked"), args)
+        return EXIT_OFFLINE
     _print_reports(reports, args)
     return EXIT_FAILING if failing(reports, args.config.failing_verdicts) else EXIT_OK
 
 
-def _check(plan: CheckPlan, args: CheckArguments, issue_dates: dict[str, date | None]) -> list[LinkReport]:
-    """The plan's URLs checked in one reactor run, with archive captures for failing links if --suggest."""
-    from crawler.check.plan import archive_requests, build_reports, with_captures
+def _check(plan: CheckPlan, args: CheckArguments, issue_dates: dict[str, date | None]) -> list[LinkReport] | None:
+    """The plan's URLs checked in one reactor run, with archive captures for failing links if --suggest.
+
+    None when the machine is offline: the canary does not resolve before the
+    checks, or after checks whose results all failed to resolve a name.
+    """
+    from crawler.check.plan import archive_requests, build_reports, looks_offline, with_captures
+    from crawler.fetch.canary import names_resolve
     from crawler.fetch.runner import base_settings, check_urls, lookup_captures, run_in_reactor
 
     config = args.config
     settings = base_settings(scrapy_overrides(config))
 
-    async def check_then_suggest() -> list[LinkReport]:
+    async def check_then_suggest() -> list[LinkReport] | None:
+        if plan.to_fetch and not await names_resolve(config.canary, settings):
+            return None
         with CheckProgress(len(plan.to_fetch)) as progress:
             results = await check_urls(plan.to_fetch, settings, progress.advance)
-        reports = build_reports(plan, results)
+        if looks_offline(list(results.values())) and not await names_resolve(config.canary, settings):
+            return None
+        reports = build_reports(plan, results, rules=config.site_rules)
         if not (args.suggest and config.archive):
             return reports
         wanted = archive_requests(reports, config.failing_verdicts, issue_dates)
@@ -119,21 +148,47 @@ def _check(plan: CheckPlan, args: CheckArguments, issue_dates: dict[str, date | 
 
 
 def _print_reports(reports: list[LinkReport], args: CheckArguments) -> None:
-    """The report in the chosen format, and the summary line on stderr unless a terminal table shows it."""
+    """The report in the chosen format, and the summary line on stderr unless the report already shows it."""
     from crawler.report import render
     from crawler.report.summary import count_by_verdict, summary_line
 
     fail_on = args.config.failing_verdicts
-    terminal = sys.stdout.isatty()
-    if args.format == "table" and args.output is None and terminal:
+    if _on_terminal(args):
         from crawler.report.table import render_table
 
         Console().print(render_table(reports, fail_on))
     else:
         text = render(args.format, reports, failing=fail_on, generated_at=datetime.now(UTC))
         _write_output(text, args.output)
-    if args.format != "table" or args.output is not None or terminal:
+    if _summary_on_stderr(args):
         print(summary_line(count_by_verdict(reports)), file=sys.stderr)
+
+
+def _print_offline(message: str, args: CheckArguments) -> None:
+    """Nothing was checked: the chosen format's one notice, and the message on stderr unless stdout shows it."""
+    from crawler.report import github, json_report, junit, markdown, sarif, table
+
+    renderers: Mapping[str, Callable[..., str]] = {
+        "table": table.render_offline,
+        "json": json_report.render_offline,
+        "markdown": markdown.render_offline,
+        "github": github.render_offline,
+        "junit": junit.render_offline,
+        "sarif": sarif.render_offline,
+    }
+    if not _on_terminal(args):
+        _write_output(renderers[args.format](message, generated_at=datetime.now(UTC)), args.output)
+    if _on_terminal(args) or args.output is not None or args.format not in ("table", "markdown"):
+        warn(message)
+
+
+def _on_terminal(args: CheckArguments) -> bool:
+    """Whether the report is the rich table drawn on a terminal."""
+    return args.format == "table" and args.output is None and sys.stdout.isatty()
+
+
+def _summary_on_stderr(args: CheckArguments) -> bool:
+    return _on_terminal(args) or args.output is not None or args.format not in _SUMMARY_INCLUDED
 
 
 def _only_changed(occurrences: list[LinkOccurrence], ref: str) -> list[LinkOccurrence]:
@@ -143,7 +198,7 @@ def _only_changed(occurrences: list[LinkOccurrence], ref: str) -> list[LinkOccur
     try:
         added = added_lines(ref, Path.cwd())
     except ChangesError as exc:
-        raise ChangesError(f"--changed-since {ref}: {exc}") from exc
+        raise ChangesError(f"--changed-since {ref}: {str(exc).removeprefix('fatal: ')}") from exc
     changed = only_added(occurrences, added)
     log.debug("--changed-since %s: %d of %d link occurrences are on added lines", ref, len(changed), len(occurrences))
     return changed

@@ -9,6 +9,13 @@ last-resort output: without a handler of ours, a warning logged during a
 crawl would be counted and never shown. Our handler prints to whatever
 `sys.stderr` is when a line is logged, so lines land above a live progress
 bar (rich redirects stderr while it draws) and in pytest's capture.
+
+With -v the `scrapy` logger gets the same handler at WARNING: Scrapy's own
+warnings and errors (a spider error, a setting it rejects) are what a user
+debugging a run needs, and without a handler of ours the counting handler
+above would swallow them too. Never by default: a normal run speaks in
+rotwatch's words only, and Scrapy's DEBUG/INFO lines (one per request) would
+drown them even with -v.
 """
 
 from __future__ import annotations
@@ -38,14 +45,27 @@ class _StderrHandler(logging.Handler):
 
 
 def configure_logging(verbose: bool = False) -> None:
-    """The `crawler` logger on stderr: WARNING and up, or everything with -v."""
-    logger = logging.getLogger("crawler")
+    """The `crawler` logger on stderr: WARNING and up, or everything with -v; with -v, Scrapy's warnings too."""
+    crawler = logging.getLogger("crawler")
+    _attach(crawler, VERBOSE_FORMAT if verbose else QUIET_FORMAT)
+    crawler.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    scrapy = logging.getLogger("scrapy")
+    _drop_ours(scrapy)
+    if verbose:
+        _attach(scrapy, VERBOSE_FORMAT, level=logging.WARNING)
+
+
+def _attach(logger: logging.Logger, format: str, level: int = logging.NOTSET) -> None:
+    """Our stderr handler on `logger`, replacing one attached before."""
+    _drop_ours(logger)
+    handler = _StderrHandler(level)
+    handler.setFormatter(logging.Formatter(format, datefmt="%H:%M:%S"))
+    logger.addHandler(handler)
+
+
+def _drop_ours(logger: logging.Logger) -> None:
     for handler in [handler for handler in logger.handlers if isinstance(handler, _StderrHandler)]:
         logger.removeHandler(handler)
-    handler = _StderrHandler()
-    handler.setFormatter(logging.Formatter(VERBOSE_FORMAT if verbose else QUIET_FORMAT, datefmt="%H:%M:%S"))
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 def warn(message: str, stream: TextIO | None = None) -> None:
@@ -74,7 +94,13 @@ class CheckProgress:
         self._last_line = time.monotonic()
 
     def __enter__(self) -> CheckProgress:
-        if self.stream.isatty() and self.total:
+        self.start(self.total)
+        return self
+
+    def start(self, total: int) -> None:
+        """Counts against `total` from now on: a crawl knows what is due only once the state is read."""
+        self.total = total
+        if self._bar is None and self.stream.isatty() and self.total:
             self._bar = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
@@ -85,7 +111,6 @@ class CheckProgress:
             )
             self._bar.start()
             self._task = self._bar.add_task(self.label, total=self.total)
-        return self
 
     def advance(self, *_: object) -> None:
         self.done += 1

@@ -1,13 +1,23 @@
-"""Reading the issues a command is given, with one line on stderr per file that cannot be used."""
+"""Reading the issues a command is given, with one line on stderr per path or file that cannot be used.
+
+Every path given is accounted for: a missing one says so, a folder with no
+issue in it says "no .md or .markdown files under <path>" (the usual cause
+is a typo or the wrong folder), and each file that cannot be read says why.
+A command with nothing to read exits 2 after those lines, the last of them
+being its error, as `grep` does with a missing file: no closing "no issue
+could be read" that would hide which path was wrong.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crawler.cli.console import warn
 from crawler.errors import ConfigError
-from crawler.models import LinkOccurrence
+from crawler.models import LinkOccurrence, Problem
 
 if TYPE_CHECKING:
     from crawler.issues.reading import Issue
@@ -17,17 +27,40 @@ __all__ = ["read_links", "read_links_or_fail"]
 
 def read_links(paths: Sequence[str], include_all: bool = False) -> tuple[list[LinkOccurrence], list[Issue]]:
     """The link occurrences and the readable issues under `paths`; problems are reported, the run goes on."""
+    occurrences, issues, notes = _read(paths, include_all)
+    for note in notes:
+        warn(note)
+    return occurrences, issues
+
+
+def read_links_or_fail(paths: Sequence[str], include_all: bool = False) -> tuple[list[LinkOccurrence], list[Issue]]:
+    """As read_links, for commands that have nothing to do when no issue could be read (exit 2)."""
+    occurrences, issues, notes = _read(paths, include_all)
+    if not issues:
+        *said, last = notes or ["no issue could be read"]
+        for note in said:
+            warn(note)
+        raise ConfigError(last)
+    for note in notes:
+        warn(note)
+    return occurrences, issues
+
+
+def _read(paths: Sequence[str], include_all: bool) -> tuple[list[LinkOccurrence], list[Issue], list[str]]:
     from crawler.issues.reading import collect_links
 
     occurrences, issues, problems = collect_links(paths, include_all=include_all)
-    for problem in problems:
-        warn(f"{problem.path}: {problem.message}")
-    return occurrences, issues
+    notes = [f"{problem.path}: {problem.message}" for problem in problems]
+    notes += [f"no .md or .markdown files under {path}" for path in _empty_folders(paths, issues, problems)]
+    return occurrences, issues, notes
 
 
-def read_links_or_fail(paths: Sequence[str]) -> tuple[list[LinkOccurrence], list[Issue]]:
-    """As read_links, for commands that have nothing to do when no issue could be read (exit 2)."""
-    occurrences, issues = read_links(paths)
-    if not issues:
-        raise ConfigError("no issue could be read")
-    return occurrences, issues
+def _empty_folders(paths: Sequence[str], issues: Sequence[Issue], problems: Sequence[Problem]) -> list[str]:
+    """The folders given in which no issue file was found, readable or not."""
+    found = [Path(os.path.abspath(issue.path)) for issue in issues]
+    found += [Path(os.path.abspath(problem.path)) for problem in problems]
+    return [
+        path
+        for path in paths
+        if Path(path).is_dir() and not any(file.is_relative_to(os.path.abspath(path)) for file in found)
+    ]

@@ -3,25 +3,33 @@
 The terminal summary leads with what changed overnight (newly dead, fixed,
 still dead), then the counts (the archive's requests by pool and its 429s),
 the captures still pending with roughly how long they need at the configured
-rates, and where the reports are. A crawl that finds the machine offline
-records nothing and says so (OfflineError, exit 1, mapped in
-`crawler.cli.main`). Ctrl-C (or SIGTERM) stops a crawl at the next result,
-stores what is known, writes every report and exits 130; a second Ctrl-C
-quits at once.
+rates, and where the reports are. A crawl first looks up the canary host
+(crawler.fetch.canary), before the state database is even opened: on a
+machine that is offline it records nothing, creates no file, and says so
+(OfflineError, exit 3, mapped in `crawler.cli.main`). The progress counts
+the URLs due tonight, the ones actually checked. Ctrl-C (or SIGTERM) stops a
+crawl at the next result, stores what is known, writes every report and
+exits 130; a second Ctrl-C quits at once. `report` and `history` read a
+state database that a crawl made; without one they say so instead of
+creating an empty one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crawler.cli.console import CheckProgress, warn
 from crawler.cli.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from crawler.cli.inputs import read_links_or_fail
+from crawler.cli.parser import DEFAULT_ISSUES
 from crawler.config import Config, scrapy_overrides
+from crawler.errors import ConfigError, OfflineError
 
 if TYPE_CHECKING:
+    from crawler.issues.reading import Issue
+    from crawler.models import LinkOccurrence
     from crawler.nightly.crawl import CrawlOutcome
     from crawler.nightly.store import StateStore
 
@@ -46,6 +54,7 @@ class CrawlArguments:
     lang: str
     full: bool
     save_live: bool
+    shard: str | None
     config: Config
 
 
@@ -70,6 +79,24 @@ class DemoArguments:
     lang: str
 
 
+def _read_issues(paths: list[str], command: str) -> tuple[list[LinkOccurrence], list[Issue]]:
+    """The issues under `paths`; without PATH and without an issues/ folder here, say how to name one."""
+    if paths == [DEFAULT_ISSUES] and not Path(DEFAULT_ISSUES).exists():
+        raise ConfigError(f"no {DEFAULT_ISSUES}/ folder here: give the folder of your issues (rotwatch {command} PATH)")
+    return read_links_or_fail(paths)
+
+
+def _one_shard(
+    occurrences: list[LinkOccurrence], config: Config, shard_text: str
+) -> tuple[list[LinkOccurrence], Config]:
+    """This machine's share of a crawl split by site; the archive is asked once, after `merge`,
+    because its rate limit is per client and would be multiplied by scaling out."""
+    from crawler.check.shards import Shard
+
+    shard = Shard.parse(shard_text)
+    return [o for o in occurrences if shard.takes(o.url)], replace(config, archive=False)
+
+
 def _open_state(path: Path, config: Config, *, read_only: bool = False) -> StateStore:
     """The crawl locks (and creates) the state; `report` and `history` only read an existing one."""
     from crawler.nightly.policy import policy_of
@@ -81,36 +108,42 @@ def _open_state(path: Path, config: Config, *, read_only: bool = False) -> State
 
 def run_crawl(args: CrawlArguments) -> int:
     from crawler.cli.save import save_live
+    from crawler.fetch.canary import names_resolve, offline_message
     from crawler.fetch.runner import Interruption, base_settings, run_in_reactor
     from crawler.nightly.crawl import crawl
 
     config = args.config
-    occurrences, issues = read_links_or_fail(args.paths)
+    occurrences, issues = _read_issues(args.paths, "crawl" if isinstance(args, CrawlArguments) else "report")
+    if args.shard:
+        occurrences, config = _one_shard(occurrences, config, args.shard)
     settings = base_settings(scrapy_overrides(config))
     interruption = Interruption()  # Ctrl-C once: stop, store, report; twice: quit at once
-    with _open_state(args.state, config) as store:
-        with CheckProgress(len({o.url for o in occurrences})) as progress:
-            outcome = run_in_reactor(
-                lambda: crawl(
-                    store,
-                    occurrences,
-                    issues,
-                    settings,
-                    config,
-                    args.reports,
-                    full=args.full,
-                    lang=args.lang,
-                    on_result=progress.advance,
-                    save_live=args.save_live,
-                    interruption=interruption,
-                ),
+
+    async def night() -> CrawlOutcome:
+        if occurrences and not await names_resolve(config.canary, settings):
+            raise OfflineError(offline_message(config.canary, "nothing was checked or recorded; run again later"))
+        with _open_state(args.state, config) as store, CheckProgress(0) as progress:
+            return await crawl(
+                store,
+                occurrences,
+                issues,
                 settings,
-                interruption,
+                config,
+                args.reports,
+                full=args.full,
+                lang=args.lang,
+                on_result=progress.advance,
+                on_due=progress.start,
+                save_live=args.save_live,
+                interruption=interruption,
             )
-        print_crawl_summary(outcome)
-        if outcome.stopped == "interrupted":
-            return EXIT_INTERRUPTED
-        if args.save_live:
+
+    outcome = run_in_reactor(night, settings, interruption)
+    print_crawl_summary(outcome)
+    if outcome.stopped == "interrupted":
+        return EXIT_INTERRUPTED
+    if args.save_live and outcome.to_save:
+        with _open_state(args.state, config) as store:
             save_live(outcome, settings.get("USER_AGENT"), config.archive_endpoint, store.archive.record_saved)
     return EXIT_OK
 
@@ -166,7 +199,7 @@ def _duration(minutes: float) -> str:
 def run_report(args: ReportArguments) -> int:
     from crawler.nightly.crawl import rebuild_reports
 
-    occurrences, issues = read_links_or_fail(args.paths)
+    occurrences, issues = _read_issues(args.paths, "crawl" if isinstance(args, CrawlArguments) else "report")
     with _open_state(args.state, args.config, read_only=True) as store:
         outcome = rebuild_reports(store, occurrences, issues, args.config, args.reports, lang=args.lang)
     print_crawl_summary(outcome)

@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crawler import __version__
-from crawler.config import Config, FlagScope, setting_of, shown_default
+from crawler.cli.exit_codes import EXIT_CODES_HELP
+from crawler.config import Config, FlagScope, flag_of, setting_of, shown_default
 
-__all__ = ["CHECK_FORMATS", "LANGUAGES", "LINK_FORMATS", "build_parser", "setting_flag"]
+__all__ = ["CHECK_FORMATS", "DEFAULT_ISSUES", "LANGUAGES", "LINK_FORMATS", "build_parser", "setting_flag"]
 
 CHECK_FORMATS = ("table", "json", "markdown", "github", "junit", "sarif")
 LINK_FORMATS = ("jsonl", "table")
@@ -35,6 +36,12 @@ LANGUAGES = ("en", "zh")  # of index.html
 DEFAULT_ISSUES = "issues"
 DEFAULT_STATE = Path("reports/state.sqlite")
 DEFAULT_REPORTS = Path("reports")
+GETTING_STARTED = """getting started:
+  rotwatch demo            the whole job on a simulated web, offline
+  rotwatch links issues/   the links found in your issues
+  rotwatch check issues/   check them once (for CI: rotwatch check -h)
+  rotwatch crawl           the nightly job over issues/, reports in reports/
+"""
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -45,7 +52,7 @@ if TYPE_CHECKING:
 
 def setting_flag(config_field: Field[Any]) -> str:
     """The option a setting is given with: Setting.flag, else --field-name."""
-    return setting_of(config_field).flag or "--" + config_field.name.replace("_", "-")
+    return flag_of(config_field.name)
 
 
 def _setting_help(config_field: Field[Any]) -> str:
@@ -109,7 +116,7 @@ def _add_verbose(parser: argparse.ArgumentParser, default: object) -> None:
         "--verbose",
         action="store_true",
         default=default,
-        help="log rotwatch's decisions (DEBUG) on stderr; before or after COMMAND",
+        help="log rotwatch's decisions (DEBUG) and Scrapy's warnings on stderr; before or after COMMAND",
     )
 
 
@@ -120,10 +127,12 @@ def _add_paths(parser: argparse.ArgumentParser, nightly: bool = False) -> None:
             nargs="*",
             default=[DEFAULT_ISSUES],
             metavar="PATH",
-            help="issue files or folders (default: issues/)",
+            help="issue files, or folders searched for .md and .markdown files (default: issues/)",
         )
     else:
-        parser.add_argument("paths", nargs="+", metavar="PATH", help="issue files or folders")
+        parser.add_argument(
+            "paths", nargs="+", metavar="PATH", help="issue files, or folders searched for .md and .markdown files"
+        )
 
 
 def _add_state(parser: argparse.ArgumentParser) -> None:
@@ -147,8 +156,10 @@ def _add_lang(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", choices=LANGUAGES, default="en", help="language of index.html (default en)")
 
 
-def _command(commands: Commands, name: str, help_text: str) -> argparse.ArgumentParser:
-    parser = commands.add_parser(name, help=help_text)
+def _command(commands: Commands, name: str, help_text: str, epilog: str | None = None) -> argparse.ArgumentParser:
+    parser = commands.add_parser(
+        name, help=help_text, description=help_text, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     _add_verbose(parser, argparse.SUPPRESS)
     return parser
 
@@ -156,10 +167,12 @@ def _command(commands: Commands, name: str, help_text: str) -> argparse.Argument
 def _add_checking_commands(commands: Commands) -> None:
     links = _command(commands, "links", "list every link occurrence in the issues")
     _add_paths(links)
-    links.add_argument("--format", choices=LINK_FORMATS, default="jsonl", help="output format (default jsonl)")
+    links.add_argument(
+        "--format", choices=LINK_FORMATS, default="jsonl", help="output format (default jsonl: one JSON object a line)"
+    )
     links.add_argument("--all", action="store_true", help="include links that are not http(s)")
 
-    check = _command(commands, "check", "check links once (for CI); exit 1 when one is broken")
+    check = _command(commands, "check", "check links once (for CI); exit 1 when one is broken", EXIT_CODES_HELP)
     _add_paths(check)
     check.add_argument("--format", choices=CHECK_FORMATS, default="table", help="report format (default table)")
     check.add_argument("--output", type=Path, metavar="FILE", help="write the report here instead of stdout")
@@ -170,13 +183,26 @@ def _add_checking_commands(commands: Commands) -> None:
 
 
 def _add_nightly_commands(commands: Commands) -> None:
-    crawl = _command(commands, "crawl", "the nightly crawl: check what is due, mend dead links, write reports")
+    crawl = _command(
+        commands, "crawl", "the nightly crawl: check what is due, mend dead links, write reports", EXIT_CODES_HELP
+    )
     _add_paths(crawl, nightly=True)
     _add_state(crawl)
     _add_reports_and_lang(crawl)
     crawl.add_argument("--full", action="store_true", help="recheck every link, whatever its schedule")
     crawl.add_argument("--save-live", action="store_true", help="ask Save Page Now to capture live links (slow)")
+    crawl.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="check only the sites of shard K of N (one machine of N); no archive lookups: run them after `merge`",
+    )
     _add_checking(crawl)
+
+    merge = _command(
+        commands, "merge", "fold the states of a crawl split with --shard into one state (the newest check wins)"
+    )
+    merge.add_argument("shards", nargs="+", type=Path, metavar="STATE", help="the shards' state databases")
+    _add_state(merge)
 
     report = _command(commands, "report", "rebuild every report from the state database (no network)")
     _add_paths(report, nightly=True)
@@ -185,8 +211,9 @@ def _add_nightly_commands(commands: Commands) -> None:
     _add_config_file(report)
 
     history = _command(commands, "history", "print the story of one link from the state database")
-    history.add_argument("url", metavar="URL")
+    history.add_argument("url", metavar="URL", help="the link as an issue writes it")
     _add_state(history)
+    _add_config_file(history)
 
     demo = _command(commands, "demo", "a crawl of a small simulated archive, no network needed")
     _add_lang(demo)
@@ -196,7 +223,7 @@ def _add_save_command(commands: Commands) -> None:
     from crawler.wayback.save import SAVE_INTERVAL
 
     save = _command(commands, "save", "ask the Wayback Machine to capture pages now (Save Page Now)")
-    save.add_argument("urls", nargs="+", metavar="URL")
+    save.add_argument("urls", nargs="+", metavar="URL", help="pages to capture, http(s) only")
     save.add_argument(
         "--interval",
         type=float,
@@ -209,7 +236,12 @@ def _add_save_command(commands: Commands) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rotwatch", description="Keeps a newsletter archive's links alive.")
+    parser = argparse.ArgumentParser(
+        prog="rotwatch",
+        description="Keeps a newsletter archive's links alive.",
+        epilog=f"{GETTING_STARTED}\n{EXIT_CODES_HELP}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"rotwatch {__version__}")
     _add_verbose(parser, False)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -1,8 +1,10 @@
 """`rotwatch save` and `crawl --save-live`: Save Page Now, one clear line per page that could not be saved.
 
 Captures are asked one at a time, SAVE_INTERVAL apart (crawler/wayback/save.py
-says why); only http(s) URLs are sent. `crawl --save-live` saves only the live
-links the archive has no recent capture of, and the state remembers each save.
+says why); only http(s) URLs are sent. When the archive cannot be reached at
+all, that is said once, with how many pages were not saved, and the rest are
+not tried. `crawl --save-live` saves only the live links the archive has no
+recent capture of, and the state remembers each save.
 """
 
 from __future__ import annotations
@@ -43,11 +45,10 @@ def run_save(args: SaveArguments) -> int:
     def report(result: SaveResult) -> None:
         if result.archive_url:
             print(f"saved {result.url} -> {result.archive_url}")
-        else:
-            warn(f"cannot save {result.url}: {result.error}")
 
     results = save_all(urls, args.user_agent or USER_AGENT, interval=args.interval, on_result=report)
-    return EXIT_OK if all(result.archive_url for result in results) else EXIT_FAILING
+    _warn_failures(results, len(urls))
+    return EXIT_OK if len(results) == len(urls) and all(result.archive_url for result in results) else EXIT_FAILING
 
 
 def save_live(
@@ -66,10 +67,20 @@ def save_live(
     def report(result: SaveResult) -> None:
         if result.archive_url:
             on_saved(result.url)
-        else:
-            warn(f"cannot save {result.url}: {result.error}")
 
     if outcome.to_save:
         print(f"saving {len(outcome.to_save)} live links without a recent capture (Save Page Now, slow)")
     pace = SAVE_INTERVAL if interval is None else interval
-    save_all(outcome.to_save, user_agent, interval=pace, on_result=report, save=partial(save_one, endpoint=endpoint))
+    saving = partial(save_one, endpoint=endpoint)
+    results = save_all(outcome.to_save, user_agent, interval=pace, on_result=report, save=saving)
+    _warn_failures(results, len(outcome.to_save))
+
+
+def _warn_failures(results: list[SaveResult], asked: int) -> None:
+    """A line per page that could not be saved; one line in all when the archive could not be reached."""
+    for result in results:
+        if result.archive_unreachable:
+            unsaved = asked - len(results) + 1
+            warn(f"{result.error}: {unsaved} {'page' if unsaved == 1 else 'pages'} not saved")
+        elif not result.archive_url:
+            warn(f"cannot save {result.url}: {result.error}")

@@ -98,9 +98,10 @@ class Interruption:
 async def _collect(
     spider: type[Spider],
     settings: Settings,
-    item_types: tuple[type, ...],
+    item_types: type | tuple[type, ...],
     on_item: Callable[[T], None] | None,
-    interruption: Interruption | None,
+    *,
+    interruption: Interruption | None = None,
     **kwargs: object,
 ) -> list[T]:
     """Runs one spider to its end (or a requested stop); returns the items of `item_types` it produced."""
@@ -135,7 +136,7 @@ async def check_urls(
 ) -> dict[str, CheckResult]:
     """Checks every URL once; returns results keyed by the URL as requested."""
     results: list[CheckResult] = await _collect(
-        LinkSpider, settings, (CheckResult,), on_result, interruption, urls=list(urls)
+        LinkSpider, settings, CheckResult, on_result, interruption=interruption, urls=list(urls)
     )
     return {result.url: result for result in results}
 
@@ -187,7 +188,7 @@ async def lookup_captures(
         archive_settings(settings),
         (ArchiveLookup, CaptureCheck, RecentCapture),
         on_result,
-        interruption,
+        interruption=interruption,
         lookups=wanted,
         endpoint=endpoint,
         budget=seconds,

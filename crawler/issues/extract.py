@@ -1,6 +1,6 @@
 """Markdown -> link occurrences: the first stage of rotwatch.
 
-An issue is parsed with a real CommonMark parser (markdown-it-py, plus GFM
+An issue is parsed with a real CommonMark parser (markdown-it-pyrs, plus GFM
 tables and strikethrough: `crawler.issues.parser`), never with regexes over
 the raw text, so nothing is found in code spans or code blocks and every
 link is read the way a renderer reads it. What it returns, and why:
@@ -23,32 +23,67 @@ link is read the way a renderer reads it. What it returns, and why:
   Duplicate definitions (which CommonMark ignores) are reported too: their
   URL is still written in the issue.
 - Every scheme is returned (`mailto:`, relative paths, `javascript:`,
-  empty destinations ...); callers decide which to check. markdown-it's
-  "unsafe scheme" filter is switched off so parsing follows the spec exactly.
+  empty destinations ...); callers decide which to check. No "unsafe scheme"
+  filter applies, so parsing follows the spec exactly.
 - Raw HTML (blocks and inline tags) gives the `href` and `src` of any element,
   decoded as a browser would (`crawler.issues.raw_html`).
-- Bare URLs (GFM's autolink extension, with CJK punctuation ending a URL:
+- Bare URLs (GFM's autolink extension, with CJK punctuation and CJK prose glued on ending a URL:
   `crawler.issues.bare`): only `http://`, `https://` and `www.`, in prose.
 
-Positions: the parser records where each inline construct stands in its
-block's text and where each reference definition stands in the source;
-`crawler.issues.positions` maps block text back to source lines and columns.
+Positions: the parser gives each construct's span in the source
+(`crawler.issues.parser`); the written destination is re-read from that span
+and `crawler.issues.positions` turns offsets into lines and columns.
+
+An issue the Rust parser panics on is read by `crawler.issues.python_extract`
+(markdown-it-py, about 20 times slower), which tests hold to the same output.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Sequence
-from functools import cached_property
-
-from markdown_it.token import Token
+from dataclasses import dataclass, field
 
 from crawler.issues.bare import bare_urls
-from crawler.issues.parser import Definition, Span, parse, span_of
+from crawler.issues.parser import (
+    Node,
+    Parsed,
+    ParserError,
+    parse,
+    plain_label_end,
+    read_definition,
+    read_link,
+    read_plain_link,
+)
 from crawler.issues.positions import BlockText, Source, normalize_source
+from crawler.issues.python_extract import extract_links_in_python
 from crawler.issues.raw_html import closes_anchor, html_links, opens_anchor
 from crawler.models import LinkKind, LinkOccurrence
 
 __all__ = ["extract_links"]
+
+log = logging.getLogger(__name__)
+
+# Nodes whose children are inline text: where bare URLs are looked for.
+_INLINE_CONTAINERS = frozenset({"paragraph", "heading", "lheading", "tcell"})
+# Inline nodes that are not prose: no bare URL inside them.
+_NOT_PROSE = frozenset({"link", "image", "autolink", "html_inline", "code_inline"})
+_TEXT = frozenset({"text", "text_special"})
+_BREAKS = frozenset({"softbreak", "hardbreak"})
+_TEXT_OR_BREAK = _TEXT | _BREAKS
+# In a link's label, characters that may make its text differ from what is written.
+_MARKUP = re.compile(r"[*_~&\n]")
+# How each construct's source must begin and end: a check on the parser's offsets.
+_OPENS = {"link": "[", "image": "![", "autolink": "<", "html_inline": "<", "code_inline": "`"}
+_CLOSES: dict[str, tuple[str, ...]] = {
+    "link": (")", "]"),
+    "image": (")", "]"),
+    "autolink": (">",),
+    "html_inline": (">",),
+    "code_inline": ("`",),
+}
+_INLINE = _NOT_PROSE | _TEXT | _BREAKS | {"em", "strong", "strikethrough"}
 
 
 def extract_links(text: str, issue: str) -> list[LinkOccurrence]:
@@ -57,170 +92,264 @@ def extract_links(text: str, issue: str) -> list[LinkOccurrence]:
     `issue` is copied into each occurrence; `text` is the issue's Markdown.
     """
     source = Source(normalize_source(text))
-    tokens, definitions = parse(source.text)
     reader = _DocumentReader(source, issue)
-    found = reader.read_blocks(tokens)
-    found += reader.read_definitions(definitions)
-    return sorted(found, key=lambda link: (link.line, link.column))
+    try:
+        reader.read(parse(source.text))
+    except ParserError as error:
+        log.debug("%s: the Rust parser cannot read it exactly (%s); reading it with markdown-it-py", issue, error)
+        return extract_links_in_python(text, issue)
+    return sorted(reader.found, key=lambda link: (link.line, link.column))
+
+
+@dataclass
+class _Inline:
+    """One block of inline content (a paragraph, heading or table cell) and
+    the constructs in it, by their byte spans, in source order."""
+
+    node: Node
+    start: int
+    end: int
+    quote_depth: int
+    constructs: list[tuple[str, int, int, Node]] = field(default_factory=list)
 
 
 class _DocumentReader:
-    """Walks the parsed issue and turns what the parser recorded into occurrences."""
+    """Walks the parsed issue once and turns its nodes into occurrences."""
 
     def __init__(self, source: Source, issue: str) -> None:
         self.source = source
         self.issue = issue
+        self.found: list[LinkOccurrence] = []
         self.first_use_text: dict[str, str] = {}  # reference label -> text of its first use
+        self.defined: set[str] = set()  # labels whose first definition was read
 
-    def at_source(self, start: int, end: int, url: str, text: str, kind: LinkKind) -> LinkOccurrence:
-        """The occurrence whose written URL is source span [start, end)."""
+    def occurrence(self, start: int, written: str, url: str, text: str, kind: LinkKind) -> LinkOccurrence:
+        """The occurrence whose written URL starts at character offset `start`."""
         line, column = self.source.position(start)
-        return LinkOccurrence(url, self.issue, line, column, text, kind, self.source.text[start:end])
+        return LinkOccurrence(url, self.issue, line, column, text, kind, written)
 
-    def in_block(self, block: BlockText, start: int, end: int, url: str, text: str, kind: LinkKind) -> LinkOccurrence:
-        """The occurrence whose written URL is block-text span [start, end)."""
-        return self.at_source(block.to_source(start), block.to_source(end), url, text, kind)
-
-    def read_blocks(self, tokens: Sequence[Token]) -> list[LinkOccurrence]:
-        found: list[LinkOccurrence] = []
-        after = 0
-        for previous, token in zip([None, *tokens], tokens, strict=False):
-            if token.type not in ("inline", "html_block") or token.map is None:
+    def read(self, parsed: Parsed) -> None:
+        self.parsed = parsed
+        inlines: list[_Inline] = []
+        definitions: list[tuple[Node, int]] = []
+        image_end = 0  # what an image's alt text holds renders as text: no links
+        quote_ends: list[int] = []  # where the block quotes around the current node end
+        for node in parsed.root.walk():  # every node in source order
+            name = node.name
+            if name in _TEXT_OR_BREAK or (srcmap := node.srcmap) is None:
                 continue
-            in_table = previous is not None and previous.type in ("th_open", "td_open")
-            text = token.content.removesuffix("\n")  # an HTML block keeps its last line ending
-            block = BlockText(text, range(*token.map), self.source, after, in_table)
-            after = max(after, block.to_source(len(text)))
-            if token.type == "html_block":
-                found += self.read_html(block, 0, text)
-            else:
-                found += _InlineReader(self, block, token.children or []).read()
-        return found
+            start, end = srcmap
+            while quote_ends and start >= quote_ends[-1]:
+                quote_ends.pop()
+            depth = len(quote_ends)
+            if name in _NOT_PROSE:
+                if start < image_end:
+                    continue
+                if name == "image":
+                    image_end = end
+                _containing(inlines, start).constructs.append((name, start, end, node))
+            elif name in _INLINE_CONTAINERS:
+                inlines.append(_Inline(node, start, end, depth))
+            elif name == "list_item":  # a tight list's items hold their inline nodes directly
+                inlines += _inline_runs(node, depth)
+            elif name == "html_block":
+                self.read_html_block(node, start, end)
+            elif name == "definition":
+                definitions.append((node, depth))
+            elif name == "blockquote":
+                quote_ends.append(end)
+        for inline in inlines:
+            if inline.constructs or _may_hold_bare_url(self.source.lowered, inline.start, inline.end):
+                _InlineReader(self, inline).read()
+        for node, depth in definitions:
+            self.read_definition(node, depth)
 
-    def read_html(self, block: BlockText, offset: int, fragment: str, text: str = "") -> list[LinkOccurrence]:
-        """Occurrences for the href/src values in raw HTML at `offset` of `block`.
+    def read_html_block(self, node: Node, start: int, end: int) -> None:
+        text = self.parsed.original(str(node.meta["content"])).removesuffix("\n")  # it keeps its last line ending
+        first = self.source.char_offset(start)
+        self.read_html(text, first, max(first, self.source.char_offset(end) - 1))
 
-        `text` stands in for an anchor's inner text when the anchor is not
-        closed inside `fragment` (inline HTML comes one tag at a time).
+    def read_html(self, fragment: str, start: int, last: int, text: str = "", offset: int = 0) -> None:
+        """Occurrences for the href/src values in raw HTML whose lines stand
+        on the source lines of character offsets `start` to `last`.
+
+        `fragment` is the HTML without container markers; `offset` is where
+        it starts in the text the caller holds. `text` stands in for an
+        anchor's inner text when the anchor is not closed inside `fragment`.
         """
-        return [
-            self.in_block(
-                block,
-                offset + link.start,
-                offset + link.end,
-                link.url,
-                link.text if link.closed else text,
-                LinkKind.HTML,
-            )
-            for link in html_links(fragment)
-        ]
+        links = html_links(fragment)
+        if not links:
+            return
+        if self.source.text.startswith(fragment, start):
+            to_source = start.__add__
+        else:  # it runs over lines inside a container: find each line in the source
+            first_line, last_line = self.source.position(start)[0] - 1, self.source.position(last)[0]
+            to_source = BlockText(fragment, range(first_line, last_line), self.source, start, False).to_source
+        for link in links:
+            written_start = to_source(link.start)
+            written = self.source.text[written_start : to_source(link.end)]
+            shown = link.text if link.closed else text
+            self.found.append(self.occurrence(written_start, written, link.url, shown, LinkKind.HTML))
 
-    def read_definitions(self, definitions: Sequence[Definition]) -> list[LinkOccurrence]:
-        """One occurrence per definition; only the first of a label is used."""
-        seen: set[str] = set()
-        found = []
-        for definition in definitions:
-            text = definition.shown_label
-            if definition.label not in seen:
-                text = self.first_use_text.get(definition.label, text)
-                seen.add(definition.label)
-            found.append(self.at_source(definition.start, definition.end, definition.url, text, LinkKind.REFERENCE))
-        return found
+    def read_definition(self, node: Node, quote_depth: int) -> None:
+        """One occurrence per definition; only the first of a label takes a use's text."""
+        start, end = node.srcmap or (0, 0)
+        piece = self.source.data[start:end].decode()
+        label, shown, destination = read_definition(piece, quote_depth)
+        text = shown if label in self.defined else self.first_use_text.get(label, shown)
+        self.defined.add(label)
+        written = piece[destination.start : destination.end]
+        at = self.source.char_offset(start) + destination.start
+        self.found.append(self.occurrence(at, written, destination.url, text, LinkKind.REFERENCE))
+
+
+def _may_hold_bare_url(lowered: bytes, start: int, end: int) -> bool:
+    """Whether byte span [start, end) of the issue (ASCII lower-cased) may hold
+    a bare URL: a quick look before decoding it."""
+    return lowered.find(b"://", start, end) >= 0 or lowered.find(b"www.", start, end) >= 0
+
+
+def _containing(inlines: list[_Inline], start: int) -> _Inline:
+    """The inline block an inline node at byte `start` belongs to (usually the last one)."""
+    return next(inline for inline in reversed(inlines) if inline.start <= start < inline.end)
+
+
+def _inline_runs(item: Node, quote_depth: int) -> list[_Inline]:
+    """The runs of inline nodes a list item holds directly, each an inline block."""
+    runs: list[_Inline] = []
+    joined = False
+    for child in item.children:
+        if child.name not in _INLINE or child.srcmap is None:
+            joined = False
+        elif joined:
+            runs[-1].end = child.srcmap[1]
+        else:
+            runs.append(_Inline(item, *child.srcmap, quote_depth))
+            joined = True
+    return runs
 
 
 class _InlineReader:
-    """Reads the children of one inline token: links, images, HTML, bare URLs."""
+    """Reads the constructs of one inline block: links, images, HTML, bare URLs.
 
-    def __init__(self, document: _DocumentReader, block: BlockText, children: list[Token]) -> None:
+    Offsets are characters from the start of the issue.
+    """
+
+    def __init__(self, document: _DocumentReader, inline: _Inline) -> None:
         self.document = document
-        self.block = block
-        self.children = children
+        self.inline = inline
+        self.source = document.source
         self.not_prose: list[tuple[int, int]] = []  # spans where bare URLs are not looked for
 
-    def read(self) -> list[LinkOccurrence]:
-        found: list[LinkOccurrence] = []
-        for index, token in enumerate(self.children):
-            span = span_of(token)
-            if span is None:
-                continue
-            self.not_prose.append((span.start, span.end))
-            if token.type == "html_inline":
-                found += self.html_tag(index, span)
-            elif token.type == "image":
-                found += self.link(span, _plain_text(token.children or []), LinkKind.IMAGE)
-            elif token.type == "link_open" and token.markup == "autolink":
-                found.append(self.autolink(span))
-            elif token.type == "link_open":
-                text = _plain_text(self.children[index + 1 : self.closing(index)])
-                found += self.link(span, text, LinkKind.LINK)
-        return found + self.bare_links()
+    def read(self) -> None:
+        data, char_offset = self.source.data, self.source.char_offset
+        for index, (name, start, end, node) in enumerate(self.inline.constructs):
+            at = char_offset(start)
+            written = data[start:end].decode()
+            if not written.startswith(_OPENS[name]) or not written.endswith(_CLOSES[name]):
+                raise ParserError(f"the {name} at byte {start} is {written!r} in the source")
+            self.not_prose.append((at, at + len(written)))
+            if name == "link" or name == "image":
+                self.link(node, start, at, written, LinkKind.LINK if name == "link" else LinkKind.IMAGE)
+            elif name == "autolink":
+                self.autolink(at + 1, written[1:-1])  # inside the angle brackets
+            elif name == "html_inline":
+                self.html_tag(index, at, written)
+        if _prose_may_hold_bare_url(self.source.lowered, self.inline):
+            self.bare_links()
 
-    def closing(self, index: int) -> int:
-        """Index of the link_close matching the link_open at `index`."""
-        level = self.children[index].level
-        return next(
-            i
-            for i in range(index + 1, len(self.children))
-            if self.children[i].type == "link_close" and self.children[i].level == level
+    def link(self, node: Node, start: int, at: int, piece: str, kind: LinkKind) -> None:
+        """An inline link or image at byte `start`; a reference-style use only lends its text."""
+        if plain := read_plain_link(piece):
+            text, offset, url = plain
+            self.document.found.append(self.document.occurrence(at + offset, url, url, text, kind))
+            return
+        label_open = 0 if kind is LinkKind.LINK else 1
+        label_end = plain_label_end(piece, label_open)
+        if label_end is not None and not _MARKUP.search(piece, label_open + 1, label_end):
+            text = " ".join(piece[label_open + 1 : label_end].split())  # the text as written: nothing to read
+        else:
+            children = node.children
+            text = self.document.parsed.original(_plain_text(children))
+            if label_end is None:
+                last = children[-1].srcmap if children else None
+                text_end = len(self.source.data[start : last[1]].decode()) if last else label_open + 1
+                label_end = piece.index("]", text_end)
+        destination = read_link(piece, label_open, label_end, self.inline.quote_depth)
+        if destination.label is not None:
+            self.document.first_use_text.setdefault(destination.label, text)
+            return
+        written = piece[destination.start : destination.end]
+        self.document.found.append(
+            self.document.occurrence(at + destination.start, written, destination.url, text, kind)
         )
 
-    def link(self, span: Span, text: str, kind: LinkKind) -> list[LinkOccurrence]:
-        """An inline link or image; a reference-style use only lends its text."""
-        if span.destination is None:
-            assert span.label is not None
-            self.document.first_use_text.setdefault(span.label, text)
-            return []
-        start, end = span.destination
-        return [self.document.in_block(self.block, start, end, span.url, text, kind)]
-
-    def autolink(self, span: Span) -> LinkOccurrence:
-        start, end = span.start + 1, span.end - 1  # inside the angle brackets
-        written = self.block.text[start:end]
+    def autolink(self, at: int, written: str) -> None:
         url = written if ":" in written else f"mailto:{written}"  # <user@host> is an e-mail
-        return self.document.in_block(self.block, start, end, url, written, LinkKind.AUTOLINK)
+        self.document.found.append(self.document.occurrence(at, written, url, written, LinkKind.AUTOLINK))
 
-    def html_tag(self, index: int, span: Span) -> list[LinkOccurrence]:
-        """Links in one inline tag; an `<a>` takes the text up to its `</a>`."""
-        tag = self.children[index].content
+    def html_tag(self, index: int, at: int, written: str) -> None:
+        """Links in one inline tag; an `<a>` takes the text up to the next `</a>`."""
+        tag = self.document.parsed.original(str(self.inline.constructs[index][3].meta["content"]))
         text = ""
-        if (end := self.anchor_ends.get(index)) is not None:
-            text = _plain_text(self.children[index + 1 : end])
-            closing = span_of(self.children[end])
-            assert closing is not None, "every inline HTML tag has its span recorded"
-            self.not_prose.append((span.start, closing.end))
-        return self.document.read_html(self.block, span.start, tag, text)
+        if opens_anchor(tag) and (closing := self.next_anchor_close(index)) is not None:
+            _, close_start, close_end, _ = self.inline.constructs[closing]
+            text = self.text_between(self.inline.constructs[index][2], close_start)
+            self.not_prose.append((at, self.source.char_offset(close_end)))
+        self.document.read_html(tag, at, at + max(len(written) - 1, 0), text)
 
-    @cached_property
-    def anchor_ends(self) -> dict[int, int]:
-        """Index of each inline `<a>` tag -> index of the next `</a>` tag."""
-        ends: dict[int, int] = {}
-        next_close = None
-        for index in reversed(range(len(self.children))):
-            token = self.children[index]
-            if token.type != "html_inline":
-                continue
-            if closes_anchor(token.content):
-                next_close = index
-            elif opens_anchor(token.content) and next_close is not None:
-                ends[index] = next_close
-        return ends
+    def next_anchor_close(self, index: int) -> int | None:
+        """Index of the next `</a>` tag after construct `index`, if any."""
+        for later in range(index + 1, len(self.inline.constructs)):
+            name, _, _, node = self.inline.constructs[later]
+            if name == "html_inline" and closes_anchor(str(node.meta["content"])):
+                return later
+        return None
 
-    def bare_links(self) -> list[LinkOccurrence]:
-        """Bare URLs in the prose around the constructs read so far."""
-        return [
-            self.document.in_block(self.block, bare.start, bare.end, bare.url, bare.shown, LinkKind.BARE)
-            for bare in bare_urls(self.block.text, self.not_prose)
+    def text_between(self, start: int, end: int) -> str:
+        """Plain text of the block's nodes that start within byte span [start, end)."""
+        nodes = [
+            node
+            for node in self.inline.node.walk(include_self=False)
+            if node.srcmap and start <= node.srcmap[0] < end and node.name in _TEXT | _BREAKS
         ]
+        return self.document.parsed.original(_plain_text(nodes))
+
+    def bare_links(self) -> None:
+        """Bare URLs in the prose around the constructs read so far."""
+        piece = self.source.data[self.inline.start : self.inline.end].decode()
+        base = self.source.char_offset(self.inline.start)
+        not_prose = [(start - base, end - base) for start, end in self.not_prose]
+        for bare in bare_urls(piece, not_prose):
+            written = piece[bare.start : bare.end]
+            occurrence = self.document.occurrence(base + bare.start, written, bare.url, bare.shown, LinkKind.BARE)
+            self.document.found.append(occurrence)
 
 
-def _plain_text(tokens: Sequence[Token]) -> str:
+def _prose_may_hold_bare_url(lowered: bytes, inline: _Inline) -> bool:
+    """Whether the bytes of `inline` between its constructs may hold a bare URL
+    (one cannot start inside a construct): a quick look before decoding."""
+    pos = inline.start
+    for _, start, end, _ in inline.constructs:
+        if start > pos and _may_hold_bare_url(lowered, pos, start):
+            return True
+        pos = max(pos, end)
+    return _may_hold_bare_url(lowered, pos, inline.end)
+
+
+def _plain_text(nodes: Sequence[Node]) -> str:
     """Link text without markup: text, code, image alt; breaks become spaces."""
-    parts = []
-    for token in tokens:
-        if token.type in ("text", "text_special", "code_inline"):
-            parts.append(token.content)
-        elif token.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-        elif token.type == "image":
-            parts.append(_plain_text(token.children or []))
+    parts: list[str] = []
+    _collect_text(nodes, parts)
     return " ".join("".join(parts).split())
+
+
+def _collect_text(nodes: Sequence[Node], parts: list[str]) -> None:
+    for node in nodes:
+        name = node.name
+        if name in _TEXT:
+            parts.append(str(node.meta["content"]))
+        elif name in _BREAKS:
+            parts.append(" ")
+        elif name != "html_inline":
+            _collect_text(node.children, parts)

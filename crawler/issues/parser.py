@@ -1,219 +1,262 @@
-"""The CommonMark parser, set up to record where each link construct stands.
+"""The CommonMark parser, and reading each link's destination back from the source.
 
-An issue is parsed with markdown-it-py in CommonMark mode plus GFM tables and
-strikethrough. markdown-it's "unsafe scheme" filter is switched off so
-parsing follows the spec exactly: which schemes get checked is the caller's
-call.
+An issue is parsed with markdown-it-pyrs (the Rust port of markdown-it, kept
+by the executablebooks maintainers of markdown-it-py) in CommonMark mode plus
+GFM tables and strikethrough. It parses a 9 MB archive about 20 times faster
+than markdown-it-py (benchmarks/README.md). Its nodes carry `srcmap`, the
+byte offsets of the whole construct in the source (`[text](url "title")`, a
+definition's `[label]: url`), and its `url` is already percent-encoded, so the
+written destination and the address as the author meant it are re-read from
+the construct's source here, with markdown-it-py's own `parseLinkDestination`
+wherever the written destination is not a plain run of characters. So a
+recorded destination is exactly what CommonMark reads: `a\\_b` is `a_b`,
+`&amp;` is `&`, `<a b>` is `a b`.
 
-markdown-it gives line ranges for blocks only, so the inline rules that find
-links, images, autolinks, inline HTML and code spans are wrapped to record
-where each construct starts and ends in its block's text (`span_of`), and
-the reference rule is wrapped to record every definition, duplicates
-included, from the block parser's own line offsets. The recording re-runs
-the parser's own helpers on what a rule consumed, so a recorded destination
-is exactly what the rule read.
+Every scheme is kept: which schemes get checked is the caller's call.
+
+markdown-it 0.6.0, which markdown-it-pyrs 0.4.0 bundles, panics on some
+inputs (a `[` followed by a backtick that closes no code span, as in "a [b `c";
+markdown-it-rust issue #40). A Rust panic reaches Python as a
+`BaseException`; `parse` raises `ParserError` instead, and the caller reads
+that issue with markdown-it-py (`crawler.issues.python_extract`). It does the
+same for an issue with a tab in a line's indentation or after its quote
+markers (a tab after `>`, a tab-indented list item): markdown-it.rs then
+counts the tab as the spaces it stands for, and its offsets for the rest of
+the line are off by as many. And for an issue with a definition-like `]:`
+and a backslash right before a line ending: markdown-it.rs lets that
+backslash escape the line ending in a definition's destination, so
+`[r]: /u` plus a backslash is no definition at the end of an issue, and
+before another line it takes that line into the URL.
 """
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
-from markdown_it import MarkdownIt
 from markdown_it.common.utils import normalizeReference, unescapeAll
-from markdown_it.rules_block import StateBlock
-from markdown_it.rules_block import reference as reference_rule
-from markdown_it.rules_inline import StateInline
-from markdown_it.rules_inline import autolink as autolink_rule
-from markdown_it.rules_inline import backtick as backtick_rule
-from markdown_it.rules_inline import html_inline as html_inline_rule
-from markdown_it.rules_inline import image as image_rule
-from markdown_it.rules_inline import link as link_rule
-from markdown_it.token import Token
+from markdown_it.helpers import parseLinkDestination
+from markdown_it_pyrs import MarkdownIt, Node
 
-__all__ = ["Definition", "Span", "parse", "span_of"]
-
-# Keys under which the wrapped parser rules leave what they saw.
-_SPAN = "rotwatch_span"  # in Token.meta
-_DEFINITIONS = "rotwatch_definitions"  # in the parser's env
+__all__ = [
+    "Destination",
+    "Node",
+    "Parsed",
+    "ParserError",
+    "parse",
+    "plain_label_end",
+    "read_definition",
+    "read_link",
+    "read_plain_link",
+]
 
 
 @dataclass(frozen=True, slots=True)
-class Span:
-    """Where an inline construct stands in its block's text (end exclusive).
+class Destination:
+    """What a link, image or definition points at, read from its source text.
 
-    For an inline link or image, `destination` is the span of its written
-    destination and `url` the unescaped destination; for a reference-style
-    use, `label` is the normalized label it refers to.
+    `start`/`end` are the written destination's offsets in that text, angle
+    brackets excluded, and `url` the destination unescaped. For a
+    reference-style use (`[text][label]`, `[label]`), `label` is the
+    normalized label it refers to and there is no written destination.
     """
 
-    start: int
-    end: int
-    destination: tuple[int, int] | None = None
+    start: int = 0
+    end: int = 0
     url: str = ""
     label: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Definition:
-    """A link reference definition as the block parser read it."""
-
-    label: str  # normalized, the key uses are matched by
-    shown_label: str  # as written, for the text of an unused definition
-    url: str
-    start: int  # offsets of the written destination in the whole source
-    end: int
+class ParserError(Exception):
+    """The Rust parser cannot read an issue exactly: it panicked, or its offsets would be off."""
 
 
-def parse(text: str) -> tuple[list[Token], list[Definition]]:
-    """The block tokens of `text` and every reference definition, in source order."""
-    env: dict[str, Any] = {}
-    tokens = _markdown().parse(text, env)
-    return tokens, env.get(_DEFINITIONS, [])
+class Parsed:
+    """The syntax tree of an issue, and the way back to its own characters.
+
+    markdown-it-pyrs applies markdown-it's "unsafe scheme" filter and cannot
+    be told not to: `[x](javascript:void(0))` would be plain text, and a
+    bare URL written in its link text would count as prose. So the parser
+    reads a copy in which the last letter of `javascript:`, `vbscript:`,
+    `file:` and `data:` is `q` (`Q` for a capital): same length, same kind of
+    character, so the copy parses into the same structure at the same
+    offsets as the issue would without the filter. `original` undoes the
+    change in any text taken from the tree. An issue that already holds such
+    a spelling (`filq:`) is parsed as it is, filter and all. A scheme spelled
+    with escapes or entities (`java\\script:`) is still filtered.
+    """
+
+    def __init__(self, text: str) -> None:
+        if "\t" in text and _TAB_IN_INDENT.search(text):
+            raise ParserError("a tab in a line's indentation: the parser's offsets would be off")
+        if "]:" in text and _BACKSLASH_AT_LINE_END.search(text):
+            raise ParserError("a backslash ends a line: the parser may misread a definition there")
+        masked = text
+        if _may_name_unsafe_scheme(text) and not _MASKED_SCHEME.search(text):
+            masked = _UNSAFE_SCHEME.sub(_mask, text)
+        self.masked = masked != text
+        try:
+            with _rust_panic_output_dropped():
+                self.root = _markdown().tree(masked)
+        except BaseException as error:  # a Rust panic is a BaseException: turn only that into an error
+            if type(error).__name__ != "PanicException":
+                raise
+            raise ParserError(str(error)) from error
+
+    def original(self, parsed: str) -> str:
+        """`parsed` (a text, label or HTML taken from the tree) as the issue spells it."""
+        return _MASKED_SCHEME.sub(_unmask, parsed) if self.masked else parsed
 
 
-def span_of(token: Token) -> Span | None:
-    """Where the construct that made `token` stands, if its rule recorded it."""
-    span: Span | None = token.meta.get(_SPAN)
-    return span
+@contextmanager
+def _rust_panic_output_dropped() -> Iterator[None]:
+    """Rust prints a panic's message and backtrace on file descriptor 2 before
+    Python sees the panic. The panic is handled (the issue is read by the exact
+    fallback), so that output is only noise a user would take for a crash: it
+    goes to the null device for the length of one parse."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
-_Describe = Callable[[StateInline, int, int], Span]  # (state, start, end) -> what was parsed
+def parse(text: str) -> Parsed:
+    """The syntax tree of `text` (line endings normalized beforehand).
+
+    Raises ParserError when the parser panics on it.
+    """
+    return Parsed(text)
+
+
+# A backslash right before a line ending or the end of the issue.
+_BACKSLASH_AT_LINE_END = re.compile(r"\\(?:\n|\Z)")
+# A tab among a line's leading spaces and quote markers.
+_TAB_IN_INDENT = re.compile(r"^[ >]*\t", re.M)
+# markdown-it's unsafe schemes (its BAD_PROTO_RE), at the start of a word.
+_UNSAFE_SCHEME = re.compile(r"(?<![0-9A-Za-z])(?:javascript|vbscript|file|data)(?=:)", re.I)
+_MASKED_SCHEME = re.compile(r"(?<![0-9A-Za-z])(javascrip|vbscrip|fil|dat)q(?=:)", re.I)
+_LAST_LETTER = {"javascrip": "t", "vbscrip": "t", "fil": "e", "dat": "a"}
+
+
+def _may_name_unsafe_scheme(text: str) -> bool:
+    """A quick look before the regular expression: most issues name none."""
+    folded = text.lower()
+    return any(scheme in folded for scheme in ("javascript:", "vbscript:", "file:", "data:"))
+
+
+def _mask(scheme: re.Match[str]) -> str:
+    return scheme.group()[:-1] + ("Q" if scheme.group()[-1].isupper() else "q")
+
+
+def _unmask(scheme: re.Match[str]) -> str:
+    letter = _LAST_LETTER[scheme.group(1).lower()]
+    return scheme.group(1) + (letter.upper() if scheme.group()[-1] == "Q" else letter)
 
 
 @cache
 def _markdown() -> MarkdownIt:
-    """CommonMark plus GFM tables and strikethrough, recording positions."""
-    md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
-    md.validateLink = _any_scheme  # type: ignore[method-assign]
-    recorders: dict[str, tuple[Callable[[StateInline, bool], bool], str, _Describe]] = {
-        "link": (link_rule, "link_open", _describe_link),
-        "image": (image_rule, "image", _describe_image),
-        "autolink": (autolink_rule, "link_open", _describe_span),
-        "html_inline": (html_inline_rule, "html_inline", _describe_span),
-        "backticks": (backtick_rule, "code_inline", _describe_span),
-    }
-    for name, (rule, token_type, describe) in recorders.items():
-        md.inline.ruler.at(name, _recording(rule, token_type, describe))
-    md.block.ruler.at("reference", _recording_definitions)
-    return md
+    """CommonMark plus GFM tables and strikethrough, built once."""
+    return MarkdownIt("commonmark").enable_many(["table", "strikethrough"])
 
 
-def _any_scheme(url: str) -> bool:
-    """Accept every destination: which schemes get checked is the caller's call."""
-    return True
-
-
-def _recording(
-    rule: Callable[[StateInline, bool], bool], token_type: str, describe: _Describe
-) -> Callable[[StateInline, bool], bool]:
-    """Wrap an inline rule so the token it creates remembers its source span."""
-
-    def recorded(state: StateInline, silent: bool) -> bool:
-        start, first_new = state.pos, len(state.tokens)
-        if not rule(state, silent):
-            return False
-        # Tokens before ours may be pending text flushed by the rule; in silent
-        # mode, or for an unmatched backtick run (plain text), there is none.
-        token = next((t for t in state.tokens[first_new:] if t.type == token_type), None)
-        if token is not None:
-            token.meta[_SPAN] = describe(state, start, state.pos)
-        return True
-
-    return recorded
-
-
-def _describe_span(state: StateInline, start: int, end: int) -> Span:
-    return Span(start, end)
-
-
-def _describe_link(state: StateInline, start: int, end: int) -> Span:
-    return _describe_link_or_image(state, start, end, label_open=start)
-
-
-def _describe_image(state: StateInline, start: int, end: int) -> Span:
-    return _describe_link_or_image(state, start, end, label_open=start + 1)
-
-
-def _describe_link_or_image(state: StateInline, start: int, end: int, label_open: int) -> Span:
-    """Find the destination (or the reference label) of a parsed link.
-
-    Re-runs the parser's own helpers on the span the rule consumed, so the
-    written destination is exactly what the rule read.
-    """
-    src = state.src
-    is_link = label_open == start
-    label_end = state.md.helpers.parseLinkLabel(state, label_open, is_link)
-    if src[end - 1] != ")":  # [text][label], [label][] or [label]
-        second_label = src[label_end + 2 : end - 1] if end > label_end + 1 else ""
-        label = second_label or src[label_open + 1 : label_end]
-        return Span(start, end, label=normalizeReference(label))
-    pos = _skip_whitespace(src, label_end + 2)
-    found = state.md.helpers.parseLinkDestination(src, pos, end)
-    return Span(start, end, destination=_unbracketed(src, pos, found.pos), url=found.str)
-
-
-def _skip_whitespace(text: str, pos: int) -> int:
-    """Skip the spaces, tabs and line endings allowed before a destination."""
-    while pos < len(text) and text[pos] in " \t\n":
-        pos += 1
-    return pos
-
-
-def _unbracketed(text: str, start: int, end: int) -> tuple[int, int]:
-    """A destination's span without its `<...>` delimiters."""
-    return (start + 1, end - 1) if text.startswith("<", start) else (start, end)
-
-
+# `[text](url)` and `![alt](url)` with nothing to unescape, no markup and no title.
+_PLAIN_LINK = re.compile(r"!?\[([^\[\]`<\\*_~&\n]*)\]\(([^ \x00-\x1f\x7f()\\<&]+)\)")
+# After a destination written as a plain run, only these may follow.
+_PLAIN_DESTINATION = re.compile(r"[^ \x00-\x1f\x7f()\\<]+(?=[ \t\n)])")
+_SPACE = re.compile(r"[ \t\n]*")
+_INLINE_SPACE = re.compile(r"[ \t]*")
+# A definition's label, then its colon: labels hold no unescaped brackets.
 _DEFINITION_LABEL = re.compile(r"\[((?:[^\\\[\]]|\\.)*)\]:", re.S)
 
 
-def _recording_definitions(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
-    """The reference rule, remembering every definition (duplicates too)."""
-    if not reference_rule(state, start_line, end_line, silent):
-        return False
-    if not silent:
-        state.env.setdefault(_DEFINITIONS, []).append(_read_definition(state, start_line))
-    return True
+def read_link(piece: str, label_open: int, label_end: int, quote_depth: int) -> Destination:
+    """The destination (or reference label) of a link or image whose whole
+    source is `piece`, its label `[...]` at [`label_open`, `label_end`].
 
-
-def _read_definition(state: StateBlock, start_line: int) -> Definition:
-    """Re-read a definition the rule accepted, from the rule's own lines.
-
-    The rule joins each line from its first non-blank character (after any
-    container markers) through its line ending, so offsets in that string map
-    back to the source.
+    A label that runs over lines inside `quote_depth` block quotes is read
+    without the quote markers.
     """
-    pieces = []
-    for line in range(start_line, state.line):
-        start = state.bMarks[line] + state.tShift[line]
-        pieces.append((start, state.src[start : state.eMarks[line] + 1]))
-    string = "".join(piece for _, piece in pieces)
-    label = _DEFINITION_LABEL.match(string)
-    assert label, "the reference rule accepted this definition"
-    pos = _skip_whitespace(string, label.end())
-    found = state.md.helpers.parseLinkDestination(string, pos, len(string))
-    first, last = _unbracketed(string, pos, found.pos)
-    return Definition(
-        label=normalizeReference(label.group(1)),
-        shown_label=" ".join(unescapeAll(label.group(1)).split()),
-        url=found.str,
-        start=_offset_in_source(pieces, first),
-        end=_offset_in_source(pieces, last),
-    )
+    if piece[-1] != ")":  # [text][label], [label][] or [label]
+        second_label = piece[label_end + 2 : -1] if len(piece) > label_end + 1 else ""
+        label = second_label or piece[label_open + 1 : label_end]
+        return Destination(label=normalizeReference(_without_quote_markers(label) if quote_depth else label))
+    return _destination(piece, _skip(_SPACE, piece, label_end + 2))
 
 
-def _offset_in_source(pieces: Sequence[tuple[int, str]], offset: int) -> int:
-    """Map an offset in the concatenation of source pieces to the source.
+def read_plain_link(piece: str) -> tuple[str, int, str] | None:
+    """The text, the destination's offset and the destination of `[text](url)`
+    or `![alt](url)` when both are written plainly (no markup, escapes,
+    entities, title or brackets): most links are, and then one regular
+    expression reads them. None otherwise."""
+    plain = _PLAIN_LINK.fullmatch(piece)
+    if plain is None:
+        return None
+    return " ".join(plain.group(1).split()), plain.start(2), plain.group(2)
 
-    An offset on a boundary belongs to the next piece: a destination never
-    ends with a line ending, but may start a line.
+
+def plain_label_end(piece: str, label_open: int) -> int | None:
+    """Where a link's label closes, when its text cannot hide a `]`: no
+    brackets, code spans, raw HTML, autolinks or escapes in it. None when it
+    might: then the label closes at the first `]` after the link's last text node."""
+    end = piece.find("]", label_open + 1)
+    text = piece[label_open + 1 : end]
+    return None if end < 0 or any(char in text for char in "[`<\\") else end
+
+
+def read_definition(piece: str, quote_depth: int) -> tuple[str, str, Destination]:
+    """The normalized label, the label as shown, and the destination of a
+    link reference definition whose source is `piece`.
+
+    Inside `quote_depth` block quotes, a destination on the next line comes
+    after that line's quote markers.
     """
-    for start, piece in pieces[:-1]:
-        if offset < len(piece):
-            return start + offset
-        offset -= len(piece)
-    return pieces[-1][0] + offset
+    label = _DEFINITION_LABEL.match(piece)
+    assert label, "the parser accepted this definition"
+    pos = _skip(_INLINE_SPACE, piece, label.end())
+    if piece.startswith("\n", pos):  # the destination is on the next line
+        pos = _skip(_line_prefix(quote_depth), piece, pos + 1)
+    written_label = _without_quote_markers(label.group(1)) if quote_depth else label.group(1)
+    shown = " ".join(unescapeAll(written_label).split())
+    return normalizeReference(written_label), shown, _destination(piece, pos)
+
+
+@cache
+def _line_prefix(quote_depth: int) -> re.Pattern[str]:
+    """A continuation line's container prefix: up to `quote_depth` quote markers, then spaces."""
+    return re.compile(rf"(?:[ \t]{{0,3}}>[ \t]?){{0,{quote_depth}}}[ \t]*")
+
+
+def _without_quote_markers(label: str) -> str:
+    """A label that runs over lines inside a block quote, without the quote markers."""
+    return re.sub(r"\n[ \t>]*", "\n", label)
+
+
+def _skip(pattern: re.Pattern[str], text: str, pos: int) -> int:
+    """The offset after what `pattern` (which matches the empty string) matches at `pos`."""
+    matched = pattern.match(text, pos)
+    assert matched is not None, "the pattern matches the empty string"
+    return matched.end()
+
+
+def _destination(piece: str, pos: int) -> Destination:
+    """The destination written at `pos` of `piece`, as CommonMark reads it."""
+    plain = _PLAIN_DESTINATION.match(piece, pos)
+    if plain:
+        written = plain.group()
+        url = unescapeAll(written) if "&" in written else written
+        return Destination(pos, plain.end(), url)
+    found = parseLinkDestination(piece, pos, len(piece))
+    if not found.ok:  # `[a]()`: an empty destination
+        return Destination(pos, pos, "")
+    start, end = (pos + 1, found.pos - 1) if piece.startswith("<", pos) else (pos, found.pos)
+    return Destination(start, end, found.str)

@@ -4,15 +4,21 @@ Positions are 1-based lines and columns, a column counted in characters (a
 tab counts as one). Line endings are normalized (CRLF/CR -> LF) before
 counting, as the parser does.
 
-markdown-it gives line ranges for blocks only. Each line of a block's text
-(an inline token's content, an HTML block's lines) is found in the source
-line it came from: blocks drop container markers and indentation, never
-inner characters, except that a table cell turns `\\|` into `|`.
+The parser gives UTF-8 byte offsets (`srcmap`); `Source.char_offset` turns
+one into a character offset by decoding only the start of its line, so the
+cost does not grow with the issue's length.
+
+Raw HTML comes as a block's text (an HTML block's lines, an inline tag that
+runs over lines) without its container markers. Each line of that text is
+found in the source line it came from (`BlockText`): blocks drop container
+markers and indentation, never inner characters, except that a table cell
+turns `\\|` into `|`.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence, Sized
 from itertools import accumulate
 
 __all__ = ["BlockText", "Source", "normalize_source"]
@@ -29,14 +35,29 @@ class Source:
     def __init__(self, text: str) -> None:
         self.text = text
         self.lines = text.split("\n")  # only LF: str.splitlines() knows more breaks
-        self.line_starts = [0]
-        for line in self.lines[:-1]:
-            self.line_starts.append(self.line_starts[-1] + len(line) + 1)
+        self.line_starts = _starts(self.lines)
+        self.data = text.encode()
+        self.lowered = self.data.lower()  # ASCII letters only: offsets stay those of `data`
+        self.is_ascii = len(self.data) == len(text)
+        self.line_byte_starts = self.line_starts if self.is_ascii else _starts(self.data.split(b"\n"))
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based line and column of a source offset."""
         index = bisect_right(self.line_starts, offset) - 1
         return index + 1, offset - self.line_starts[index] + 1
+
+    def char_offset(self, byte_offset: int) -> int:
+        """The character offset of a UTF-8 byte offset (on a character boundary)."""
+        if self.is_ascii:
+            return byte_offset
+        index = bisect_right(self.line_byte_starts, byte_offset) - 1
+        line_start = self.line_byte_starts[index]
+        return self.line_starts[index] + len(self.data[line_start:byte_offset].decode())
+
+
+def _starts(lines: Sequence[Sized]) -> list[int]:
+    """Where each line starts, given the lines between line feeds (all in C: no Python per line)."""
+    return list(accumulate(map((1).__add__, map(len, lines[:-1])), initial=0))
 
 
 class BlockText:

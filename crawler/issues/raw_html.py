@@ -3,7 +3,8 @@
 Raw HTML (blocks and inline tags) gives the `href` and `src` of any element,
 decoded as a browser would; `text` is the anchor's inner text, or the
 image's `alt`, or "". Tags are found as a browser finds them (Python's
-`HTMLParser`): comments and `<script>` and `<style>` bodies are not tags.
+`HTMLParser`): comments, `<![...>` sections and `<script>` and `<style>`
+bodies are not tags.
 Offsets are those of the attribute value as written, quotes excluded.
 """
 
@@ -81,6 +82,12 @@ class _HtmlLinkReader(HTMLParser):
                 self.links.append(link)
                 if tag == "a":
                     self._anchor_links.append(link)
+
+    def parse_marked_section(self, i: int, report: bool = True) -> int:
+        """`<![...>` outside SVG and MathML is a bogus comment to a browser; Python
+        3.11's parser asserts on anything but a known keyword (`<div><![[`)."""
+        end = self.rawdata.find(">", i + 3)
+        return -1 if end < 0 else end + 1
 
     def handle_data(self, data: str) -> None:
         if self._anchor_links:

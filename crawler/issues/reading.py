@@ -10,6 +10,17 @@ reports malformed http(s) URLs the same way (the occurrence is left out, so
 later stages only see URLs they can request), as well as an issue the
 extractor fails on, which would be a rotwatch bug.
 
+An archive is read with every core when it is large: above
+`PARALLEL_FROM_BYTES` of Markdown, files are read, dated and extracted by
+this process and a worker process per other core (this process takes every
+n-th file, so only the workers' results cross a pipe), in the same order and
+with the same results as one by one. Below it, the workers cost more than
+they save (benchmarks/README.md measures the crossover). The pool forks, so
+it is used only while the process runs no other thread (a fork copies one
+thread and whatever locks the others held); otherwise the files are read one
+by one.
+Each distinct URL is validated once per process.
+
 Reading and writing an issue share one encoding decision: an issue is
 decoded as UTF-8 (a byte-order mark dropped), else GB18030, and
 `encode_like` writes edited text back the same way, byte-order mark
@@ -20,14 +31,20 @@ edited.
 from __future__ import annotations
 
 import codecs
+import logging
+import multiprocessing
 import os
 import subprocess
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache, partial
 from pathlib import Path
 
-from crawler.check.urls import is_http_url, normalize_url
+from crawler.check.urls import is_http_url, url_problem
 from crawler.issues.dates import date_from_name_or_front_matter
 from crawler.issues.extract import extract_links
 from crawler.models import LinkOccurrence, Problem
@@ -43,8 +60,11 @@ __all__ = [
 ]
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024  # 20 MiB: far above any real issue
+PARALLEL_FROM_BYTES = 4 * 1024 * 1024  # archives from 4 MiB are read by a process per core
 ISSUE_SUFFIXES = (".md", ".markdown")
 GIT_TIMEOUT = 10  # seconds for `git log` on one file
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -60,6 +80,10 @@ class Issue:
     name: str
     text: str
     published: date | None
+
+
+# One file's outcome: the issue (or why it could not be read), its links, its malformed URLs.
+_FileLinks = tuple[Issue | Problem, list[LinkOccurrence], list[Problem]]
 
 
 def read_issues(paths: Sequence[str | Path], max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[Issue], list[Problem]]:
@@ -88,13 +112,52 @@ def collect_links(
     requested (no host, bad port, ...) is left out and reported as a Problem
     naming the issue and line.
     """
-    issues, problems = read_issues(paths, max_bytes)
-    links = []
-    for issue in issues:
-        found, malformed = _links_in(issue, include_all)
+    files, problems = _issue_files(paths)
+    issues: list[Issue] = []
+    links: list[LinkOccurrence] = []
+    for read, found, malformed in _read_all(files, max_bytes, include_all):
+        if isinstance(read, Problem):
+            problems.append(read)
+        else:
+            issues.append(read)
         links += found
         problems += malformed
     return links, issues, problems
+
+
+def _read_all(files: list[Path], max_bytes: int, include_all: bool) -> Iterator[_FileLinks]:
+    """Each file read and its links collected, in order; by this process and
+    a worker process per other core when the archive is large and forking is safe."""
+    task = partial(_read_and_collect, max_bytes=max_bytes, include_all=include_all)
+    cores = os.cpu_count() or 1
+    if cores == 1 or threading.active_count() > 1 or _total_size(files) < PARALLEL_FROM_BYTES:
+        yield from map(task, files)
+        return
+    log.debug("reading %d files with %d processes", len(files), cores)
+    mine = files[::cores]  # every cores-th file is read here, while the workers read the rest
+    theirs = [path for index, path in enumerate(files) if index % cores]
+    with ProcessPoolExecutor(cores - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+        read_there = pool.map(task, theirs, chunksize=max(1, len(theirs) // (cores * 8)))
+        read_here = [task(path) for path in mine]
+        here, there = iter(read_here), iter(read_there)
+        for index in range(len(files)):
+            yield next(there) if index % cores else next(here)
+
+
+def _read_and_collect(path: Path, max_bytes: int, include_all: bool) -> _FileLinks:
+    read = _read_issue(path, max_bytes)
+    if isinstance(read, Problem):
+        return read, [], []
+    found, malformed = _links_in(read, include_all)
+    return read, found, malformed
+
+
+def _total_size(files: list[Path]) -> int:
+    total = 0
+    for path in files:
+        with suppress(OSError):  # reported when the file is read
+            total += path.stat().st_size
+    return total
 
 
 def publication_date(path: Path, text: str) -> date | None:
@@ -131,11 +194,14 @@ def _links_in(issue: Issue, include_all: bool) -> tuple[list[LinkOccurrence], li
 
 
 def _malformed(link: LinkOccurrence) -> Problem | None:
-    try:
-        normalize_url(link.url)
-    except ValueError as error:
-        return Problem(link.issue, f"line {link.line}: malformed URL {link.written!r}: {error}")
-    return None
+    error = _url_error(link.url)
+    return Problem(link.issue, f"line {link.line}: malformed URL {link.written!r}: {error}") if error else None
+
+
+@lru_cache(maxsize=1 << 16)
+def _url_error(url: str) -> str | None:
+    """Why `url` cannot be requested, or None: asked once per distinct URL."""
+    return url_problem(url)
 
 
 def _issue_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]]:
@@ -231,16 +297,24 @@ def _megabytes(size: int) -> str:
 
 def _last_commit_date(path: Path) -> date | None:
     """Date of the last commit touching `path`; None outside git or on any failure."""
+    if not _in_git_work_tree(path.parent):  # git would say so too, one process per file
+        return None
+    stamp = _git(["log", "-1", "--format=%cs", "--", path.name], path.parent)  # empty for an untracked file
+    return date.fromisoformat(stamp) if stamp else None
+
+
+@lru_cache(maxsize=256)
+def _in_git_work_tree(folder: Path) -> bool:
+    """Whether `folder` lies in a git work tree; asked once per folder."""
+    return _git(["rev-parse", "--is-inside-work-tree"], folder) == "true"
+
+
+def _git(arguments: list[str], folder: Path) -> str | None:
+    """What `git ARGUMENTS` run in `folder` prints, stripped; None when it fails."""
     try:
         done = subprocess.run(
-            ["git", "log", "-1", "--format=%cs", "--", path.name],
-            cwd=path.parent,
-            capture_output=True,
-            text=True,
-            timeout=GIT_TIMEOUT,
-            check=False,
+            ["git", *arguments], cwd=folder, capture_output=True, text=True, timeout=GIT_TIMEOUT, check=False
         )
     except (OSError, subprocess.SubprocessError):  # no git, or it hung
         return None
-    stamp = done.stdout.strip()  # empty for a file git does not track
-    return date.fromisoformat(stamp) if done.returncode == 0 and stamp else None
+    return done.stdout.strip() if done.returncode == 0 else None

@@ -25,6 +25,11 @@ step 4 asks it of the links' histories, and the view that step 5's copies
 and reports read asks it again of the same facts. Scheduling is traced at
 DEBUG: here how many links are due and how many dead ones need the archive;
 in crawler.nightly.store why each link is due and when one turns dead.
+
+An offline machine must leave the state as it was: the command line asks
+the canary host (crawler.fetch.canary) before it opens the state, and
+`crawl` asks it again when no result of the night got past DNS, recording
+nothing and raising OfflineError if it still does not resolve.
 """
 
 from __future__ import annotations
@@ -47,9 +52,11 @@ from crawler.check.plan import (
     resolved_a_name,
     with_captures,
 )
+from crawler.check.site_rules import SiteRule
 from crawler.check.urls import is_http_url
 from crawler.config import Config
 from crawler.errors import OfflineError
+from crawler.fetch.canary import names_resolve, offline_message
 from crawler.fetch.runner import Interruption, check_urls
 from crawler.issues.reading import Issue
 from crawler.models import (
@@ -104,10 +111,12 @@ async def crawl(
     lang: str = "en",
     on_result: Callable[[CheckResult], None] | None = None,
     on_lookup: Callable[[Item], None] | None = None,
+    on_due: Callable[[int], None] | None = None,
     save_live: bool = False,
     interruption: Interruption | None = None,
 ) -> CrawlOutcome:
-    """One nightly crawl over `occurrences` (runs inside the reactor), in the module's steps."""
+    """One nightly crawl over `occurrences` (runs inside the reactor), in the module's steps;
+    `on_due` is told how many URLs it checks."""
     # 1. One request per unique URL.
     plan = plan_checks(occurrences, config.exclude_patterns)
 
@@ -116,14 +125,19 @@ async def crawl(
     store.record_sightings(run.id, plan.to_fetch)
     due = store.due_urls(plan.to_fetch, full=full)
     log.debug("run %d: %d of %d links due%s", run.id, len(due), len(plan.to_fetch), " (full)" if full else "")
+    if on_due:
+        on_due(len(due))
 
     # 3. Check them, storing results in batches as they arrive.
-    batches = _ResultBatches(store, run.id, on_result)
+    batches = _ResultBatches(store, run.id, on_result, config.site_rules)
     results = await check_urls(due, settings, batches.add, interruption) if due else {}
+    if batches.look_offline() and not await names_resolve(config.canary, settings):
+        raise OfflineError(offline_message(config.canary, "nothing was recorded; run again later"))
     batches.flush()
 
     # 4. Look the dead links up in the archive, unless their answer is known.
-    first_pass = build_reports(plan, results, store.last_results(u for u in plan.to_fetch if u not in results))
+    earlier = store.last_results(u for u in plan.to_fetch if u not in results)
+    first_pass = build_reports(plan, results, earlier, rules=config.site_rules)
     histories = store.histories(report.url for report in first_pass)
     dead = [report for report in first_pass if is_dead(report.assessment.verdict, histories.get(report.url))]
     live = _live_links(first_pass) if save_live else []
@@ -176,22 +190,30 @@ class _ResultBatches:
     the machine has no DNS, every link would otherwise turn dead at once.
     """
 
-    def __init__(self, store: StateStore, run_id: int, on_result: Callable[[CheckResult], None] | None):
-        self.store, self.run_id, self.on_result = store, run_id, on_result
+    def __init__(
+        self,
+        store: StateStore,
+        run_id: int,
+        on_result: Callable[[CheckResult], None] | None,
+        rules: Sequence[SiteRule] | None = None,
+    ):
+        self.store, self.run_id, self.on_result, self.rules = store, run_id, on_result, rules
         self.pending: list[tuple[CheckResult, Assessment]] = []
         self.online = False
 
     def add(self, result: CheckResult) -> None:
-        self.pending.append((result, assess(result)))
+        self.pending.append((result, assess(result, self.rules)))
         self.online = self.online or resolved_a_name(result)
         if self.online and len(self.pending) >= RESULT_BATCH:
             self.flush()
         if self.on_result:
             self.on_result(result)
 
+    def look_offline(self) -> bool:
+        """No result so far got past DNS, and there are enough to say so (`looks_offline`)."""
+        return not self.online and looks_offline([result for result, _ in self.pending])
+
     def flush(self) -> None:
-        if looks_offline([result for result, _ in self.pending]) and not self.online:
-            raise OfflineError("no host name resolved: is this machine offline? Nothing was recorded; run again later")
         if self.pending:
             self.store.record_results(self.run_id, self.pending)
             self.pending = []
@@ -225,7 +247,8 @@ def _view(
     urls = list(plan.to_fetch)
     earlier = store.last_results([url for url in urls if url not in results])
     histories = store.histories(urls)
-    reports = [as_reported(report, histories.get(report.url)) for report in build_reports(plan, results, earlier)]
+    reports = build_reports(plan, results, earlier, rules=config.site_rules)
+    reports = [as_reported(report, histories.get(report.url)) for report in reports]
     dead = [report for report in reports if _counts_as_dead(report, histories)]
     issue_dates = _issue_dates(issues)
     if answers is None:

@@ -7,7 +7,7 @@ database; `crawler.nightly.store` applies them to the rows it keeps.
 named after the config's keys: see its docstring).
 
 Decisions:
-- Dead (DESIGN.md): broken now, or unreachable in `dead_after_runs`
+- Dead (README, "When a link is dead"): broken now, or unreachable in `dead_after_runs`
   consecutive checks spanning at least `dead_after`. Dead is sticky:
   only a recovery (ok, redirected) clears it, so a 404 that starts timing out
   does not come back to life. `advance` keeps the sticky flag in the

@@ -43,10 +43,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crawler.models import Assessment, CheckResult, ErrorKind, LinkHistory, Page, RunDiff, Verdict
+from crawler.models import Assessment, CheckResult, LinkHistory, RunDiff, Verdict
 from crawler.nightly.answers import ArchiveMemory
 from crawler.nightly.lock import CrawlLock
 from crawler.nightly.policy import Policy, advance, instant_text, is_due, run_diff, why_due
+from crawler.nightly.rows import checked_row, event_row, last_result, link_history, optional_time
 from crawler.nightly.schema import connect, connect_read_only, state_errors, transaction
 
 __all__ = ["CheckEvent", "Run", "StateStore"]
@@ -236,22 +237,22 @@ class StateStore:
                 if after.dead != before.dead:
                     turn, failures = "turns dead" if after.dead else "alive again", after.consecutive_failures
                     log.debug("%s: %s (%s; %d failing checks in a row)", turn, result.url, assessment.reason, failures)
-                db.execute(_CHECKED, _checked_row(after, result, assessment))
-                db.execute(_EVENT, _event_row(run_id, after, result, assessment))
+                db.execute(_CHECKED, checked_row(after, result, assessment))
+                db.execute(_EVENT, event_row(run_id, after, result, assessment))
 
     def history(self, url: str) -> LinkHistory | None:
         return self.histories([url]).get(url)
 
     def histories(self, urls: Iterable[str]) -> dict[str, LinkHistory]:
         """The known links among `urls` (never-seen URLs are left out)."""
-        return {row["url"]: _link_history(row) for row in self._rows(_HISTORY, (_json_list(urls),))}
+        return {row["url"]: link_history(row) for row in self._rows(_HISTORY, (_json_list(urls),))}
 
     def last_results(self, urls: Iterable[str]) -> dict[str, tuple[CheckResult, Assessment]]:
         """The last check of each checked URL among `urls`, for links a run did not recheck.
 
         The result is rebuilt from what is kept: status, final URL, title, error.
         """
-        return {row["url"]: _last_result(row) for row in self._rows(_LAST_RESULTS, (_json_list(urls),))}
+        return {row["url"]: last_result(row) for row in self._rows(_LAST_RESULTS, (_json_list(urls),))}
 
     def dead_urls(self) -> set[str]:
         return {row["url"] for row in self._rows(_DEAD)}
@@ -288,53 +289,8 @@ class StateStore:
 # Rows <-> values.
 
 
-def _optional_text(moment: datetime | None) -> str | None:
-    return None if moment is None else instant_text(moment)
-
-
-def _time(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
-
-
 def _json_list(urls: Iterable[str]) -> str:
     return json.dumps(list(urls))
-
-
-def _link_history(row: sqlite3.Row) -> LinkHistory:
-    return LinkHistory(
-        url=row["url"],
-        first_seen=datetime.fromisoformat(row["first_seen"]),
-        last_checked=_time(row["last_checked"]),
-        last_verdict=Verdict(row["last_verdict"]) if row["last_verdict"] else None,
-        failing_since=_time(row["failing_since"]),
-        consecutive_failures=row["consecutive_failures"],
-        last_ok=_time(row["last_ok"]),
-        dead=bool(row["dead"]),
-        dead_since=_time(row["dead_since"]),
-    )
-
-
-def _checked_row(history: LinkHistory, result: CheckResult, assessment: Assessment) -> tuple[object, ...]:
-    return (
-        _optional_text(history.last_checked),
-        assessment.verdict.value,
-        result.http_status,
-        result.final_url,
-        result.title,
-        result.error.value if result.error else None,
-        assessment.reason,
-        history.consecutive_failures,
-        _optional_text(history.failing_since),
-        _optional_text(history.last_ok),
-        history.dead,
-        _optional_text(history.dead_since),
-        history.url,
-    )
-
-
-def _event_row(run_id: int, history: LinkHistory, result: CheckResult, assessment: Assessment) -> tuple[object, ...]:
-    verdict, checked_at = assessment.verdict.value, _optional_text(history.last_checked)
-    return (run_id, history.url, checked_at, verdict, result.http_status, assessment.reason, history.dead)
 
 
 def _event(row: sqlite3.Row) -> CheckEvent:
@@ -348,22 +304,11 @@ def _event(row: sqlite3.Row) -> CheckEvent:
     )
 
 
-def _last_result(row: sqlite3.Row) -> tuple[CheckResult, Assessment]:
-    result = CheckResult(
-        url=row["url"],
-        http_status=row["http_status"],
-        final_url=row["final_url"],
-        page=Page(title=row["title"]) if row["title"] is not None else None,
-        error=ErrorKind(row["error"]) if row["error"] else None,
-    )
-    return result, Assessment(Verdict(row["last_verdict"]), row["reason"] or "")
-
-
 def _run(row: sqlite3.Row) -> Run:
     return Run(
         id=row["id"],
         started_at=datetime.fromisoformat(row["started_at"]),
-        finished_at=_time(row["finished_at"]),
+        finished_at=optional_time(row["finished_at"]),
         settings=json.loads(row["settings"]),
         counts=json.loads(row["counts"]),
     )

@@ -23,9 +23,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from crawler.models import Assessment, LinkHistory, LinkReport, RunDiff, Verdict
+from crawler.check.reasons import assessment
+from crawler.models import LinkHistory, LinkReport, RunDiff, Verdict
 from crawler.nightly import policy
-from crawler.report.summary import Mention, mentions
+from crawler.report.summary import Mention, mentions, not_checked
 
 __all__ = ["CrawlView", "as_reported"]
 
@@ -53,7 +54,7 @@ class CrawlView:
     issue_titles: Mapping[str, str] = field(default_factory=dict)
 
     def is_dead(self, report: LinkReport) -> bool:
-        """Broken now, or dead under the N-of-D policy (DESIGN.md): `policy.is_dead`."""
+        """Broken now, or dead under the N-of-D policy (README, "When a link is dead"): `policy.is_dead`."""
         return policy.is_dead(report.assessment.verdict, self.histories.get(report.url))
 
     def since(self, url: str) -> datetime | None:
@@ -72,6 +73,11 @@ class CrawlView:
     def dead_reports(self) -> list[LinkReport]:
         """The links the reports list as dead and the archival copies point at captures."""
         return [report for report in self.reports if self.is_dead(report)]
+
+    def not_checked_reports(self) -> list[LinkReport]:
+        """Links with no recorded answer (the crawl stopped before them):
+        every report says how many, and none says all is well while any is."""
+        return [report for report in self.reports if not_checked(report)]
 
     def mentions(self) -> list[Mention]:
         """Every occurrence, newest issue first (undated last), each issue
@@ -99,6 +105,10 @@ def as_reported(report: LinkReport, history: LinkHistory | None) -> LinkReport:
     verdict = report.assessment.verdict
     if verdict is Verdict.BROKEN or history is None or not policy.is_dead(verdict, history):
         return report
-    since = history.failing_since.date().isoformat() if history.failing_since else "a while"
-    reason = f"unreachable in {history.consecutive_failures} crawls since {since}: {report.assessment.reason}"
-    return replace(report, assessment=Assessment(Verdict.BROKEN, reason))
+    runs, earlier = history.consecutive_failures, report.assessment
+    if history.failing_since is None:
+        dead = assessment(Verdict.BROKEN, "dead_after_crawls_undated", runs=runs, reason=earlier)
+    else:
+        since = history.failing_since.date().isoformat()
+        dead = assessment(Verdict.BROKEN, "dead_after_crawls", runs=runs, since=since, reason=earlier)
+    return replace(report, assessment=dead)

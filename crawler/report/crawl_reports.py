@@ -5,7 +5,7 @@
 | index.html | editors, in a browser | `crawler.report.html` |
 | dead-links.md | editors, on the Git host | `crawler.report.dead_links` |
 | dead-links.csv, links.csv | editors' spreadsheets, scripts | `crawler.report.csv_tables` (pandas) |
-| report.json | machines (schema in DESIGN.md) | `crawler.report.json_report` |
+| report.json | machines (docs/report.schema.json) | `crawler.report.json_report` |
 
 All five are rendered before any is written, then each is replaced
 atomically (temporary file beside it, fsync, `os.replace`): a crash or a
@@ -22,7 +22,6 @@ from crawler.nightly.view import CrawlView
 from crawler.report import html, json_report
 from crawler.report.csv_tables import csv_bytes, links_frame
 from crawler.report.dead_links import render_dead_links
-from crawler.report.summary import DEFAULT_FAILING
 
 __all__ = ["write_crawl_reports"]
 
@@ -37,9 +36,7 @@ def write_crawl_reports(view: CrawlView, reports_dir: Path, *, lang: str = "en")
         "dead-links.md": render_dead_links(view).encode(),
         "dead-links.csv": csv_bytes(frame[frame["dead"]]),
         "links.csv": csv_bytes(frame),
-        "report.json": json_report.render(
-            view.reports, failing=DEFAULT_FAILING, generated_at=view.generated_at, run_counts=view.run_counts
-        ).encode(),
+        "report.json": json_report.render_crawl(view).encode(),
     }
     reports_dir.mkdir(parents=True, exist_ok=True)
     return [_replace_atomically(reports_dir / name, data) for name, data in contents.items()]

@@ -7,6 +7,9 @@ per issue, newest issue first. Which links are dead is the view's call
 dead-links.md is English whatever the page's language, like the other
 Markdown output; it reuses `crawler.report.markdown`'s escaping and cells,
 so text from the web renders literally.
+
+Links not checked (no recorded answer, `summary.not_checked`) are counted
+in the summary, and "No dead links." is never written while there are any.
 """
 
 from __future__ import annotations
@@ -33,22 +36,39 @@ def render_dead_links(view: CrawlView) -> str:
     """dead-links.md: summary and changes since the last run, then one
     table of dead links per issue, newest issue first."""
     dead_mentions = [mention for mention in view.mentions() if view.is_dead(mention.report)]
+    unchecked = len(view.not_checked_reports())
     generated = f"Generated {view.generated_at.isoformat()} by rotwatch {__version__}."
-    blocks = ["# Dead links", generated, _summary(view), _changes(view)]
+    blocks = ["# Dead links", generated, _summary(view, unchecked), _changes(view)]
     blocks += [_issue(view, issue, group) for issue, group in by_issue(dead_mentions).items()]
     if not dead_mentions:
-        blocks.append("No dead links.")
+        blocks.append(
+            f"No dead links among the links checked, but {_were(unchecked)} not checked."
+            if unchecked
+            else "No dead links."
+        )
     return "\n\n".join(blocks) + "\n"
 
 
-def _summary(view: CrawlView) -> str:
+def _were(count: int) -> str:
+    """`1 link was`, `3 links were`."""
+    return "1 link was" if count == 1 else f"{count} links were"
+
+
+def _summary(view: CrawlView, unchecked: int) -> str:
     dead = view.dead_reports()
     captured = sum(report.archive is not None for report in dead)
     pending = sum(report.capture_status is CaptureStatus.PENDING for report in dead)
     of_them = f", {pending} of them with the capture pending" if pending else ""
-    return (
+    line = (
         f"**{len(dead)} dead** ({captured} with an archive capture, {len(dead) - captured} without{of_them}). "
-        f"{summary_line(count_by_verdict(view.reports))}."
+        f"{summary_line(count_by_verdict(view.reports), unchecked=unchecked)}."
+    )
+    if not unchecked:
+        return line
+    works = "it works" if unchecked == 1 else "they work"
+    return (
+        f"{line}\n\n**{_were(unchecked)} not checked**: no answer is recorded (the crawl stopped early, or "
+        f"recorded nothing), so this report cannot say whether {works}."
     )
 
 

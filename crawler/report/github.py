@@ -14,6 +14,10 @@ line, which the runner prints as ordinary log text.
 Escaping follows the runner's rules: in the message `%` `\\r` `\\n` become
 `%25` `%0D` `%0A`; in properties `:` and `,` become `%3A` `%2C` as well, or a
 comma in a file name would end the property and a `::` the command.
+
+When the machine looks offline nothing was checked, and `render_offline`
+says so in one `::warning` (no file, so the runner shows it on the run):
+an offline runner must not annotate every line of the diff as broken.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from datetime import datetime
 from crawler.models import LinkReport, Verdict
 from crawler.report.summary import Mention, Severity, count_by_verdict, mentions, one_line, severity, summary_line
 
-__all__ = ["escape_message", "escape_property", "render"]
+__all__ = ["escape_message", "escape_property", "render", "render_offline"]
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
 
@@ -37,6 +41,11 @@ def render(reports: Sequence[LinkReport], *, failing: frozenset[Verdict], genera
     commands = [_command(mention, failing) for mention in mentions(reports)]
     flagged = [command for command in commands if command is not None]
     return "\n".join([*flagged, summary_line(count_by_verdict(reports))]) + "\n"
+
+
+def render_offline(message: str, *, generated_at: datetime) -> str:
+    """One warning saying nothing was checked, and why."""
+    return f"::warning title={escape_property('rotwatch: nothing checked')}::{escape_message(message)}\n"
 
 
 def escape_message(text: str) -> str:

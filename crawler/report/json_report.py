@@ -1,17 +1,29 @@
-"""report.json: the machine-readable report whose schema DESIGN.md fixes.
+"""report.json: the machine-readable report; docs/report.schema.json is its
+JSON Schema and docs/report-json.md the schema in words.
 
 ```
 {"generated_at": iso8601,
  "links": [{"url", "verdict", "reason", "http_status", "final_url", "title", "error",
             "archive": {"url", "timestamp"} | null,
-            "occurrences": [{"issue", "line", "column", "text", "kind"}]}],
- "summary": {verdict: count}}
+            "occurrences": [{"issue", "line", "column", "text", "kind"}],
+            "dead", "failing_since", "dead_since",            (crawl only)
+            "capture_status"}],                               (crawl only)
+ "summary": {verdict: count},
+ "diff": {"newly_dead", "fixed", "still_dead"},           (crawl only)
+ "not_checked": count,                                    (crawl only)
+ "archive": {"lookups", "requests", "refused", "pending", "batch_fallback"}}  (crawl only)
 ```
 
-Beyond DESIGN.md's keys (additions only, so readers of the documented
-schema are unaffected): `reason`, the one-line explanation an editor reads,
-occurrence `column`, which with `line` locates the URL exactly, per link
-`capture_status` and, from the nightly crawl, the run's `archive` counts.
+`render` writes `rotwatch check --format json`; `render_crawl` writes the
+nightly crawl's report.json, the same document plus what only the crawl's
+history knows, so report.json says at least what links.csv says: per link
+whether it is dead (`CrawlView.is_dead`) and since when (`failing_since`,
+the start of the current run of failures; `dead_since`, when it was
+declared dead), and at top level the run's diff and how many links have no
+recorded answer (`summary.not_checked`). Keys are only ever added, so a
+reader of an older document is unaffected; `reason` (the one-line
+explanation an editor reads) and occurrence `column` (with `line`, where
+the URL stands exactly) were the first additions to the original schema's keys (docs/report-json.md).
 
 Field decisions:
 - `error` is null unless the check got no usable response (`result.error`
@@ -22,17 +34,22 @@ Field decisions:
   capture's `YYYYMMDDhhmmss`. A link cited in issues of several dates has a
   capture per date; the link shows its latest issue's (the CSV files show
   each occurrence's).
-- `capture_status` is `found`, `none` (the archive has no trustworthy
-  capture) or `pending` (not known yet: not asked, or the archive did not
-  answer) for a dead link, null for a link no capture was wanted for.
-- `archive` at the top (the nightly crawl only): `lookups` asked this run,
-  `requests` and `refused` (429) by pool (`query`: CDX and availability;
-  `playback`: capture verifications), `pending` captures, and
-  `batch_fallback`, true when batch availability failed and the CDX index
-  was used instead.
-- Links are sorted by URL and occurrences by issue, line, column, and the
-  summary lists every verdict (zeros included), so two runs diff cleanly.
+- `capture_status` (crawl only) is `found`, `none` (the archive has no
+  trustworthy capture) or `pending` (not known yet: not asked, or the archive
+  did not answer) for a dead link, null for a link no capture was wanted for.
+- `archive` at the top (crawl only): the (link, date) `lookups` asked this
+  run, `requests` and `refused` (429) by pool (`query`: CDX and
+  availability; `playback`: capture verifications), the captures still
+  `pending`, and `batch_fallback`, true when batch availability failed and
+  the CDX index was used instead.
+- Links are sorted by URL and occurrences by issue, line, column, the diff's
+  URLs by URL, and the summary lists every verdict (zeros included), so two
+  runs diff cleanly.
+- Moments are ISO 8601 with their UTC offset (RFC 3339), null when unknown.
 - Non-ASCII text (Chinese link text and titles) is written as itself.
+- When the machine looks offline nothing was checked: `render_offline`
+  writes `"offline": true` and the `message`, no links and a zero summary,
+  so a reader never takes an offline run for a clean one.
 """
 
 from __future__ import annotations
@@ -40,28 +57,36 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.models import CheckResult, LinkOccurrence, LinkReport, Verdict
 from crawler.report.summary import count_by_verdict, occurrence_order, sorted_reports
 
-__all__ = ["archive_counts", "link_fields", "occurrence_fields", "render"]
+if TYPE_CHECKING:  # crawler.nightly.view imports crawler.report, which imports this module
+    from crawler.nightly.view import CrawlView
+
+__all__ = ["archive_counts", "link_fields", "occurrence_fields", "render", "render_crawl", "render_offline"]
 
 
-def render(
-    reports: Sequence[LinkReport],
-    *,
-    failing: frozenset[Verdict],
-    generated_at: datetime,
-    run_counts: Mapping[str, int] | None = None,
-) -> str:
+def render(reports: Sequence[LinkReport], *, failing: frozenset[Verdict], generated_at: datetime) -> str:
     """report.json as text. `failing` is unused: the verdicts speak for
-    themselves and readers apply their own policy. `run_counts` (the nightly
-    crawl's) add the run's `archive` counts."""
-    document = _document(reports, generated_at)
-    if run_counts is not None:
-        document["archive"] = archive_counts(run_counts)
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    themselves and readers apply their own policy."""
+    return _text(_document(reports, generated_at))
+
+
+def render_crawl(view: CrawlView) -> str:
+    """The nightly crawl's report.json: `render`'s document plus, per link,
+    whether it is dead and since when, and the run's diff."""
+    document = _document(view.reports, view.generated_at, view)
+    diff = view.diff
+    document["diff"] = {
+        "newly_dead": sorted(diff.newly_dead),
+        "fixed": sorted(diff.fixed),
+        "still_dead": sorted(diff.still_dead),
+    }
+    document["not_checked"] = len(view.not_checked_reports())
+    document["archive"] = archive_counts(view.run_counts)
+    return _text(document)
 
 
 def archive_counts(run_counts: Mapping[str, int]) -> dict[str, Any]:
@@ -75,21 +100,43 @@ def archive_counts(run_counts: Mapping[str, int]) -> dict[str, Any]:
     }
 
 
-def _document(reports: Sequence[LinkReport], generated_at: datetime) -> dict[str, Any]:
+def render_offline(message: str, *, generated_at: datetime) -> str:
+    """Nothing was checked: `offline` and the message, no link judged."""
+    return _text({**_document([], generated_at), "offline": True, "message": message})
+
+
+def _text(document: dict[str, Any]) -> str:
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def _document(reports: Sequence[LinkReport], generated_at: datetime, view: CrawlView | None = None) -> dict[str, Any]:
     return {
         "generated_at": generated_at.isoformat(),
-        "links": [_link(report) for report in sorted_reports(reports)],
+        "links": [_link(report, view) for report in sorted_reports(reports)],
         "summary": {verdict.value: count for verdict, count in count_by_verdict(reports).items()},
     }
 
 
-def _link(report: LinkReport) -> dict[str, Any]:
-    return {
+def _link(report: LinkReport, view: CrawlView | None) -> dict[str, Any]:
+    entry = {
         **link_fields(report),
         "error": _error(report.result),
         "archive": _archive(report),
-        "capture_status": report.capture_status.value if report.capture_status else None,
         "occurrences": [occurrence_fields(occ) for occ in sorted(report.occurrences, key=occurrence_order)],
+    }
+    return entry if view is None else entry | _history_fields(report, view)
+
+
+def _history_fields(report: LinkReport, view: CrawlView) -> dict[str, Any]:
+    """What the crawl's history says of a link: dead or not, and since when."""
+    history = view.histories.get(report.url)
+    failing_since = history.failing_since if history else None
+    dead_since = history.dead_since if history else None
+    return {
+        "dead": view.is_dead(report),
+        "failing_since": failing_since.isoformat() if failing_since else None,
+        "dead_since": dead_since.isoformat() if dead_since else None,
+        "capture_status": report.capture_status.value if report.capture_status else None,
     }
 
 

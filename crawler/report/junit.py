@@ -11,6 +11,11 @@ view lists each bad line. A failing verdict (broken, plus --fail-on) is a
 is `<skipped>`; every other verdict passes. `errors` is always 0: a link the
 checker could not reach is a verdict, not a crash of the checker.
 
+When the machine looks offline nothing was checked: `render_offline`
+gives one suite holding one test case with an `<error>` (the checker could
+not run, the one case where `errors` is not 0), so CI shows a red run that
+is not a list of broken links.
+
 Built with ElementTree so text is escaped by construction; characters XML
 1.0 cannot carry at all (control characters, which web titles can hold)
 are removed first, or the file would not parse.
@@ -26,7 +31,7 @@ from datetime import datetime
 from crawler.models import LinkReport, Verdict
 from crawler.report.summary import Mention, by_issue, mentions, one_line
 
-__all__ = ["render"]
+__all__ = ["render", "render_offline"]
 
 # Characters outside XML 1.0's Char production that `one_line` lets through.
 _NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
@@ -35,6 +40,19 @@ _NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 def render(reports: Sequence[LinkReport], *, failing: frozenset[Verdict], generated_at: datetime) -> str:
     """The JUnit XML document as text, with its XML declaration."""
     root = _testsuites(reports, failing, generated_at.isoformat())
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def render_offline(message: str, *, generated_at: datetime) -> str:
+    """One suite, one test case, one `<error>`: nothing was checked."""
+    timestamp = generated_at.isoformat()
+    root = ET.Element("testsuites", name="rotwatch", tests="1", failures="0", errors="1", skipped="0")
+    root.set("timestamp", timestamp)
+    suite = ET.SubElement(root, "testsuite", name="rotwatch", tests="1", failures="0", errors="1", skipped="0")
+    suite.set("timestamp", timestamp)
+    case = ET.SubElement(suite, "testcase", classname="rotwatch", name="links checked")
+    ET.SubElement(case, "error", message=_xml_text(message), type="offline").text = "nothing was checked"
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 

@@ -6,19 +6,36 @@ archived copy), then a shorter table of links that pass but deserve a look
 (redirected, blocked, unreachable: `summary.severity` below error), one row
 per link with the places it is written.
 
-Text in cells is escaped for GitHub-flavoured Markdown: `|` as `\\|`, line
-breaks folded to spaces, and every other ASCII punctuation character
-backslash-escaped in free text (link text, reasons, which may quote a page
-title), so text from the web renders literally and cannot make links,
-images, HTML or `https://` autolinks. URLs are shown in code spans for the
-same reason; only the archive capture is a live link, with its destination
-percent-encoded where it could end the link.
+Text in cells and headings is escaped for GitHub-flavoured Markdown, only
+where Markdown would misread it, so the raw file stays readable (`soft 404:`,
+`(NXDOMAIN)`, `2024-03-27` as written) while text from the web (link text,
+reasons quoting a page title) renders literally and cannot make links,
+images or HTML. Cells and headings are inline content (CommonMark 0.31,
+section 6; GFM tables, section 4.10), so only what opens inline markup where
+it stands gets a backslash:
+- `\\` before ASCII punctuation (it would escape it), `` ` `` (code spans),
+  `*` and `~` (emphasis, GFM strikethrough), `$` (GitHub's math), `[` (links,
+  images, footnotes; a `]` with no `[` is text);
+- `_` unless between two letters or digits: an intraword `_` can neither
+  open nor close emphasis (CommonMark 6.2, left- and right-flanking runs);
+- `<` before a letter, `/`, `!` or `?` (raw HTML, autolinks: 6.5, 6.6), `&`
+  before what reads as an entity or character reference (`&lt;`, `&#60;`);
+- the parse-time autolinks of GFM's extension (6.9): the `:` of `scheme://`,
+  the `.` of `www.`, the `@` of an e-mail address. (GitHub also links bare
+  URLs in a later pass over the text; such a link shows its own address, which
+  `[text](url)`, the deceptive kind, never does here);
+- a trailing run of `#` after a space, which would close an ATX heading.
+`|` is escaped by `_row` in every cell, code spans included, and line breaks
+are folded to spaces. URLs are shown in code spans; only the archive capture
+is a live link, with its destination percent-encoded where it could end the
+link.
+When the machine looks offline, `render_offline` is one line saying that
+nothing was checked.
 """
 
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import quote
@@ -32,6 +49,7 @@ from crawler.report.summary import (
     count_by_verdict,
     is_control,
     mentions,
+    not_checked,
     occurrence_order,
     one_line,
     severity,
@@ -47,10 +65,25 @@ __all__ = [
     "markdown_table",
     "occurrence_cells",
     "render",
+    "render_offline",
 ]
 
-# `|` is left to `_row`, which escapes it in every cell, code spans included.
-_ESCAPE_PUNCTUATION = str.maketrans({char: "\\" + char for char in string.punctuation if char != "|"})
+# What opens inline markup where it stands (see the module docstring); `|` is
+# left to `_row`, which escapes it in every cell, code spans included.
+_MARKUP = re.compile(
+    r"""
+    \\(?=[!-/:-@\[-`{-~])       # a backslash that would escape the next character
+    | [`*~$\[]                  # code spans, emphasis, strikethrough, math, links and images
+    | _(?!(?<=[^\W_]_)[^\W_])     # `_`, unless between two letters or digits
+    | <(?=[A-Za-z/!?])          # raw HTML, autolinks
+    | &(?=\#?[0-9A-Za-z]+;)      # entity and character references
+    | (?<=[A-Za-z]):(?=//)      # scheme://, a GFM autolink
+    | (?<=(?<![\w.-])[wW]{3})\.  # www., a GFM autolink
+    | (?<=[\w.+-])@(?=[\w-])     # an e-mail address, a GFM autolink
+    | (?:(?<=\s)|^)\#(?=\#*$)    # a closing sequence of an ATX heading
+    """,
+    re.VERBOSE,
+)
 _BACKTICK_RUNS = re.compile("`+")
 
 # Severities of links that pass but belong in the second section.
@@ -67,7 +100,8 @@ def render(reports: Sequence[LinkReport], *, failing: frozenset[Verdict], genera
     """The whole summary; sections with nothing to list are left out."""
     failing_mentions = [m for m in mentions(reports) if m.report.assessment.verdict in failing]
     noteworthy = [r for r in sorted_reports(reports) if severity(r.assessment.verdict, failing) in _BELOW_ERROR]
-    blocks = [_heading(reports, failing), summary_line(count_by_verdict(reports))]
+    unchecked = sum(not_checked(report) for report in reports)
+    blocks = [_heading(reports, failing, unchecked), summary_line(count_by_verdict(reports), unchecked=unchecked)]
     if failing_mentions:
         blocks.append(_failing_section(failing_mentions))
     if noteworthy:
@@ -76,9 +110,15 @@ def render(reports: Sequence[LinkReport], *, failing: frozenset[Verdict], genera
     return "\n\n".join(blocks) + "\n"
 
 
+def render_offline(message: str, *, generated_at: datetime) -> str:
+    """Nothing was checked: one line saying why, instead of a report."""
+    return f"**rotwatch: nothing checked.** {escape_text(message)}\n"
+
+
 def escape_text(text: str) -> str:
-    """Free text made inert: one line, ASCII punctuation but `|` backslash-escaped."""
-    return one_line(text).translate(_ESCAPE_PUNCTUATION)
+    """Free text made inert and kept readable: one line, a backslash before
+    only what would open inline markup where it stands."""
+    return _MARKUP.sub(lambda match: "\\" + match.group(), one_line(text))
 
 
 def code_span(text: str) -> str:
@@ -90,8 +130,11 @@ def code_span(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def _heading(reports: Sequence[LinkReport], failing: frozenset[Verdict]) -> str:
+def _heading(reports: Sequence[LinkReport], failing: frozenset[Verdict], unchecked: int) -> str:
+    """How many links fail; never "no failing links" alone while some were not checked."""
     count = sum(report.assessment.verdict in failing for report in reports)
+    if count == 0 and unchecked:
+        return f"## rotwatch: no failing links among those checked, {unchecked} not checked"
     if count == 0:
         return "## rotwatch: no failing links"
     return f"## rotwatch: {count} failing link{'' if count == 1 else 's'}"

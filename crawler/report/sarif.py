@@ -13,6 +13,12 @@ characters, so the run declares `columnKind: unicodeCodePoints` rather than
 SARIF's default of UTF-16 code units, which differ on emoji. Issue paths
 become relative URIs (POSIX separators, percent-encoded), or `file:` URIs
 when absolute.
+
+When the machine looks offline nothing was checked: `render_offline` gives
+the run no results and one `invocations[0].toolExecutionNotifications`
+entry with `executionSuccessful: false` (SARIF 2.1.0 sections 3.20.14 and
+3.20.21; by its Appendix I a consumer then knows the results are not
+complete), so a consumer can tell an offline run from a clean one.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from crawler import __version__
 from crawler.models import LinkReport, Verdict
 from crawler.report.summary import Mention, mentions, one_line, severity
 
-__all__ = ["INFORMATION_URI", "SCHEMA_URI", "artifact_uri", "render", "rule_id"]
+__all__ = ["INFORMATION_URI", "SCHEMA_URI", "artifact_uri", "render", "render_offline", "rule_id"]
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/rotwatch/"
@@ -64,6 +70,14 @@ def render(reports: Sequence[LinkReport], *, failing: frozenset[Verdict], genera
     """The SARIF log as JSON text. `generated_at` is not recorded: without
     it, the same links give the same file and code scanning sees no churn."""
     return json.dumps(_log(reports, failing), ensure_ascii=False, indent=2) + "\n"
+
+
+def render_offline(message: str, *, generated_at: datetime) -> str:
+    """A run with no results and one error notification: nothing was checked."""
+    log = _log([], frozenset())
+    notification = {"level": "error", "message": {"text": message}}
+    log["runs"][0]["invocations"] = [{"executionSuccessful": False, "toolExecutionNotifications": [notification]}]
+    return json.dumps(log, ensure_ascii=False, indent=2) + "\n"
 
 
 def _log(reports: Sequence[LinkReport], failing: frozenset[Verdict]) -> dict[str, Any]:

@@ -5,6 +5,12 @@ many links per verdict, the order links and occurrences are listed in, which
 verdicts deserve attention and how loudly, how web-supplied text is tamed)
 means a reader comparing the JSON with the SARIF never finds them disagreeing,
 and a change of policy is made once.
+
+A link with no recorded answer (a crawl stopped before it got there, a state
+that never checked it: `crawler.check.plan.NO_ANSWER`) is *not checked*, and
+every report says how many there are: a report must never read as "all is
+well" about links nobody looked at. They still carry the verdict the
+classifier gave a failed request, so counts by verdict keep adding up.
 """
 
 from __future__ import annotations
@@ -16,7 +22,8 @@ from enum import StrEnum
 from itertools import groupby
 from typing import NamedTuple
 
-from crawler.models import LinkOccurrence, LinkReport, Verdict
+from crawler.check.plan import NO_ANSWER
+from crawler.models import ErrorKind, LinkOccurrence, LinkReport, Verdict
 
 __all__ = [
     "DEFAULT_FAILING",
@@ -27,6 +34,7 @@ __all__ = [
     "count_by_verdict",
     "is_control",
     "mentions",
+    "not_checked",
     "occurrence_order",
     "one_line",
     "severity",
@@ -67,14 +75,21 @@ def count_by_verdict(reports: Iterable[LinkReport]) -> dict[Verdict, int]:
     return {verdict: counts[verdict] for verdict in Verdict}
 
 
-def summary_line(counts: Mapping[Verdict, int]) -> str:
+def not_checked(report: LinkReport) -> bool:
+    """Whether the link has no recorded answer: nobody knows if it works."""
+    return report.result.error is ErrorKind.OTHER and report.result.error_detail == NO_ANSWER
+
+
+def summary_line(counts: Mapping[Verdict, int], *, unchecked: int = 0) -> str:
     """`34 links: 20 ok, 3 redirected, 5 broken, ...`: the closing line of
     every format and of the command line, always listing every verdict so
-    lines from two runs compare at a glance."""
+    lines from two runs compare at a glance; `; 3 not checked (no answer
+    recorded)` follows when `unchecked` links have no answer."""
     total = sum(counts.values())
     noun = "link" if total == 1 else "links"
     parts = ", ".join(f"{counts.get(verdict, 0)} {verdict}" for verdict in Verdict)
-    return f"{total} {noun}: {parts}"
+    missing = f"; {unchecked} not checked (no answer recorded)" if unchecked else ""
+    return f"{total} {noun}: {parts}{missing}"
 
 
 def severity(verdict: Verdict, failing: frozenset[Verdict]) -> Severity | None:

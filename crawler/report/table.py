@@ -10,6 +10,7 @@ it to the real console with colour and the terminal's width; `render` gives
 plain text at a fixed width for --output files and logs. Every cell is a
 `rich.text.Text`, never a markup string, so a page title such as
 `[link=...]` shows as written instead of being read as rich markup.
+When the machine looks offline, `render_offline` is the one line saying so.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from rich.text import Text
 from crawler.models import LinkReport, Verdict
 from crawler.report.summary import count_by_verdict, occurrence_order, one_line, summary_line
 
-__all__ = ["TEXT_WIDTH", "VERDICT_STYLE", "render", "render_table"]
+__all__ = ["TEXT_WIDTH", "VERDICT_STYLE", "render", "render_offline", "render_table"]
 
 TEXT_WIDTH = 120  # columns of the plain-text form
 
@@ -48,6 +49,11 @@ def render(reports: Sequence[LinkReport], *, failing: frozenset[Verdict], genera
         console.print(table)
     console.print(Text(summary_line(count_by_verdict(reports))))
     return text.getvalue()
+
+
+def render_offline(message: str, *, generated_at: datetime) -> str:
+    """Nothing was checked: the one line saying why."""
+    return one_line(message) + "\n"
 
 
 def render_table(reports: Sequence[LinkReport], failing: frozenset[Verdict]) -> Table:

@@ -16,6 +16,7 @@ in crawler.simweb.routing; the settings that point a crawl here come from
 
 A `SimWayback` (crawler.simweb.wayback), given as `SimWeb(archive=...)`, is
 served under its own host name like any site; `archive_endpoint` is its base.
+So is each `SimMemento` (crawler.simweb.memento) given as `SimWeb(mementos=[...])`.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from aiohttp import web
 from crawler.simweb.crawl_settings import CrawlOverrides, crawl_flags, crawl_overrides
 from crawler.simweb.exchange import Exchange, Handler, Visits
 from crawler.simweb.hosts import DEFAULT_HOSTS, LOOPBACK, NXDOMAIN_HOST, REFUSED_HOST, HostSpec
+from crawler.simweb.memento import SimMemento
 from crawler.simweb.request_log import RequestLog
 from crawler.simweb.routing import OUTAGE, WHOLE_SITES, host_name, route, unknown_host
 from crawler.simweb.scenarios import SCENARIOS, Scenario
@@ -66,7 +68,14 @@ class SimWeb:
     and the `archive`'s host, if one is given, with the archive's latency.
     """
 
-    def __init__(self, hosts: Iterable[HostSpec] | None = None, *, port: int = 0, archive: SimWayback | None = None):
+    def __init__(
+        self,
+        hosts: Iterable[HostSpec] | None = None,
+        *,
+        port: int = 0,
+        archive: SimWayback | None = None,
+        mementos: Iterable[SimMemento] = (),
+    ):
         self.hosts = tuple(DEFAULT_HOSTS if hosts is None else hosts)
         if not self.hosts:
             raise ValueError("SimWeb needs at least one host")
@@ -75,6 +84,8 @@ class SimWeb:
         self.archive = archive
         if archive is not None:
             self._served[archive.host] = HostSpec(archive.host, archive.latency)
+        self.mementos = {memento.host: memento for memento in mementos}
+        self._served |= {host: HostSpec(host, memento.latency) for host, memento in self.mementos.items()}
         self.log = RequestLog()
         self._visits = Visits()
         self._outages: set[str] = set()
@@ -159,6 +170,8 @@ class SimWeb:
             handler, base, rest = OUTAGE, "", request.path
         elif self.archive is not None and host == self.archive.host:
             handler, base, rest = self.archive.handle, "", request.path
+        elif host in self.mementos:
+            handler, base, rest = self.mementos[host].handle, "", request.path
         else:
             handler, base, rest = route(host, request.path)
         exchange = Exchange(request, host, base, rest, self._visits)

@@ -1,16 +1,22 @@
 """A Wayback-compatible archive inside the simulated web: the simulated Wayback Machine.
 
 The Wayback spider is tested against this instead of web.archive.org: the
-same three endpoints in the same formats (crawler.simweb.wayback_endpoints
+same endpoints in the same formats (crawler.simweb.wayback_endpoints
 records them and their sources), captures a test adds one by one, and the
 real archive's bad habits (rate limiting with a bare 429, falsely empty
 availability answers, captures of "not found" and parking pages, captures
-of redirects to the home page) on demand. `SimWeb(archive=...)` serves it
-under its own host name, so `SimWeb.archive_endpoint` is what
-`--archive-endpoint` takes.
+of redirects to the home page, a batch endpoint that breaks) on demand.
+`SimWeb(archive=...)` serves it under its own host name, so
+`SimWeb.archive_endpoint` is what `--archive-endpoint` takes.
 
-Every request, whatever the endpoint, draws from one token bucket; an empty
-bucket answers 429 with no Retry-After, as the real archive does.
+Requests draw from one of two pools, as on web.archive.org: queries (the
+CDX index, the timemap, the availability API single and batch) and
+playback, whose limit is 20 times the query pool's by default
+(crawler.simweb.wayback_limits has the real limits and their sources). An
+exhausted pool answers 429 with no Retry-After, as the real archive does,
+while the other pool goes on answering. Every answer is logged with its
+endpoint, pool, status and times (`answers`, `count`), so a test or a
+benchmark can tell how a client spent each pool.
 """
 
 from __future__ import annotations
@@ -18,8 +24,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
 
 from crawler.simweb.exchange import PLAIN, Exchange
 from crawler.simweb.pages import HOME_TITLE
@@ -33,53 +39,48 @@ from crawler.simweb.wayback_captures import (
     capture_body,
     site_root,
 )
-from crawler.simweb.wayback_endpoints import ANSWERS
+from crawler.simweb.wayback_endpoints import ANSWERS, broken_batch
+from crawler.simweb.wayback_limits import (
+    PLAYBACK_LIMIT,
+    POOL_OF_ENDPOINT,
+    QUERY_LIMIT,
+    REAL_BURST_SECONDS,
+    PoolLimits,
+)
 from crawler.simweb.wayback_queries import endpoint_of
 
-__all__ = ["WAYBACK_HOST", "SimWayback", "TokenBucket"]
+__all__ = ["GARBAGE", "WAYBACK_HOST", "ArchiveAnswer", "BatchFault", "SimWayback"]
 
 log = logging.getLogger(__name__)
 
 WAYBACK_HOST = "archive.test"
 DEFAULT_BURST = 2.0  # requests: absorbs a client paced at exactly the rate, whose arrivals jitter
+GARBAGE = "garbage"  # a batch fault: 200 with a body that is no JSON
+BatchFault = int | Literal["garbage"]  # an HTTP status the batch endpoint answers, or GARBAGE
 
 
-class TokenBucket:
-    """`rate` requests a second on average, `burst` at once; thread-safe."""
+@dataclass(frozen=True, slots=True)
+class ArchiveAnswer:
+    """One request the archive answered: its endpoint and pool, the status it got,
+    and when the archive began and finished answering (`time.monotonic()`, after
+    the archive's latency)."""
 
-    def __init__(self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic):
-        if rate <= 0 or burst < 1:
-            raise ValueError(f"a rate limit needs rate > 0 and burst >= 1, not {rate} and {burst}")
-        self.rate = rate
-        self.burst = burst
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._tokens = burst
-        self._last = clock()
-
-    def take(self) -> bool:
-        """Spends a token if there is one; False means the request is over the limit."""
-        with self._lock:
-            now = self._clock()
-            self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
-            self._last = now
-            if self._tokens < 1:
-                return False
-            self._tokens -= 1
-            return True
-
-    def refill(self) -> None:
-        with self._lock:
-            self._tokens, self._last = self.burst, self._clock()
+    endpoint: str
+    pool: str
+    status: int
+    started: float
+    finished: float
 
 
 class SimWayback:
     """A Wayback-compatible archive for `SimWeb(archive=...)` (see the module docstring).
 
-    Captures are added with `add_capture`; `rate_limit` (requests a second,
-    None for no limit) and `burst` shape the token bucket; `latency` (s) is
-    added to every answer. Safe to configure from the test thread while the
-    server answers from its own.
+    Captures are added with `add_capture`. `rate_limit` is the query pool's
+    rate (requests a second, None for no limit) and `burst` its bucket;
+    `playback_rate` and `playback_burst` default to 20 times those (see
+    crawler.simweb.wayback_limits); `at_real_limits` gives web.archive.org's.
+    `latency` (s) is added to every answer. Safe to configure from the test
+    thread while the server answers from its own.
     """
 
     def __init__(
@@ -88,15 +89,37 @@ class SimWayback:
         *,
         rate_limit: float | None = None,
         burst: float = DEFAULT_BURST,
+        playback_rate: float | None = None,
+        playback_burst: float | None = None,
         latency: float = 0.0,
     ):
         self.host = host.lower()
         self.latency = latency
-        self._bucket = None if rate_limit is None else TokenBucket(rate_limit, burst)
+        self._limits = PoolLimits(rate_limit, burst, playback_rate, playback_burst)
         self._store = CaptureStore()
         self._lock = threading.Lock()
         self._faults: list[int] = []
-        self._answers: Counter[tuple[str, int]] = Counter()
+        self._batch_fault: BatchFault | None = None
+        self._answers: list[ArchiveAnswer] = []
+
+    @classmethod
+    def at_real_limits(cls, speedup: float = 1.0, host: str = WAYBACK_HOST, *, latency: float = 0.0) -> SimWayback:
+        """An archive with web.archive.org's hard limits (30 queries and 600 playbacks a
+        minute), `speedup` times faster, so a benchmark can run the real proportions
+        quickly; each pool holds REAL_BURST_SECONDS of the real rate (5 and 100 requests)."""
+        query, playback = QUERY_LIMIT / 60, PLAYBACK_LIMIT / 60
+        return cls(
+            host,
+            rate_limit=query * speedup,
+            burst=query * REAL_BURST_SECONDS,
+            playback_rate=playback * speedup,
+            playback_burst=playback * REAL_BURST_SECONDS,
+            latency=latency,
+        )
+
+    def rate(self, pool: str) -> float | None:
+        """The pool's limit in requests a second (`query` or `playback`), None when unlimited."""
+        return self._limits.rate(pool)
 
     # What the archive holds.
 
@@ -157,57 +180,86 @@ class SimWayback:
         and playback still have them."""
         self._store.hide_from_cdx(url)
 
+    # Faults.
+
     def fail_next(self, count: int, status: int = 503) -> None:
         """The next `count` requests that get past the rate limit are answered `status`."""
         with self._lock:
             self._faults += [status] * count
 
+    def break_batch(self, fault: BatchFault | None) -> None:
+        """From now on (until `reset` or `break_batch(None)`) every batch availability
+        POST that gets past the rate limit is answered `fault`: an HTTP status (404, as
+        when the endpoint is gone; 500...) or `GARBAGE`, a 200 whose body is no JSON.
+        The single availability GET, the index and playback go on answering."""
+        if fault is not None and fault != GARBAGE and not (isinstance(fault, int) and 100 <= fault <= 599):
+            raise ValueError(f"a batch fault is an HTTP status or {GARBAGE!r}, not {fault!r}")
+        with self._lock:
+            self._batch_fault = fault
+
     def reset(self) -> None:
-        """Forgets captures, hidden URLs, pending failures and counts; refills the bucket."""
+        """Forgets captures, hidden URLs, faults and answers; refills both pools."""
         self._store.clear()
         with self._lock:
             self._faults.clear()
+            self._batch_fault = None
             self._answers.clear()
-        if self._bucket is not None:
-            self._bucket.refill()
+        self._limits.refill()
 
     # What it answered.
 
-    def count(self, endpoint: str | None = None, status: int | None = None) -> int:
-        """Requests answered, optionally only for one endpoint (`cdx`, `availability`,
-        `playback`, `other`) and/or with one status (429 counts rate-limited ones).
+    def answers(self, pool: str | None = None) -> list[ArchiveAnswer]:
+        """Every answer given since the last `reset`, in the order they were finished,
+        optionally only those of one pool (`query` or `playback`)."""
+        with self._lock:
+            return [answer for answer in self._answers if pool in (None, answer.pool)]
+
+    def count(self, endpoint: str | None = None, status: int | None = None, *, pool: str | None = None) -> int:
+        """Requests answered, optionally only for one endpoint (`cdx`, `timemap`,
+        `availability`, `batch`, `playback`, `other`), one pool (`query`, `playback`)
+        and/or with one status (429 counts those refused by the pool's limit).
 
         An answer is counted once written, which a client can read a moment
         earlier: like the request log, counts are final after `web.log.wait_idle()`.
         """
-        with self._lock:
-            return sum(
-                n
-                for (where, answer), n in self._answers.items()
-                if endpoint in (None, where) and status in (None, answer)
-            )
+        return sum(
+            1
+            for answer in self.answers(pool)
+            if endpoint in (None, answer.endpoint) and status in (None, answer.status)
+        )
 
     # Serving.
 
     async def handle(self, exchange: Exchange) -> None:
-        """Answers one request: rate limit, injected failure, then the endpoint."""
-        endpoint = endpoint_of(exchange.request.raw_path)
+        """Answers one request and logs the answer: its pool's limit, an injected
+        failure, a broken batch endpoint, then the endpoint itself."""
+        endpoint = endpoint_of(exchange.request.raw_path, exchange.method)
+        pool = POOL_OF_ENDPOINT[endpoint]
+        started = time.monotonic()
         try:
-            if self._bucket is not None and not self._bucket.take():
-                log.debug("over the rate limit: 429 for %s", exchange.request.raw_path)
-                await exchange.reply(429, b"Too Many Requests\n", content_type=PLAIN)
-            elif (fault := self._next_fault()) is not None:
-                log.debug("injected failure: %d for %s", fault, exchange.request.raw_path)
-                await exchange.reply(fault, f"{fault} simulated failure\n".encode(), content_type=PLAIN)
-            else:
-                await ANSWERS[endpoint](self._store, exchange)
+            await self._answer(exchange, endpoint, pool)
         except BadQueryError as exc:
             log.debug("bad query: 400 for %s (%s)", exchange.request.raw_path, exc)
             await exchange.reply(400, f"{exc}\n".encode(), content_type=PLAIN)
         finally:
             status = exchange.response.status if exchange.response is not None else 0
+            answer = ArchiveAnswer(endpoint, pool, status, started, time.monotonic())
             with self._lock:
-                self._answers[endpoint, status] += 1
+                self._answers.append(answer)
+
+    async def _answer(self, exchange: Exchange, endpoint: str, pool: str) -> None:
+        path = exchange.request.raw_path
+        if not self._limits.admit(pool):
+            log.debug("%s pool over its limit: 429 for %s", pool, path)
+            await exchange.reply(429, b"Too Many Requests\n", content_type=PLAIN)
+        elif (fault := self._next_fault()) is not None:
+            log.debug("injected failure: %d for %s", fault, path)
+            await exchange.reply(fault, f"{fault} simulated failure\n".encode(), content_type=PLAIN)
+        elif endpoint == "batch" and (broken := self._batch_fault) is not None:
+            log.debug("batch endpoint broken: %s for %s", broken, path)
+            await broken_batch(exchange, broken)
+        else:
+            await ANSWERS[endpoint](self._store, exchange)
 
     def _next_fault(self) -> int | None:
         with self._lock:

@@ -1,8 +1,9 @@
-"""The simulated Wayback Machine's three endpoints, in the real archive's formats.
+"""The simulated Wayback Machine's endpoints, in the real archive's formats.
 
 Each answer reads the captures a `CaptureStore` holds (crawler.simweb.wayback_captures)
-and picks them by the rules of crawler.simweb.wayback_queries; rate limits and
-injected failures are decided before, by `SimWayback.handle`.
+and picks them by the rules of crawler.simweb.wayback_queries; rate limits
+(crawler.simweb.wayback_limits) and injected failures are decided before, by
+`SimWayback.handle`.
 
 What is served, and where the formats come from:
 
@@ -27,6 +28,9 @@ What is served, and where the formats come from:
   query per line (InternetArchiveBot's `APII::CDXQuery`: `url`, `timestamp`,
   `closest=before|after|either`, repeated `statuscodes`, `tag`) and answers
   `{"results": [{"url", "timestamp", "tag", "archived_snapshots"}]}`.
+  A body over 1 MB is answered 413, as nginx's default
+  `client_max_body_size 1m` would (nginx.org, ngx_http_core_module); no
+  limit of the real archive's is documented, nor how many lines it takes.
 - Playback, `GET /web/<timestamp><flag>/<original>`: a capture's exact
   timestamp replays it (its recorded status, `Memento-Datetime`, a `Link`
   to the original and the memento, the site's own headers as
@@ -36,6 +40,8 @@ What is served, and where the formats come from:
   own redirect by that header alone); a URL never captured is a 404
   without it. A captured redirect is replayed as a redirect to the target's
   playback URL at the same timestamp, with `Memento-Datetime`.
+- The timemap (`/web/timemap/...`) is not served (404); rotwatch does not
+  use it, but it is counted, in the query pool it shares with the CDX.
 """
 
 from __future__ import annotations
@@ -44,15 +50,18 @@ import json
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qs
 
+from aiohttp import web
+
 from crawler.simweb.exchange import HTML, PLAIN, Exchange
 from crawler.simweb.pages import render
 from crawler.simweb.wayback_captures import BadQueryError, Capture, CaptureStore, distance, moment_of
 from crawler.simweb.wayback_queries import PLAYBACK, Lookup, cdx_json, cdx_table, playback_path, select_rows
 
-__all__ = ["ANSWERS", "availability", "cdx", "not_found", "playback"]
+__all__ = ["ANSWERS", "availability", "broken_batch", "cdx", "not_found", "playback"]
 
 JSON = "application/json"
 NOT_ARCHIVED = "Hrm. The Wayback Machine has not archived that URL."
+TRUNCATED_JSON = b'{"results": [{"url": "http'  # an answer cut off mid-way: no JSON parser reads it
 
 
 async def cdx(store: CaptureStore, exchange: Exchange) -> None:
@@ -78,7 +87,11 @@ async def availability(store: CaptureStore, exchange: Exchange) -> None:
         return
     if exchange.headers.get("Wayback-Api-Version") != "2":
         raise BadQueryError("a POST to /wayback/available needs the header Wayback-Api-Version: 2")
-    lines = (await exchange.request.read()).decode("utf-8").splitlines()
+    try:
+        lines = (await exchange.request.read()).decode("utf-8").splitlines()
+    except web.HTTPRequestEntityTooLarge as exc:
+        await exchange.reply(413, f"{exc.text}\n".encode(), content_type=PLAIN)
+        return
     lookups = [Lookup.parse(line) for line in lines if line.strip()]
     results = [
         {
@@ -142,6 +155,17 @@ async def replay(exchange: Exchange, capture: Capture, flag: str) -> None:
     await exchange.reply(capture.replay_status, capture.body, content_type=capture.content_type, headers=headers)
 
 
+async def broken_batch(exchange: Exchange, fault: int | str) -> None:
+    """The batch endpoint broken: `fault` is a status (404 the archive's own page,
+    others a plain error) or anything else for a 200 whose JSON breaks off."""
+    if fault == 404:
+        await not_found(exchange)
+    elif isinstance(fault, int):
+        await exchange.reply(fault, f"{fault} simulated failure\n".encode(), content_type=PLAIN)
+    else:
+        await exchange.reply(200, TRUNCATED_JSON, content_type=JSON)
+
+
 async def unknown_endpoint(store: CaptureStore, exchange: Exchange) -> None:
     await not_found(exchange)
 
@@ -164,7 +188,9 @@ async def reply_json(exchange: Exchange, answer: object) -> None:
 # endpoint (as `endpoint_of` names it) -> its answer
 ANSWERS: dict[str, Callable[[CaptureStore, Exchange], Awaitable[None]]] = {
     "cdx": cdx,
+    "timemap": unknown_endpoint,
     "availability": availability,
+    "batch": availability,
     "playback": playback,
     "other": unknown_endpoint,
 }

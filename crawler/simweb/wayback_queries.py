@@ -32,13 +32,17 @@ CDX_FIELDS = ("urlkey", "timestamp", "original", "mimetype", "statuscode", "dige
 PLAYBACK = re.compile(r"/web/(\d{1,14})([a-z]{2}_)?/(.+)", re.S)
 
 
-def endpoint_of(raw_path: str) -> str:
-    """Which endpoint a request is for, by the name `SimWayback.count` uses."""
+def endpoint_of(raw_path: str, method: str = "GET") -> str:
+    """Which endpoint a request is for, by the name `SimWayback.count` uses: `cdx`,
+    `timemap` (not served, but counted), `availability` (the single GET), `batch`
+    (the availability POST), `playback` or `other`."""
     route = raw_path.partition("?")[0]
     if route == "/cdx/search/cdx":
         return "cdx"
     if route == "/wayback/available":
-        return "availability"
+        return "batch" if method == "POST" else "availability"
+    if route.startswith("/web/timemap/"):
+        return "timemap"
     return "playback" if route.startswith("/web/") else "other"
 
 

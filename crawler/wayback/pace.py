@@ -1,4 +1,4 @@
-"""How fast the Wayback Machine may be asked, and what the lookups still owed will cost.
+"""How fast the Wayback Machine may be asked, what the lookups still owed will cost, and the settings' words.
 
 Pure: the rates, the batch size and the estimate of the time left; the
 runner (crawler.fetch.runner) turns the rates into two Scrapy download
@@ -37,20 +37,25 @@ Decisions:
   from what a first pass costs: 2 batch lines (before, then after), a CDX
   query for 1 pair in 10 whose first candidate fails, 1.1 verifications.
   The slower pool decides.
+- The help of the settings that bound the archive's work (`BUDGET_HELP`,
+  `SAVE_HELP`) is written here, beside the facts it rests on;
+  crawler.config shows it.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = [
     "BATCH_SIZE",
+    "BUDGET_HELP",
     "DEFAULT_PLAYBACK_RATE",
     "DEFAULT_QUERY_RATE",
     "FIRST_PASS",
     "PLAYBACK",
     "QUERY",
+    "SAVE_HELP",
     "LookupCosts",
     "minutes_left",
     "observed_costs",
@@ -62,10 +67,11 @@ DEFAULT_QUERY_RATE = 24.0  # requests a minute: 80 % of the CDX pool's 30
 DEFAULT_PLAYBACK_RATE = 480.0  # requests a minute: 80 % of playback's 600
 BATCH_SIZE = 100  # lines per batch availability request (InternetArchiveBot's)
 MIN_OBSERVED = 20  # answered pairs before this run's own costs are trusted
+BUDGET_HELP = "minutes a crawl may spend on archive lookups; the rest stay pending until the next crawl (0: no limit)"
+SAVE_HELP = "crawl --save-live saves a live link only when its newest capture is older than this (days)"
 
 
-@dataclass(frozen=True, slots=True)
-class LookupCosts:
+class LookupCosts(NamedTuple):
     """Requests per (URL, date) pair, by pool."""
 
     query: float

@@ -83,6 +83,12 @@ def test_timeout_reason():
     assert assess(checked(None, error=ErrorKind.TIMEOUT)).reason == "timed out"
 
 
+def test_reasons_come_with_their_chinese():
+    assert assess(checked(404)).translations == {"zh": "404 未找到"}
+    assert assess(checked(None, error=ErrorKind.NXDOMAIN)).translations == {"zh": "域名无法解析（NXDOMAIN）"}
+    assert assess(checked(page=Page(title="页面不存在"))).translations == {"zh": "软 404：标题为“页面不存在”"}
+
+
 def test_no_status_and_no_error_is_unreachable():
     assert assess(checked(None)).verdict == Verdict.UNREACHABLE
 
@@ -419,6 +425,7 @@ def test_site_rule_decides_before_the_status():
 def test_site_rule_turns_a_200_page_broken():
     result = checked(200, url="https://mp.weixin.qq.com/s/x", final_url=None, page=Page(text="该内容已被发布者删除"))
     assert assess(result) == Assessment(Verdict.BROKEN, "WeChat: the author deleted this article")
+    assert assess(result).translations == {"zh": "微信：作者已删除这篇文章"}
 
 
 def test_given_rules_replace_the_shipped_ones():

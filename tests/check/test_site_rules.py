@@ -80,6 +80,24 @@ def test_shipped_reasons_are_short():
     assert all(len(rule.reason) <= 120 for rule in shipped_rules())
 
 
+def test_shipped_rules_give_their_reason_in_chinese_too():
+    assert all(rule.reason_zh and len(rule.reason_zh) <= 120 for rule in shipped_rules())
+    zh = {rule.name: rule.reason_zh for rule in shipped_rules()}
+    assert zh["wechat-deleted"] == "微信：作者已删除这篇文章"
+
+
+def test_shipped_rules_must_give_reason_zh():
+    with pytest.raises(ConfigError, match=r"rule 1 \('example-gone'\): missing field 'reason_zh'"):
+        parse_rules(rule_text(), "site_rules.toml", require_zh=True)
+    (rule,) = parse_rules(rule_text(reason_zh="示例：已删除"), "site_rules.toml", require_zh=True)
+    assert (rule.reason, rule.reason_zh) == ("Example: gone", "示例：已删除")
+
+
+def test_a_user_rule_may_give_only_the_english_reason():
+    assert the_rule().reason_zh is None
+    assert the_rule(reason_zh="  示例：已删除 ").reason_zh == "示例：已删除"
+
+
 # Sites that answer in both languages, and the languages of their saved pages.
 BILINGUAL = {"wechat-violation": {"en", "zh"}}
 
@@ -211,6 +229,8 @@ def test_missing_rules_file_is_named(tmp_path: Path):
         (rule_text(hosts=[]), r"hosts must be a string or a non-empty list"),
         (rule_text(verdict="dead"), r"verdict 'dead' is not one of ok, redirected, broken"),
         (rule_text(reason="x" * 121), r"reason has 121 characters"),
+        (rule_text(reason_zh="删" * 121), r"reason_zh has 121 characters"),
+        (rule_text(reason_zh=""), r"reason_zh must be a non-empty string"),
         (rule_text(text="deleted (by author"), r"rule 1 \('example-gone'\): text: bad regular expression"),
         (rule_text(status=["404"]), r"every status must be a number from 100 to 999"),
         (rule_text(status=[42]), r"every status must be a number from 100 to 999"),

@@ -5,13 +5,22 @@ from __future__ import annotations
 import socket
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 import crawler.check.urls
-from crawler.check.urls import host_of, is_http_url, normalize_url, site_key, site_of
+from crawler.check.urls import host_of, is_http_url, normalize_url, site_key, site_of, url_problem
 
 
 def test_public_names_are_pinned() -> None:
-    assert crawler.check.urls.__all__ == ["host_of", "is_http_url", "normalize_url", "site_key", "site_of"]
+    assert crawler.check.urls.__all__ == [
+        "host_of",
+        "is_http_url",
+        "normalize_url",
+        "site_key",
+        "site_of",
+        "url_problem",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -139,3 +148,40 @@ def test_site_key_never_touches_the_network(monkeypatch: pytest.MonkeyPatch) -> 
         assert site_key("news.bbc.co.uk") == "bbc.co.uk"
     finally:
         crawler.check.urls._public_suffixes.cache_clear()
+
+
+def _normalize_url_problem(url: str) -> str | None:
+    try:
+        normalize_url(url)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
+_URL_PIECES = st.sampled_from(
+    [*"abcXYZ019-_.:/?#@[]%&= ~", "http://", "https://", "www.", "xn--", "例子", "中", ":99999", ":443", "%E4", "\t"]
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(_URL_PIECES, max_size=12).map(lambda pieces: "".join(["https://", *pieces])))
+@example("https://a--b.example/")
+@example("https://-a.example/")
+@example("http://x.org:0/")
+@example("https://1.2.3.4/")
+def test_url_problem_answers_as_normalize_url_does(url: str) -> None:
+    assert url_problem(url) == _normalize_url_problem(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("https://x.org/a?b=1#c", None),
+        ("https://例子.中国/路径", None),
+        ("http://x.org:99999/", "Port out of range 0-65535"),
+        ("https://exa mple.com/", "invalid host 'exa mple.com'"),
+        ("https:///path", "no host"),
+    ],
+)
+def test_url_problem_says_why_a_url_cannot_be_requested(url: str, problem: str | None) -> None:
+    assert url_problem(url) == problem

@@ -10,9 +10,10 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def crawler_logger_restored() -> Iterator[None]:
-    """main() configures the `crawler` logger; other packages' tests (caplog) must find it as it was."""
-    logger = logging.getLogger("crawler")
-    level, handlers = logger.level, list(logger.handlers)
+    """main() configures the `crawler` and `scrapy` loggers; other packages' tests (caplog) must find them unchanged."""
+    loggers = [logging.getLogger("crawler"), logging.getLogger("scrapy")]
+    saved = [(logger.level, list(logger.handlers)) for logger in loggers]
     yield
-    logger.setLevel(level)
-    logger.handlers[:] = handlers
+    for logger, (level, handlers) in zip(loggers, saved, strict=True):
+        logger.setLevel(level)
+        logger.handlers[:] = handlers

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import logging
 
 import pytest
 
 import crawler.cli.console
-from crawler.cli.console import configure_logging
+from crawler.cli.console import CheckProgress, configure_logging
 
 
 class Counting(logging.Handler):
@@ -58,3 +59,28 @@ def test_other_loggers_are_left_alone(root_counter, capsys):
     configure_logging(True)
     logging.getLogger("scrapy.core.engine").debug("scrapy's own")
     assert "scrapy's own" not in capsys.readouterr().err
+
+
+def test_verbose_shows_scrapys_warnings(root_counter, capsys):
+    configure_logging(True)
+    logging.getLogger("scrapy.core.scraper").warning("Spider error processing %s", "https://a.test/")
+    logging.getLogger("scrapy.core.engine").info("Spider opened")
+    err = capsys.readouterr().err
+    assert " WARNING scrapy.core.scraper: Spider error processing https://a.test/" in err
+    assert "Spider opened" not in err
+
+
+def test_scrapys_warnings_are_not_shown_by_default(root_counter, capsys):
+    configure_logging(True)
+    configure_logging(False)
+    logging.getLogger("scrapy.core.scraper").warning("Spider error processing %s", "https://a.test/")
+    assert capsys.readouterr().err == ""
+
+
+def test_progress_counts_against_a_total_given_later():
+    stream = io.StringIO()
+    with CheckProgress(0, stream=stream) as progress:
+        progress.start(200)
+        for _ in range(200):
+            progress.advance()
+    assert stream.getvalue().splitlines()[-1] == "checking: 200/200"

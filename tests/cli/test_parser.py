@@ -36,6 +36,9 @@ SAMPLES: dict[str, tuple[str, list[str]]] = {
         '{"a.test" = "127.0.0.1", "b.test" = "127.0.0.2"}',
         ["--resolve", "a.test=127.0.0.1", "--resolve", "b.test=127.0.0.2"],
     ),
+    "canary_host": ('"canary.test"', ["--canary-host", "canary.test"]),
+    # A file's rules path is relative to the file's folder, a flag's to the current one (tmp_path/empty).
+    "rules": ('"rules.toml"', ["--rules", "../rules.toml"]),
 }
 
 
@@ -51,6 +54,7 @@ def options(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
 def test_public_names_are_pinned():
     assert sorted(crawler.cli.parser.__all__) == [
         "CHECK_FORMATS",
+        "DEFAULT_ISSUES",
         "LANGUAGES",
         "LINK_FORMATS",
         "build_parser",
@@ -97,6 +101,7 @@ def test_the_samples_cover_every_setting_with_a_flag():
 def test_a_tool_rotwatch_key_and_its_flag_agree(name, tmp_path, monkeypatch):
     toml_value, argv = SAMPLES[name]
     (tmp_path / "pyproject.toml").write_text(f"[tool.rotwatch]\n{name} = {toml_value}\n", encoding="utf-8")
+    (tmp_path / "rules.toml").write_text("", encoding="utf-8")  # no rules: the file only has to exist
     from_file = load_config({}, cwd=tmp_path)
     (tmp_path / "empty").mkdir()  # no configuration file here
     monkeypatch.chdir(tmp_path / "empty")

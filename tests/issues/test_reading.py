@@ -238,14 +238,17 @@ def test_unreadable_folder_is_reported(here: Path, monkeypatch: pytest.MonkeyPat
     assert problems == [Problem("issues/locked", "cannot read folder: Permission denied")]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
-def test_file_without_read_permission_is_reported(here: Path) -> None:
-    locked = write(here / "locked.md", "x")
-    locked.chmod(0)
+def test_a_file_the_system_refuses_to_read_is_reported_and_the_rest_read(here: Path) -> None:
+    """An issue whose bytes the kernel will not hand over, to any user: a link to the
+    reading process's own /proc/self/mem, a regular file whose first page is unmapped
+    (EIO). So this runs in CI as root, where a mode-0 file would be read anyway."""
+    (here / "locked.md").symlink_to("/proc/self/mem")
+    write(here / "open.md", "* <https://example.com/>")
 
-    issues, problems = read_issues(["locked.md"])
+    issues, problems = read_issues(["locked.md", "open.md"])
 
-    assert (issues, problems) == ([], [Problem("locked.md", "cannot read file: Permission denied")])
+    assert names(issues) == ["open.md"]
+    assert problems == [Problem("locked.md", "cannot read file: Input/output error")]
 
 
 # -- Publication dates -----------------------------------------------------------------
@@ -337,3 +340,38 @@ def test_an_extraction_failure_is_one_problem_and_the_rest_goes_on(here: Path, m
     assert [link.url for link in links] == ["https://y.org/"]
     assert [problem.path for problem in problems] == ["a.md"]
     assert "RecursionError" in problems[0].message
+
+
+def test_a_large_archive_read_by_a_process_per_core_gives_what_one_process_gives(
+    here: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for number in range(24):
+        body = f"详见https://x.org/{number}了解 [链接](https://y.org/{number}) ![图](https://i.org/{number}.png)\n"
+        write(here / "issues" / f"2024-01-{number + 1:02}-issue.md", body * 20 + "[bad](http://x.org:99999/)\n")
+    write(here / "issues" / "binary.md", b"\0")
+    alone = collect_links(["issues"])
+
+    monkeypatch.setattr(crawler.issues.reading, "PARALLEL_FROM_BYTES", 0)
+    pooled = collect_links(["issues"])
+
+    assert pooled == alone
+    assert len(alone[0]) == 24 * 60 and len(alone[2]) == 24 + 1
+
+
+def test_a_folder_outside_git_costs_one_git_call_not_one_per_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("a.md", "b.md", "c.md"):
+        write(tmp_path / "plain" / name, "# no date here")
+    calls: list[list[str]] = []
+    real_run = subprocess.run
+
+    def run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+        calls.append(command)
+        return real_run(command, **kwargs)  # type: ignore[call-overload,no-any-return]
+
+    monkeypatch.setattr(subprocess, "run", run)
+    issues, _ = read_issues([tmp_path / "plain"])
+
+    assert [issue.published for issue in issues] == [None, None, None]
+    assert [command[1] for command in calls] == ["rev-parse"]

@@ -163,7 +163,9 @@ def test_history_tells_a_links_story(web, reactor_thread, archive_folder):
 
 def test_a_second_crawl_on_the_same_state_is_refused(archive_folder):
     with StateStore.open(archive_folder / "reports" / "state.sqlite"):
-        run = rotwatch("crawl", cwd=archive_folder)
+        run = rotwatch(
+            "crawl", "--canary-host", "canary.test", "--resolve", "canary.test=127.0.0.1", cwd=archive_folder
+        )
     assert run.returncode == 2
     assert "another rotwatch crawl is using" in run.stderr
     assert "Traceback" not in run.stderr
@@ -218,8 +220,8 @@ def test_a_night_without_dns_records_nothing(tmp_path):
     (tmp_path / "issues").mkdir()
     links = "\n".join(f"* [x](https://site{n}.invalid/a)" for n in range(5))
     (tmp_path / "issues" / "2024-01-01-a.md").write_text(links + "\n", encoding="utf-8")
-    run = rotwatch("crawl", "--no-archive", cwd=tmp_path)
-    assert run.returncode == 1
+    run = rotwatch("crawl", "--no-archive", "--canary-host", "offline.invalid", cwd=tmp_path)
+    assert run.returncode == 3
     assert "offline" in run.stderr and "Traceback" not in run.stderr
     assert _checked(tmp_path / "reports" / "state.sqlite") == 0
     assert not (tmp_path / "reports" / "index.html").exists()

@@ -26,7 +26,6 @@ from crawler.nightly.view import CrawlView
 from crawler.report import html, json_report
 from crawler.report.csv_tables import CSV_ENCODING, csv_bytes, links_frame
 from crawler.report.dead_links import render_dead_links
-from crawler.report.summary import DEFAULT_FAILING
 
 ENDPOINT = "https://web.archive.org"
 URL = "https://gone.example/story"
@@ -94,10 +93,7 @@ def test_csv_rows_carry_each_occurrence_s_capture_status():
 
 
 def test_report_json_has_each_link_s_capture_status_and_the_run_s_archive_counts():
-    crawl = view()
-    document = json.loads(
-        json_report.render(crawl.reports, failing=DEFAULT_FAILING, generated_at=WHEN, run_counts=crawl.run_counts)
-    )
+    document = json.loads(json_report.render_crawl(view()))
     assert {link["url"]: link["capture_status"] for link in document["links"]} == {URL: "pending", OTHER: "none"}
     assert document["archive"] == {
         "lookups": 3,

@@ -10,6 +10,7 @@ from markdown_it import MarkdownIt
 
 from crawler.report import dead_links
 from crawler.report.dead_links import render_dead_links
+from tests.report.scale import scale_view
 from tests.report.views import FEBRUARY, PLAYBACK, sample_view
 
 
@@ -32,8 +33,8 @@ def test_markdown_has_a_table_per_issue_newest_first():
     headings = [line for line in text.splitlines() if line.startswith("## ")]
     assert headings == [
         "## Since the last run",
-        "## Weekly \\<script\\>alert\\(1\\)\\<\\/script\\>",
-        "## AI 十项全能秀 2024\\-03\\-27",
+        "## Weekly \\<script>alert(1)\\</script>",
+        "## AI 十项全能秀 2024-03-27",
         f"## `{FEBRUARY}`",
     ]
     assert text.count("| line | link text | URL | verdict | reason | since | archived copy |") == 3
@@ -56,3 +57,21 @@ def test_markdown_renders_web_text_literally():
     rendered = MarkdownIt("gfm-like").render(render_dead_links(sample_view()))
     assert "<script>" not in rendered
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in rendered
+
+
+def test_markdown_says_how_many_links_were_not_checked_and_never_that_none_is_dead():
+    text = render_dead_links(scale_view(60, unchecked=45))
+    assert "; 45 not checked (no answer recorded)." in text
+    assert "**45 links were not checked**: no answer is recorded" in text
+    assert "No dead links among the links checked, but 45 links were not checked." in text
+    assert "No dead links.\n" not in text
+
+
+def test_markdown_one_link_not_checked_is_singular():
+    text = render_dead_links(scale_view(10, unchecked=1))
+    assert "**1 link was not checked**: " in text and "whether it works" in text
+
+
+def test_markdown_with_every_link_checked_and_none_dead_says_no_dead_links():
+    text = render_dead_links(scale_view(10))
+    assert text.endswith("No dead links.\n") and "not checked" not in text

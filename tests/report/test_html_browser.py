@@ -7,8 +7,8 @@ columns sort, the chart is drawn, and a title holding `<script>` stays text
 the test's tmp_path and, for review, as /tmp/rotwatch-report.png (English,
 hand-built view) and /tmp/rotwatch-report-zh.png (the real Chinese issue).
 
-Uses the system's chromium and chromedriver; Selenium Manager is never
-asked to download a driver. Skipped when either is missing.
+Uses the system's chromium and chromedriver (tests.report.browser): skipped
+when either is missing, failed instead when CI is set.
 """
 
 from __future__ import annotations
@@ -20,16 +20,10 @@ from pathlib import Path
 import pytest
 
 from crawler.report.crawl_reports import write_crawl_reports
+from tests.report.browser import errors_logged, start_browser
 from tests.report.views import FLAKY_DEAD, HOSTILE, MARCH, NXDOMAIN, real_issue_view, sample_view
 
-CHROMIUM = shutil.which("chromium")
-CHROMEDRIVER = shutil.which("chromedriver")
 REVIEW_SCREENSHOTS = {"en": Path("/tmp/rotwatch-report.png"), "zh": Path("/tmp/rotwatch-report-zh.png")}
-
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM and CHROMEDRIVER),
-    reason="needs chromium and chromedriver on PATH (apt-get install chromium chromium-driver)",
-)
 
 VISIBLE_DEAD_ROWS = "return document.querySelectorAll('#dead tr[data-verdict]:not([hidden])').length"
 VISIBLE_ALL_ROWS = "return document.querySelectorAll('#all-links tr[data-verdict]:not([hidden])').length"
@@ -37,27 +31,7 @@ VISIBLE_ALL_ROWS = "return document.querySelectorAll('#all-links tr[data-verdict
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory) -> Iterator:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
-    ):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_window_size(1280, 900)
-    yield driver
-    driver.quit()
+    yield from start_browser(tmp_path_factory.mktemp("chromium-profile"))
 
 
 def open_report(browser, tmp_path: Path, view=None, lang: str = "en"):
@@ -75,10 +49,6 @@ def screenshot(browser, path: Path) -> None:
     browser.set_window_size(1280, height)
     browser.save_screenshot(str(path))
     browser.set_window_size(1280, 900)
-
-
-def errors_logged(browser) -> list[str]:
-    return [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
 
 
 def search_for(browser, text: str) -> None:

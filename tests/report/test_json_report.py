@@ -1,4 +1,4 @@
-"""report.json (crawler/report/json_report.py): DESIGN.md's schema, sorted, complete.
+"""report.json (crawler/report/json_report.py): docs/report.schema.json's document, sorted, complete.
 
 The reports are tests.report.links'.
 """
@@ -27,6 +27,9 @@ from tests.report.links import (
     WHEN,
     rendered,
 )
+from tests.report.scale import scale_view
+from tests.report.views import FLAKY, FLAKY_DEAD, IMAGE, sample_view
+from tests.report.views import MOVED as VIEW_MOVED
 
 
 def json_document(reports=ALL) -> dict:
@@ -38,7 +41,7 @@ def test_json_has_the_design_keys_plus_reason_and_column():
     assert set(document) == {"generated_at", "links", "summary"}
     design_keys = {"url", "verdict", "http_status", "final_url", "title", "error", "archive", "occurrences"}
     for entry in document["links"]:
-        assert set(entry) == design_keys | {"reason", "capture_status"}
+        assert set(entry) == design_keys | {"reason"}
         for occurrence in entry["occurrences"]:
             assert set(occurrence) == {"issue", "line", "column", "text", "kind"}
 
@@ -76,7 +79,6 @@ def test_json_broken_link_entry_is_complete():
         "title": HOSTILE_TITLE,
         "error": None,
         "archive": {"url": PLAYBACK, "timestamp": "20240301120000"},
-        "capture_status": None,
         "occurrences": [
             {"issue": ISSUE, "line": 12, "column": 20, "text": "链接", "kind": "link"},
             {"issue": LATER_ISSUE, "line": 3, "column": 1, "text": "链接", "kind": "link"},
@@ -114,3 +116,47 @@ def test_json_keeps_chinese_readable():
     text = rendered("json")
     assert "中文标题" in text and "链接" in text
     assert "\\u" not in text
+
+
+# --- the nightly crawl's report.json ---------------------------------------------------
+
+
+def crawl_json(view=None) -> dict:
+    return json.loads(json_report.render_crawl(view or sample_view()))
+
+
+def test_crawl_json_keeps_every_key_and_adds_the_diff_and_the_history():
+    document = crawl_json()
+    assert list(document) == ["generated_at", "links", "summary", "diff", "not_checked", "archive"]
+    design_keys = {"url", "verdict", "reason", "http_status", "final_url", "title", "error", "archive", "occurrences"}
+    for entry in document["links"]:
+        assert list(entry)[-4:] == ["dead", "failing_since", "dead_since", "capture_status"]
+        assert set(entry) == design_keys | {"dead", "failing_since", "dead_since", "capture_status"}
+
+
+def test_crawl_json_says_per_link_whether_dead_and_since_when():
+    links = {entry["url"]: entry for entry in crawl_json()["links"]}
+    flaky_dead = links[FLAKY_DEAD.url]
+    assert (flaky_dead["dead"], flaky_dead["failing_since"]) == (True, "2024-04-20T00:00:00+00:00")
+    assert flaky_dead["dead_since"] == "2024-04-20T00:00:00+00:00"
+    assert (links[FLAKY.url]["dead"], links[FLAKY.url]["dead_since"]) == (False, None)
+    assert links[FLAKY.url]["failing_since"] == "2024-05-01T00:00:00+00:00"
+    assert (links[IMAGE.url]["dead"], links[IMAGE.url]["failing_since"]) == (True, None)  # broken, no history yet
+    assert links[VIEW_MOVED.url]["dead"] is False
+
+
+def test_crawl_json_dead_links_are_the_dead_csvs():
+    view = sample_view()
+    dead = sorted(entry["url"] for entry in crawl_json(view)["links"] if entry["dead"])
+    assert dead == sorted(report.url for report in view.dead_reports())
+
+
+def test_crawl_json_diff_is_sorted_and_not_checked_counted():
+    view = scale_view(120, newly_dead=9, still_dead=4, fixed=3, unchecked=7)
+    document = crawl_json(view)
+    assert document["diff"] == {
+        "newly_dead": sorted(view.diff.newly_dead),
+        "fixed": sorted(view.diff.fixed),
+        "still_dead": sorted(view.diff.still_dead),
+    }
+    assert document["not_checked"] == 7

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from crawler.report.html import LABELS, labels
-from crawler.report.html.labels import Labels
+from crawler.report.html.labels import SINGULAR, Labels
 from crawler.report.html.markup import Markup
 from tests.report.views import page, texts, tree
 
 
 def test_public_names_are_pinned():
-    assert labels.__all__ == ["LABELS", "Labels"]
+    assert labels.__all__ == ["LABELS", "SINGULAR", "Labels"]
 
 
 def test_labels_are_one_languages_table():
@@ -60,3 +60,27 @@ def test_chinese_page_has_chinese_labels():
     )
     for english in ("Dead links by issue", "Since the last run", "no capture", "Link text", "All verdicts"):
         assert english not in text
+
+
+def test_singular_forms_are_forms_of_existing_labels_with_the_same_fields():
+    import string
+
+    def fields(text: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+    for lang, singular in SINGULAR.items():
+        for key, text in singular.items():
+            assert key in LABELS[lang]
+            assert fields(text) <= fields(LABELS[lang][key]) | {"count"}, key
+
+
+def test_form_picks_the_singular_for_one_in_english_only():
+    english, chinese = Labels("en"), Labels("zh")
+    assert english.fill("run.issues", count=1) == "1 issue"
+    assert english.fill("run.issues", count=0) == "0 issues"
+    assert english.fill("run.archive_lookups", count=1) == "1 archive lookup"
+    assert english.fill("run.archive_lookups", count=2) == "2 archive lookups"
+    assert english.fill("links_in_issues", count=1, issues=1) == "in 1 issue"
+    assert english.fill("chart_bar", count=1, month="2024-03", total=1) == "2024-03: 1 link"
+    assert SINGULAR["zh"] == {}
+    assert chinese.fill("run.issues", count=1) == "1 期"

@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from crawler.models import Snapshot, Verdict
+from crawler.check.plan import NO_ANSWER
+from crawler.models import CheckResult, ErrorKind, Snapshot, Verdict
 from crawler.report import markdown
 from crawler.report.summary import (
     mentions,
@@ -17,13 +18,59 @@ from crawler.report.summary import (
 )
 from tests.report.links import BROKEN, COMMA_URL, FINE, ISSUE, LATER_ISSUE, MOVED, PLAYBACK, link, rendered
 
+# GitHub's parse-time autolinks (GFM spec 6.9): scheme://, www. and e-mail
+# addresses, never a bare domain ("news.com") or "//host" as linkify-it's
+# defaults would; so escaping is tested against what GitHub links.
 GFM = MarkdownIt("gfm-like")
+GFM.linkify.set({"fuzzy_link": False})
+GFM.linkify.add("//", None)
+GFM.linkify.add("www.", {"validate": r"^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+[^\s<]*"})
 
 
 def test_markdown_renderer_used_here_does_make_links_from_raw_text():
     # The escaping tests below mean nothing unless raw text would be live.
     html = GFM.render("see [x](http://evil.example) ![i](http://evil.example/i.png) https://evil.example <b>b</b>")
     assert html.count("<a href") == 2 and "<img" in html and "<b>" in html
+
+
+HOSTILE = [
+    "[click](http://evil.example)",
+    "![img](http://evil.example/i.png)",
+    "[ref][1] [^1]",
+    "<b>bold</b> <!-- x --> <?php ?> <![CDATA[x]]>",
+    "<http://evil.example> <a@evil.example>",
+    "https://evil.example/x ftp://evil.example",
+    "see www.evil.com/page",
+    "mail editor@evil.com or mailto:editor@evil.com",
+    "*em* **strong** _em_ __strong__ ~~gone~~",
+    "`code` ``code``",
+    "&lt;b&gt; &#60;b&#62; &#x3C;",
+    "a\\*b a\\_b a\\`b",
+]
+
+
+def test_markdown_renderer_links_what_github_links_at_parse_time():
+    for text, links in [("https://x.example", 1), ("www.x.example", 1), ("a@x.com", 1), ("x.com", 0)]:
+        assert GFM.render(text).count("<a href") == links, text
+
+
+def test_markdown_hostile_text_renders_as_exactly_its_text():
+    for text in HOSTILE:
+        report = link("https://gone.example/", Verdict.BROKEN, text, text=text)
+        body = GFM.render(rendered("markdown", [report])).split("<tbody>")[1]
+        cells = [cell.split("</td>")[0] for cell in body.split("<td>")[1:]]
+        assert cells[1] == cells[4] == html_text(text), text
+
+
+def test_markdown_escapes_only_what_would_be_misread():
+    readable = "soft 404: page says (NXDOMAIN) on 2024-03-27, 50% off! a < b > c; snake_case & co. #1 rust-lang"
+    assert markdown.escape_text(readable) == readable
+    assert markdown.escape_text("<b>x</b> [x](y) *x* _x_ `x`") == "\\<b>x\\</b> \\[x](y) \\*x\\* \\_x\\_ \\`x\\`"
+
+
+def test_markdown_heading_keeps_a_trailing_hash():
+    assert GFM.render("## " + markdown.escape_text("C #")).strip() == "<h2>C #</h2>"
+    assert GFM.render("## " + markdown.escape_text("###")).strip() == "<h2>###</h2>"
 
 
 def test_markdown_web_text_renders_literally():
@@ -89,7 +136,7 @@ def test_markdown_occurrence_cells_match_the_header():
         "链接",
         f"`{COMMA_URL}`",
         "broken",
-        "HTTP 404\\: page says Not | Found \\<script\\>alert\\(1\\)\\<\\/script\\>",
+        "HTTP 404: page says Not | Found \\<script>alert(1)\\</script>",
     )
 
 
@@ -111,3 +158,15 @@ def test_markdown_capture_destination_cannot_end_early():
     assert (
         '<a href="https://web.archive.org/web/20200101000000/https://gone.example/a%20b%3E)%3Cx">2020-01-01</a>' in html
     )
+
+
+def test_markdown_never_says_no_failing_links_alone_while_links_were_not_checked():
+    unanswered = link(
+        "https://a.example/",
+        Verdict.UNREACHABLE,
+        "request failed",
+        result=CheckResult("https://a.example/", error=ErrorKind.OTHER, error_detail=NO_ANSWER),
+    )
+    text = rendered("markdown", [FINE, unanswered])
+    assert text.startswith("## rotwatch: no failing links among those checked, 1 not checked\n")
+    assert "; 1 not checked (no answer recorded)" in text

@@ -5,11 +5,13 @@ from __future__ import annotations
 from crawler.models import RunDiff, Verdict
 from crawler.report.html import page as page_module
 from crawler.report.html.labels import LABELS
+from crawler.report.html.page import CHANGES_PREVIEW, CHANGES_SHOWN_WHOLE
+from tests.report.scale import scale_view
 from tests.report.views import APRIL, FEBRUARY, GONE_404, MARCH, NXDOMAIN, UNDATED, page, sample_view, texts, tree
 
 
 def test_public_names_are_pinned():
-    assert page_module.__all__ == ["Page"]
+    assert page_module.__all__ == ["CHANGES_PREVIEW", "CHANGES_SHOWN_WHOLE", "Page"]
 
 
 # --- on a whole page ------------------------------------------------------------
@@ -89,3 +91,78 @@ def test_footer_explains_every_verdict():
     document = tree(page())
     terms = texts(document.xpath('//dl[@class="glossary"]/dd'))
     assert terms == [LABELS["en"][f"help.{verdict}"] for verdict in Verdict]
+
+
+# --- plural forms, long change lists, links not checked ---------------------------
+
+
+def test_counts_of_one_are_singular_in_english():
+    view = sample_view(run_counts={"issues": 1, "archive_lookups": 1}, reports=[GONE_404], diff=RunDiff())
+    document = tree(page(view))
+    assert texts(document.xpath('//div[@class="facts"]'))[1] == "This run 1 issue 1 archive lookup"
+    cards = texts(document.xpath('//ul[@class="cards"]/li'))
+    assert cards[0] == "1 Dead link 1 with an archive capture · 0 without"
+    assert cards[4] == "1 Link checked in 2 issues"
+
+
+def test_chinese_has_no_plural_forms():
+    view = sample_view(run_counts={"issues": 1, "archive_lookups": 1}, reports=[GONE_404], diff=RunDiff())
+    document = tree(page(view, lang="zh"))
+    assert texts(document.xpath('//div[@class="facts"]'))[1] == "本次运行 1 期 存档查询 1 次"
+
+
+def change_lists(document) -> dict[str, object]:
+    return {change.get("class").split("-")[-1]: change for change in document.xpath('//div[@class="changes"]/details')}
+
+
+def test_a_long_change_list_shows_its_count_and_first_entries_the_rest_behind_a_disclosure():
+    view = scale_view(400, newly_dead=137, fixed=CHANGES_SHOWN_WHOLE + 1)
+    lists = change_lists(tree(page(view)))
+    new, fixed = lists["new"], lists["fixed"]
+    assert texts(new.xpath("summary")) == ["Newly dead 137"]
+    assert len(new.xpath("ul/li/a")) == CHANGES_PREVIEW
+    (rest,) = new.xpath('ul/li[@class="rest"]/details')
+    assert rest.get("open") is None
+    assert texts(rest.xpath("summary")) == [f"{137 - CHANGES_PREVIEW} more"]
+    assert len(rest.xpath("ul/li")) == 137 - CHANGES_PREVIEW
+    assert len(fixed.xpath("ul/li/a")) == CHANGES_PREVIEW and fixed.xpath('ul/li[@class="rest"]')
+
+
+def test_a_change_list_of_ten_is_shown_whole():
+    lists = change_lists(tree(page(scale_view(400, newly_dead=CHANGES_SHOWN_WHOLE))))
+    assert len(lists["new"].xpath("ul/li/a")) == CHANGES_SHOWN_WHOLE
+    assert not lists["new"].xpath(".//details")
+
+
+def test_newly_dead_links_of_the_newest_issues_come_first():
+    view = scale_view(400, newly_dead=30)
+    lists = change_lists(tree(page(view)))
+    shown = lists["new"].xpath("ul/li/a/@href")
+    order = [mention.report.url for mention in view.mentions() if mention.report.url in view.diff.newly_dead]
+    assert shown == order[:CHANGES_PREVIEW]
+
+
+def test_links_not_checked_get_a_card_and_a_warning_and_no_all_is_well():
+    view = scale_view(60, unchecked=45)
+    text = page(view)
+    document = tree(text)
+    cards = texts(document.xpath('//ul[@class="cards"]/li'))
+    assert "15 Links checked in 3 issues" in cards
+    assert cards[-1] == "45 Not checked no answer recorded"
+    assert texts(document.xpath('//p[@class="warning"]')) == [
+        "45 links were not checked: no answer is recorded for them (the crawl stopped before it reached them, "
+        "or recorded nothing). This report cannot say whether they work."
+    ]
+    assert "Every link works" not in text and "No dead links." not in text
+    assert "No dead links among the links checked, but 45 links were not checked." in text
+
+
+def test_one_link_not_checked_is_said_in_the_singular():
+    document = tree(page(scale_view(10, unchecked=1)))
+    assert texts(document.xpath('//p[@class="warning"]'))[0].startswith("1 link was not checked: ")
+
+
+def test_every_link_checked_has_no_warning():
+    document = tree(page(scale_view(60)))
+    assert not document.xpath('//p[@class="warning"] | //li[contains(@class, "card-unchecked")]')
+    assert "No dead links. Every link works" in page(scale_view(60))

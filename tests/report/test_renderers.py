@@ -26,9 +26,12 @@ def test_public_names_are_pinned():
 @pytest.mark.parametrize(
     ("module", "names"),
     [
-        (github, ["escape_message", "escape_property", "render"]),
-        (json_report, ["archive_counts", "link_fields", "occurrence_fields", "render"]),
-        (junit, ["render"]),
+        (github, ["escape_message", "escape_property", "render", "render_offline"]),
+        (
+            json_report,
+            ["archive_counts", "link_fields", "occurrence_fields", "render", "render_crawl", "render_offline"],
+        ),
+        (junit, ["render", "render_offline"]),
         (
             markdown,
             [
@@ -39,10 +42,11 @@ def test_public_names_are_pinned():
                 "markdown_table",
                 "occurrence_cells",
                 "render",
+                "render_offline",
             ],
         ),
-        (sarif, ["INFORMATION_URI", "SCHEMA_URI", "artifact_uri", "render", "rule_id"]),
-        (table, ["TEXT_WIDTH", "VERDICT_STYLE", "render", "render_table"]),
+        (sarif, ["INFORMATION_URI", "SCHEMA_URI", "artifact_uri", "render", "render_offline", "rule_id"]),
+        (table, ["TEXT_WIDTH", "VERDICT_STYLE", "render", "render_offline", "render_table"]),
         (
             summary,
             [
@@ -54,6 +58,7 @@ def test_public_names_are_pinned():
                 "count_by_verdict",
                 "is_control",
                 "mentions",
+                "not_checked",
                 "occurrence_order",
                 "one_line",
                 "severity",

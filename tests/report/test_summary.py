@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crawler.models import Verdict
+from crawler.check.plan import build_reports, plan_checks
+from crawler.models import CheckResult, ErrorKind, LinkKind, LinkOccurrence, Verdict
 from crawler.report import summary
 from crawler.report.summary import (
     DEFAULT_FAILING,
@@ -81,3 +82,21 @@ def test_without_controls_makes_each_control_character_a_space_and_keeps_the_res
 @given(st.characters())
 def test_control_characters_are_unicode_category_cc(char):
     assert summary.is_control(char) is (unicodedata.category(char) == "Cc")
+
+
+def test_summary_line_says_how_many_links_were_not_checked():
+    counts = {Verdict.OK: 2, Verdict.UNREACHABLE: 3}
+    assert summary_line(counts, unchecked=3) == (
+        "5 links: 2 ok, 0 redirected, 0 broken, 0 blocked, 3 unreachable, 0 skipped; 3 not checked (no answer recorded)"
+    )
+    assert summary_line(counts, unchecked=0).endswith("3 unreachable, 0 skipped")
+
+
+def test_a_link_the_run_has_no_answer_for_is_not_checked():
+    occurrence = LinkOccurrence("https://a.example/x", "i.md", 1, 1, "t", LinkKind.LINK, "https://a.example/x")
+    (missing,) = build_reports(plan_checks([occurrence]), {})
+    assert summary.not_checked(missing)
+    assert not any(summary.not_checked(report) for report in ALL)
+    asked = CheckResult("https://a.example/x", error=ErrorKind.OTHER, error_detail="connection lost")
+    (failed,) = build_reports(plan_checks([occurrence]), {"https://a.example/x": asked})
+    assert not summary.not_checked(failed)

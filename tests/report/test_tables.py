@@ -6,10 +6,11 @@ from datetime import date
 
 import pytest
 
-from crawler.models import RunDiff
+from crawler.models import RunDiff, Verdict
 from crawler.report.html import tables
 from crawler.report.html.labels import Labels
-from crawler.report.html.tables import LinkTables, day_text, shown_site
+from crawler.report.html.tables import FULL_TABLE_LIMIT, LinkTables, day_text, shown_site
+from tests.report.scale import scale_view
 from tests.report.views import (
     APRIL,
     DEAD,
@@ -33,7 +34,14 @@ from tests.report.views import (
 
 
 def test_public_names_are_pinned():
-    assert tables.__all__ == ["LinkTables", "day_text", "shown_site", "verdict_badge"]
+    assert tables.__all__ == [
+        "FULL_TABLE_LIMIT",
+        "LinkTables",
+        "day_text",
+        "listed_in_all_links",
+        "shown_site",
+        "verdict_badge",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -140,3 +148,54 @@ def test_every_table_column_is_sortable():
     document = tree(page())
     for table in document.xpath("//table[contains(@class, 'links')]"):
         assert len(table.xpath(".//th")) == len(table.xpath('.//th/button[@class="sort"]'))
+
+
+# --- at scale ----------------------------------------------------------------------
+
+
+def all_links_rows(document) -> list:
+    return document.xpath('//details[@id="all-links"]//tr[@data-verdict]')
+
+
+def test_all_links_lists_every_link_up_to_the_limit():
+    document = tree(page(scale_view(FULL_TABLE_LIMIT, newly_dead=20)))
+    assert len(all_links_rows(document)) == FULL_TABLE_LIMIT
+    assert not document.xpath('//p[@class="csv-pointer"]')
+
+
+def test_above_the_limit_all_links_lists_links_to_look_at_and_points_to_links_csv():
+    view = scale_view(FULL_TABLE_LIMIT + 1, newly_dead=20)
+    document = tree(page(view))
+    rows = all_links_rows(document)
+    verdicts = {Verdict.REDIRECTED, Verdict.BLOCKED, Verdict.UNREACHABLE}
+    to_look_at = [r for r in view.reports if r.assessment.verdict in verdicts and not view.is_dead(r)]
+    assert len(rows) == len(to_look_at) < FULL_TABLE_LIMIT / 2
+    assert {row.get("data-verdict") for row in rows} == {"redirected", "blocked", "unreachable"}
+    assert len(dead_rows(document)) == 20
+    (pointer,) = document.xpath('//details[@id="all-links"]/p[@class="csv-pointer"]')
+    assert pointer.xpath("a/@href") == ["links.csv"]
+    assert texts([pointer]) == [
+        f"1,001 links are too many for one page: every link is in links.csv , beside this page. "
+        f"Listed here: the {len(to_look_at)} links that need a look (failing, blocked, redirected); "
+        "the dead links are above."
+    ]
+    assert texts(document.xpath('//details[@id="all-links"]/summary/h2')) == ["All links 1,001"]
+
+
+def test_above_the_limit_the_filters_offer_what_the_rows_hold():
+    document = tree(page(scale_view(FULL_TABLE_LIMIT + 1, newly_dead=20)))
+    assert "skipped" not in document.xpath('//select[@data-filter="verdict"]/option/@value')
+    sites = set(document.xpath('//select[@data-filter="site"]/option/@value')) - {""}
+    assert sites == {row.get("data-site") for row in document.xpath("//tr[@data-verdict]")}
+
+
+def test_index_html_grows_with_the_links_to_look_at_not_with_every_link():
+    # A full table would take about 700 bytes a link.
+    assert len(page(scale_view(20_000, newly_dead=50, all_ok=True)).encode()) < 20_000 * 15
+
+
+def test_newly_dead_rows_are_tinted_unless_every_dead_row_is_new():
+    assert tree(page()).xpath('//section[@id="dead"]')[0].get("class") is None
+    first_crawl = tree(page(scale_view(100, newly_dead=8)))
+    assert first_crawl.xpath('//section[@id="dead"]')[0].get("class") == "all-new"
+    assert len(first_crawl.xpath('//section[@id="dead"]//tr[@class="is-new"]')) == 8

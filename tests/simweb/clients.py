@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 from crawler.check.page import read_page
 from crawler.simweb import HostSpec, SimWeb
-from crawler.wayback.protocol import capture_is_trustworthy
+from crawler.wayback.protocol import availability_batch_body, capture_is_trustworthy
 
 HOST = "site001.test"
 SLOW_HOST = "slow.test"
@@ -127,6 +127,12 @@ def cdx_rows(web: SimWeb, query: str) -> list[list[str]]:
 def timestamps(rows: list[list[str]]) -> list[str]:
     """The timestamp column of a CDX answer with the default fields, header dropped."""
     return [row[1] for row in rows[1:]]
+
+
+def batch(web: SimWeb, urls: list[str]) -> Reply:
+    """One batch availability POST asking for the captures of `urls` near DAY."""
+    body, headers = availability_batch_body([(url, DAY) for url in urls])
+    return fetch(f"{web.archive_endpoint}/wayback/available", "POST", body, headers)
 
 
 def play(web: SimWeb, timestamp: str, url: str, flag: str = "id_") -> Reply:

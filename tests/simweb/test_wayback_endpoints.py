@@ -149,6 +149,16 @@ def test_batch_availability_answers_each_tagged_line_in_its_direction(web, wayba
     assert after["https://late.example/"]["archived_snapshots"]["closest"]["timestamp"] == "20240401000000"
 
 
+def test_a_batch_over_a_megabyte_is_refused_with_413_and_counted(web, wayback):
+    lines = [(f"https://news.example/{n}/{'x' * 100}", DAY) for n in range(8000)]
+    body, headers = availability_batch_body(lines)
+    assert len(body) > 1024 * 1024
+    reply = fetch(f"{web.archive_endpoint}/wayback/available", "POST", body, headers, timeout=30)
+    assert reply.status == 413
+    web.log.wait_idle()
+    assert wayback.count("batch", 413) == 1
+
+
 def test_batch_availability_needs_the_api_version_header(web):
     body, _ = availability_batch_body([(ARTICLE, DAY)])
     assert fetch(f"{web.archive_endpoint}/wayback/available", "POST", body).status == 400

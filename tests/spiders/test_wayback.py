@@ -230,7 +230,7 @@ def test_a_429_pauses_only_the_playback_pool(archive, lookup):
 def test_rate_limited_archive_still_completes_and_loses_nothing(reactor_thread):
     from crawler.fetch.runner import base_settings, lookup_captures
 
-    strict = SimArchive(host="strict-archive.test", rate_limit=4.0, burst=1.0)
+    strict = SimArchive(host="strict-archive.test", rate_limit=4.0, burst=1.0, playback_rate=4.0, playback_burst=1.0)
     urls = [f"https://gone.test/many/{n}" for n in range(6)]
     for url in urls:
         strict.add_capture(url, "20240320000000", title="Many")

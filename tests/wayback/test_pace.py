@@ -19,12 +19,14 @@ from crawler.wayback.pace import (
 def test_public_names_are_pinned():
     assert sorted(crawler.wayback.pace.__all__) == [
         "BATCH_SIZE",
+        "BUDGET_HELP",
         "DEFAULT_PLAYBACK_RATE",
         "DEFAULT_QUERY_RATE",
         "FIRST_PASS",
         "LookupCosts",
         "PLAYBACK",
         "QUERY",
+        "SAVE_HELP",
         "minutes_left",
         "observed_costs",
     ]

@@ -4,8 +4,10 @@
 self-contained HTML file: what changed since the last run first, then the
 dead links grouped by issue (newest issue first), a chart of link rot by
 publication month, the sites with the most dead links, and every link in a
-collapsed table. Filters (verdict, issue, site, free text) and sortable
-columns are a few lines of vanilla JavaScript over rows rendered here.
+collapsed table (above `tables.FULL_TABLE_LIMIT` links, the links that need
+a look, under a pointer to links.csv). Filters (verdict, issue, site, free
+text) and sortable columns are a few lines of vanilla JavaScript over rows
+rendered here.
 
 Decisions:
 - Self-contained: CSS, JavaScript and the SVG chart are inline and nothing is
@@ -16,7 +18,7 @@ Decisions:
 - Escaped by construction (`markup`): every plain `str` is escaped, only
   `Markup` passes as is; URLs become links only when http(s); the script
   receives data only through a JSON block and `data-` attributes.
-- Dead, as DESIGN.md counts it in the crawl: broken now, or the history's
+- Dead, as README counts it in the crawl: broken now, or the history's
   N-of-D flag (unreachable long enough); the page asks `CrawlView.is_dead`.
   A dead link's "since" is when it started failing (`tables`).
 - The chart counts each URL once per publication month it appears in, in

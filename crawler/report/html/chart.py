@@ -69,7 +69,7 @@ def chart_section(months: Mapping[str, Counter[Band]], labels: Labels) -> Markup
         tag("h2", labels["chart_title"], id="chart-heading"),
         tag("p", labels["chart_desc"], class_="quiet", id="chart-desc"),
         tag("ul", legend, class_="legend"),
-        chart.svg(),
+        tag("div", chart.svg(), class_="chart-scroll"),
         chart.table(),
         class_="chart-section",
         aria_labelledby="chart-heading",
@@ -158,7 +158,7 @@ class MonthChart:
             for band in Band
             if counts[band]
         ]
-        heading = self.labels.fill("chart_bar", month=self.month_name(month), total=total)
+        heading = self.labels.fill("chart_bar", count=total, month=self.month_name(month), total=total)
         return f"{heading}: {', '.join(parts)}"
 
     def table(self) -> Markup:

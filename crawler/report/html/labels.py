@@ -6,6 +6,14 @@ string is written in the page code. `{name}` fields are filled by
 `Labels.fill` (str.format, for plain text) or `Labels.fill_markup` (for a
 field that is itself markup, such as a `<time>` or a bold number: the
 label is escaped first and the markup put in its place).
+
+A label that counts something has a form per plural category of its
+language, after CLDR's plural rules
+(https://cldr.unicode.org/index/cldr-spec/plural-rules, and the "Language
+Plural Rules" chart): English has "one" (exactly 1: i = 1 and v = 0) and
+"other" ("1 issue", "2 issues"); Chinese has only "other" and no plural
+forms at all. LABELS holds the "other" form; SINGULAR the "one" forms of
+the languages that have them; `Labels.form` picks.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from collections.abc import Iterator, Mapping
 
 from crawler.report.html.markup import Markup, escape
 
-__all__ = ["LABELS", "Labels"]
+__all__ = ["LABELS", "SINGULAR", "Labels"]
 
 # Every string of the page, per language.
 LABELS: Mapping[str, Mapping[str, str]] = {
@@ -41,6 +49,12 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "run.archive_playback_429s": "{count} verifications refused (429)",
         "run.archive_batch_fallback": "batch availability failed: the CDX index was used",
         "run.captures_pending": "{count} captures pending",
+        "not_checked": "Not checked",
+        "not_checked_detail": "no answer recorded",
+        "not_checked_warning": "{count} links were not checked: no answer is recorded for them (the crawl stopped "
+        "before it reached them, or recorded nothing). This report cannot say whether they work.",
+        "no_dead_unchecked": "No dead links among the links checked, but {count} links were not checked.",
+        "more": "{count} more",
         "since_last_run": "Since the last run",
         "no_change": "No change since the last run.",
         "dead_by_issue": "Dead links by issue",
@@ -75,6 +89,8 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "reset": "Reset",
         "shown": "{shown} of {total} shown",
         "all_links": "All links",
+        "all_links_at_scale": "{total} links are too many for one page: every link is in {csv}, beside this page. "
+        "Listed here: the {count} links that need a look (failing, blocked, redirected); the dead links are above.",
         "chart_title": "Link rot by publication month",
         "chart_desc": "Share of each month's links that work, redirect, are dead with or without an archive capture.",
         "chart_data": "Chart data",
@@ -98,7 +114,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "help.broken": "gone (404/410, missing domain, soft-404, parked domain...); use the archive capture.",
         "help.blocked": "refuses automated checks; check it in a browser.",
         "help.unreachable": "timeouts or server errors; dead only after failing on several nights.",
-        "help.skipped": "not checked: excluded, or not an http(s) link.",
+        "help.skipped": "not requested, on purpose: excluded, or not an http(s) link.",
         "footer": "Made by rotwatch {version}. A link is dead when it is broken, or unreachable night after night.",
     },
     "zh": {
@@ -124,6 +140,12 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "run.archive_playback_429s": "快照校验被限速 (429) {count} 次",
         "run.archive_batch_fallback": "批量可用性接口失败，已改用 CDX 索引",
         "run.captures_pending": "待查快照 {count} 个",
+        "not_checked": "未检查",
+        "not_checked_detail": "没有记录到检查结果",
+        "not_checked_warning": "有 {count} 条链接未检查：没有记录到它们的检查结果（抓取在检查它们之前停止，"
+        "或什么也没有记录）。本报告无法说明它们是否可用。",
+        "no_dead_unchecked": "已检查的链接中没有死链，但有 {count} 条链接未检查。",
+        "more": "其余 {count} 条",
         "since_last_run": "与上次运行相比",
         "no_change": "与上次运行相比没有变化。",
         "dead_by_issue": "按期列出的死链",
@@ -158,6 +180,8 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "reset": "重置",
         "shown": "显示 {shown} / {total}",
         "all_links": "全部链接",
+        "all_links_at_scale": "共 {total} 条链接，一页放不下：全部链接见本页旁边的 {csv}。"
+        "这里列出其中 {count} 条需要留意的链接（失败、被拦截、已重定向）；死链见上文。",
         "chart_title": "按发布月份统计的链接失效情况",
         "chart_desc": "每月发布的链接中：可用、已重定向、失效但有存档快照、失效且无快照的比例。",
         "chart_data": "图表数据",
@@ -181,9 +205,28 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "help.broken": "已消失（404/410、域名不存在、软 404、停放域名等）；请使用存档快照。",
         "help.blocked": "拒绝自动检查；请在浏览器中人工确认。",
         "help.unreachable": "超时或服务器错误；连续多晚失败后才算死链。",
-        "help.skipped": "未检查：被排除，或不是 http(s) 链接。",
+        "help.skipped": "有意未请求：被排除，或不是 http(s) 链接。",
         "footer": "由 rotwatch {version} 生成。链接失效，或连续多晚无法访问，即算作死链。",
     },
+}
+
+# The "one" form of every label that counts something, in the languages that
+# have one (CLDR: English "one" is exactly 1; Chinese has none).
+SINGULAR: Mapping[str, Mapping[str, str]] = {
+    "en": {
+        "dead_links": "Dead link",
+        "links": "Link checked",
+        "links_in_issues": "in {issues} issue",
+        "run.issues": "{count} issue",
+        "run.archive_lookups": "{count} archive lookup",
+        "not_checked_warning": "{count} link was not checked: no answer is recorded for it (the crawl stopped "
+        "before it reached it, or recorded nothing). This report cannot say whether it works.",
+        "no_dead_unchecked": "No dead links among the links checked, but {count} link was not checked.",
+        "chart_bar": "{month}: {total} link",
+        "all_links_at_scale": "{total} links are too many for one page: every link is in {csv}, beside this page. "
+        "Listed here: the {count} link that needs a look (failing, blocked, redirected); the dead links are above.",
+    },
+    "zh": {},
 }
 
 # The `lang` option -> the page's `lang` attribute, which also picks CJK glyphs.
@@ -198,7 +241,9 @@ class Labels(Mapping[str, str]):
         """Raises ValueError naming the languages when `lang` is not one of them."""
         if lang not in LABELS:
             raise ValueError(f"unknown report language {lang!r}; choose from {', '.join(LABELS)}")
+        self.lang = lang
         self.strings = LABELS[lang]
+        self.singular = SINGULAR[lang]
         self.html_lang = _HTML_LANG[lang]
 
     def __getitem__(self, key: str) -> str:
@@ -210,9 +255,17 @@ class Labels(Mapping[str, str]):
     def __len__(self) -> int:
         return len(self.strings)
 
-    def fill(self, key: str, **fields: object) -> str:
-        """The label `key` with its `{fields}` filled, as plain text."""
-        return self.strings[key].format(**fields)
+    def form(self, key: str, count: int) -> str:
+        """The label `key` in the form its language uses for `count` things."""
+        if count == 1 and key in self.singular:
+            return self.singular[key]
+        return self.strings[key]
+
+    def fill(self, key: str, /, *, count: int | None = None, **fields: object) -> str:
+        """The label `key` with its `{fields}` filled, as plain text; `count`,
+        when given, picks the plural form and fills `{count}`."""
+        template = self.strings[key] if count is None else self.form(key, count)
+        return template.format(count=count, **fields)
 
     def fill_markup(self, template: str, **fields: Markup) -> Markup:
         """A label whose `{fields}` are markup (a `<time>`, a bold number):

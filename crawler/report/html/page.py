@@ -6,6 +6,17 @@ first), the month chart beside the sites with the most dead links, and every
 link in a collapsed table (the link tables are `tables`' and the chart
 `chart`'s). The page never decides which links are dead: it asks
 `CrawlView.is_dead`.
+
+Decisions:
+- The first screen shows the summary and the start of the dead links, at
+  any size: a list of changes longer than CHANGES_SHOWN_WHOLE shows its
+  count and its first CHANGES_PREVIEW entries, the rest behind a disclosure.
+  Entries come in the page's order (newest issue first), so the preview is
+  what readers are reading now; URLs no longer cited (fixed by an edit)
+  follow, by URL.
+- Links not checked (no recorded answer) get a card and a warning beneath
+  the cards saying how many, so a stopped crawl never reads as a clean one.
+- The filters offer only the verdicts, issues and sites of rows on the page.
 """
 
 from __future__ import annotations
@@ -19,12 +30,14 @@ from crawler.nightly.view import CrawlView
 from crawler.report.html.chart import chart_section, month_bands
 from crawler.report.html.labels import Labels
 from crawler.report.html.markup import Markup, children, link, tag, void
-from crawler.report.html.tables import LinkTables, day_text, shown_site, verdict_badge
-from crawler.report.summary import by_issue, count_by_verdict
+from crawler.report.html.tables import LinkTables, day_text, listed_in_all_links, shown_site, verdict_badge
+from crawler.report.summary import Mention, count_by_verdict
 
-__all__ = ["Page"]
+__all__ = ["CHANGES_PREVIEW", "CHANGES_SHOWN_WHOLE", "Page"]
 
 _WORST_SITES = 10  # how many sites the list of the most dead links shows
+CHANGES_SHOWN_WHOLE = 10  # a list of changes up to this long is shown whole
+CHANGES_PREVIEW = 3  # entries a longer list shows before its disclosure
 
 
 class Page:
@@ -38,6 +51,10 @@ class Page:
         self.ordered = view.mentions()
         self.dead_mentions = [mention for mention in self.ordered if view.is_dead(mention.report)]
         self.by_url = {report.url: report for report in view.reports}
+        self.unchecked = view.not_checked_reports()
+        self.place: dict[str, int] = {}  # each URL's first row in page order
+        for position, mention in enumerate(self.ordered):
+            self.place.setdefault(mention.report.url, position)
 
     def body(self) -> Markup:
         return children(
@@ -77,27 +94,35 @@ class Page:
     def summary(self) -> Markup:
         captured = sum(report.archive is not None for report in self.dead)
         issues = len({mention.occurrence.issue for mention in self.ordered})
+        checked = len(self.view.reports) - len(self.unchecked)
         diff = self.view.diff
         cards = [
             self.card(
                 "dead",
-                self.labels["dead_links"],
+                self.labels.form("dead_links", len(self.dead)),
                 len(self.dead),
-                self.labels.fill("dead_split", captured=captured, uncaptured=len(self.dead) - captured),
+                self.labels.fill("dead_split", captured=captured, uncaptured=len(self.dead) - captured)
+                if self.dead
+                else None,
             ),
             self.card("new", self.labels["newly_dead"], len(diff.newly_dead)),
             self.card("fixed", self.labels["fixed"], len(diff.fixed)),
             self.card("still", self.labels["still_dead"], len(diff.still_dead)),
             self.card(
                 "links",
-                self.labels["links"],
-                len(self.view.reports),
-                self.labels.fill("links_in_issues", issues=issues),
+                self.labels.form("links", checked),
+                checked,
+                self.labels.fill("links_in_issues", count=issues, issues=issues),
             ),
         ]
+        if self.unchecked:
+            detail = self.labels["not_checked_detail"]
+            cards.append(self.card("unchecked", self.labels["not_checked"], len(self.unchecked), detail))
+        warning = self.labels.fill("not_checked_warning", count=len(self.unchecked)) if self.unchecked else None
         return tag(
             "section",
             tag("ul", cards, class_="cards"),
+            tag("p", warning, class_="warning", role="status") if warning else None,
             self.verdict_counts(),
             self.run_counts(),
             class_="summary",
@@ -129,7 +154,8 @@ class Page:
             tag(
                 "li",
                 self.labels.fill_markup(
-                    self.labels.get(f"run.{name}", f"{{count}} {name}"), count=tag("strong", f"{count:,}")
+                    self.labels.form(f"run.{name}", count) if f"run.{name}" in self.labels else f"{{count}} {name}",
+                    count=tag("strong", f"{count:,}"),
                 ),
             )
             for name, count in self.view.run_counts.items()
@@ -157,36 +183,44 @@ class Page:
         )
 
     def change_list(self, kind: str, name: str, urls: Sequence[str], *, opened: bool) -> Markup | None:
+        """One kind of change: its count, then its URLs; a long list shows
+        its first few and keeps the rest behind a disclosure."""
         if not urls:
             return None
-        items = [self.change_item(url, self.by_url.get(url)) for url in sorted(urls)]
+        ordered = sorted(urls, key=lambda url: (self.place.get(url, len(self.place)), url))
+        items = [self.change_item(url, self.by_url.get(url)) for url in ordered]
+        if len(items) > CHANGES_SHOWN_WHOLE:
+            rest = items[CHANGES_PREVIEW:]
+            more = tag("summary", self.labels.fill("more", count=len(rest)), class_="more")
+            items = [*items[:CHANGES_PREVIEW], tag("li", tag("details", more, tag("ul", rest)), class_="rest")]
         return tag(
             "details",
-            tag("summary", name, " ", tag("span", len(urls), class_="tally")),
+            tag("summary", name, " ", tag("span", f"{len(urls):,}", class_="tally")),
             tag("ul", items),
             class_=f"change change-{kind}",
             open=opened,
         )
 
     def change_item(self, url: str, report: LinkReport | None) -> Markup:
-        """The URL, then where it is cited and why it fails (when still cited)."""
+        """The URL, then one line of why it fails (when dead) and where it is
+        cited (when still cited): the reason first, as the line may be cut."""
         if report is None:
             return tag("li", link(url, url))
         issues = sorted({occurrence.issue for occurrence in report.occurrences})
         where = ", ".join(self.view.issue_title(issue) for issue in issues)
-        return tag(
-            "li",
-            link(url, url),
-            tag("span", where, class_="where"),
-            tag("span", report.assessment.reason, class_="why") if self.view.is_dead(report) else None,
-        )
+        why = tag("span", self.tables.reason(report), class_="why") if self.view.is_dead(report) else None
+        return tag("li", link(url, url), tag("span", why, tag("span", where, class_="where"), class_="detail"))
 
     # --- filters ---------------------------------------------------------
 
     def filters(self) -> Markup:
-        verdicts = [verdict for verdict, count in count_by_verdict(self.view.reports).items() if count]
-        issues = list(by_issue(self.ordered))
-        sites = sorted({site for report in self.view.reports if (site := shown_site(report.url))})
+        """Verdict, issue and site choices (those of the rows on the page),
+        free-text search, reset."""
+        rows = self.rows_on_page()
+        present = {mention.report.assessment.verdict for mention in rows}
+        verdicts = [verdict for verdict in count_by_verdict(self.view.reports) if verdict in present]
+        issues = list(dict.fromkeys(mention.occurrence.issue for mention in rows))
+        sites = sorted({site for mention in rows if (site := shown_site(mention.report.url))})
         return tag(
             "form",
             tag("h2", self.labels["filters"], class_="visually-hidden"),
@@ -215,6 +249,14 @@ class Page:
             role="search",
             aria_label=self.labels["filters"],
         )
+
+    def rows_on_page(self) -> list[Mention]:
+        """The occurrences the page has rows for, in page order."""
+        listed = listed_in_all_links(self.view, self.ordered)
+        if len(listed) == len(self.ordered):
+            return listed
+        shown = {id(mention) for mention in [*listed, *self.dead_mentions]}
+        return [mention for mention in self.ordered if id(mention) in shown]
 
     def select(self, name: str, everything: str, options: list[tuple[str, str]]) -> Markup:
         choices = [tag("option", everything, value="")] + [tag("option", text, value=value) for value, text in options]

@@ -6,7 +6,7 @@ filters match on (verdict, issue, site) and every cell the value its column
 sorts by.
 
 Decisions:
-- Dead, as DESIGN.md counts it in the crawl: broken now, or the history's
+- Dead, as README counts it in the crawl: broken now, or the history's
   N-of-D flag (unreachable long enough). The tables never decide it: they
   ask `CrawlView.is_dead`. A dead link's "since" is when it started failing.
 - The site shown for a link (a row's `data-site`, the site filter, the
@@ -16,6 +16,18 @@ Decisions:
   requested: `mailto:` and `ftp:` links belong to no site on this page.
   (`crawler.check.urls.site_of` answers for any scheme and takes the host as
   written, which the page does not want.)
+- A reason is shown in the page's language (`LinkTables.reason`, the one
+  place the page renders one, through `crawler.check.reasons.reason_in`);
+  an English page shows `Assessment.reason` as it is.
+- "All links" lists every occurrence up to FULL_TABLE_LIMIT unique links.
+  Above it the page would grow by about 0.7 KB a link for rows nobody
+  scrolls through (a million links: most of a gigabyte), so it lists only
+  the links that need a look and are not already listed as dead (failing,
+  blocked, redirected) and points to links.csv, which always holds every
+  link. The dead links above are listed whole at any size: they are the
+  page's purpose.
+- "No dead links" is said only when every link has an answer: with links
+  not checked, the page says how many instead.
 """
 
 from __future__ import annotations
@@ -24,6 +36,7 @@ from collections.abc import Sequence
 from datetime import date
 from functools import cache
 
+from crawler.check.reasons import reason_in
 from crawler.check.urls import host_of, is_http_url, site_key
 from crawler.models import CaptureStatus, LinkKind, LinkReport, Verdict
 from crawler.nightly.view import CrawlView
@@ -31,7 +44,9 @@ from crawler.report.html.labels import Labels
 from crawler.report.html.markup import Child, Markup, children, link, tag
 from crawler.report.summary import Mention, by_issue
 
-__all__ = ["LinkTables", "day_text", "shown_site", "verdict_badge"]
+__all__ = ["FULL_TABLE_LIMIT", "LinkTables", "day_text", "listed_in_all_links", "shown_site", "verdict_badge"]
+
+FULL_TABLE_LIMIT = 1_000  # unique links up to which "All links" lists every one
 
 # The columns of the two tables, as LABELS keys, left to right.
 _DEAD_COLUMNS = ("col.line", "col.text", "col.url", "col.verdict", "col.reason", "col.since", "col.capture")
@@ -55,6 +70,16 @@ def day_text(moment: date | None) -> str:
     return moment.strftime("%Y-%m-%d") if moment else ""
 
 
+def listed_in_all_links(view: CrawlView, mentions: Sequence[Mention]) -> list[Mention]:
+    """The occurrences the "All links" table lists: all of them up to
+    FULL_TABLE_LIMIT unique links, else those of links that need a look
+    and are not dead (the dead ones have their own tables)."""
+    if len(view.reports) <= FULL_TABLE_LIMIT:
+        return list(mentions)
+    quiet = {Verdict.OK, Verdict.SKIPPED}
+    return [m for m in mentions if m.report.assessment.verdict not in quiet and not view.is_dead(m.report)]
+
+
 def verdict_badge(labels: Labels, verdict: Verdict) -> Markup:
     """A verdict's name, styled by verdict."""
     return tag("span", labels[f"verdict.{verdict}"], class_=f"verdict verdict-{verdict}")
@@ -69,9 +94,14 @@ class LinkTables:
         self.newly_dead = frozenset(view.diff.newly_dead)
 
     def dead_section(self, dead_mentions: Sequence[Mention]) -> Markup:
-        """The dead links, one table per issue, in the order of `dead_mentions`."""
+        """The dead links, one table per issue, in the order of `dead_mentions`;
+        newly dead rows are tinted unless every row is (a first crawl), when
+        the tint would tell nothing."""
         groups = by_issue(dead_mentions)
+        every_one_new = bool(dead_mentions) and all(m.report.url in self.newly_dead for m in dead_mentions)
         content = [self.issue_block(issue, group) for issue, group in groups.items()]
+        unchecked = len(self.view.not_checked_reports())
+        nothing = self.labels.fill("no_dead_unchecked", count=unchecked) if unchecked else self.labels["no_dead"]
         return tag(
             "section",
             tag(
@@ -80,9 +110,10 @@ class LinkTables:
                 tag("output", class_="shown", data_counts="dead", aria_live="polite"),
                 class_="section-head",
             ),
-            content or tag("p", self.labels["no_dead"], class_="quiet"),
+            content or tag("p", nothing, class_="quiet"),
             tag("p", self.labels["no_match"], class_="quiet no-match", hidden=True),
             id="dead",
+            class_="all-new" if every_one_new else None,
             aria_labelledby="dead-heading",
         )
 
@@ -106,18 +137,32 @@ class LinkTables:
         )
 
     def all_links_section(self, mentions: Sequence[Mention]) -> Markup:
-        """Every occurrence in one table, collapsed."""
+        """Every occurrence in one table, collapsed; at scale only those of
+        links that are not ok, under a pointer to links.csv."""
+        listed = listed_in_all_links(self.view, mentions)
         return tag(
             "details",
             tag(
                 "summary",
-                tag("h2", self.labels["all_links"], " ", tag("span", len(mentions), class_="tally")),
+                tag("h2", self.labels["all_links"], " ", tag("span", f"{len(mentions):,}", class_="tally")),
                 tag("output", class_="shown", data_counts="all-links", aria_live="polite"),
             ),
-            self.links_table(_ALL_COLUMNS, mentions, class_="links all-links"),
+            self.csv_pointer(len(listed), len(mentions)) if len(listed) < len(mentions) else None,
+            self.links_table(_ALL_COLUMNS, listed, class_="links all-links"),
             id="all-links",
             class_="all-links-section",
         )
+
+    def csv_pointer(self, listed: int, total: int) -> Markup:
+        """Where every link is when the page lists only some: links.csv (one
+        row per occurrence, like this table), linked relative to the page."""
+        text = self.labels.fill_markup(
+            self.labels.form("all_links_at_scale", listed),
+            total=Markup(f"{total:,}"),
+            count=Markup(f"{listed:,}"),
+            csv=tag("a", tag("code", "links.csv"), href="links.csv"),
+        )
+        return tag("p", text, class_="csv-pointer")
 
     def links_table(
         self, columns: Sequence[str], mentions: Sequence[Mention], *, class_: str, mark_new: bool = False
@@ -175,13 +220,19 @@ class LinkTables:
                 badge = verdict_badge(self.labels, report.assessment.verdict)
                 return (badge, self.new_badge(report) if mark_new else None), None
             case "col.reason":
-                return report.assessment.reason, None
+                return self.reason(report), None
             case "col.since":
                 since = self.view.since(report.url)
                 return day_text(since) or "—", since.isoformat() if since else ""
             case "col.capture":
                 return self.capture(report)
         raise ValueError(f"no column {column!r} in the link tables")
+
+    def reason(self, report: LinkReport) -> str:
+        """Why the link got its verdict, in the page's language; a reason
+        read back from the state database is shown as stored when the
+        catalogue does not know it (`crawler.check.reasons.reason_in`)."""
+        return reason_in(report.assessment, self.labels.lang)
 
     def link_text(self, mention: Mention) -> Markup:
         occurrence = mention.occurrence

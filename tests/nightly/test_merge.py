@@ -1,0 +1,109 @@
+"""A crawl split by site over three machines, merged, equals the crawl of one machine
+(crawler/check/shards.py, crawler/nightly/merge.py), through real crawls of the simulated web."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from crawler.check.shards import Shard
+from crawler.config import load_config, scrapy_overrides
+from crawler.errors import ConfigError, StateError
+from crawler.fetch.runner import base_settings
+from crawler.issues.reading import collect_links
+from crawler.nightly.crawl import crawl
+from crawler.nightly.merge import merge_states
+from crawler.nightly.policy import policy_of
+from crawler.nightly.store import StateStore
+from crawler.simweb import HostSpec
+
+NIGHT = datetime(2024, 4, 1, 2, 0, tzinfo=UTC)
+HOSTS = [HostSpec(f"site{n}.test", 0.005) for n in range(1, 9)]  # 1, 4 and 3 sites per shard
+SCENARIOS = ("ok-utf8", "not-found", "gone", "moved-301", "soft-404-title")
+# What a link's row says once checked; times and run numbers differ between machines.
+COMPARED = "url, last_verdict, http_status, final_url, title, error, reason, consecutive_failures, dead"
+
+
+@pytest.fixture
+def issues(tmp_path, web):
+    folder = tmp_path / "issues"
+    folder.mkdir()
+    lines = [f"* [{name}]({web.scenario_url(name, host.name)})" for host in HOSTS for name in SCENARIOS]
+    (folder / "2024-03-27-weekly.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def crawl_into(web, reactor_thread, issues: Path, state: Path, shard: Shard | None, when: datetime) -> None:
+    config = load_config({**web.crawl_overrides(archive=False), "archive": False, "retries": 0}, cwd=issues)
+    occurrences, found, _ = collect_links([issues])
+    if shard is not None:
+        occurrences = [occurrence for occurrence in occurrences if shard.takes(occurrence.url)]
+    settings = base_settings(scrapy_overrides(config))
+    with StateStore.open(state, policy=policy_of(config), clock=lambda: when) as store:
+        reactor_thread.run(lambda: crawl(store, occurrences, found, settings, config, state.parent / "reports"))
+    web.log.wait_idle()
+
+
+def rows(state: Path) -> list[tuple[object, ...]]:
+    with sqlite3.connect(state) as db:
+        found = db.execute(f"SELECT {COMPARED} FROM links ORDER BY url").fetchall()
+    db.close()
+    return found
+
+
+def test_shards_cover_every_site_once():
+    urls = [f"https://a{n}.example{n % 7}.com/x" for n in range(200)] + ["mailto:a@b.c", "https://b.github.io/"]
+    shards = [Shard(k, 3) for k in (1, 2, 3)]
+    for url in urls:
+        assert sum(shard.takes(url) for shard in shards) == 1
+    assert Shard(2, 3).takes("https://x.example1.com/") == Shard(2, 3).takes("https://y.example1.com/other")
+
+
+@pytest.mark.parametrize("text", ["0/3", "4/3", "2", "a/b", "2/0"])
+def test_a_bad_shard_says_the_form(text):
+    with pytest.raises(ConfigError, match="expected K/N"):
+        Shard.parse(text)
+
+
+def test_three_shards_merged_equal_one_machine(tmp_path, web, reactor_thread, issues):
+    crawl_into(web, reactor_thread, issues, tmp_path / "single" / "state.sqlite", None, NIGHT)
+    shards = [tmp_path / f"shard{k}" / "state.sqlite" for k in (1, 2, 3)]
+    for k, state in enumerate(shards, start=1):
+        crawl_into(web, reactor_thread, issues, state, Shard(k, 3), NIGHT)
+    assert all(rows(state) for state in shards)  # each shard checked some sites
+    merged = tmp_path / "merged" / "state.sqlite"
+    run_id = merge_states(merged, shards, NIGHT + timedelta(hours=1))
+    assert rows(merged) == rows(tmp_path / "single" / "state.sqlite")
+    with (
+        StateStore.open_read_only(merged) as store,
+        StateStore.open_read_only(tmp_path / "single" / "state.sqlite") as single,
+    ):
+        single_run = single.latest_run()
+        assert single_run is not None
+        assert store.diff(run_id) == single.diff(single_run.id)
+        assert store.diff(run_id).newly_dead
+
+
+def test_the_newest_check_wins_and_a_shard_is_never_changed(tmp_path, web, reactor_thread, issues):
+    old, new = tmp_path / "old" / "state.sqlite", tmp_path / "new" / "state.sqlite"
+    crawl_into(web, reactor_thread, issues, old, None, NIGHT)
+    web.set_outage("site1.test")
+    try:
+        crawl_into(web, reactor_thread, issues, new, Shard(1, 1), NIGHT + timedelta(days=1))
+    finally:
+        web.set_outage("site1.test", down=False)
+    before = old.read_bytes()
+    merged = tmp_path / "merged" / "state.sqlite"
+    merge_states(merged, [new, old], NIGHT + timedelta(days=1, hours=1))
+    assert rows(merged) == rows(new)
+    assert old.read_bytes() == before
+
+
+def test_a_missing_shard_is_refused_before_anything_is_written(tmp_path):
+    target = tmp_path / "merged.sqlite"
+    with pytest.raises(StateError, match="no state database"):
+        merge_states(target, [tmp_path / "nope.sqlite"], NIGHT)
+    assert not target.exists()
