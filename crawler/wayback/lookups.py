@@ -16,10 +16,15 @@ Decisions, per (URL, date) pair:
 2. The capture offered is verified by one playback fetch, once per distinct
    capture however many pairs it serves; a capture verified in an earlier
    run (good or bad, `CaptureCheck`s from the state) is not fetched again.
-3. A pair whose candidate is rejected, or that its batch left unanswered,
-   goes to the CDX index: one query per URL lists every good capture, and
-   each of the URL's pairs takes its closest untried one, up to `MAX_TRIES`
-   fetched verifications per pair.
+3. A pair whose candidate is rejected, that its batch left unanswered, or
+   for which availability has nothing at all (before or after) goes to the
+   CDX index: one query per URL lists every good capture, and each of the
+   URL's pairs takes its closest untried one, up to `MAX_TRIES` fetched
+   verifications per pair. "Nothing at all" is confirmed there because the
+   availability API answers falsely empty at times (a capture waiting to be
+   indexed, or a flaky lookup), and "no capture" is remembered for 30 days:
+   one index query per URL the archive may never have captured is cheap
+   insurance against leaving a link dead that has a copy.
 4. A batch answered with an error status, something unparseable or no
    answer at all means the endpoint does not work here: batches stop for
    the rest of the run and every open pair goes to the CDX index (logged
@@ -171,7 +176,7 @@ class ArchiveLookups:
             elif batch.closest == "before" and pair[1] is not None:
                 self._after.append(pair)
             else:
-                steps.append(self._done(pair, LookupOutcome.NONE, NO_CAPTURE))
+                steps += self._to_index(pair)  # nothing before nor after: the index confirms
         return steps
 
     def batch_failed(self, number: int, why: str, *, broken: bool) -> list[Step]:

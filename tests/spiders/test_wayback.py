@@ -108,7 +108,16 @@ def test_no_capture_is_none_not_failure(archive, lookup):
     url = "https://gone.test/never"
     found = lookup([(url, ISSUE_DAY)]).answers[url, ISSUE_DAY]
     assert found.outcome == LookupOutcome.NONE and found.snapshot is None
-    assert asked(archive) == {"batch": 2, "cdx": 0, "availability": 0, "playback": 0}
+    assert asked(archive) == {"batch": 2, "cdx": 1, "availability": 0, "playback": 0}  # the index confirms
+
+
+def test_a_capture_availability_does_not_know_is_found_in_the_index(archive, lookup):
+    url = "https://gone.test/falsely-empty"
+    archive.add_capture(url, "20240320000000", title="Indexed")
+    archive.hide_from_availability(url)
+    found = lookup([(url, ISSUE_DAY)]).answers[url, ISSUE_DAY]
+    assert (found.outcome, found.snapshot.timestamp) == (LookupOutcome.FOUND, "20240320000000")
+    assert asked(archive) == {"batch": 2, "cdx": 1, "availability": 0, "playback": 1}
 
 
 WECHAT_DELETED = "<p>该内容已被发布者删除</p><p>微信公众平台运营中心</p>"
@@ -185,10 +194,10 @@ def test_a_batch_line_left_unanswered_goes_to_the_index(archive, lookup):
     answered = {"results": [{"tag": "0", "archived_snapshots": {}}, {"tag": "1", "error": "timeout"}]}
     archive.answer("batch", 200, json.dumps(answered).encode())
     run = lookup(pairs)
-    assert run.answers[pairs[0]].outcome == LookupOutcome.NONE  # what the batch said
+    assert run.answers[pairs[0]].snapshot.timestamp == "20240301000000"  # nothing before nor after: the index
     assert run.answers[pairs[1]].snapshot.timestamp == "20240315000000"  # unanswered: the index
     assert run.answers[pairs[2]].snapshot.timestamp == "20240320000000"  # missing: the index
-    assert asked(archive)["cdx"] == 2
+    assert asked(archive)["cdx"] == 3
 
 
 def test_a_429_pauses_only_the_query_pool(archive, lookup):
@@ -215,7 +224,7 @@ def test_a_429_pauses_only_the_playback_pool(archive, lookup):
     urls = [f"https://gone.test/playback-pool/{n}" for n in range(12)]
     for url in urls:
         archive.add_capture(url, "20240320000000", title="Pools")
-    only_first = {"results": [{"tag": "0", "archived_snapshots": {}}]}  # 11 lines unanswered: 11 CDX queries
+    only_first = {"results": [{"tag": "0", "archived_snapshots": {}}]}  # 11 lines unanswered: 11 CDX queries, then 12
     archive.answer("batch", 200, json.dumps(only_first).encode())
     archive.answer("playback", 429)
     run = lookup([(url, ISSUE_DAY) for url in urls], ROTWATCH_ARCHIVE_429_PAUSE=1.5, ROTWATCH_ARCHIVE_RATE=1200)
@@ -224,7 +233,7 @@ def test_a_429_pauses_only_the_playback_pool(archive, lookup):
     assert resumed - refused >= 1.4
     assert len([a for a in archive.of("cdx") if refused < a.at < resumed]) >= 5  # the query pool goes on
     assert (run.tally.refused[QUERY], run.tally.refused[PLAYBACK]) == (0, 1)
-    assert len([a for a in run.answers.values() if a.outcome is LookupOutcome.FOUND]) == 11
+    assert {a.outcome for a in run.answers.values()} == {LookupOutcome.FOUND}
 
 
 def test_rate_limited_archive_still_completes_and_loses_nothing(reactor_thread):

@@ -79,14 +79,26 @@ def test_a_capture_offered_for_two_dates_is_verified_once_and_serves_both():
 def test_nothing_before_asks_after_in_one_batch_once_the_befores_are_answered():
     plan = ArchiveLookups([("https://a.example/", MARCH), ("https://b.example/", MARCH), ("https://c.example/", None)])
     before = plan.next_batch()
-    assert plan.batch_answered(before.number, {"0": None, "1": None, "2": None}) == [
-        ArchiveLookup("https://c.example/", LookupOutcome.NONE, None, "the archive has no capture")  # undated: newest
-    ]
+    # undated: the newest was asked for, and there is none: the index confirms
+    assert plan.batch_answered(before.number, {"0": None, "1": None, "2": None}) == [AskIndex("https://c.example/")]
     after = plan.next_batch()
     assert (after.closest, after.lines) == ("after", (("https://a.example/", MARCH), ("https://b.example/", MARCH)))
     steps = plan.batch_answered(after.number, {"0": snap("20240401000000", "https://a.example/"), "1": None})
-    assert only(steps, Verify) == [Verify("https://a.example/", snap("20240401000000", "https://a.example/"))]
-    assert settled(steps) == {("https://b.example/", MARCH): (LookupOutcome.NONE, None)}
+    assert steps == [
+        Verify("https://a.example/", snap("20240401000000", "https://a.example/")),
+        AskIndex("https://b.example/"),
+    ]
+
+
+def test_no_capture_at_all_is_confirmed_by_the_index_which_may_list_one():
+    plan = ArchiveLookups([(URL, MARCH)])
+    plan.batch_answered(plan.next_batch().number, {"0": None})
+    assert plan.batch_answered(plan.next_batch().number, {"0": None}) == [AskIndex(URL)]
+    assert settled(plan.index_answered(URL, [])) == {(URL, MARCH): (LookupOutcome.NONE, None)}
+    plan = ArchiveLookups([(URL, MARCH)])
+    plan.batch_answered(plan.next_batch().number, {"0": None})
+    plan.batch_answered(plan.next_batch().number, {"0": None})
+    assert plan.index_answered(URL, [snap("20240301000000")]) == [Verify(URL, snap("20240301000000"))]
 
 
 def test_after_lines_wait_for_a_full_batch_or_the_last_before_answer():
