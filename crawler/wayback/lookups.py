@@ -20,7 +20,8 @@ Decisions, per (URL, date) pair:
    for which availability has nothing at all (before or after) goes to the
    CDX index: one query per URL lists every good capture, and each of the
    URL's pairs takes its closest untried one, up to `MAX_TRIES` fetched
-   verifications per pair. "Nothing at all" is confirmed there because the
+   verifications per pair (past them, only a capture already verified good,
+   or being verified for another date, which costs no request). "Nothing at all" is confirmed there because the
    availability API answers falsely empty at times (a capture waiting to be
    indexed, or a flaky lookup), and "no capture" is remembered for 30 days:
    one index query per URL the archive may never have captured is cheap
@@ -30,9 +31,9 @@ Decisions, per (URL, date) pair:
    the rest of the run and every open pair goes to the CDX index (logged
    once as a warning; `batch_off` says why). A 429 that outlived its
    retries is the pool's limit, not a broken endpoint: its pairs fail.
-5. Only then, when the index lists nothing for a URL, a single availability
-   query per pair: the index can be falsely empty while a capture waits to
-   be indexed, and in batch mode availability was asked already.
+5. With batches off, when the index lists nothing for a URL, a single
+   availability query per pair: the index can be falsely empty while a
+   capture waits to be indexed (with batches on, availability was asked).
 Failed means the archive did not answer usefully (429, 5xx, timeout,
 unparseable): asked again next run, never remembered as "no capture".
 
@@ -257,15 +258,16 @@ class ArchiveLookups:
         url, cited_on = pair
         if url not in self._index:
             return self._to_index(pair)
-        if self._fetched[pair] >= MAX_TRIES:
-            return [self._done(pair, LookupOutcome.NONE, self._why_not[pair])]
         for capture in rank_captures(self._index[url], cited_on):
+            key = (url, capture.timestamp)
             if capture.timestamp in self._tried[pair]:
                 continue
-            check = self._checks.get((url, capture.timestamp))
-            if check is None or check.trustworthy:
-                return self._consider(pair, capture)
-            self._tried[pair].add(capture.timestamp)
+            if (check := self._checks.get(key)) is not None and not check.trustworthy:
+                self._tried[pair].add(capture.timestamp)
+                continue
+            if check is None and key not in self._verifying and self._fetched[pair] >= MAX_TRIES:
+                break  # one more fetch is not worth it; a capture known or being verified costs none
+            return self._consider(pair, capture)
         if self.batch_off and not self._index[url] and pair not in self._asked_availability:
             self._asked_availability.add(pair)
             return [AskAvailability(url, cited_on)]

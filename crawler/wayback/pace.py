@@ -35,8 +35,8 @@ Decisions:
 - The time a lookup still costs is estimated per (URL, date) pair from this
   run's own requests when it answered enough pairs (`MIN_OBSERVED`), else
   from what a first pass costs: 2 batch lines (before, then after), a CDX
-  query for 1 pair in 10 whose first candidate fails, 1.1 verifications.
-  The slower pool decides.
+  query for 1 pair in 5 (a first candidate that fails, or no capture at all
+  to confirm), 1.1 verifications. The slower pool decides.
 - The help of the settings that bound the archive's work (`BUDGET_HELP`,
   `SAVE_HELP`) is written here, beside the facts it rests on;
   crawler.config shows it.
@@ -78,7 +78,7 @@ class LookupCosts(NamedTuple):
     playback: float
 
 
-FIRST_PASS = LookupCosts(query=2 / BATCH_SIZE + 0.1, playback=1.1)
+FIRST_PASS = LookupCosts(query=2 / BATCH_SIZE + 0.2, playback=1.1)
 
 
 def observed_costs(answered: int, query_requests: int, playback_requests: int) -> LookupCosts:

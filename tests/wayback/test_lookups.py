@@ -200,3 +200,18 @@ def test_live_links_are_asked_for_their_newest_capture_after_the_lookups():
         RecentCapture("https://live.example/", "20230101000000")  # the unanswered line says nothing
     ]
     assert plan.next_batch() is None and isinstance(lookups, AskBatch)
+
+
+def test_past_max_tries_a_capture_verified_for_another_date_is_still_taken():
+    early, late = date(2018, 9, 19), date(2020, 9, 2)
+    listing = [snap(ts) for ts in ("20180712000000", "20190515000000", "20200620000000", "20200830000000")]
+    plan = ArchiveLookups([(URL, early), (URL, late)])
+    batch = plan.next_batch()
+    plan.batch_answered(batch.number, {"0": snap("20180712000000"), "1": snap("20200830000000")})
+    plan.verified(good(URL, "20180712000000"))
+    plan.verified(bad(URL, "20200830000000", "parked"))
+    steps = plan.index_answered(URL, listing)
+    for _ in range(MAX_TRIES - 1):  # two more parked captures, each fetched
+        (verify,) = only(steps, Verify)
+        steps = plan.verified(bad(URL, verify.capture.timestamp, "parked"))
+    assert settled(steps) == {(URL, late): (LookupOutcome.FOUND, "20180712000000")}  # no fourth fetch needed
