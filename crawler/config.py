@@ -37,6 +37,7 @@ from crawler.check.site_rules import SiteRule, load_rules
 from crawler.errors import ConfigError
 from crawler.fetch.addresses import parse_allowed_networks
 from crawler.models import Verdict
+from crawler.wayback.pace import BUDGET_HELP, SAVE_HELP
 
 __all__ = [
     "Config",
@@ -112,9 +113,10 @@ class Config:
     )
     archive_endpoint: str = _described(DEFAULT_ARCHIVE_ENDPOINT, Setting("Wayback-compatible server", metavar="URL"))
     archive: bool = _described(True, Setting("no archive lookups", flag="--no-archive", default_text="lookups on"))
-    archive_rate: float = _described(  # the real CDX allows about 30 a minute
-        24.0, Setting("archive requests per minute", metavar="N")
-    )
+    archive_rate: float = _described(24.0, Setting("archive queries (CDX, availability) per minute", metavar="N"))
+    archive_playback_rate: float = _described(480.0, Setting("archive capture verifications per minute", metavar="N"))
+    archive_budget: float = _described(0.0, Setting(BUDGET_HELP, metavar="MINUTES", default_text="no limit"))
+    save_max_age_days: float = _described(365.0, Setting(SAVE_HELP, scope=FlagScope.FILE, why_no_flag=_STATE_POLICY))
     fail_on: tuple[str, ...] = _described(
         (Verdict.BROKEN.value,),
         Setting("verdicts that fail the run", metavar="VERDICT[,VERDICT]", scope=FlagScope.CHECK),
@@ -299,9 +301,9 @@ def _host_address(entry: str, where: str) -> tuple[str, str]:
     return host.strip().lower(), address.strip()
 
 
-_AT_LEAST_ONE = ("concurrency", "per_host", "dead_after_runs")
+_AT_LEAST_ONE = ("concurrency", "per_host", "dead_after_runs", "archive_playback_rate")
 _MORE_THAN_ZERO = {"timeout": " seconds", "recheck_days": " days", "archive_rate": " requests a minute"}
-_NOT_NEGATIVE = ("retries", "per_host_delay", "dead_after_days")
+_NOT_NEGATIVE = ("retries", "per_host_delay", "dead_after_days", "archive_budget", "save_max_age_days")
 
 
 def _problem(name: str, value: Any) -> str | None:
@@ -391,6 +393,7 @@ def scrapy_overrides(config: Config) -> dict[str, Any]:
         "ROTWATCH_STATIC_HOSTS": dict(config.resolve),
         "ROTWATCH_GITHUB_TOKEN": os.environ.get("GITHUB_TOKEN") or None,
         "ROTWATCH_ARCHIVE_RATE": config.archive_rate,
+        "ROTWATCH_ARCHIVE_PLAYBACK_RATE": config.archive_playback_rate,
     }
     if config.user_agent:
         overrides["USER_AGENT"] = config.user_agent

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 __all__ = [
     "ArchiveLookup",
     "Assessment",
+    "CaptureCheck",
+    "CaptureStatus",
     "CheckResult",
+    "CitedCapture",
     "ErrorKind",
     "Hop",
     "LinkHistory",
@@ -25,6 +28,7 @@ __all__ = [
     "LookupOutcome",
     "Page",
     "Problem",
+    "RecentCapture",
     "RunDiff",
     "Snapshot",
     "Verdict",
@@ -172,9 +176,35 @@ class Snapshot:
         return f"{self.timestamp[0:4]}-{self.timestamp[4:6]}-{self.timestamp[6:8]}"
 
 
+class CaptureStatus(StrEnum):
+    """What the reports say about a dead link's archive capture."""
+
+    FOUND = "found"  # a verified capture replaces the link
+    NONE = "none"  # the archive has no trustworthy capture
+    PENDING = "pending"  # not known yet: not asked, or the archive did not answer
+
+
+@dataclass(frozen=True, slots=True)
+class CitedCapture:
+    """The capture for the issues of one date that cite a dead link: the one
+    closest before that date (what the editor saw), else the closest after.
+    `cited_on` is None for issues without a date; `url` is the playback URL."""
+
+    cited_on: date | None
+    status: CaptureStatus
+    snapshot: Snapshot | None = None
+    url: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class LinkReport:
-    """Everything the reports say about one unique URL."""
+    """Everything the reports say about one unique URL.
+
+    A dead link gets one capture per date it is cited on (`captures`); the
+    link as a whole shows the one for its latest citing issue (`archive`,
+    `archive_url`, `capture_status`), and each occurrence its own
+    (`capture_for`). `capture_status` is None for links no capture was wanted for.
+    """
 
     url: str
     assessment: Assessment
@@ -182,6 +212,18 @@ class LinkReport:
     occurrences: tuple[LinkOccurrence, ...]
     archive: Snapshot | None = None
     archive_url: str | None = None
+    capture_status: CaptureStatus | None = None
+    captures: tuple[CitedCapture, ...] = ()
+
+    def capture_for(self, cited_on: date | None) -> CitedCapture | None:
+        """The capture for an issue published on `cited_on`, if one was wanted; a report
+        without captures per date has the link's own for every date."""
+        if self.captures:
+            return next((capture for capture in self.captures if capture.cited_on == cited_on), None)
+        if self.archive is None and self.capture_status is None:
+            return None
+        status = self.capture_status or CaptureStatus.FOUND
+        return CitedCapture(cited_on, status, self.archive, self.archive_url)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,11 +260,33 @@ class LookupOutcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ArchiveLookup:
-    """The result of looking one dead URL up in the archive."""
+    """The archive's answer for one dead URL cited on one date (None: an undated issue)."""
 
     url: str
     outcome: LookupOutcome
     snapshot: Snapshot | None = None
     detail: str = ""
-    requests: int = 0  # archive requests this lookup sent
+    requests: int = 0  # archive requests this lookup sent on its own (shared batches not counted)
     archive: str = "wayback"  # the archive(s) the outcome is about, by name
+    cited_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureCheck:
+    """A verification fetch of one capture (`url` as cited, `timestamp` as proposed):
+    whether it shows the cited page, and the capture the archive really served."""
+
+    url: str
+    timestamp: str
+    trustworthy: bool
+    served: Snapshot | None = None  # set when trustworthy
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RecentCapture:
+    """The newest capture of a live link the archive named (`timestamp` None: none),
+    asked before saving the page again."""
+
+    url: str
+    timestamp: str | None

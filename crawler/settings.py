@@ -88,9 +88,11 @@ ROTWATCH_ALLOWED_PRIVATE = ()
 ROTWATCH_STATIC_HOSTS: dict[str, str] = {}  # name -> address, like curl --resolve (the simulated web)
 TWISTED_DNS_RESOLVER = "crawler.fetch.resolver.PinnedResolver"
 
-# The Wayback Machine: its own download slot, paced to its rate limit.
-ROTWATCH_ARCHIVE_RATE = 24  # requests per minute (the real CDX allows about 30)
-ROTWATCH_ARCHIVE_429_PAUSE = 60.0  # seconds the archive slot rests after a bare 429
+# The Wayback Machine: two download slots, one per rate pool, each paced to 80 % of its limit
+# (crawler.wayback.pace records the limits and their source).
+ROTWATCH_ARCHIVE_RATE = 24  # query requests (CDX, availability) per minute (the real pool allows about 30)
+ROTWATCH_ARCHIVE_PLAYBACK_RATE = 480  # playback fetches per minute (the real archive allows about 600)
+ROTWATCH_ARCHIVE_429_PAUSE = 60.0  # seconds a pool rests after a bare 429
 
 # Sent to github.com only; anonymous clients are rate-limited hard there.
 ROTWATCH_GITHUB_TOKEN = None

@@ -27,6 +27,8 @@ PURE = [
     "nightly/policy.py",
     "nightly/view.py",
     "wayback/protocol.py",
+    "wayback/lookups.py",
+    "wayback/pace.py",
     "wayback/rewrite.py",
     "wayback/memento.py",
     "wayback/archives.py",

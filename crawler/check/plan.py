@@ -5,12 +5,15 @@ same page written two ways is fetched once) plus the links that are not
 fetched at all; `build_reports` joins the spider's results back to every
 place each URL is cited, with the verdict decided by `assess` with the
 run's site rules (the user's `rules` files first, then the shipped ones).
+For dead links, `archive_requests` names the (URL, date cited) pairs to look
+up and `with_captures` attaches the answers: one capture per date, so each
+issue's copy points at the capture of its own date.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -20,7 +23,9 @@ from crawler.check.urls import normalize_url
 from crawler.models import (
     ArchiveLookup,
     Assessment,
+    CaptureStatus,
     CheckResult,
+    CitedCapture,
     ErrorKind,
     LinkOccurrence,
     LinkReport,
@@ -34,6 +39,7 @@ __all__ = [
     "CheckPlan",
     "archive_requests",
     "build_reports",
+    "cited_dates",
     "failing",
     "looks_offline",
     "plan_checks",
@@ -106,36 +112,71 @@ def failing(reports: Sequence[LinkReport], fail_on: frozenset[Verdict]) -> list[
     return [report for report in reports if report.assessment.verdict in fail_on]
 
 
-def _first_cited(occurrences: Sequence[LinkOccurrence], issue_dates: Mapping[str, date | None]) -> date | None:
-    """The publication date of the earliest issue citing a URL: what the editor saw then."""
-    dates = [published for o in occurrences if (published := issue_dates.get(o.issue)) is not None]
-    return min(dates) if dates else None
+def cited_dates(occurrences: Sequence[LinkOccurrence], issue_dates: Mapping[str, date | None]) -> list[date | None]:
+    """The dates of the issues citing a URL, oldest first, None (an undated issue) last:
+    each gets the capture closest before it, what the editor saw then."""
+    days = {issue_dates.get(occurrence.issue) for occurrence in occurrences}
+    return sorted(days, key=lambda day: (day is None, day or date.min))
 
 
 def archive_requests(
     reports: Sequence[LinkReport], verdicts: frozenset[Verdict], issue_dates: Mapping[str, date | None]
 ) -> list[tuple[str, date | None]]:
-    """(URL, date to look near) for each report whose verdict is in `verdicts`."""
+    """(URL, date cited) for each date each report whose verdict is in `verdicts` is cited on."""
     return [
-        (report.url, _first_cited(report.occurrences, issue_dates))
+        (report.url, day)
         for report in reports
         if report.assessment.verdict in verdicts
+        for day in cited_dates(report.occurrences, issue_dates)
     ]
 
 
 def with_captures(
-    reports: Sequence[LinkReport], lookups: Mapping[str, ArchiveLookup], endpoint: str
+    reports: Sequence[LinkReport],
+    answers: Mapping[tuple[str, date | None], ArchiveLookup],
+    endpoint: str,
+    issue_dates: Mapping[str, date | None],
+    wanting: Collection[str],
 ) -> list[LinkReport]:
-    """The reports with each found capture attached, as the playback URL readers follow."""
+    """The reports of the URLs in `wanting` (the dead ones) with a capture per date cited:
+    found (with the playback URL readers follow), none, or pending when the archive's
+    answer is not known (not asked yet, or it failed). The link as a whole shows the
+    capture of its latest citing issue (an undated one only when none is dated)."""
     attached = []
     for report in reports:
-        lookup = lookups.get(report.url)
-        if lookup is None or lookup.outcome is not LookupOutcome.FOUND or lookup.snapshot is None:
+        if report.url not in wanting:
             attached.append(report)
             continue
-        link = capture_link(endpoint, lookup.snapshot, report.occurrences[0].kind)
-        attached.append(replace(report, archive=lookup.snapshot, archive_url=link))
+        days = cited_dates(report.occurrences, issue_dates)
+        captures = tuple(
+            _cited_capture(report, day, answers.get((report.url, day)), endpoint, issue_dates) for day in days
+        )
+        latest = max(captures, key=lambda capture: (capture.cited_on is not None, capture.cited_on or date.min))
+        attached.append(
+            replace(
+                report,
+                archive=latest.snapshot,
+                archive_url=latest.url,
+                capture_status=latest.status,
+                captures=captures,
+            )
+        )
     return attached
+
+
+def _cited_capture(
+    report: LinkReport,
+    day: date | None,
+    answer: ArchiveLookup | None,
+    endpoint: str,
+    issue_dates: Mapping[str, date | None],
+) -> CitedCapture:
+    if answer is None or answer.outcome is LookupOutcome.FAILED:
+        return CitedCapture(day, CaptureStatus.PENDING)
+    if answer.outcome is LookupOutcome.NONE or answer.snapshot is None:
+        return CitedCapture(day, CaptureStatus.NONE)
+    first = next(o for o in report.occurrences if issue_dates.get(o.issue) == day)
+    return CitedCapture(day, CaptureStatus.FOUND, answer.snapshot, capture_link(endpoint, answer.snapshot, first.kind))
 
 
 DNS_ERRORS = frozenset({ErrorKind.NXDOMAIN, ErrorKind.DNS_FAILURE})

@@ -24,7 +24,7 @@ import logging
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,7 +36,7 @@ from crawler.cli.exit_codes import EXIT_FAILING, EXIT_OFFLINE, EXIT_OK
 from crawler.cli.inputs import read_links_or_fail
 from crawler.config import Config, scrapy_overrides
 from crawler.errors import ChangesError, ConfigError
-from crawler.models import LinkOccurrence, LinkReport
+from crawler.models import ArchiveLookup, LinkOccurrence, LinkReport
 
 if TYPE_CHECKING:
     from crawler.check.plan import CheckPlan
@@ -132,10 +132,17 @@ def _check(plan: CheckPlan, args: CheckArguments, issue_dates: dict[str, date | 
         if not (args.suggest and config.archive):
             return reports
         wanted = archive_requests(reports, config.failing_verdicts, issue_dates)
-        log.debug("--suggest: archive lookups for %d failing links", len(wanted))
+        log.debug("--suggest: archive lookups for %d (failing link, date cited) pairs", len(wanted))
+        budget = timedelta(minutes=config.archive_budget) if config.archive_budget else None
         with CheckProgress(len(wanted), label="archive") as progress:
-            found = await lookup_captures(wanted, settings, config.archive_endpoint, progress.advance)
-        return with_captures(reports, found, config.archive_endpoint)
+
+            def advance(item: object) -> None:
+                if isinstance(item, ArchiveLookup):
+                    progress.advance()
+
+            found = await lookup_captures(wanted, settings, config.archive_endpoint, advance, budget=budget)
+        failing_urls = {url for url, _ in wanted}
+        return with_captures(reports, found.answers, config.archive_endpoint, issue_dates, failing_urls)
 
     return run_in_reactor(check_then_suggest, settings)
 

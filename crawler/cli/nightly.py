@@ -1,13 +1,17 @@
 """`rotwatch crawl`, `report`, `history` and `demo`: the nightly job and its state database.
 
 The terminal summary leads with what changed overnight (newly dead, fixed,
-still dead), then the counts and where the reports are. A crawl first looks
-up the canary host (crawler.fetch.canary), before the state database is
-even opened: on a machine that is offline it records nothing, creates no
-file, and says so (OfflineError, exit 3, mapped in `crawler.cli.main`).
-The progress counts the URLs due tonight, the ones actually checked.
-`report` and `history` read a state database that a crawl made; without
-one they say so instead of creating an empty one.
+still dead), then the counts (the archive's requests by pool and its 429s),
+the captures still pending with roughly how long they need at the configured
+rates, and where the reports are. A crawl first looks up the canary host
+(crawler.fetch.canary), before the state database is even opened: on a
+machine that is offline it records nothing, creates no file, and says so
+(OfflineError, exit 3, mapped in `crawler.cli.main`). The progress counts
+the URLs due tonight, the ones actually checked. Ctrl-C (or SIGTERM) stops a
+crawl at the next result, stores what is known, writes every report and
+exits 130; a second Ctrl-C quits at once. `report` and `history` read a
+state database that a crawl made; without one they say so instead of
+creating an empty one.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crawler.cli.console import CheckProgress, warn
-from crawler.cli.exit_codes import EXIT_OK, EXIT_USAGE
+from crawler.cli.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from crawler.cli.inputs import read_links_or_fail
 from crawler.cli.parser import DEFAULT_ISSUES
 from crawler.config import Config, scrapy_overrides
@@ -105,7 +109,7 @@ def _open_state(path: Path, config: Config, *, read_only: bool = False) -> State
 def run_crawl(args: CrawlArguments) -> int:
     from crawler.cli.save import save_live
     from crawler.fetch.canary import names_resolve, offline_message
-    from crawler.fetch.runner import base_settings, run_in_reactor
+    from crawler.fetch.runner import Interruption, base_settings, run_in_reactor
     from crawler.nightly.crawl import crawl
 
     config = args.config
@@ -113,6 +117,7 @@ def run_crawl(args: CrawlArguments) -> int:
     if args.shard:
         occurrences, config = _one_shard(occurrences, config, args.shard)
     settings = base_settings(scrapy_overrides(config))
+    interruption = Interruption()  # Ctrl-C once: stop, store, report; twice: quit at once
 
     async def night() -> CrawlOutcome:
         if occurrences and not await names_resolve(config.canary, settings):
@@ -129,17 +134,23 @@ def run_crawl(args: CrawlArguments) -> int:
                 lang=args.lang,
                 on_result=progress.advance,
                 on_due=progress.start,
+                save_live=args.save_live,
+                interruption=interruption,
             )
 
-    outcome = run_in_reactor(night, settings)
+    outcome = run_in_reactor(night, settings, interruption)
     print_crawl_summary(outcome)
-    if args.save_live:
-        save_live(outcome, settings.get("USER_AGENT"))
+    if outcome.stopped == "interrupted":
+        return EXIT_INTERRUPTED
+    if args.save_live and outcome.to_save:
+        with _open_state(args.state, config) as store:
+            save_live(outcome, settings.get("USER_AGENT"), config.archive_endpoint, store.archive.record_saved)
     return EXIT_OK
 
 
 def print_crawl_summary(outcome: CrawlOutcome) -> None:
-    """The diff first (what changed overnight), then the counts and where the reports are."""
+    """The diff first (what changed overnight), then the counts, the captures still
+    pending and roughly how long they need, and where the reports are."""
     from crawler.report.summary import count_by_verdict, summary_line
 
     diff = outcome.view.diff
@@ -147,11 +158,42 @@ def print_crawl_summary(outcome: CrawlOutcome) -> None:
     for label, urls in (("newly dead", diff.newly_dead), ("fixed", diff.fixed)):
         for url in urls:
             print(f"  {label}: {url}")
-    print(f"checked {outcome.checked} links, {outcome.looked_up} archive lookups")
+    print(f"checked {outcome.checked} links, {outcome.looked_up} archive lookups{_archive_costs(outcome)}")
     print(summary_line(count_by_verdict(outcome.view.reports)))
+    if outcome.pending:
+        why = {
+            "interrupted": "the crawl was stopped",
+            "budget": "the archive budget was spent",
+            "off": "archive lookups are off",
+        }.get(outcome.stopped)
+        print(
+            f"captures pending: {outcome.pending} (links x dates cited{'; ' + why if why else ''});"
+            f" {_duration(outcome.minutes_left)} more at the configured archive rates"
+        )
     index = next((path for path in outcome.written if path.name == "index.html"), None)
     if index:
         print(f"report: {index}")
+
+
+def _archive_costs(outcome: CrawlOutcome) -> str:
+    counts = outcome.view.run_counts
+    if "archive_query_requests" not in counts:
+        return ""
+    refused = counts.get("archive_query_429s", 0) + counts.get("archive_playback_429s", 0)
+    costs = (
+        f" ({counts['archive_query_requests']} query + {counts['archive_playback_requests']} playback requests,"
+        f" {refused} answered 429"
+    )
+    return costs + ("; batch availability failed, CDX used instead)" if counts.get("archive_batch_fallback") else ")")
+
+
+def _duration(minutes: float) -> str:
+    """Roughly, in words: an estimate, not a promise."""
+    if minutes < 1:
+        return "under a minute"
+    if minutes < 90:
+        return f"about {minutes:.0f} minutes"
+    return f"about {minutes / 60:.1f} hours"
 
 
 def run_report(args: ReportArguments) -> int:
@@ -176,9 +218,10 @@ def run_history(args: HistoryArguments) -> int:
         for event in store.events(args.url):
             status = "-" if event.http_status is None else str(event.http_status)
             print(f"  {event.checked_at:%Y-%m-%d %H:%M}  {event.verdict.value:<11} {status:>4}  {event.reason}")
-        lookup = store.cached_lookups([args.url]).get(args.url)
-        if lookup and lookup.snapshot:
-            print(f"  archive capture {lookup.snapshot.timestamp}")
+        for lookup in store.archive.cached_for(args.url):
+            cited = f"cited {lookup.cited_on:%Y-%m-%d}" if lookup.cited_on else "cited undated"
+            found = f"archive capture {lookup.snapshot.timestamp}" if lookup.snapshot else "no archive capture"
+            print(f"  {found} ({cited}; {lookup.detail})")
     return EXIT_OK
 
 

@@ -3,12 +3,15 @@
 Captures are asked one at a time, SAVE_INTERVAL apart (crawler/wayback/save.py
 says why); only http(s) URLs are sent. When the archive cannot be reached at
 all, that is said once, with how many pages were not saved, and the rest are
-not tried.
+not tried. `crawl --save-live` saves only the live links the archive has no
+recent capture of, and the state remembers each save.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from crawler.cli.console import warn
@@ -48,12 +51,29 @@ def run_save(args: SaveArguments) -> int:
     return EXIT_OK if len(results) == len(urls) and all(result.archive_url for result in results) else EXIT_FAILING
 
 
-def save_live(outcome: CrawlOutcome, user_agent: str) -> None:
-    """Captures of the crawl's working links that have none yet."""
-    from crawler.wayback.save import save_all
+def save_live(
+    outcome: CrawlOutcome,
+    user_agent: str,
+    endpoint: str,
+    on_saved: Callable[[str], None],
+    *,
+    interval: float | None = None,
+) -> None:
+    """Captures of the crawl's working links the archive has no recent capture of
+    (`outcome.to_save`), `interval` seconds apart (default SAVE_INTERVAL); `on_saved`
+    records each save as it succeeds."""
+    from crawler.wayback.save import SAVE_INTERVAL, save_all, save_one
 
-    live = [r.url for r in outcome.view.reports if r.assessment.verdict.value in ("ok", "redirected") and not r.archive]
-    _warn_failures(save_all(live, user_agent), len(live))
+    def report(result: SaveResult) -> None:
+        if result.archive_url:
+            on_saved(result.url)
+
+    if outcome.to_save:
+        print(f"saving {len(outcome.to_save)} live links without a recent capture (Save Page Now, slow)")
+    pace = SAVE_INTERVAL if interval is None else interval
+    saving = partial(save_one, endpoint=endpoint)
+    results = save_all(outcome.to_save, user_agent, interval=pace, on_result=report, save=saving)
+    _warn_failures(results, len(outcome.to_save))
 
 
 def _warn_failures(results: list[SaveResult], asked: int) -> None:

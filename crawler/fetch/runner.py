@@ -1,32 +1,64 @@
-"""Runs the spiders, all stages in one reactor run.
+"""Runs the spiders, all stages in one reactor run, and stops them gracefully.
 
 Twisted's reactor cannot be restarted, so a command starts it once and runs
 its stages (link checks, archive lookups) in sequence inside it with
 `AsyncCrawlerRunner`. Results arrive through the `item_scraped` signal one
-at a time, so a progress display can follow along.
+at a time, so a progress display can follow along and the crawl can store
+them as they come.
+
+Decisions:
+- The archive's two pools (crawler.wayback.pace) are two download slots,
+  each paced by its own delay: `ROTWATCH_ARCHIVE_RATE` query requests and
+  `ROTWATCH_ARCHIVE_PLAYBACK_RATE` playback fetches a minute. A slot's delay
+  spaces the starts of its requests, so a few may be in flight at once
+  (a batch of 100 lines can take the server seconds; a playback fetch
+  takes longer than 1/8 s) without exceeding the rate.
+- SIGINT and SIGTERM (`Interruption`): the first stops the running spider
+  gracefully (Scrapy finishes what is in flight; what it yields is stored)
+  and the command goes on to write its reports with what is known; the
+  second stops the reactor at once, as Ctrl-C always did.
 """
 
 from __future__ import annotations
 
+import logging
+import signal
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from types import FrameType
 from typing import TypeVar
 
 from scrapy import Spider, signals
-from scrapy.crawler import AsyncCrawlerRunner
+from scrapy.crawler import AsyncCrawlerRunner, Crawler
 from scrapy.settings import Settings
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.reactor import install_reactor
 from twisted.python.failure import Failure
 
 from crawler.fetch.resolver import installed_reactor, installed_resolver
-from crawler.models import ArchiveLookup, CheckResult
+from crawler.models import ArchiveLookup, CaptureCheck, CheckResult, RecentCapture
 from crawler.spiders.links import LinkSpider
-from crawler.spiders.wayback import ARCHIVE_SLOT, WaybackSpider
+from crawler.spiders.wayback import ARCHIVE_SLOTS, ArchiveTally, WaybackSpider
+from crawler.wayback.pace import PLAYBACK, QUERY
 
-__all__ = ["base_settings", "check_urls", "lookup_captures", "run_in_reactor"]
+__all__ = [
+    "ArchiveRun",
+    "Interruption",
+    "archive_settings",
+    "base_settings",
+    "check_urls",
+    "lookup_captures",
+    "run_in_reactor",
+]
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+ArchiveItem = ArchiveLookup | CaptureCheck | RecentCapture
+
+# Requests in flight per archive pool; the delay, not these, keeps the rate.
+POOL_CONCURRENCY = {QUERY: 2, PLAYBACK: 8}
 
 
 def base_settings(overrides: Mapping[str, object] | None = None) -> Settings:
@@ -37,14 +69,48 @@ def base_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     return settings
 
 
-async def _collect(
-    spider: type[Spider], settings: Settings, item_type: type[T], on_item: Callable[[T], None] | None, **kwargs: object
-) -> list[T]:
-    """Runs one spider to the end; returns the items of `item_type` it produced."""
-    items: list[T] = []
+class Interruption:
+    """SIGINT/SIGTERM during a command: the first stops the running spider gracefully and
+    marks the run interrupted (later stages are skipped); the second stops everything at once."""
 
-    def collect(item: object, **_: object) -> None:
-        if isinstance(item, item_type):
+    def __init__(self) -> None:
+        self.requested = False
+        self._crawlers: set[Crawler] = set()
+
+    def request(self, signum: int = signal.SIGINT, frame: FrameType | None = None) -> None:
+        """A signal handler; also callable from any thread (tests)."""
+        reactor = installed_reactor()
+        if self.requested:
+            reactor.callFromThread(reactor.stop)
+            return
+        self.requested = True
+        log.warning("stopping: storing what is known and writing the reports (press Ctrl-C again to quit at once)")
+        for crawler in list(self._crawlers):
+            reactor.callFromThread(deferred_from_coro, crawler.stop_async())
+
+    def watch(self, crawler: Crawler) -> None:
+        self._crawlers.add(crawler)
+
+    def forget(self, crawler: Crawler) -> None:
+        self._crawlers.discard(crawler)
+
+
+async def _collect(
+    spider: type[Spider],
+    settings: Settings,
+    item_types: type | tuple[type, ...],
+    on_item: Callable[[T], None] | None,
+    *,
+    interruption: Interruption | None = None,
+    **kwargs: object,
+) -> list[T]:
+    """Runs one spider to its end (or a requested stop); returns the items of `item_types` it produced."""
+    items: list[T] = []
+    if interruption is not None and interruption.requested:
+        return items
+
+    def collect(item: T, **_: object) -> None:
+        if isinstance(item, item_types):
             items.append(item)
             if on_item:
                 on_item(item)
@@ -52,42 +118,101 @@ async def _collect(
     runner = AsyncCrawlerRunner(settings)
     crawler = runner.create_crawler(spider)
     crawler.signals.connect(collect, signal=signals.item_scraped)
-    await runner.crawl(crawler, **kwargs)
+    if interruption is not None:
+        interruption.watch(crawler)
+    try:
+        await runner.crawl(crawler, **kwargs)
+    finally:
+        if interruption is not None:
+            interruption.forget(crawler)
     return items
 
 
 async def check_urls(
-    urls: Iterable[str], settings: Settings, on_result: Callable[[CheckResult], None] | None = None
+    urls: Iterable[str],
+    settings: Settings,
+    on_result: Callable[[CheckResult], None] | None = None,
+    interruption: Interruption | None = None,
 ) -> dict[str, CheckResult]:
     """Checks every URL once; returns results keyed by the URL as requested."""
-    results = await _collect(LinkSpider, settings, CheckResult, on_result, urls=list(urls))
+    results: list[CheckResult] = await _collect(
+        LinkSpider, settings, CheckResult, on_result, interruption=interruption, urls=list(urls)
+    )
     return {result.url: result for result in results}
 
 
 def archive_settings(settings: Settings) -> Settings:
-    """The settings with the archive's slot paced to ROTWATCH_ARCHIVE_RATE (requests a minute)."""
+    """The settings with the archive's two slots, each paced to its pool's rate (requests a minute)."""
     paced = settings.copy()
     slots = dict(paced.getdict("DOWNLOAD_SLOTS"))
-    delay = 60.0 / settings.getfloat("ROTWATCH_ARCHIVE_RATE")
-    slots[ARCHIVE_SLOT] = {"concurrency": 4, "delay": delay, "jitter": 0.0}
+    rates = {QUERY: "ROTWATCH_ARCHIVE_RATE", PLAYBACK: "ROTWATCH_ARCHIVE_PLAYBACK_RATE"}
+    for pool, setting in rates.items():
+        delay = 60.0 / settings.getfloat(setting)
+        slots[ARCHIVE_SLOTS[pool]] = {"concurrency": POOL_CONCURRENCY[pool], "delay": delay, "jitter": 0.0}
     paced.set("DOWNLOAD_SLOTS", slots, priority="cmdline")
     return paced
+
+
+@dataclass
+class ArchiveRun:
+    """What one run of archive lookups settled, and what it cost."""
+
+    answers: dict[tuple[str, date | None], ArchiveLookup] = field(default_factory=dict)
+    checks: list[CaptureCheck] = field(default_factory=list)
+    recent: dict[str, RecentCapture] = field(default_factory=dict)
+    tally: ArchiveTally = field(default_factory=ArchiveTally)  # requests and 429s by pool, early stop, fallback
+    pending: int = 0  # (URL, date) pairs left unsettled (budget spent, stopped)
 
 
 async def lookup_captures(
     lookups: Iterable[tuple[str, date | None]],
     settings: Settings,
     endpoint: str,
-    on_result: Callable[[ArchiveLookup], None] | None = None,
-) -> dict[str, ArchiveLookup]:
-    """Finds a verified capture for each (URL, issue date); keyed by URL."""
-    paced = archive_settings(settings)
-    found = await _collect(WaybackSpider, paced, ArchiveLookup, on_result, lookups=list(lookups), endpoint=endpoint)
-    return {lookup.url: lookup for lookup in found}
+    on_result: Callable[[ArchiveItem], None] | None = None,
+    *,
+    checks: Iterable[CaptureCheck] = (),
+    recent: Iterable[str] = (),
+    today: date | None = None,
+    budget: timedelta | None = None,
+    interruption: Interruption | None = None,
+) -> ArchiveRun:
+    """Finds a verified capture for each (URL, issue date) pair (crawler.wayback.lookups says how),
+    and the newest capture of each `recent` URL as of `today`. `checks` are captures verified
+    before (not fetched again); `budget` bounds the time spent asking."""
+    wanted = list(dict.fromkeys(lookups))
+    run = ArchiveRun()
+    seconds = budget.total_seconds() if budget else 0.0
+    spider_args = {"checks": list(checks), "recent": list(recent), "today": today, "tally": run.tally}
+    items: list[ArchiveItem] = await _collect(
+        WaybackSpider,
+        archive_settings(settings),
+        (ArchiveLookup, CaptureCheck, RecentCapture),
+        on_result,
+        interruption=interruption,
+        lookups=wanted,
+        endpoint=endpoint,
+        budget=seconds,
+        **spider_args,
+    )
+    for item in items:
+        if isinstance(item, ArchiveLookup):
+            run.answers[item.url, item.cited_on] = item
+        elif isinstance(item, CaptureCheck):
+            run.checks.append(item)
+        else:
+            run.recent[item.url] = item
+    run.pending = sum(pair not in run.answers for pair in wanted)
+    if interruption is not None and interruption.requested and not run.tally.stopped:
+        run.tally.stopped = "interrupted"
+    return run
 
 
-def run_in_reactor(main: Callable[[], Awaitable[T]], settings: Settings) -> T:
-    """Starts the reactor, runs `main` to completion, stops, and returns its value."""
+def run_in_reactor(main: Callable[[], Awaitable[T]], settings: Settings, interruption: Interruption | None = None) -> T:
+    """Starts the reactor, runs `main` to completion, stops, and returns its value.
+
+    With an `interruption`, SIGINT and SIGTERM go to it (a graceful stop first);
+    without one, Twisted's handlers stop the reactor at once.
+    """
     install_reactor(settings["TWISTED_REACTOR"])
     reactor = installed_reactor()
     installed_resolver(reactor)
@@ -99,8 +224,16 @@ def run_in_reactor(main: Callable[[], Awaitable[T]], settings: Settings) -> T:
         reactor.stop()
 
     reactor.callWhenRunning(lambda: deferred_from_coro(_as_coroutine(main)).addBoth(finish))
-    reactor.run()
-    if not outcome:  # the reactor stopped first: Ctrl-C or SIGTERM
+    if interruption is None:
+        reactor.run()
+    else:
+        handlers = {stop: signal.signal(stop, interruption.request) for stop in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            reactor.run(installSignalHandlers=False)
+        finally:
+            for stop, handler in handlers.items():
+                signal.signal(stop, handler)
+    if not outcome:  # the reactor stopped first: Ctrl-C or SIGTERM (twice, with an interruption)
         raise KeyboardInterrupt
     value = outcome[0]
     if isinstance(value, Failure):

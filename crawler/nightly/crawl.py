@@ -6,11 +6,19 @@ One crawl, in order:
      by the rules of crawler.nightly.policy);
   3. check those with the link spider, storing results in batches as they
      arrive, so a crawl killed at any moment leaves a consistent database;
-  4. look the dead links up in the archive, unless the state already knows
-     the answer (a verified capture is kept for good);
+  4. look the dead links up in the archive, one capture per date each is
+     cited on, unless the state already knows the answer (a verified capture
+     is kept for good), storing answers as they arrive
+     (crawler.nightly.archive_step);
   5. write the archival copy of every issue (crawler.wayback.rewrite) and the
      reports (crawler.report), then mark the run finished.
 `rebuild_reports` does steps 1 and 5 from the state alone, with no network.
+
+A crawl stopped by SIGINT or SIGTERM (`Interruption`) stops its spider at the
+next result, stores what it got, skips the lookups it did not reach, and
+still writes every report with what is known (dead links whose capture is
+not known yet read "capture pending"); the run is left without an end, as a
+killed one, so the next finished run reports its news (crawler.nightly.store).
 
 Which links are dead is decided in one place, `crawler.nightly.policy.is_dead`:
 step 4 asks it of the links' histories, and the view that step 5's copies
@@ -28,7 +36,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -45,18 +53,30 @@ from crawler.check.plan import (
     with_captures,
 )
 from crawler.check.site_rules import SiteRule
+from crawler.check.urls import is_http_url
 from crawler.config import Config
 from crawler.errors import OfflineError
 from crawler.fetch.canary import names_resolve, offline_message
-from crawler.fetch.runner import check_urls, lookup_captures
+from crawler.fetch.runner import Interruption, check_urls
 from crawler.issues.reading import Issue
-from crawler.models import ArchiveLookup, Assessment, CheckResult, LinkOccurrence, LinkReport, Verdict
+from crawler.models import (
+    ArchiveLookup,
+    Assessment,
+    CaptureStatus,
+    CheckResult,
+    LinkHistory,
+    LinkOccurrence,
+    LinkReport,
+    Verdict,
+)
+from crawler.nightly.archive_step import Item, archive_step
 from crawler.nightly.policy import is_dead
 from crawler.nightly.store import StateStore
 from crawler.nightly.view import CrawlView, as_reported
 from crawler.report.crawl_reports import write_crawl_reports
 from crawler.report.summary import count_by_verdict
 from crawler.wayback.copies import write_archive_copies
+from crawler.wayback.pace import FIRST_PASS, minutes_left
 
 __all__ = ["CrawlOutcome", "crawl", "rebuild_reports"]
 
@@ -72,7 +92,11 @@ class CrawlOutcome:
     view: CrawlView
     written: list[Path]
     checked: int
-    looked_up: int
+    looked_up: int  # (link, date) pairs asked of the archive
+    pending: int = 0  # (link, date) pairs whose capture is not known yet
+    minutes_left: float = 0.0  # roughly, what the pending lookups need at the configured rates
+    to_save: list[str] = field(default_factory=list)  # live links for Save Page Now (--save-live)
+    stopped: str = ""  # "interrupted" (SIGINT/SIGTERM), "budget" (--archive-budget spent), "off" (--no-archive)
 
 
 async def crawl(
@@ -86,8 +110,10 @@ async def crawl(
     full: bool = False,
     lang: str = "en",
     on_result: Callable[[CheckResult], None] | None = None,
-    on_lookup: Callable[[ArchiveLookup], None] | None = None,
+    on_lookup: Callable[[Item], None] | None = None,
     on_due: Callable[[int], None] | None = None,
+    save_live: bool = False,
+    interruption: Interruption | None = None,
 ) -> CrawlOutcome:
     """One nightly crawl over `occurrences` (runs inside the reactor), in the module's steps;
     `on_due` is told how many URLs it checks."""
@@ -104,7 +130,7 @@ async def crawl(
 
     # 3. Check them, storing results in batches as they arrive.
     batches = _ResultBatches(store, run.id, on_result, config.site_rules)
-    results = await check_urls(due, settings, batches.add) if due else {}
+    results = await check_urls(due, settings, batches.add, interruption) if due else {}
     if batches.look_offline() and not await names_resolve(config.canary, settings):
         raise OfflineError(offline_message(config.canary, "nothing was recorded; run again later"))
     batches.flush()
@@ -112,24 +138,28 @@ async def crawl(
     # 4. Look the dead links up in the archive, unless their answer is known.
     earlier = store.last_results(u for u in plan.to_fetch if u not in results)
     first_pass = build_reports(plan, results, earlier, rules=config.site_rules)
-    wanted, lookups = _dead_wanting_lookup(store, first_pass, issues)
-    if wanted and config.archive:
-        found = await lookup_captures(wanted, settings, config.archive_endpoint, on_lookup)
-        store.record_lookups(found.values())
-        lookups = {**lookups, **found}
+    histories = store.histories(report.url for report in first_pass)
+    dead = [report for report in first_pass if is_dead(report.assessment.verdict, histories.get(report.url))]
+    live = _live_links(first_pass) if save_live else []
+    step = await archive_step(
+        store, dead, _issue_dates(issues), live, settings, config, interruption=interruption, on_item=on_lookup
+    )
 
-    # 5. Archival copies and reports, then the run is finished.
-    looked_up = len(wanted) if config.archive else 0
+    # 5. Archival copies and reports, then the run is finished (unless it was stopped).
+    stopped = "interrupted" if interruption is not None and interruption.requested else step.stopped
     run_counts = {
         "issues": len(issues),
         "checked": len(results),
         "reused": len(plan.to_fetch) - len(results),
-        "archive_lookups": looked_up,
+        "archive_lookups": step.asked,
+        **step.counts,
+        **({"captures_pending": step.pending} if step.pending else {}),
     }
-    view = _view(store, plan, results, lookups, issues, run.id, config, store.now(), run_counts)
+    view = _view(store, plan, results, step.answers, issues, run.id, config, store.now(), run_counts)
     written = _write_outputs(view, issues, config, reports_dir, lang)
-    store.finish_run(run.id, {verdict.value: n for verdict, n in count_by_verdict(first_pass).items()})
-    return CrawlOutcome(view, written, len(results), looked_up)
+    if stopped != "interrupted":
+        store.finish_run(run.id, {verdict.value: n for verdict, n in count_by_verdict(first_pass).items()})
+    return CrawlOutcome(view, written, len(results), step.asked, step.pending, step.minutes_left, step.to_save, stopped)
 
 
 def rebuild_reports(
@@ -144,9 +174,10 @@ def rebuild_reports(
     """All reports and archival copies again, from the state alone (no network)."""
     plan = plan_checks(occurrences, config.exclude_patterns)
     last = store.latest_run()
-    lookups = store.cached_lookups(plan.to_fetch)
-    view = _view(store, plan, {}, lookups, issues, last.id if last else 0, config, store.now(), {})
-    return CrawlOutcome(view, _write_outputs(view, issues, config, reports_dir, lang), 0, 0)
+    view = _view(store, plan, {}, None, issues, last.id if last else 0, config, store.now(), {})
+    pending = sum(capture.status is CaptureStatus.PENDING for report in view.reports for capture in report.captures)
+    minutes = minutes_left(pending, FIRST_PASS, config.archive_rate, config.archive_playback_rate)
+    return CrawlOutcome(view, _write_outputs(view, issues, config, reports_dir, lang), 0, 0, pending, minutes)
 
 
 # Step 3.
@@ -191,16 +222,10 @@ class _ResultBatches:
 # Step 4.
 
 
-def _dead_wanting_lookup(
-    store: StateStore, reports: Sequence[LinkReport], issues: Sequence[Issue]
-) -> tuple[list[tuple[str, date | None]], dict[str, ArchiveLookup]]:
-    """(URL, date) pairs the archive must be asked about, and the answers already known."""
-    histories = store.histories(report.url for report in reports)
-    dead = [report for report in reports if is_dead(report.assessment.verdict, histories.get(report.url))]
-    known = store.cached_lookups(report.url for report in dead)
-    wanted = archive_requests([r for r in dead if r.url not in known], frozenset(Verdict), _issue_dates(issues))
-    log.debug("%d dead links: %d answers known, %d to ask the archive about", len(dead), len(known), len(wanted))
-    return wanted, known
+def _live_links(reports: Sequence[LinkReport]) -> list[str]:
+    """The working http(s) links: what Save Page Now may capture."""
+    working = (Verdict.OK, Verdict.REDIRECTED)
+    return [report.url for report in reports if report.assessment.verdict in working and is_http_url(report.url)]
 
 
 # Step 5.
@@ -210,23 +235,29 @@ def _view(
     store: StateStore,
     plan: CheckPlan,
     results: Mapping[str, CheckResult],
-    lookups: Mapping[str, ArchiveLookup],
+    answers: Mapping[tuple[str, date | None], ArchiveLookup] | None,
     issues: Sequence[Issue],
     run_id: int,
     config: Config,
     generated_at: datetime,
     run_counts: Mapping[str, int],
 ) -> CrawlView:
-    """Reports for every cited URL: fresh results, else the last ones stored."""
+    """Reports for every cited URL: fresh results, else the last ones stored; each dead
+    link with its capture per date cited (`answers`, else the state's)."""
     urls = list(plan.to_fetch)
     earlier = store.last_results([url for url in urls if url not in results])
     histories = store.histories(urls)
     reports = build_reports(plan, results, earlier, rules=config.site_rules)
     reports = [as_reported(report, histories.get(report.url)) for report in reports]
+    dead = [report for report in reports if _counts_as_dead(report, histories)]
+    issue_dates = _issue_dates(issues)
+    if answers is None:
+        answers = store.archive.cached(archive_requests(dead, frozenset(Verdict), issue_dates))
+    wanting = {report.url for report in dead}
     return CrawlView(
-        reports=with_captures(reports, lookups, config.archive_endpoint),
+        reports=with_captures(reports, answers, config.archive_endpoint, issue_dates, wanting),
         histories=histories,
-        issue_dates=_issue_dates(issues),
+        issue_dates=issue_dates,
         diff=store.diff(run_id),
         generated_at=generated_at,
         run_counts=dict(run_counts),
@@ -240,6 +271,10 @@ def _write_outputs(
     """The archival copies (the view's dead links pointed at captures), then the reports."""
     written = write_archive_copies(issues, view.dead_reports(), config.archive_endpoint, reports_dir / "archive")
     return written + write_crawl_reports(view, reports_dir, lang=lang)
+
+
+def _counts_as_dead(report: LinkReport, histories: Mapping[str, LinkHistory]) -> bool:
+    return is_dead(report.assessment.verdict, histories.get(report.url))
 
 
 def _issue_dates(issues: Sequence[Issue]) -> dict[str, date | None]:

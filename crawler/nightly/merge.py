@@ -20,7 +20,9 @@ Decisions:
   `history URL` and the diff see it as this run's check.
 - Every link a shard's latest finished run saw counts as seen by the new
   run (its `last_seen_run`), so the diff covers exactly the cited links.
-- Archive answers: the newest answer per URL wins.
+- Archive answers (crawler.nightly.answers): the newest answer per (URL,
+  date cited) wins, the newest verification per capture, and per live link
+  the latest Save Page Now and the newest capture last asked about.
 - A shard is read through SQLite's read-only URI, never changed; a shard
   written by another rotwatch version is refused with the schema's message.
 """
@@ -69,10 +71,23 @@ _SEEN = """INSERT INTO main.links (url, first_seen, last_seen, last_seen_run)
     SELECT url, first_seen, last_seen, :run FROM shard.links WHERE last_seen_run = :latest
     ON CONFLICT (url) DO UPDATE SET last_seen = max(main.links.last_seen, excluded.last_seen),
     last_seen_run = excluded.last_seen_run"""
-_COPY_CAPTURES = """INSERT INTO main.captures SELECT s.* FROM shard.captures AS s
-    LEFT JOIN main.captures AS t ON t.url = s.url WHERE t.url IS NULL OR s.answered_at > t.answered_at
-    ON CONFLICT (url) DO UPDATE SET original = excluded.original, timestamp = excluded.timestamp,
+_SHARD_URL_KNOWN = "s.url IN (SELECT url FROM main.links)"  # answers about links the target knows
+_COPY_ANSWERS = f"""INSERT INTO main.archive_answers SELECT s.* FROM shard.archive_answers AS s
+    LEFT JOIN main.archive_answers AS t ON t.url = s.url AND t.cited_on = s.cited_on
+    WHERE {_SHARD_URL_KNOWN} AND (t.url IS NULL OR s.answered_at > t.answered_at)
+    ON CONFLICT (url, cited_on) DO UPDATE SET original = excluded.original, timestamp = excluded.timestamp,
     status = excluded.status, mimetype = excluded.mimetype, answered_at = excluded.answered_at"""
+_COPY_CHECKS = """INSERT INTO main.capture_checks SELECT s.* FROM shard.capture_checks AS s
+    LEFT JOIN main.capture_checks AS t ON t.url = s.url AND t.timestamp = s.timestamp
+    WHERE t.url IS NULL OR s.checked_at > t.checked_at
+    ON CONFLICT (url, timestamp) DO UPDATE SET trustworthy = excluded.trustworthy,
+    served_timestamp = excluded.served_timestamp, reason = excluded.reason, checked_at = excluded.checked_at"""
+_LATER = "nullif(max(coalesce(saves.{0}, ''), coalesce(excluded.{0}, '')), '')"  # the later time, NULL if none
+_COPY_SAVES = f"""INSERT INTO main.saves SELECT s.* FROM shard.saves AS s WHERE {_SHARD_URL_KNOWN}
+    ON CONFLICT (url) DO UPDATE SET newest_capture = CASE WHEN coalesce(excluded.asked_at, '')
+    > coalesce(saves.asked_at, '') THEN excluded.newest_capture ELSE saves.newest_capture END,
+    asked_at = {_LATER.format("asked_at")}, saved_at = {_LATER.format("saved_at")}"""
+_COPY_ARCHIVE_ANSWERS = (_COPY_ANSWERS, _COPY_CHECKS, _COPY_SAVES)
 
 
 def merge_states(target: Path, shards: Sequence[Path], now: datetime) -> int:
@@ -113,7 +128,8 @@ def _merge_one(db: sqlite3.Connection, target: Path, shard: Path, run_id: int) -
             db.execute(_SEEN, {"run": run_id, "latest": latest})
             db.execute(_COPY_LINKS, {"run": run_id, "urls": newer})
             db.execute(_COPY_EVENTS, {"run": run_id, "urls": newer})
-            db.execute(_COPY_CAPTURES)
+            for statement in _COPY_ARCHIVE_ANSWERS:
+                db.execute(statement)
     finally:
         with state_errors(target):
             db.execute("DETACH DATABASE shard")

@@ -31,7 +31,13 @@ Decisions:
   the same).
 - A capture the archive returns has been verified by the Wayback spider and
   is kept for good; "no capture" is trusted for `no_capture_trusted_for`,
-  then asked again; a lookup that failed is not remembered.
+  then asked again; a lookup that failed is not remembered. Answers are per
+  (URL, date cited): each issue gets the capture of its own date.
+- Save Page Now (`crawl --save-live`) is for live links the archive has no
+  recent capture of: the archive is asked only when neither the newest
+  capture it named nor our own save is younger than `save_max_age`, and a
+  page is saved only when the answer is no capture that young; so a page is
+  saved at most once per `save_max_age`.
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from crawler.models import ArchiveLookup, LinkHistory, LookupOutcome, RunDiff, Snapshot, Verdict
@@ -53,6 +59,7 @@ __all__ = [
     "instant_text",
     "is_dead",
     "is_due",
+    "needs_fresh_capture",
     "next_check",
     "policy_of",
     "run_diff",
@@ -82,6 +89,7 @@ class Policy:
     dead_after: timedelta = timedelta(days=7)  # ...spanning at least this long
     jitter: float = 0.25  # fraction of recheck_after a recheck moves either way
     no_capture_trusted_for: timedelta = timedelta(days=30)  # "the archive has none" is trusted this long
+    save_max_age: timedelta = timedelta(days=365)  # a capture this young needs no Save Page Now
 
 
 def policy_of(config: Config) -> Policy:
@@ -90,6 +98,7 @@ def policy_of(config: Config) -> Policy:
         recheck_after=timedelta(days=config.recheck_days),
         dead_after_runs=config.dead_after_runs,
         dead_after=timedelta(days=config.dead_after_days),
+        save_max_age=timedelta(days=config.save_max_age_days),
     )
 
 
@@ -182,16 +191,31 @@ def instant_text(moment: datetime) -> str:
 
 
 def trusted_lookup(
-    url: str, snapshot: Snapshot | None, answered_at: datetime, now: datetime, policy: Policy
+    url: str,
+    snapshot: Snapshot | None,
+    answered_at: datetime,
+    now: datetime,
+    policy: Policy,
+    cited_on: date | None = None,
 ) -> ArchiveLookup | None:
-    """The archive's remembered answer, or None when it must be asked again:
-    a capture stays good (it was verified and captures do not change);
-    "none" goes stale, because the archive keeps capturing."""
+    """The archive's remembered answer for `url` cited on `cited_on`, or None when it
+    must be asked again: a capture stays good (it was verified and captures do not
+    change); "none" goes stale, because the archive keeps capturing."""
     if snapshot is not None:
-        return ArchiveLookup(url, LookupOutcome.FOUND, snapshot, f"capture verified on {answered_at:%Y-%m-%d}")
+        why = f"capture verified on {answered_at:%Y-%m-%d}"
+        return ArchiveLookup(url, LookupOutcome.FOUND, snapshot, why, cited_on=cited_on)
     if now - answered_at < policy.no_capture_trusted_for:
-        return ArchiveLookup(url, LookupOutcome.NONE, None, f"no capture when asked on {answered_at:%Y-%m-%d}")
+        why = f"no capture when asked on {answered_at:%Y-%m-%d}"
+        return ArchiveLookup(url, LookupOutcome.NONE, None, why, cited_on=cited_on)
     return None
+
+
+def needs_fresh_capture(newest: str | None, saved_at: datetime | None, now: datetime, policy: Policy) -> bool:
+    """Whether a live link may lack a recent capture: neither the newest capture the
+    archive named (a Wayback timestamp) nor our last save is younger than
+    `save_max_age` (None: not known)."""
+    captured = None if newest is None else datetime.strptime(newest[:14], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    return not any(moment is not None and now - moment < policy.save_max_age for moment in (captured, saved_at))
 
 
 def run_diff(standings: Iterable[tuple[str, bool, bool]]) -> RunDiff:

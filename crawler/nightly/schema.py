@@ -89,6 +89,41 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             CHECK ((original IS NULL) = (timestamp IS NULL))
         )""",
     ),
+    # 3: archive answers per (URL, date cited), every capture verified, Save Page Now.
+    (
+        """CREATE TABLE archive_answers (
+            url TEXT NOT NULL REFERENCES links (url),
+            cited_on TEXT NOT NULL,                 -- the citing issue's date, YYYY-MM-DD; '' when undated
+            original TEXT,                          -- NULL with timestamp: the archive has none
+            timestamp TEXT,
+            status INTEGER,
+            mimetype TEXT NOT NULL DEFAULT '',
+            answered_at TEXT NOT NULL,              -- when verified, or when it said "none"
+            PRIMARY KEY (url, cited_on),
+            CHECK ((original IS NULL) = (timestamp IS NULL))
+        )""",
+        """CREATE TABLE capture_checks (
+            url TEXT NOT NULL,                      -- as cited
+            timestamp TEXT NOT NULL,                -- the capture proposed for it
+            trustworthy INTEGER NOT NULL,
+            served_timestamp TEXT,                  -- the capture the archive served, when trustworthy
+            reason TEXT NOT NULL DEFAULT '',
+            checked_at TEXT NOT NULL,
+            PRIMARY KEY (url, timestamp)
+        )""",
+        # A schema-2 capture was verified: it stays known good, so no date that
+        # the index proposes it for fetches it again; the answers per date are new.
+        """INSERT INTO capture_checks (url, timestamp, trustworthy, served_timestamp, reason, checked_at)
+           SELECT url, timestamp, 1, timestamp, 'verified', answered_at FROM captures
+           WHERE timestamp IS NOT NULL""",
+        "DROP TABLE captures",
+        """CREATE TABLE saves (
+            url TEXT PRIMARY KEY REFERENCES links (url),
+            newest_capture TEXT,                    -- the newest capture the archive named, YYYYMMDDhhmmss
+            asked_at TEXT,                          -- when the archive was asked (NULL: never)
+            saved_at TEXT                           -- when Save Page Now captured it (NULL: never)
+        )""",
+    ),
 )
 
 _HAS_TABLES = "SELECT count(*) FROM sqlite_master"

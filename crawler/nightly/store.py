@@ -2,9 +2,9 @@
 
 `rotwatch crawl` opens a `StateStore`, begins a run, records the URLs the
 issues cite, asks which are due, feeds check results in batches as they
-arrive, records archive answers, finishes the run, then reads the diff and
-the links' histories to write its reports. `rotwatch history URL` reads
-`events`.
+arrive, records archive answers (`StateStore.archive`, crawler.nightly.answers)
+as they arrive too, finishes the run, then reads the diff and the links'
+histories to write its reports. `rotwatch history URL` reads `events`.
 
 The rules are pure functions in `crawler.nightly.policy`; the file, its schema
 and migrations are `crawler.nightly.schema`; one crawl at a time is
@@ -43,18 +43,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crawler.models import (
-    ArchiveLookup,
-    Assessment,
-    CheckResult,
-    LinkHistory,
-    LookupOutcome,
-    RunDiff,
-    Snapshot,
-    Verdict,
-)
+from crawler.models import Assessment, CheckResult, LinkHistory, RunDiff, Verdict
+from crawler.nightly.answers import ArchiveMemory
 from crawler.nightly.lock import CrawlLock
-from crawler.nightly.policy import Policy, advance, instant_text, is_due, run_diff, trusted_lookup, why_due
+from crawler.nightly.policy import Policy, advance, instant_text, is_due, run_diff, why_due
 from crawler.nightly.rows import checked_row, event_row, last_result, link_history, optional_time
 from crawler.nightly.schema import connect, connect_read_only, state_errors, transaction
 
@@ -88,10 +80,6 @@ _DEAD_AT = """coalesce((SELECT dead FROM checks WHERE checks.url = links.url AND
     ORDER BY run_id DESC, id DESC LIMIT 1), 0)"""
 _DEAD_BEFORE_AND_AFTER = f"""SELECT url, {_DEAD_AT.format("<=")}, {_DEAD_AT.format("<=")}
     FROM links WHERE last_seen_run >= ?"""
-_CAPTURES = f"""SELECT url, original, timestamp, status, mimetype, answered_at FROM captures
-    WHERE url IN ({_URLS})"""
-_STORE_CAPTURE = """INSERT OR REPLACE INTO captures (url, original, timestamp, status, mimetype, answered_at)
-    VALUES (?, ?, ?, ?, ?, ?)"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +136,7 @@ class StateStore:
         self.path = path
         self.policy = policy
         self._clock = clock
+        self.archive = ArchiveMemory(self._rows, self._writing, policy, clock)  # the archive's answers
 
     @classmethod
     def open(
@@ -280,23 +269,6 @@ class StateStore:
         rows = self._rows(_DEAD_BEFORE_AND_AFTER, (previous.id if previous else 0, run_id, run_id))
         return run_diff((url, bool(before), bool(after)) for url, before, after in rows)
 
-    # Archive answers
-
-    def cached_lookups(self, urls: Iterable[str]) -> dict[str, ArchiveLookup]:
-        """Remembered archive answers still to be trusted; look the other URLs up."""
-        now = self._clock()
-        trusted = (_trusted_capture(row, now, self.policy) for row in self._rows(_CAPTURES, (_json_list(urls),)))
-        return {lookup.url: lookup for lookup in trusted if lookup is not None}
-
-    def record_lookups(self, lookups: Iterable[ArchiveLookup]) -> None:
-        """Remembers the archive's answers for known links (the newest wins);
-        failed lookups are not kept, so they are asked again next run."""
-        now = instant_text(self._clock())
-        with self._writing() as db:
-            for lookup in lookups:
-                if lookup.outcome is not LookupOutcome.FAILED:
-                    db.execute(_STORE_CAPTURE, _capture_row(lookup, now))
-
     # Plumbing
 
     def _sight(self, db: sqlite3.Connection, run_id: int, urls: Iterable[str]) -> None:
@@ -340,17 +312,3 @@ def _run(row: sqlite3.Row) -> Run:
         settings=json.loads(row["settings"]),
         counts=json.loads(row["counts"]),
     )
-
-
-def _trusted_capture(row: sqlite3.Row, now: datetime, policy: Policy) -> ArchiveLookup | None:
-    snapshot = None
-    if row["timestamp"] is not None:
-        snapshot = Snapshot(row["original"], row["timestamp"], row["status"], row["mimetype"])
-    return trusted_lookup(row["url"], snapshot, datetime.fromisoformat(row["answered_at"]), now, policy)
-
-
-def _capture_row(lookup: ArchiveLookup, answered_at: str) -> tuple[object, ...]:
-    snapshot = lookup.snapshot if lookup.outcome is LookupOutcome.FOUND else None
-    if snapshot is None:
-        return (lookup.url, None, None, None, "", answered_at)
-    return (lookup.url, snapshot.original, snapshot.timestamp, snapshot.status, snapshot.mimetype, answered_at)

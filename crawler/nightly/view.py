@@ -8,6 +8,13 @@ never disagree about which links are dead. Which links those are is
 A link dead by its history but not broken tonight (unreachable night after
 night) reads as broken in the crawl's reports, with the streak as its reason
 (`as_reported`): an editor acts on one word for every dead link.
+
+A dead link has a capture per date it is cited on. Every occurrence is
+shown with its own issue's capture: `mentions` hands each occurrence a
+report whose `archive`, `archive_url` and `capture_status` are those of its
+issue's date, so the tables of dead links by issue, the CSV files and the
+archival copies agree occurrence by occurrence; what speaks of a link as a
+whole (report.json's links, the counts) shows its latest issue's capture.
 """
 
 from __future__ import annotations
@@ -74,8 +81,19 @@ class CrawlView:
 
     def mentions(self) -> list[Mention]:
         """Every occurrence, newest issue first (undated last), each issue
-        top to bottom: the order editors read the archive in."""
-        return sorted(mentions(self.reports), key=lambda mention: self._issue_order(mention.occurrence.issue))
+        top to bottom: the order editors read the archive in; each with the
+        capture of its own issue's date."""
+        ordered = sorted(mentions(self.reports), key=lambda mention: self._issue_order(mention.occurrence.issue))
+        return [Mention(self._as_cited(report, occurrence.issue), occurrence) for report, occurrence in ordered]
+
+    def _as_cited(self, report: LinkReport, issue: str) -> LinkReport:
+        """The report with the capture of `issue`'s date as the link's own."""
+        if not report.captures:
+            return report
+        capture = report.capture_for(self.issue_date(issue))
+        if capture is None:
+            return report
+        return replace(report, archive=capture.snapshot, archive_url=capture.url, capture_status=capture.status)
 
     def _issue_order(self, issue: str) -> tuple[bool, int, str]:
         published = self.issue_date(issue)

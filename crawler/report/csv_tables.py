@@ -6,6 +6,8 @@ Decisions:
   (`encoding="utf-8-sig"`) and most tools skip the mark. One row per
   occurrence, newest issue first, with the columns of `CSV_COLUMNS`;
   dead-links.csv holds the rows whose `dead` is true (`CrawlView.is_dead`).
+  A dead link's row has the capture of its own issue's date and its
+  `capture_status`: found, none, or pending (the archive has not answered yet).
 - Text in the CSV files is one line, and a cell that would start with `=`,
   `+`, `-` or `@` gets a leading `'`: titles and link text come from the web
   and the issues, and a spreadsheet would run such a cell as a formula.
@@ -39,6 +41,7 @@ CSV_COLUMNS = (
     "since",
     "capture_url",
     "capture_timestamp",
+    "capture_status",
 )
 CSV_ENCODING = "utf-8-sig"  # UTF-8 with a byte order mark, for Excel
 
@@ -79,6 +82,7 @@ def _row(view: CrawlView, mention: Mention) -> dict[str, Any]:
         "since": _iso(view.since(report.url)),
         "capture_url": report.archive_url,
         "capture_timestamp": report.archive.timestamp if report.archive else None,
+        "capture_status": report.capture_status.value if report.capture_status else None,
     }
 
 

@@ -15,6 +15,7 @@ in the summary, and "No dead links." is never written while there are any.
 from __future__ import annotations
 
 from crawler import __version__
+from crawler.models import CaptureStatus, LinkReport
 from crawler.nightly.view import CrawlView
 from crawler.report.markdown import (
     OCCURRENCE_HEADER,
@@ -56,8 +57,10 @@ def _were(count: int) -> str:
 def _summary(view: CrawlView, unchecked: int) -> str:
     dead = view.dead_reports()
     captured = sum(report.archive is not None for report in dead)
+    pending = sum(report.capture_status is CaptureStatus.PENDING for report in dead)
+    of_them = f", {pending} of them with the capture pending" if pending else ""
     line = (
-        f"**{len(dead)} dead** ({captured} with an archive capture, {len(dead) - captured} without). "
+        f"**{len(dead)} dead** ({captured} with an archive capture, {len(dead) - captured} without{of_them}). "
         f"{summary_line(count_by_verdict(view.reports), unchecked=unchecked)}."
     )
     if not unchecked:
@@ -99,5 +102,10 @@ def _dead_row(view: CrawlView, mention: Mention) -> tuple[str, ...]:
     return (
         *occurrence_cells(mention),
         since.date().isoformat() if since else "",
-        archive_link(mention.report) or "no capture",
+        archive_link(mention.report) or _no_capture(mention.report),
     )
+
+
+def _no_capture(report: LinkReport) -> str:
+    """What a dead link without a capture shows: pending until the archive has answered."""
+    return "capture pending" if report.capture_status is CaptureStatus.PENDING else "no capture"

@@ -6,10 +6,12 @@ JSON Schema and docs/report-json.md the schema in words.
  "links": [{"url", "verdict", "reason", "http_status", "final_url", "title", "error",
             "archive": {"url", "timestamp"} | null,
             "occurrences": [{"issue", "line", "column", "text", "kind"}],
-            "dead", "failing_since", "dead_since"}],          (crawl only)
+            "dead", "failing_since", "dead_since",            (crawl only)
+            "capture_status"}],                               (crawl only)
  "summary": {verdict: count},
  "diff": {"newly_dead", "fixed", "still_dead"},           (crawl only)
- "not_checked": count}                                    (crawl only)
+ "not_checked": count,                                    (crawl only)
+ "archive": {"lookups", "requests", "refused", "pending", "batch_fallback"}}  (crawl only)
 ```
 
 `render` writes `rotwatch check --format json`; `render_crawl` writes the
@@ -29,7 +31,17 @@ Field decisions:
   (`"nxdomain"`, `"timeout"`...) when there is no detail.
 - `archive` is null unless a capture was found; its `url` is the playback
   URL (`archive_url`, null if the caller built none) and `timestamp` the
-  capture's `YYYYMMDDhhmmss`.
+  capture's `YYYYMMDDhhmmss`. A link cited in issues of several dates has a
+  capture per date; the link shows its latest issue's (the CSV files show
+  each occurrence's).
+- `capture_status` (crawl only) is `found`, `none` (the archive has no
+  trustworthy capture) or `pending` (not known yet: not asked, or the archive
+  did not answer) for a dead link, null for a link no capture was wanted for.
+- `archive` at the top (crawl only): the (link, date) `lookups` asked this
+  run, `requests` and `refused` (429) by pool (`query`: CDX and
+  availability; `playback`: capture verifications), the captures still
+  `pending`, and `batch_fallback`, true when batch availability failed and
+  the CDX index was used instead.
 - Links are sorted by URL and occurrences by issue, line, column, the diff's
   URLs by URL, and the summary lists every verdict (zeros included), so two
   runs diff cleanly.
@@ -43,7 +55,7 @@ Field decisions:
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -53,7 +65,7 @@ from crawler.report.summary import count_by_verdict, occurrence_order, sorted_re
 if TYPE_CHECKING:  # crawler.nightly.view imports crawler.report, which imports this module
     from crawler.nightly.view import CrawlView
 
-__all__ = ["link_fields", "occurrence_fields", "render", "render_crawl", "render_offline"]
+__all__ = ["archive_counts", "link_fields", "occurrence_fields", "render", "render_crawl", "render_offline"]
 
 
 def render(reports: Sequence[LinkReport], *, failing: frozenset[Verdict], generated_at: datetime) -> str:
@@ -73,7 +85,19 @@ def render_crawl(view: CrawlView) -> str:
         "still_dead": sorted(diff.still_dead),
     }
     document["not_checked"] = len(view.not_checked_reports())
+    document["archive"] = archive_counts(view.run_counts)
     return _text(document)
+
+
+def archive_counts(run_counts: Mapping[str, int]) -> dict[str, Any]:
+    """The run's archive work, from the crawl's run counts (see the module docstring)."""
+    return {
+        "lookups": run_counts.get("archive_lookups", 0),
+        "requests": {pool: run_counts.get(f"archive_{pool}_requests", 0) for pool in ("query", "playback")},
+        "refused": {pool: run_counts.get(f"archive_{pool}_429s", 0) for pool in ("query", "playback")},
+        "pending": run_counts.get("captures_pending", 0),
+        "batch_fallback": bool(run_counts.get("archive_batch_fallback")),
+    }
 
 
 def render_offline(message: str, *, generated_at: datetime) -> str:
@@ -112,6 +136,7 @@ def _history_fields(report: LinkReport, view: CrawlView) -> dict[str, Any]:
         "dead": view.is_dead(report),
         "failing_since": failing_since.isoformat() if failing_since else None,
         "dead_since": dead_since.isoformat() if dead_since else None,
+        "capture_status": report.capture_status.value if report.capture_status else None,
     }
 
 

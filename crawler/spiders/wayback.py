@@ -1,170 +1,263 @@
-"""The Wayback spider: finds a trustworthy capture for each dead URL.
+"""The Wayback spider: sends the archive requests `crawler.wayback.lookups` asks for.
 
-For each URL it asks the CDX index for captures near the issue's date
-(`crawler.wayback.protocol` builds the query and ranks the answer), then fetches the
-best candidate in identity mode (`id_`) and keeps it only if the archive
-really served the cited page (Memento-Datetime present, not a "not found",
-parked or home-page capture); otherwise it tries the next candidate. When
-the index has nothing, the availability API is asked as a fallback (it can
-answer falsely empty, so it never comes first).
+Every decision (what to ask, which capture to keep) is the lookups plan's;
+this spider turns its steps into requests, its answers into the plan's
+events, and yields what is settled (`ArchiveLookup` per (URL, date) pair,
+`CaptureCheck` per verified capture, `RecentCapture` per live link asked
+about) as items, so the crawl stores each as it comes.
 
-All requests share one download slot, "wayback", whose pace the runner sets
-from the archive's rate limit; a 429 pauses that slot for
-ROTWATCH_ARCHIVE_429_PAUSE (a minute: the real archive answers 429 bare).
-Scrapy does not follow the archive's redirects (meta DONT_REDIRECT): a
-playback redirect is followed here, at most MAX_PLAYBACK_HOPS, so the
-verification knows where the capture landed.
+Two pools, two download slots (`ARCHIVE_SLOTS`), paced apart by the runner
+from `--archive-rate` and `--archive-playback-rate` (crawler.wayback.pace
+records the real limits): batch availability, CDX and single availability
+queries in one, playback fetches in the other. A 429 pauses only the slot
+that got it, for its Retry-After or ROTWATCH_ARCHIVE_429_PAUSE (a minute: the
+real archive answers 429 bare). Scrapy does not follow the archive's
+redirects (meta DONT_REDIRECT): a playback redirect is followed here, at
+most MAX_PLAYBACK_HOPS, so the verification knows where the capture landed.
+
+A playback answer is a verdict on the capture only when the archive
+answered for it: a 429 or 5xx that outlived its retries, or no answer, is a
+failure (asked again next run), never "this capture is bad". The requests
+sent and the 429s received are counted per pool (`ArchiveTally`), retries
+included. `budget` (seconds, 0 for none) closes the spider when spent; what
+was not settled by then stays pending.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
+from scrapy.utils.asyncio import call_later
+from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
 from crawler.check.page import may_be_html, read_page
 from crawler.errors import ArchiveAnswerError
 from crawler.fetch.meta import DONT_REDIRECT, DOWNLOAD_SLOT, MAX_RETRY_TIMES, OWN_SLOT, PAUSE_AFTER_BARE_429, WHOLE_BODY
-from crawler.models import ArchiveLookup, LookupOutcome, Snapshot
+from crawler.models import ArchiveLookup, CaptureCheck, RecentCapture, Snapshot
 from crawler.spiders.failures import request_of
+from crawler.wayback.lookups import ArchiveLookups, AskAvailability, AskBatch, AskIndex, Pair, Step, Verify
+from crawler.wayback.pace import PLAYBACK, QUERY
 from crawler.wayback.protocol import (
+    availability_batch_body,
     availability_url,
     capture_is_trustworthy,
     capture_timestamp_of,
-    cdx_query_url,
+    cdx_captures_url,
     parse_availability,
+    parse_availability_batch,
     parse_cdx,
     playback_url,
-    rank_captures,
 )
 
-ARCHIVE_SLOT = "wayback"
-MAX_CANDIDATES = 3  # captures verified per URL at most
+__all__ = ["ARCHIVE_SLOTS", "ArchiveTally", "WaybackSpider"]
+
+ARCHIVE_SLOTS = {QUERY: "wayback-query", PLAYBACK: "wayback-playback"}  # pool -> download slot
+BATCHES_IN_FLIGHT = 2  # batch requests sent ahead, so the query pool never waits on one answer
 MAX_PLAYBACK_HOPS = 3  # redirects followed inside the archive
 ARCHIVE_RETRIES = 4  # the archive answers 429/5xx under load; be patient
+_NOT_A_VERDICT = 429  # and every 5xx: the archive did not answer for the capture
 
 log = logging.getLogger(__name__)
 
+Yielded = Iterator[Request | ArchiveLookup | CaptureCheck | RecentCapture]
+
 
 @dataclass
-class _Lookup:
-    """Where one URL's lookup stands, carried from request to request."""
+class ArchiveTally:
+    """What the lookups cost, by pool (`QUERY`, `PLAYBACK`), and why they stopped early, if they did."""
 
-    url: str
-    issue_date: date | None
-    candidates: list[Snapshot] = field(default_factory=list)
-    tried: set[str] = field(default_factory=set)  # timestamps already verified
-    requests: int = 0
-    hops: int = 0
-    may_ask_availability: bool = True  # only when the index had no candidate at all
-
-    def done(self, outcome: LookupOutcome, detail: str, snapshot: Snapshot | None = None) -> ArchiveLookup:
-        log.debug("archive lookup of %s: %s (%s)", self.url, outcome.value, detail)
-        return ArchiveLookup(self.url, outcome, snapshot, detail, self.requests)
-
-
-Step = Iterator[Request | ArchiveLookup]  # what a callback yields: the next request, or the lookup's end
-Callback = Callable[[Response, _Lookup], Step]
+    requests: Counter[str] = field(default_factory=Counter)
+    refused: Counter[str] = field(default_factory=Counter)  # 429s, retried ones included
+    stopped: str = ""
+    batch_off: str = ""  # why batch availability was given up, if it was
 
 
 class WaybackSpider(scrapy.Spider):
-    """Looks up (url, issue date) pairs; yields one ArchiveLookup per URL."""
+    """Looks up (URL, date) pairs and live links' newest captures (see the module docstring)."""
 
     name = "wayback"
 
-    def __init__(self, lookups: Iterable[tuple[str, date | None]] = (), endpoint: str = "", **kwargs: Any):
+    def __init__(
+        self,
+        lookups: Iterable[Pair] = (),
+        endpoint: str = "",
+        *,
+        checks: Iterable[CaptureCheck] = (),
+        recent: Iterable[str] = (),
+        today: date | None = None,
+        budget: float = 0.0,
+        tally: ArchiveTally | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
-        self.lookups = list(lookups)
+        self.plan = ArchiveLookups(lookups, checks=checks, recent=recent, today=today)
         self.endpoint = endpoint.rstrip("/")
+        self.budget = budget
+        self.tally = tally if tally is not None else ArchiveTally()
+        self._batches_out = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WaybackSpider:
+        spider: WaybackSpider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._sent, signal=signals.request_left_downloader)
+        crawler.signals.connect(spider._answered, signal=signals.response_downloaded)
+        return spider
 
     @property
     def pause_after_429(self) -> float:
         return self.settings.getfloat("ROTWATCH_ARCHIVE_429_PAUSE")
 
     async def start(self) -> AsyncIterator[Request]:
-        for url, issue_date in self.lookups:
-            lookup = _Lookup(url, issue_date)
-            yield self._request(cdx_query_url(self.endpoint, url, issue_date), lookup, self.parse_index, whole=True)
+        if self.budget > 0:
+            call_later(self.budget, self._budget_spent)
+        for request in self._more_batches():
+            yield request
 
-    def _request(self, url: str, lookup: _Lookup, callback: Callback, *, whole: bool = False) -> Request:
-        lookup.requests += 1
+    def closed(self, reason: str) -> None:
+        self.tally.batch_off = self.plan.batch_off
+
+    def _budget_spent(self) -> None:
+        if self.crawler.crawling and self.plan.open:
+            log.warning("archive budget spent: no new archive requests; what is not answered stays pending")
+            self.tally.stopped = "budget"
+            deferred_from_coro(self.crawler.stop_async())
+
+    # Counting, by pool.
+
+    def _pool(self, request: Request) -> str | None:
+        slot = request.meta.get(DOWNLOAD_SLOT)
+        return next((pool for pool, name in ARCHIVE_SLOTS.items() if name == slot), None)
+
+    def _sent(self, request: Request, **_: object) -> None:
+        if (pool := self._pool(request)) is not None:
+            self.tally.requests[pool] += 1
+
+    def _answered(self, response: Response, request: Request, **_: object) -> None:
+        if response.status == 429 and (pool := self._pool(request)) is not None:
+            self.tally.refused[pool] += 1
+
+    # Steps -> requests.
+
+    def _steps(self, steps: Iterable[Step]) -> Yielded:
+        for step in steps:
+            if isinstance(step, Verify):
+                url = playback_url(self.endpoint, step.capture, identity=True)
+                yield self._request(url, PLAYBACK, self.parse_capture, verify=step, hops=0)
+            elif isinstance(step, AskIndex):
+                url = cdx_captures_url(self.endpoint, step.url)
+                yield self._request(url, QUERY, self.parse_index, whole=True, asked=step)
+            elif isinstance(step, AskAvailability):
+                url = availability_url(self.endpoint, step.url, step.cited_on)
+                yield self._request(url, QUERY, self.parse_availability, whole=True, asked=step)
+            else:
+                yield step
+
+    def _more_batches(self) -> Iterator[Request]:
+        while self._batches_out < BATCHES_IN_FLIGHT and (batch := self.plan.next_batch()) is not None:
+            self._batches_out += 1
+            body, headers = availability_batch_body(batch.lines, closest=batch.closest, tags=batch.tags)
+            url = f"{self.endpoint}/wayback/available"
+            request = self._request(url, QUERY, self.parse_batch, whole=True, batch=batch)
+            yield request.replace(method="POST", body=body, headers=headers)
+
+    def _request(
+        self, url: str, pool: str, callback: Callable[..., Yielded], *, whole: bool = False, **cb_kwargs: object
+    ) -> Request:
         meta = {
-            DOWNLOAD_SLOT: ARCHIVE_SLOT,
+            DOWNLOAD_SLOT: ARCHIVE_SLOTS[pool],
             OWN_SLOT: True,
             WHOLE_BODY: whole,
             PAUSE_AFTER_BARE_429: self.pause_after_429,
             MAX_RETRY_TIMES: ARCHIVE_RETRIES,
             DONT_REDIRECT: True,
         }
-        return Request(
-            url, callback=callback, errback=self.failed, dont_filter=True, meta=meta, cb_kwargs={"lookup": lookup}
-        )
+        return Request(url, callback=callback, errback=self.failed, dont_filter=True, meta=meta, cb_kwargs=cb_kwargs)
 
-    def parse_index(self, response: Response, lookup: _Lookup) -> Step:
-        if response.status != 200:
-            yield lookup.done(LookupOutcome.FAILED, f"the archive index answered HTTP {response.status}")
-            return
+    # Answers -> the plan.
+
+    def parse_batch(self, response: Response, batch: AskBatch) -> Yielded:
+        self._batches_out -= 1
+        if response.status == 429:
+            steps = self.plan.batch_failed(batch.number, "the archive kept answering 429", broken=False)
+        elif response.status != 200:
+            why = f"the batch availability API answered HTTP {response.status}"
+            steps = self.plan.batch_failed(batch.number, why, broken=True)
+        else:
+            try:
+                steps = self.plan.batch_answered(batch.number, parse_availability_batch(response.body))
+            except ArchiveAnswerError as exc:
+                steps = self.plan.batch_failed(batch.number, str(exc), broken=True)
+        yield from self._steps(steps)
+        yield from self._more_batches()
+
+    def parse_index(self, response: Response, asked: AskIndex) -> Yielded:
         try:
-            lookup.candidates = rank_captures(parse_cdx(response.body), lookup.issue_date)[:MAX_CANDIDATES]
+            if response.status != 200:
+                raise ArchiveAnswerError(f"the archive index answered HTTP {response.status}")
+            steps = self.plan.index_answered(asked.url, parse_cdx(response.body))
         except ArchiveAnswerError as exc:
-            yield lookup.done(LookupOutcome.FAILED, str(exc))
-            return
-        lookup.may_ask_availability = not lookup.candidates
-        log.debug("archive index has %d candidate(s) for %s", len(lookup.candidates), lookup.url)
-        yield from self._verify_next(lookup, "the archive has no capture")
+            steps = self.plan.index_failed(asked.url, str(exc))
+        yield from self._steps(steps)
 
-    def parse_availability(self, response: Response, lookup: _Lookup) -> Step:
+    def parse_availability(self, response: Response, asked: AskAvailability) -> Yielded:
+        pair = (asked.url, asked.cited_on)
         try:
-            snapshot = parse_availability(response.body) if response.status == 200 else None
-        except ArchiveAnswerError:
-            snapshot = None
-        lookup.candidates = [snapshot] if snapshot and snapshot.timestamp not in lookup.tried else []
-        yield from self._verify_next(lookup, "the archive has no capture")
+            if response.status != 200:
+                raise ArchiveAnswerError(f"the availability API answered HTTP {response.status}")
+            steps = self.plan.availability_answered(pair, parse_availability(response.body))
+        except ArchiveAnswerError as exc:
+            steps = self.plan.availability_failed(pair, str(exc))
+        yield from self._steps(steps)
 
-    def _verify_next(self, lookup: _Lookup, why_none: str) -> Step:
-        """Fetch the next candidate, or ask availability once, or give up."""
-        if lookup.candidates:
-            candidate = lookup.candidates.pop(0)
-            lookup.tried.add(candidate.timestamp)
-            lookup.hops = 0
-            log.debug("verifying the capture of %s from %s", lookup.url, candidate.timestamp)
-            url = playback_url(self.endpoint, candidate, identity=True)
-            yield self._request(url, lookup, self.parse_capture)
-        elif lookup.may_ask_availability:
-            lookup.may_ask_availability = False
-            log.debug("archive index has nothing for %s: asking the availability API", lookup.url)
-            url = availability_url(self.endpoint, lookup.url, lookup.issue_date)
-            yield self._request(url, lookup, self.parse_availability, whole=True)
-        else:
-            yield lookup.done(LookupOutcome.NONE, why_none)
-
-    def parse_capture(self, response: Response, lookup: _Lookup) -> Step:
+    def parse_capture(self, response: Response, verify: Verify, hops: int) -> Yielded:
         location = response.headers.get(b"Location")
-        if 300 <= response.status < 400 and location and lookup.hops < MAX_PLAYBACK_HOPS:
-            lookup.hops += 1
-            yield self._request(response.urljoin(location.decode("latin-1")), lookup, self.parse_capture)
+        if 300 <= response.status < 400 and location and hops < MAX_PLAYBACK_HOPS:
+            target = response.urljoin(location.decode("latin-1"))
+            yield self._request(target, PLAYBACK, self.parse_capture, verify=verify, hops=hops + 1)
             return
-        headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in _header_items(response)}
-        content_type = headers.get("content-type")
-        page = read_page(response.body, content_type) if response.body and may_be_html(content_type) else None
-        landed = response.url if lookup.hops else None
-        trustworthy, reason = capture_is_trustworthy(response.status, headers, page, lookup.url, landed)
-        if trustworthy:
-            log.debug("capture %s of %s accepted: %s", response.url, lookup.url, reason)
-            yield lookup.done(LookupOutcome.FOUND, reason, _served_capture(lookup.url, headers))
-        else:
-            log.debug("capture %s of %s rejected: %s", response.url, lookup.url, reason)
-            yield from self._verify_next(lookup, reason)
+        if response.status == _NOT_A_VERDICT or response.status >= 500:
+            why = f"the archive answered HTTP {response.status} for the capture"
+            yield from self._steps(self.plan.verification_failed(verify.url, verify.capture.timestamp, why))
+            return
+        yield from self._steps(self.plan.verified(_judge(response, verify, hops)))
 
-    def failed(self, failure: Failure) -> Iterator[ArchiveLookup]:
-        lookup: _Lookup = request_of(failure).cb_kwargs["lookup"]
-        yield lookup.done(LookupOutcome.FAILED, f"the archive did not answer: {failure.getErrorMessage()}")
+    def failed(self, failure: Failure) -> Yielded:
+        request = request_of(failure)
+        why = f"the archive did not answer: {failure.getErrorMessage()}"
+        asked = request.cb_kwargs
+        if "batch" in asked:
+            self._batches_out -= 1
+            yield from self._steps(self.plan.batch_failed(asked["batch"].number, why, broken=True))
+            yield from self._more_batches()
+        elif "verify" in asked:
+            verify: Verify = asked["verify"]
+            yield from self._steps(self.plan.verification_failed(verify.url, verify.capture.timestamp, why))
+        elif isinstance(step := asked.get("asked"), AskIndex):
+            yield from self._steps(self.plan.index_failed(step.url, why))
+        elif isinstance(step, AskAvailability):
+            yield from self._steps(self.plan.availability_failed((step.url, step.cited_on), why))
+
+
+def _judge(response: Response, verify: Verify, hops: int) -> CaptureCheck:
+    """The verdict on one verification fetch (crawler.wayback.protocol decides)."""
+    headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in _header_items(response)}
+    content_type = headers.get("content-type")
+    page = read_page(response.body, content_type) if response.body and may_be_html(content_type) else None
+    landed = response.url if hops else None
+    trustworthy, reason = capture_is_trustworthy(response.status, headers, page, verify.url, landed)
+    log.debug("capture %s of %s %s: %s", response.url, verify.url, "accepted" if trustworthy else "rejected", reason)
+    served = _served_capture(verify.url, headers) if trustworthy else None
+    return CaptureCheck(verify.url, verify.capture.timestamp, trustworthy, served, reason)
 
 
 def _header_items(response: Response) -> Sequence[tuple[bytes, bytes]]:
@@ -172,5 +265,6 @@ def _header_items(response: Response) -> Sequence[tuple[bytes, bytes]]:
 
 
 def _served_capture(url: str, headers: dict[str, str]) -> Snapshot:
-    """The capture the archive really served (its Memento-Datetime, not the one asked for)."""
+    """The capture the archive really served (its Memento-Datetime, not the one asked for),
+    replayed under the URL as cited."""
     return Snapshot(original=url, timestamp=capture_timestamp_of(headers["memento-datetime"]), status=200)

@@ -24,19 +24,21 @@ def write_archive_copies(
     """Each issue with its dead links pointing at their captures, under `folder`.
 
     `dead` are the reports of the links the crawl counts as dead (its view
-    decides: `CrawlView.dead_reports`); those with a capture are rewritten.
-    Only the URL characters change; the file keeps its encoding, byte-order
-    mark and line endings. An original issue is never written to.
+    decides: `CrawlView.dead_reports`); each occurrence with a capture for
+    its issue's date (`LinkReport.capture_for`) is rewritten to it, so a link
+    cited in three issues points at three captures, each the one closest
+    before its own issue. Only the URL characters change; the file keeps its
+    encoding, byte-order mark and line endings. An original issue is never
+    written to.
     """
-    captures = {report.url: report.archive for report in dead if report.archive}
     originals = {issue.path.resolve() for issue in issues}
     names = archive_names(issues)
     written = []
     for issue in issues:
         edits = [
-            edit_for(occurrence, endpoint, captures[report.url])
+            edit_for(occurrence, endpoint, capture.snapshot)
             for report in dead
-            if report.url in captures
+            if (capture := report.capture_for(issue.published)) is not None and capture.snapshot is not None
             for occurrence in report.occurrences
             if occurrence.issue == issue.name
         ]

@@ -24,10 +24,15 @@ Facts about the real servers that the code relies on:
   `Wayback-Api-Version: 2`, body one form-encoded query per line
   (`url=..&timestamp=..&closest=before|after|either&statuscodes=200&..&tag=ID`);
   the answer is `{"results": [{"tag": ID, "archived_snapshots": {...}}]}`.
+  A result without `archived_snapshots` was not answered (the server gave
+  up on that line); the bot posts those lines again
+  (internetarchive/internetarchivebot `app/src/Core/APII.php`).
 - Playback (`/web/{timestamp}{flag}/{original}`) answers archived pages with
   a `Memento-Datetime` header (RFC 7089) and the original response headers
   prefixed with `X-Archive-Orig-`; flag `id_` gives the raw bytes, `im_`
   hints that the resource is shown as an image.
+
+How fast each endpoint may be asked is `crawler.wayback.pace`'s record.
 """
 
 from __future__ import annotations
@@ -40,9 +45,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date
 from urllib.parse import quote, urlencode
 
-from crawler.check.classify import is_parked, is_soft_404, lands_on_home_page
+from crawler.check.classify import bot_challenge, is_parked, is_soft_404, lands_on_home_page
+from crawler.check.site_rules import first_rule, shipped_rules
 from crawler.errors import ArchiveAnswerError
-from crawler.models import Page, Snapshot
+from crawler.models import CheckResult, Page, Snapshot, Verdict
 
 __all__ = [
     "CDX_FIELDS",
@@ -51,6 +57,7 @@ __all__ = [
     "availability_url",
     "capture_is_trustworthy",
     "capture_timestamp_of",
+    "cdx_captures_url",
     "cdx_query_url",
     "original_url_of",
     "parse_availability",
@@ -107,6 +114,15 @@ def cdx_query_url(endpoint: str, url: str, issue_date: date | None, limit: int =
     else:
         params += [("closest", timestamp_of(issue_date)), ("sort", "closest"), ("limit", str(limit))]
     params.append(("fl", ",".join(CDX_FIELDS)))
+    return f"{_base(endpoint)}/cdx/search/cdx?{_query(params)}"
+
+
+def cdx_captures_url(endpoint: str, url: str) -> str:
+    """The CDX query for every good capture of `url`, oldest first: one answer that
+    serves every date the URL is cited on (`rank_captures` picks per date), asking
+    only for the columns a `Snapshot` needs."""
+    params = [("url", url), ("output", "json"), ("filter", _GOOD_STATUS_FILTER)]
+    params.append(("fl", "timestamp,original,mimetype,statuscode"))
     return f"{_base(endpoint)}/cdx/search/cdx?{_query(params)}"
 
 
@@ -264,30 +280,38 @@ def _snapshot_of_answer(archived_snapshots: object) -> Snapshot | None:
 
 
 def availability_batch_body(
-    urls_with_dates: Iterable[tuple[str, date | None]], *, closest: str = "either"
+    urls_with_dates: Iterable[tuple[str, date | None]],
+    *,
+    closest: str = "either",
+    tags: Sequence[str] | None = None,
 ) -> tuple[bytes, dict[str, str]]:
     """Body and headers to POST to `{endpoint}/wayback/available` for many URLs at once.
 
     The format InternetArchiveBot uses (`APII::CDXQuery`): one form-encoded
-    query per line, each tagged with its URL so the answer can be matched
-    back. `closest` is `before`, `after` or `either`; the bot asks `before`
+    query per line, each tagged so the answer can be matched back: with its
+    URL, or with `tags` (one per line; a URL asked for two dates needs two).
+    `closest` is `before`, `after` or `either`; the bot asks `before`
     first, then `after` for the URLs that got nothing. Dates become the end
     of the publication day, so `before` includes that day.
     """
     if closest not in {"before", "after", "either"}:
         raise ValueError(f"closest must be before, after or either, not {closest!r}")
-    lines = [_batch_line(url, issue_date, closest) for url, issue_date in urls_with_dates]
+    queries = list(urls_with_dates)
+    labels = [url for url, _ in queries] if tags is None else list(tags)
+    if len(labels) != len(queries):
+        raise ValueError(f"{len(labels)} tags for {len(queries)} queries")
+    lines = [_batch_line(url, day, closest, tag) for (url, day), tag in zip(queries, labels, strict=True)]
     headers = {"Wayback-Api-Version": "2", "Content-Type": "application/x-www-form-urlencoded"}
     return "\n".join(lines).encode("utf-8"), headers
 
 
-def _batch_line(url: str, issue_date: date | None, closest: str) -> str:
+def _batch_line(url: str, issue_date: date | None, closest: str, tag: str) -> str:
     params = [("url", url)]
     if issue_date is not None:
         params.append(("timestamp", _end_of_day(issue_date)))
     params.append(("closest", closest))
     params += [("statuscodes", str(status)) for status in sorted(GOOD_STATUSES)]
-    params.append(("tag", url))
+    params.append(("tag", tag))
     return _query(params)
 
 
@@ -333,20 +357,32 @@ def capture_is_trustworthy(
 
     `headers` has lower-case names; `location` is the URL the fetch ended on
     when it was redirected (None otherwise); `page` is None for non-HTML.
-    A capture can be a 404 page served with 200, a parking page, or a
-    redirect the site made to its home page; replacing a dead link with any
-    of these would hide the loss instead of mending it.
+    A capture can be a 404 page served with 200, a parking page, a bot
+    challenge, a site's own "gone" page (a site rule of crawler.check, e.g.
+    WeChat's deleted-article notice), or a redirect the site made to its home
+    page; replacing a dead link with any of these would hide the loss
+    instead of mending it.
     """
     if not 200 <= status < 300:
         return False, f"the archive answered HTTP {status}"
     if "memento-datetime" not in headers:
         return False, "no Memento-Datetime header: not an archived capture"
-    if location is not None and lands_on_home_page(original_url, original_url_of(location) or location):
+    landed = original_url_of(location) or location if location is not None else None
+    if landed is not None and lands_on_home_page(original_url, landed):
         return False, "the capture redirects to the site's home page"
-    if page is not None and is_soft_404(page):
+    if page is None:
+        return True, f"captured {headers['memento-datetime']}"
+    site_headers = _original_headers(headers)
+    if is_soft_404(page):
         return False, "the capture is a 'not found' page"
-    if page is not None and is_parked(page, _original_headers(headers)):
+    if is_parked(page, site_headers):
         return False, "the capture is a parked-domain page"
+    if (provider := bot_challenge(page, site_headers)) is not None:
+        return False, f"the capture is a bot challenge ({provider})"
+    as_checked = CheckResult(original_url, status, landed or original_url, page=page, headers=site_headers)
+    rule = first_rule(shipped_rules(), as_checked)
+    if rule is not None and rule.verdict not in (Verdict.OK, Verdict.REDIRECTED):
+        return False, f"the capture shows what the site says of a page that is gone ({rule.reason})"
     return True, f"captured {headers['memento-datetime']}"
 
 

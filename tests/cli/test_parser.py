@@ -29,6 +29,8 @@ SAMPLES: dict[str, tuple[str, list[str]]] = {
     "archive_endpoint": ('"http://127.0.0.1:9"', ["--archive-endpoint", "http://127.0.0.1:9"]),
     "archive": ("false", ["--no-archive"]),
     "archive_rate": ("60", ["--archive-rate", "60"]),
+    "archive_playback_rate": ("300", ["--archive-playback-rate", "300"]),
+    "archive_budget": ("45", ["--archive-budget", "45"]),
     "fail_on": ('["broken", "blocked"]', ["--fail-on", "broken,blocked"]),
     "resolve": (
         '{"a.test" = "127.0.0.1", "b.test" = "127.0.0.2"}',

@@ -107,3 +107,35 @@ def test_a_missing_shard_is_refused_before_anything_is_written(tmp_path):
     with pytest.raises(StateError, match="no state database"):
         merge_states(target, [tmp_path / "nope.sqlite"], NIGHT)
     assert not target.exists()
+
+
+def shard_with_answers(path: Path, when: datetime, timestamp: str) -> None:
+    """A shard that checked one dead link, looked it up, verified a capture and saved a live link."""
+    from crawler.models import ArchiveLookup, Assessment, CaptureCheck, CheckResult, LookupOutcome, Snapshot, Verdict
+
+    dead, live = "https://gone.example/", "https://live.example/"
+    with StateStore.open(path, clock=lambda: when) as store:
+        run = store.begin_run({})
+        store.record_sightings(run.id, [dead, live])
+        store.record_results(run.id, [(CheckResult(dead, 404), Assessment(Verdict.BROKEN, "404"))])
+        capture = Snapshot(dead, timestamp, 200)
+        check = CaptureCheck(dead, timestamp, True, capture, "verified")
+        store.archive.record([ArchiveLookup(dead, LookupOutcome.FOUND, capture, cited_on=NIGHT.date()), check])
+        store.archive.record_saved(live)
+        store.finish_run(run.id, {})
+
+
+def test_the_newest_archive_answers_verifications_and_saves_are_merged(tmp_path):
+    older, newer = tmp_path / "a" / "state.sqlite", tmp_path / "b" / "state.sqlite"
+    shard_with_answers(older, NIGHT, "20240101000000")
+    shard_with_answers(newer, NIGHT + timedelta(days=1), "20240301000000")
+    merged = tmp_path / "merged" / "state.sqlite"
+    merge_states(merged, [newer, older], NIGHT + timedelta(days=2))
+    with StateStore.open(merged, clock=lambda: NIGHT + timedelta(days=2)) as store:
+        (answer,) = store.archive.cached_for("https://gone.example/")
+        assert answer.snapshot.timestamp == "20240301000000"  # the newest answer per (URL, date)
+        assert {check.timestamp for check in store.archive.checks(["https://gone.example/"])} == {
+            "20240101000000",
+            "20240301000000",
+        }
+        assert store.archive.needing_fresh_capture(["https://live.example/"]) == []  # saved: not again

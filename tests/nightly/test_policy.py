@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
 import crawler.nightly.policy
 from crawler.models import LinkHistory, LookupOutcome, RunDiff, Verdict
-from crawler.nightly.policy import Policy, advance, is_dead, is_due, next_check, run_diff, trusted_lookup, why_due
+from crawler.nightly.policy import (
+    Policy,
+    advance,
+    is_dead,
+    is_due,
+    needs_fresh_capture,
+    next_check,
+    run_diff,
+    trusted_lookup,
+    why_due,
+)
 from tests.nightly.state_helpers import CAPTURE, DAY, T0
 
 POLICY = Policy()
@@ -189,6 +199,23 @@ def test_no_capture_is_trusted_for_thirty_days():
     assert trusted_lookup("https://example.com/a", None, T0, T0 + 30 * DAY, POLICY) is None
 
 
+def test_a_remembered_answer_keeps_the_date_it_was_cited_on():
+    lookup = trusted_lookup("https://example.com/a", CAPTURE, T0, T0 + DAY, POLICY, date(2024, 3, 27))
+    assert lookup is not None and lookup.cited_on == date(2024, 3, 27)
+
+
+def test_a_live_link_needs_a_fresh_capture_only_without_a_recent_capture_or_save():
+    now = T0 + 1000 * DAY
+    assert needs_fresh_capture(None, None, now, POLICY)  # nothing known: ask
+    recent = (now - 364 * DAY).strftime("%Y%m%d%H%M%S")
+    old = (now - 366 * DAY).strftime("%Y%m%d%H%M%S")
+    assert not needs_fresh_capture(recent, None, now, POLICY)
+    assert needs_fresh_capture(old, None, now, POLICY)
+    assert not needs_fresh_capture(old, now - 364 * DAY, now, POLICY)  # saved by us within the year
+    assert needs_fresh_capture(None, now - 366 * DAY, now, POLICY)
+    assert not needs_fresh_capture(old, None, now, Policy(save_max_age=400 * DAY))
+
+
 def test_run_diff_sorts_links_into_newly_dead_fixed_still_dead():
     standings = [("d", False, True), ("c", True, False), ("b", True, True), ("a", False, True), ("e", False, False)]
     assert run_diff(standings) == RunDiff(newly_dead=("a", "d"), fixed=("c",), still_dead=("b",))
@@ -202,6 +229,7 @@ def test_public_names_are_pinned():
             "instant_text",
             "is_dead",
             "is_due",
+            "needs_fresh_capture",
             "next_check",
             "policy_of",
             "run_diff",

@@ -90,10 +90,36 @@ def test_a_schema_1_database_is_migrated_with_its_data(tmp_path, clock):
             "https://new.example/": Verdict.OK,
         }
         assert crawl_night(store, urls) == (["https://new.example/"], RunDiff(still_dead=("https://gone.example/",)))
-        store.record_lookups([ArchiveLookup("https://gone.example/", LookupOutcome.NONE)])
+        store.archive.record([ArchiveLookup("https://gone.example/", LookupOutcome.NONE)])
     with sqlite3.connect(path) as migrated:
         assert migrated.execute("PRAGMA user_version").fetchone() == (len(MIGRATIONS),)
     migrated.close()
+
+
+def test_a_schema_2_capture_stays_known_good_after_the_answers_became_per_date(tmp_path, clock):
+    path = tmp_path / "state.sqlite"
+    schema_1_database(path)
+    with sqlite3.connect(path) as old:
+        for statement in MIGRATIONS[1]:
+            old.execute(statement)
+        old.execute("PRAGMA user_version = 2")
+        old.executemany(
+            "INSERT INTO captures (url, original, timestamp, status, mimetype, answered_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                ("https://gone.example/", "https://gone.example/", "20240101000000", 200, "text/html", "2024-02-02"),
+                ("https://fine.example/", None, None, None, "", "2024-02-02T02:00:00.000000+00:00"),
+            ],
+        )
+    old.close()
+    with StateStore.open(path, clock=clock) as store:
+        (check,) = store.archive.checks(["https://gone.example/", "https://fine.example/"])
+        assert (check.url, check.timestamp, check.trustworthy) == ("https://gone.example/", "20240101000000", True)
+        assert check.served is not None and check.served.timestamp == "20240101000000"
+        assert store.archive.cached([("https://gone.example/", None)]) == {}  # asked again, per date
+    with sqlite3.connect(path) as migrated:
+        tables = {name for (name,) in migrated.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    migrated.close()
+    assert "captures" not in tables and {"archive_answers", "capture_checks", "saves"} <= tables
 
 
 def test_a_database_from_a_newer_rotwatch_is_refused_untouched(tmp_path):

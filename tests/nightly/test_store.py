@@ -10,7 +10,8 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,11 +21,13 @@ from crawler.errors import StateError
 from crawler.models import (
     ArchiveLookup,
     Assessment,
+    CaptureCheck,
     CheckResult,
     ErrorKind,
     LinkHistory,
     LookupOutcome,
     Page,
+    RecentCapture,
     RunDiff,
     Verdict,
 )
@@ -153,33 +156,82 @@ def test_the_database_is_a_wal(store):
 
 # --- archive answers ---------------------------------------------------------
 
+CITED = date(2024, 3, 27)
+
 
 def test_a_verified_capture_is_kept_for_good(store, clock):
     url = CAPTURE.original
     store.record_sightings(store.begin_run({}).id, [url])
-    store.record_lookups([ArchiveLookup(url, LookupOutcome.FOUND, CAPTURE, "verified", requests=2)])
+    store.archive.record([ArchiveLookup(url, LookupOutcome.FOUND, CAPTURE, "verified", requests=2, cited_on=CITED)])
     clock.now += 1000 * DAY
-    cached = store.cached_lookups([url, "https://other.example/"])
-    assert list(cached) == [url] and cached[url].snapshot == CAPTURE and cached[url].requests == 0
+    cached = store.archive.cached([(url, CITED), ("https://other.example/", CITED)])
+    assert list(cached) == [(url, CITED)] and cached[url, CITED].snapshot == CAPTURE
+    assert cached[url, CITED].requests == 0 and cached[url, CITED].cited_on == CITED
+
+
+def test_answers_are_kept_per_date_cited(store):
+    url = CAPTURE.original
+    later = replace(CAPTURE, timestamp="20240601000000")
+    store.record_sightings(store.begin_run({}).id, [url])
+    store.archive.record(
+        [
+            ArchiveLookup(url, LookupOutcome.FOUND, CAPTURE, cited_on=CITED),
+            ArchiveLookup(url, LookupOutcome.FOUND, later, cited_on=date(2024, 6, 5)),
+            ArchiveLookup(url, LookupOutcome.NONE),  # an undated issue
+        ]
+    )
+    cached = store.archive.cached([(url, CITED), (url, date(2024, 6, 5)), (url, None), (url, date(2025, 1, 1))])
+    assert {pair: lookup.snapshot for pair, lookup in cached.items()} == {
+        (url, CITED): CAPTURE,
+        (url, date(2024, 6, 5)): later,
+        (url, None): None,
+    }
+    assert [lookup.cited_on for lookup in store.archive.cached_for(url)] == [None, CITED, date(2024, 6, 5)]
 
 
 def test_no_capture_is_asked_again_after_thirty_days_not_before(store, clock):
     url = "https://never-archived.example/"
     store.record_sightings(store.begin_run({}).id, [url])
-    store.record_lookups([ArchiveLookup(url, LookupOutcome.NONE)])
+    store.archive.record([ArchiveLookup(url, LookupOutcome.NONE, cited_on=CITED)])
     clock.now += 29 * DAY
-    assert store.cached_lookups([url])[url].outcome is LookupOutcome.NONE
+    assert store.archive.cached([(url, CITED)])[url, CITED].outcome is LookupOutcome.NONE
     clock.now += DAY
-    assert store.cached_lookups([url]) == {}
+    assert store.archive.cached([(url, CITED)]) == {}
 
 
 def test_a_failed_lookup_is_not_remembered_and_the_newest_answer_wins(store):
     url = CAPTURE.original
     store.record_sightings(store.begin_run({}).id, [url])
-    store.record_lookups([ArchiveLookup(url, LookupOutcome.FAILED, detail="archive down")])
-    assert store.cached_lookups([url]) == {}
-    store.record_lookups([ArchiveLookup(url, LookupOutcome.NONE), ArchiveLookup(url, LookupOutcome.FOUND, CAPTURE)])
-    assert store.cached_lookups([url])[url].snapshot == CAPTURE
+    store.archive.record([ArchiveLookup(url, LookupOutcome.FAILED, detail="archive down", cited_on=CITED)])
+    assert store.archive.cached([(url, CITED)]) == {}
+    store.archive.record(
+        [
+            ArchiveLookup(url, LookupOutcome.NONE, cited_on=CITED),
+            ArchiveLookup(url, LookupOutcome.FOUND, CAPTURE, cited_on=CITED),
+        ]
+    )
+    assert store.archive.cached([(url, CITED)])[url, CITED].snapshot == CAPTURE
+
+
+def test_every_verified_capture_is_remembered_good_or_bad(store):
+    url = CAPTURE.original
+    good = CaptureCheck(url, "20240101000000", True, replace(CAPTURE, mimetype=""), "captured ...")
+    bad = CaptureCheck(url, "20240301000000", False, None, "the capture is a 'not found' page")
+    store.archive.record([good, bad, CaptureCheck("https://other.example/", "20240101000000", False)])
+    assert sorted(store.archive.checks([url]), key=lambda check: check.timestamp) == [good, bad]
+
+
+def test_live_links_need_a_capture_until_one_is_recent_or_saved(store, clock):
+    urls = ["https://fresh.example/", "https://stale.example/", "https://saved.example/", "https://new.example/"]
+    store.record_sightings(store.begin_run({}).id, urls)
+    month_ago = (clock.now - 30 * DAY).strftime("%Y%m%d%H%M%S")
+    two_years_ago = (clock.now - 730 * DAY).strftime("%Y%m%d%H%M%S")
+    store.archive.record([RecentCapture(urls[0], month_ago), RecentCapture(urls[1], two_years_ago)])
+    store.archive.record([RecentCapture(urls[2], None)])
+    store.archive.record_saved(urls[2])
+    assert store.archive.needing_fresh_capture(urls) == [urls[1], urls[3]]
+    clock.now += 366 * DAY
+    assert store.archive.needing_fresh_capture(urls) == urls  # a year on, every capture and save is old
 
 
 # --- a crawl killed with SIGKILL mid-batch leaves a consistent state that the next run resumes

@@ -127,11 +127,11 @@ def crawl_json(view=None) -> dict:
 
 def test_crawl_json_keeps_every_key_and_adds_the_diff_and_the_history():
     document = crawl_json()
-    assert list(document) == ["generated_at", "links", "summary", "diff", "not_checked"]
+    assert list(document) == ["generated_at", "links", "summary", "diff", "not_checked", "archive"]
     design_keys = {"url", "verdict", "reason", "http_status", "final_url", "title", "error", "archive", "occurrences"}
     for entry in document["links"]:
-        assert list(entry)[-3:] == ["dead", "failing_since", "dead_since"]
-        assert set(entry) == design_keys | {"dead", "failing_since", "dead_since"}
+        assert list(entry)[-4:] == ["dead", "failing_since", "dead_since", "capture_status"]
+        assert set(entry) == design_keys | {"dead", "failing_since", "dead_since", "capture_status"}
 
 
 def test_crawl_json_says_per_link_whether_dead_and_since_when():

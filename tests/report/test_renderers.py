@@ -27,7 +27,10 @@ def test_public_names_are_pinned():
     ("module", "names"),
     [
         (github, ["escape_message", "escape_property", "render", "render_offline"]),
-        (json_report, ["link_fields", "occurrence_fields", "render", "render_crawl", "render_offline"]),
+        (
+            json_report,
+            ["archive_counts", "link_fields", "occurrence_fields", "render", "render_crawl", "render_offline"],
+        ),
         (junit, ["render", "render_offline"]),
         (
             markdown,

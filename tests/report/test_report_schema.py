@@ -85,7 +85,7 @@ def test_unknown_keys_are_refused(place):
 
 def test_links_refuse_unknown_keys_but_the_reserved_ones():
     document = crawl_document()
-    document["links"][0] |= {"capture_status": {"status": "pending", "archive": "wayback"}, "drift": None}
+    document["links"][0] |= {"capture_status": "pending", "drift": None}
     assert errors(document) == []
     document["links"][0]["surprise"] = 1
     assert any("surprise" in error for error in errors(document))

@@ -126,7 +126,8 @@ def test_an_archive_the_wayback_machine_lacks_is_found_after_it(web, reactor_thr
     url = "https://gone.test/only-elsewhere"
     second.add_capture(url, "20240320000000", title="Kept elsewhere")
     settings = settings_for(web)
-    in_wayback = reactor_thread.run(lambda: lookup_captures([(url, ISSUE_DAY)], settings, web.archive_endpoint))[url]
+    in_wayback = reactor_thread.run(lambda: lookup_captures([(url, ISSUE_DAY)], settings, web.archive_endpoint))
+    in_wayback = in_wayback.answers[url, ISSUE_DAY]
     assert in_wayback.outcome == LookupOutcome.NONE
     found = lookup([(url, ISSUE_DAY)])[url]
     assert (found.outcome, found.archive) == (LookupOutcome.FOUND, SECOND)

@@ -16,6 +16,7 @@ from crawler.wayback.protocol import (
     availability_url,
     capture_is_trustworthy,
     capture_timestamp_of,
+    cdx_captures_url,
     cdx_query_url,
     original_url_of,
     parse_availability,
@@ -48,6 +49,7 @@ def test_public_names_are_pinned():
         "availability_url",
         "capture_is_trustworthy",
         "capture_timestamp_of",
+        "cdx_captures_url",
         "cdx_query_url",
         "original_url_of",
         "parse_availability",
@@ -86,6 +88,21 @@ def test_cdx_query_without_issue_date_asks_for_the_newest():
     params = dict(parse_qsl(urlsplit(cdx_query_url(ENDPOINT + "/", URL, None, limit=3)).query))
     assert params["limit"] == "-3"
     assert "closest" not in params and "sort" not in params
+
+
+def test_cdx_listing_asks_for_every_good_capture_and_only_the_columns_a_capture_needs():
+    query = urlsplit(cdx_captures_url(ENDPOINT + "/", URL))
+    assert (query.netloc, query.path) == ("web.archive.org", "/cdx/search/cdx")
+    assert parse_qs(query.query) == {
+        "url": [URL],
+        "output": ["json"],
+        "filter": ["statuscode:20[036]"],
+        "fl": ["timestamp,original,mimetype,statuscode"],
+    }
+    body = json.dumps(
+        [["timestamp", "original", "mimetype", "statuscode"], ["20240301120000", URL, "text/html", "200"]]
+    )
+    assert parse_cdx(body) == [capture("20240301120000")]
 
 
 def test_cdx_query_strips_one_trailing_slash_from_the_endpoint():
@@ -329,6 +346,16 @@ def test_batch_body_is_one_tagged_form_query_per_line():
     assert "timestamp" not in parse_qs(second)
 
 
+def test_batch_lines_can_be_tagged_so_one_url_is_asked_for_several_dates():
+    later = date(2024, 6, 5)
+    body, _ = availability_batch_body([(URL, ISSUE_DAY), (URL, later)], closest="before", tags=["0", "1"])
+    first, second = (parse_qs(line) for line in body.decode().split("\n"))
+    assert (first["tag"], first["timestamp"]) == (["0"], ["20240327235959"])
+    assert (second["tag"], second["timestamp"]) == (["1"], ["20240605235959"])
+    with pytest.raises(ValueError):
+        availability_batch_body([(URL, ISSUE_DAY)], tags=["0", "1"])
+
+
 def test_batch_body_refuses_an_unknown_direction():
     with pytest.raises(ValueError):
         availability_batch_body([(URL, None)], closest="nearest")
@@ -420,6 +447,23 @@ def test_parked_capture_is_rejected():
 def test_capture_redirected_to_the_home_page_is_rejected(location):
     ok, reason = capture_is_trustworthy(200, MEMENTO, ARTICLE, URL, location)
     assert not ok and "home page" in reason
+
+
+def test_a_capture_of_a_sites_own_gone_page_is_rejected_by_its_site_rule():
+    wechat = "https://mp.weixin.qq.com/s/abcdef"
+    deleted = Page(title="", heading=None, text="该内容已被发布者删除 微信公众平台运营中心")
+    ok, reason = capture_is_trustworthy(200, MEMENTO, deleted, wechat, None)
+    assert not ok and "WeChat" in reason
+    quoted = Page(title="一篇文章", heading="一篇文章", text="正文里引用了“该内容已被发布者删除”这句话 " * 5)
+    assert capture_is_trustworthy(200, MEMENTO, quoted, wechat, None)[0]  # the notice must lead the page
+
+
+def test_a_captured_bot_challenge_is_rejected():
+    challenge = Page(title="Just a moment...", text="Checking if the site connection is secure")
+    ok, reason = capture_is_trustworthy(
+        200, MEMENTO | {"x-archive-orig-cf-mitigated": "challenge"}, challenge, URL, None
+    )
+    assert not ok and "bot challenge" in reason
 
 
 def test_capture_redirected_to_another_timestamp_of_the_same_page_is_trusted():

@@ -38,7 +38,7 @@ from functools import cache
 
 from crawler.check.reasons import reason_in
 from crawler.check.urls import host_of, is_http_url, site_key
-from crawler.models import LinkKind, LinkReport, Verdict
+from crawler.models import CaptureStatus, LinkKind, LinkReport, Verdict
 from crawler.nightly.view import CrawlView
 from crawler.report.html.labels import Labels
 from crawler.report.html.markup import Child, Markup, children, link, tag
@@ -256,11 +256,14 @@ class LinkTables:
         return Markup(" " + tag("span", self.labels["new"], class_="new"))
 
     def capture(self, report: LinkReport) -> tuple[Child, str]:
-        """The capture's date, linked to its playback; "no capture" for a dead
-        link the archive has nothing for; nothing for links that are not dead.
-        Sorted by the capture's timestamp."""
+        """The capture's date, linked to its playback; "capture pending" for a dead
+        link whose capture is not known yet, "no capture" for one the archive has
+        nothing for; nothing for links that are not dead. Sorted by the capture's
+        timestamp."""
         if report.archive is not None:
             return link(report.archive_url, report.archive.captured_on), report.archive.timestamp
+        if self.view.is_dead(report) and report.capture_status is CaptureStatus.PENDING:
+            return tag("span", self.labels["capture_pending"], class_="no-capture capture-pending"), ""
         if self.view.is_dead(report):
             return tag("span", self.labels["no_capture"], class_="no-capture"), ""
         return None, ""
