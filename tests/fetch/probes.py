@@ -1,0 +1,36 @@
+"""A Scrapy extension the crawl tests load to see inside the downloader.
+
+The simulated web's request log shows what reached the server; some rules
+are about what waits inside the crawler (a request handed to the downloader
+holds one of the total connections even while its site is paused), so this
+records when each request reaches a download slot, through Scrapy's own
+`request_reached_downloader` signal. Load it with
+`EXTENSIONS={PROBE: 0}` and read `DownloaderProbe.reached`.
+"""
+
+from __future__ import annotations
+
+from time import monotonic
+from typing import ClassVar
+
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+
+from crawler.fetch.meta import DOWNLOAD_SLOT
+
+PROBE = "tests.fetch.probes.DownloaderProbe"
+
+
+class DownloaderProbe:
+    """Records (time.monotonic(), site, URL) for every request that reaches a download slot."""
+
+    reached: ClassVar[list[tuple[float, str, str]]] = []  # one crawl at a time: tests clear it first
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DownloaderProbe:
+        probe = cls()
+        crawler.signals.connect(probe.request_reached, signal=signals.request_reached_downloader)
+        return probe
+
+    def request_reached(self, request: Request) -> None:
+        self.reached.append((monotonic(), request.meta.get(DOWNLOAD_SLOT, ""), request.url))
