@@ -77,7 +77,7 @@ class Config:
     per_host: int = _described(4, Setting("requests in flight per site", metavar="N"))  # site: registered domain
     per_host_delay: float = _described(0.0, Setting("seconds between requests to one site", metavar="S"))
     timeout: float = _described(20.0, Setting("seconds for one response", metavar="S"))
-    retries: int = _described(2, Setting("retries of timeouts, resets and 5xx", metavar="N"))
+    retries: int = _described(2, Setting("retries of resets and 5xx, and the most a timeout gets", metavar="N"))
     user_agent: str | None = _described(None, Setting("User-Agent header", metavar="UA", default_text="names rotwatch"))
     robots: bool = _described(False, Setting("obey robots.txt", default_text="off: see README"))
     allow_private: str | None = _described(  # None: refuse; "": allow all; "CIDR,...": those ranges
@@ -120,6 +120,29 @@ class Config:
     )
     resolve: tuple[tuple[str, str], ...] = _described(  # (host, address), like curl --resolve
         (), Setting("fixed address for a host name", metavar="HOST=ADDRESS", repeatable=True)
+    )
+    # Timeouts: see crawler.fetch.timeout_policy.
+    timeout_retries: int = _described(
+        1,
+        Setting(
+            "retries of a timeout that got no answer (none once the server began to answer)",
+            metavar="N",
+            scope=FlagScope.CHECK,
+        ),
+    )
+    crawl_timeout_retries: int = _described(
+        0,
+        Setting(
+            "retries of a timeout that got no answer, in the nightly crawl",
+            scope=FlagScope.FILE,
+            why_no_flag="the nightly job's policy: the next night is the retry, and dead takes several nights",
+        ),
+    )
+    shorten_timeout_after: int = _described(
+        3, Setting("timeouts in a row on one site after which its other links wait less (0: never)", metavar="N")
+    )
+    timeout_floor: float = _described(
+        5.0, Setting("seconds: the shortest timeout a site's links get after repeated timeouts", metavar="S")
     )
 
     @property
@@ -210,6 +233,7 @@ def _validate(config: Config) -> Config:
         raise ConfigError("archive_rate must be more than 0 requests a minute")
     if config.retries < 0 or config.per_host_delay < 0:
         raise ConfigError("retries and per_host_delay cannot be negative")
+    _validate_timeouts(config)
     known = {verdict.value for verdict in Verdict}
     unknown = [name for name in config.fail_on if name not in known]
     if unknown:
@@ -226,6 +250,13 @@ def _validate(config: Config) -> Config:
     if not re.match(r"^https?://[^/]+", config.archive_endpoint):
         raise ConfigError(f"archive_endpoint: {config.archive_endpoint!r} is not an http(s) URL")
     return replace(config, archive_endpoint=config.archive_endpoint.rstrip("/"))
+
+
+def _validate_timeouts(config: Config) -> None:
+    if min(config.timeout_retries, config.crawl_timeout_retries, config.shorten_timeout_after) < 0:
+        raise ConfigError("timeout_retries, crawl_timeout_retries and shorten_timeout_after cannot be negative")
+    if config.timeout_floor <= 0:
+        raise ConfigError("timeout_floor must be more than 0 seconds")
 
 
 def load_config(flags: Mapping[str, object], config_path: Path | None = None, cwd: Path | None = None) -> Config:
@@ -256,6 +287,9 @@ def scrapy_overrides(config: Config) -> dict[str, Any]:
         "ROTWATCH_STATIC_HOSTS": dict(config.resolve),
         "ROTWATCH_GITHUB_TOKEN": os.environ.get("GITHUB_TOKEN") or None,
         "ROTWATCH_ARCHIVE_RATE": config.archive_rate,
+        "ROTWATCH_TIMEOUT_RETRIES": {"check": config.timeout_retries, "crawl": config.crawl_timeout_retries},
+        "ROTWATCH_SHORTEN_TIMEOUT_AFTER": config.shorten_timeout_after,
+        "ROTWATCH_TIMEOUT_FLOOR": config.timeout_floor,
     }
     if config.user_agent:
         overrides["USER_AGENT"] = config.user_agent

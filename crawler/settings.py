@@ -81,6 +81,13 @@ RETRY_EXCEPTIONS = [
 ROTWATCH_RETRY_BACKOFF = 1.0  # seconds before the first retry, doubled each time
 ROTWATCH_RETRY_AFTER_CAP = 60.0  # seconds: never wait longer for one site
 ROTWATCH_BACKOFF_CAP = 8.0  # seconds: a failing site must not stall the run
+# Timeouts (crawler.fetch.site_timeouts, decided in crawler.fetch.timeout_policy): each try of a hanging
+# URL costs a whole DOWNLOAD_TIMEOUT, so a timeout gets fewer retries, by mode, and none once the server
+# began to answer; a site that keeps timing out gets a shorter timeout for its other links.
+ROTWATCH_MODE = "check"  # the command checking: "check", or "crawl" (the nightly job, runner.nightly_settings)
+ROTWATCH_TIMEOUT_RETRIES = {"check": 1, "crawl": 0}  # retries of a timeout that got no answer, by mode
+ROTWATCH_SHORTEN_TIMEOUT_AFTER = 3  # timeouts in a row on one site before its links wait less; 0 = never
+ROTWATCH_TIMEOUT_FLOOR = 5.0  # seconds: a site's shortened timeout is never shorter
 
 # Address guard (crawler.fetch.address_guard): private, loopback and link-local addresses are refused
 # unless allowed. None allows all; a tuple of networks allows those only.
@@ -96,10 +103,11 @@ ROTWATCH_ARCHIVE_429_PAUSE = 60.0  # seconds the archive slot rests after a bare
 ROTWATCH_GITHUB_TOKEN = None
 
 # Downloader middlewares, one concern each. Order matters. Requests pass
-# SiteSlot -> AddressGuard -> GitHubToken -> (Scrapy's) -> RetryAfter -> Redirect;
+# SiteSlot -> AddressGuard -> GitHubToken -> (Scrapy's) -> RetryAfter -> Redirect -> SiteTimeout;
 # responses come back the other way, so RedirectLoopError sees a redirect before
-# Scrapy follows it and RetryAfter sees the final answer of a chain. What they
-# raise reaches the link spider's errback (see crawler.fetch).
+# Scrapy follows it and RetryAfter sees the final answer of a chain; exceptions too,
+# so SiteTimeout counts a timeout and sets its retry budget before RetryAfter retries.
+# What they raise reaches the link spider's errback (see crawler.fetch).
 DOWNLOADER_MIDDLEWARES = {
     "crawler.fetch.site_slots.SiteSlotMiddleware": 50,
     "crawler.fetch.address_guard.AddressGuardMiddleware": 60,
@@ -111,6 +119,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.fetch.retry_after.RetryAfterMiddleware": 550,
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "crawler.fetch.bounded_decompression.BoundedDecompressionMiddleware": 590,
+    "crawler.fetch.site_timeouts.SiteTimeoutMiddleware": 610,
     "crawler.fetch.redirect_loops.RedirectLoopMiddleware": 650,
     "crawler.fetch.early_stop.BodyBudgetMiddleware": 800,
 }

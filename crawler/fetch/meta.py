@@ -18,7 +18,10 @@ __all__ = [
     "CHECKED_URL",
     "DONT_REDIRECT",
     "DONT_RETRY",
+    "DOWNLOAD_LATENCY",
     "DOWNLOAD_SLOT",
+    "DOWNLOAD_TIMEOUT",
+    "FULL_TIMEOUT",
     "LAST_REDIRECT_STATUS",
     "MAX_RETRY_TIMES",
     "OWN_SLOT",
@@ -27,6 +30,8 @@ __all__ = [
     "REDIRECT_URLS",
     "RETRY_DUE",
     "RETRY_TIMES",
+    "SHORTENED_TIMEOUT",
+    "TIMEOUT_RETRIES",
     "WHOLE_BODY",
 ]
 
@@ -38,6 +43,9 @@ PAUSE_AFTER_BARE_429 = "rotwatch_429_pause"  # float, seconds the site rests aft
 RETRY_DUE = "rotwatch_retry_due"  # float, time.monotonic() before which a retry is not sent
 LAST_REDIRECT_STATUS = "rotwatch_last_status"  # int: the status of the redirect hop the loop guard stopped
 BODY_BYTES_READ = "rotwatch_body_bytes"  # int, bytes of the body received so far (the early stop's count)
+FULL_TIMEOUT = "rotwatch_full_timeout"  # float, seconds: the request's timeout before any shortening
+SHORTENED_TIMEOUT = "rotwatch_shortened_timeout"  # (float s, int timeouts in a row): its site's timeout was cut
+TIMEOUT_RETRIES = "rotwatch_timeout_retries"  # int: retries the timeout just met may get (read once, then dropped)
 
 # Scrapy's.
 DOWNLOAD_SLOT = "download_slot"  # str: Scrapy's download slot; ours is the site (registered domain)
@@ -47,3 +55,5 @@ RETRY_TIMES = "retry_times"  # int: Scrapy's get_retry_request, retries made so 
 MAX_RETRY_TIMES = "max_retry_times"  # int: Scrapy's, retries allowed for this request (else RETRY_TIMES)
 DONT_RETRY = "dont_retry"  # bool: Scrapy's, never retry this request
 DONT_REDIRECT = "dont_redirect"  # bool: Scrapy's, do not follow a redirect of this request
+DOWNLOAD_TIMEOUT = "download_timeout"  # float, seconds: Scrapy's, how long the download handler waits
+DOWNLOAD_LATENCY = "download_latency"  # float, seconds: Scrapy's, set when the response headers arrive

@@ -20,11 +20,12 @@ from scrapy.utils.reactor import install_reactor
 from twisted.python.failure import Failure
 
 from crawler.fetch.resolver import installed_reactor, installed_resolver
+from crawler.fetch.timeout_policy import Mode
 from crawler.models import ArchiveLookup, CheckResult
 from crawler.spiders.links import LinkSpider
 from crawler.spiders.wayback import ARCHIVE_SLOT, WaybackSpider
 
-__all__ = ["base_settings", "check_urls", "lookup_captures", "run_in_reactor"]
+__all__ = ["base_settings", "check_urls", "lookup_captures", "nightly_settings", "run_in_reactor"]
 
 T = TypeVar("T")
 
@@ -35,6 +36,17 @@ def base_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     settings.setmodule("crawler.settings", priority="project")
     settings.update(overrides or {}, priority="cmdline")
     return settings
+
+
+def nightly_settings(settings: Settings) -> Settings:
+    """The settings for the nightly crawl's checks: ROTWATCH_MODE "crawl" (see crawler.fetch.timeout_policy).
+
+    `check` is the default mode; the nightly job checks with these instead,
+    so a timeout waits for the next night rather than for a retry.
+    """
+    nightly = settings.copy()
+    nightly.set("ROTWATCH_MODE", Mode.CRAWL.value, priority="cmdline")
+    return nightly
 
 
 async def _collect(

@@ -37,7 +37,15 @@ from crawler.errors import (
     RedirectLoopError,
     TooManyRedirectsError,
 )
-from crawler.fetch.meta import CHECKED_URL, DOWNLOAD_SLOT, LAST_REDIRECT_STATUS, REDIRECT_REASONS, REDIRECT_URLS
+from crawler.fetch.meta import (
+    CHECKED_URL,
+    DOWNLOAD_SLOT,
+    LAST_REDIRECT_STATUS,
+    REDIRECT_REASONS,
+    REDIRECT_URLS,
+    SHORTENED_TIMEOUT,
+)
+from crawler.fetch.timeout_policy import shortened_timeout_detail
 from crawler.models import CheckResult, ErrorKind, Hop
 from crawler.spiders.failures import exception_of, request_of
 
@@ -157,12 +165,15 @@ def result_from_failure(failure: Failure) -> CheckResult:
     last_hop = None
     if kind in (ErrorKind.REDIRECT_LOOP, ErrorKind.TOO_MANY_REDIRECTS):
         last_hop = (request.url, request.meta.get(LAST_REDIRECT_STATUS, 0))
+    detail = _detail(exception)
+    if kind is ErrorKind.TIMEOUT and SHORTENED_TIMEOUT in request.meta:
+        detail = shortened_timeout_detail(*request.meta[SHORTENED_TIMEOUT])
     return CheckResult(
         url=request.meta[CHECKED_URL],
         final_url=request.url,
         redirects=_hops(request, last_hop),
         error=kind,
-        error_detail=_detail(exception),
+        error_detail=detail,
     )
 
 

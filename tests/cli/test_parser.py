@@ -30,6 +30,9 @@ SAMPLES: dict[str, tuple[str, list[str]]] = {
     "archive": ("false", ["--no-archive"]),
     "archive_rate": ("60", ["--archive-rate", "60"]),
     "fail_on": ('["broken", "blocked"]', ["--fail-on", "broken,blocked"]),
+    "timeout_retries": ("0", ["--timeout-retries", "0"]),
+    "shorten_timeout_after": ("5", ["--shorten-timeout-after", "5"]),
+    "timeout_floor": ("2.5", ["--timeout-floor", "2.5"]),
     "resolve": (
         '{"a.test" = "127.0.0.1", "b.test" = "127.0.0.2"}',
         ["--resolve", "a.test=127.0.0.1", "--resolve", "b.test=127.0.0.2"],
