@@ -99,15 +99,20 @@ TWISTED_DNS_RESOLVER = "crawler.fetch.resolver.PinnedResolver"
 ROTWATCH_ARCHIVE_RATE = 24  # requests per minute (the real CDX allows about 30)
 ROTWATCH_ARCHIVE_429_PAUSE = 60.0  # seconds the archive slot rests after a bare 429
 
+# Cookies, as a reader's first visit has them: a jar per checked link, dropped when its check ends, so
+# a site that sets a cookie and redirects to itself is followed as a browser would (crawler.fetch.cookie_jars).
+COOKIES_ENABLED = True
+
 # Sent to github.com only; anonymous clients are rate-limited hard there.
 ROTWATCH_GITHUB_TOKEN = None
 
 # Downloader middlewares, one concern each. Order matters. Requests pass
-# SiteSlot -> AddressGuard -> GitHubToken -> (Scrapy's) -> RetryAfter -> Redirect -> SiteTimeout;
-# responses come back the other way, so RedirectLoopError sees a redirect before
-# Scrapy follows it and RetryAfter sees the final answer of a chain; exceptions too,
-# so SiteTimeout counts a timeout and sets its retry budget before RetryAfter retries.
-# What they raise reaches the link spider's errback (see crawler.fetch).
+# SiteSlot -> AddressGuard -> GitHubToken -> (Scrapy's) -> RetryAfter -> Redirect -> SiteTimeout
+# -> LinkCookies -> RedirectLoop, so the loop guard sees the Cookie header a hop is sent with;
+# responses come back the other way, so RedirectLoop sees a redirect before Scrapy follows it
+# and RetryAfter sees the final answer of a chain; exceptions too, so SiteTimeout counts a
+# timeout and sets its retry budget before RetryAfter retries. What they raise reaches the
+# link spider's errback (see crawler.fetch).
 DOWNLOADER_MIDDLEWARES = {
     "crawler.fetch.site_slots.SiteSlotMiddleware": 50,
     "crawler.fetch.address_guard.AddressGuardMiddleware": 60,
@@ -120,7 +125,9 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "crawler.fetch.bounded_decompression.BoundedDecompressionMiddleware": 590,
     "crawler.fetch.site_timeouts.SiteTimeoutMiddleware": 610,
-    "crawler.fetch.redirect_loops.RedirectLoopMiddleware": 650,
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    "crawler.fetch.cookie_jars.LinkCookiesMiddleware": 700,
+    "crawler.fetch.redirect_loops.RedirectLoopMiddleware": 720,
     "crawler.fetch.early_stop.BodyBudgetMiddleware": 800,
 }
 
@@ -137,7 +144,6 @@ SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
-COOKIES_ENABLED = False  # each link is checked as a first visit
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "WARNING"

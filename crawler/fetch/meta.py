@@ -16,6 +16,7 @@ from __future__ import annotations
 __all__ = [
     "BODY_BYTES_READ",
     "CHECKED_URL",
+    "COOKIE_JAR",
     "DONT_REDIRECT",
     "DONT_RETRY",
     "DOWNLOAD_LATENCY",
@@ -30,6 +31,7 @@ __all__ = [
     "REDIRECT_URLS",
     "RETRY_DUE",
     "RETRY_TIMES",
+    "SENT_IN_CHAIN",
     "SHORTENED_TIMEOUT",
     "TIMEOUT_RETRIES",
     "WHOLE_BODY",
@@ -41,7 +43,8 @@ OWN_SLOT = "rotwatch_own_slot"  # bool: the spider chose the download slot; the 
 WHOLE_BODY = "rotwatch_whole_body"  # bool: read the answer whole (archive index queries), no early stop
 PAUSE_AFTER_BARE_429 = "rotwatch_429_pause"  # float, seconds the site rests after a 429 without Retry-After
 RETRY_DUE = "rotwatch_retry_due"  # float, time.monotonic() before which a retry is not sent
-LAST_REDIRECT_STATUS = "rotwatch_last_status"  # int: the status of the redirect hop the loop guard stopped
+LAST_REDIRECT_STATUS = "rotwatch_last_status"  # int: the status of the last redirect answer in the chain
+SENT_IN_CHAIN = "rotwatch_sent_in_chain"  # tuple of (URL, Cookie header): the chain's requests answered by a redirect
 BODY_BYTES_READ = "rotwatch_body_bytes"  # int, bytes of the body received so far (the early stop's count)
 FULL_TIMEOUT = "rotwatch_full_timeout"  # float, seconds: the request's timeout before any shortening
 SHORTENED_TIMEOUT = "rotwatch_shortened_timeout"  # (float s, int timeouts in a row): its site's timeout was cut
@@ -49,6 +52,7 @@ TIMEOUT_RETRIES = "rotwatch_timeout_retries"  # int: retries the timeout just me
 
 # Scrapy's.
 DOWNLOAD_SLOT = "download_slot"  # str: Scrapy's download slot; ours is the site (registered domain)
+COOKIE_JAR = "cookiejar"  # str: Scrapy's name for the cookie jar a request uses; ours is its checked link
 REDIRECT_URLS = "redirect_urls"  # list[str]: Scrapy's RedirectMiddleware, the URLs before this hop
 REDIRECT_REASONS = "redirect_reasons"  # list[int | str]: Scrapy's RedirectMiddleware, each hop's status
 RETRY_TIMES = "retry_times"  # int: Scrapy's get_retry_request, retries made so far

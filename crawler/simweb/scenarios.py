@@ -362,6 +362,43 @@ scenario(
     final_path=None,
 )
 
+# Cookie checks: the site sets a cookie and redirects to the very same URL, then serves the page
+# only when the cookie comes back. Real cases: sanantonio.gov (wummel/linkchecker#419), meloman.kz
+# (encode/httpx#821), paywalls and consent walls (xroche/httrack#537). A client without cookies
+# sees a loop; a browser sees the page.
+
+SIM_COOKIE = "rotwatch_sim_visited=1"
+
+
+async def cookie_check(exchange: Exchange) -> None:
+    """302 to itself with a cookie; the page once the cookie comes back."""
+    if SIM_COOKIE in exchange.headers.get("Cookie", ""):
+        await ARTICLE(exchange)
+    else:
+        await cookie_loop(exchange)
+
+
+async def cookie_loop(exchange: Exchange) -> None:
+    """302 to itself with a cookie, whatever the client sends."""
+    headers = {"Location": f"http://{exchange.headers['Host']}{exchange.request.raw_path}", "Set-Cookie": SIM_COOKIE}
+    await exchange.reply(302, b"", content_type=PLAIN, headers=headers)
+
+
+scenario(
+    "cookie-check",
+    Verdict.OK,
+    cookie_check,
+    "302 to itself with Set-Cookie, 200 once the cookie comes back (a browser's first visit)",
+    title=ARTICLE_TITLE,
+)
+scenario(
+    "cookie-loop",
+    Verdict.BROKEN,
+    cookie_loop,
+    "302 to itself with Set-Cookie whatever the client sends: a loop for a browser too",
+    final_path=None,
+)
+
 # Servers that mishandle HEAD: the GET is what counts.
 
 scenario(

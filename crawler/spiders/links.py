@@ -39,6 +39,7 @@ from crawler.errors import (
 )
 from crawler.fetch.meta import (
     CHECKED_URL,
+    COOKIE_JAR,
     DOWNLOAD_SLOT,
     LAST_REDIRECT_STATUS,
     REDIRECT_REASONS,
@@ -106,7 +107,7 @@ class LinkSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Request]:
         for site, url in sites_in_turn(self.urls):
             # The slot is set before scheduling: the scheduler balances sites by it.
-            meta = {CHECKED_URL: url, DOWNLOAD_SLOT: site}
+            meta = {CHECKED_URL: url, DOWNLOAD_SLOT: site, COOKIE_JAR: url}  # the link's own cookie jar
             yield Request(url, callback=self.parse, errback=self.failed, dont_filter=True, meta=meta)
 
     def parse(self, response: Response) -> Iterable[CheckResult]:
@@ -162,16 +163,18 @@ def result_from_failure(failure: Failure) -> CheckResult:
     """What a failure tells: the kind of error and how far the chain got."""
     request, exception = request_of(failure), exception_of(failure)
     kind = error_kind(exception)
-    last_hop = None
-    if kind in (ErrorKind.REDIRECT_LOOP, ErrorKind.TOO_MANY_REDIRECTS):
-        last_hop = (request.url, request.meta.get(LAST_REDIRECT_STATUS, 0))
+    hops, final_url = _hops(request), request.url
+    if kind is ErrorKind.REDIRECT_LOOP and hops:  # stopped before the repeated hop was sent
+        final_url = hops[-1].url
+    elif kind is ErrorKind.TOO_MANY_REDIRECTS:  # stopped on the last hop's answer
+        hops = _hops(request, (request.url, request.meta.get(LAST_REDIRECT_STATUS, 0)))
     detail = _detail(exception)
     if kind is ErrorKind.TIMEOUT and SHORTENED_TIMEOUT in request.meta:
         detail = shortened_timeout_detail(*request.meta[SHORTENED_TIMEOUT])
     return CheckResult(
         url=request.meta[CHECKED_URL],
-        final_url=request.url,
-        redirects=_hops(request, last_hop),
+        final_url=final_url,
+        redirects=hops,
         error=kind,
         error_detail=detail,
     )

@@ -4,8 +4,9 @@ The simulated web's request log shows what reached the server; some rules
 are about what waits inside the crawler (a request handed to the downloader
 holds one of the total connections even while its site is paused), so this
 records when each request reaches a download slot, through Scrapy's own
-`request_reached_downloader` signal. Load it with
-`EXTENSIONS={PROBE: 0}` and read `DownloaderProbe.reached`.
+`request_reached_downloader` signal, and keeps the crawl's stats collector.
+Load it with `EXTENSIONS={PROBE: 0}` and read `DownloaderProbe.reached` and
+`DownloaderProbe.stats`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import ClassVar
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
+from scrapy.statscollectors import StatsCollector
 
 from crawler.fetch.meta import DOWNLOAD_SLOT
 
@@ -25,10 +27,12 @@ class DownloaderProbe:
     """Records (time.monotonic(), site, URL) for every request that reaches a download slot."""
 
     reached: ClassVar[list[tuple[float, str, str]]] = []  # one crawl at a time: tests clear it first
+    stats: ClassVar[StatsCollector | None] = None  # the last crawl's, still readable once it is over
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DownloaderProbe:
         probe = cls()
+        DownloaderProbe.stats = crawler.stats
         crawler.signals.connect(probe.request_reached, signal=signals.request_reached_downloader)
         return probe
 

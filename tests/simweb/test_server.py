@@ -241,6 +241,7 @@ FIRST_STATUS = {
 }
 # Their answers depend on state, time or size: tested on their own below.
 READ_ELSEWHERE = {"slow", "flaky-503", "rate-limited-429", "large-pdf", "huge-html", "endless", "gzip-bomb"}
+READ_ELSEWHERE |= {"cookie-check"}  # needs a client that keeps cookies: tests/fetch/test_cookie_jars.py
 
 
 @pytest.mark.parametrize("name", sorted(FIRST_STATUS))
