@@ -54,6 +54,12 @@ ROTWATCH_DECOMPRESSED_BYTES = 512 * 1024  # bytes: 512k of decompressed HTML at 
 DOWNLOAD_MAXSIZE = 0  # bytes, 0 = no cap: the budget above stops transfers; a size cap would fail them
 DOWNLOAD_WARNSIZE = 0  # bytes, 0 = no warning
 DOWNLOAD_FAIL_ON_DATALOSS = False  # a cut-off page still has a usable status and title
+# Scrapy's HTTP/1.1 handler, whose early stops reset the connection (TCP RST) so the server stops
+# sending, and free the site's connection only once the socket is closed (crawler.fetch.hard_stop).
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.fetch.hard_stop.HardStopDownloadHandler",
+    "https": "crawler.fetch.hard_stop.HardStopDownloadHandler",
+}
 COMPRESSION_ENABLED = False  # replaced by the truncating BoundedDecompressionMiddleware
 
 # Redirects are followed by Scrapy, and the chain kept in meta["redirect_urls"].
