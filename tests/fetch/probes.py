@@ -12,6 +12,7 @@ collector. Load it with `EXTENSIONS={PROBE: 0}` and read
 
 from __future__ import annotations
 
+import gc
 from time import monotonic
 from typing import ClassVar
 
@@ -31,6 +32,7 @@ class DownloaderProbe:
     reached: ClassVar[list[tuple[float, str, str]]] = []  # one crawl at a time: tests clear it first
     flags: ClassVar[dict[str, list[str]]] = {}  # response URL -> its flags
     stats: ClassVar[StatsCollector | None] = None  # the last crawl's, still readable once it is over
+    frozen: ClassVar[int] = 0  # objects the garbage collector's full passes skipped as the crawl began
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DownloaderProbe:
@@ -38,6 +40,7 @@ class DownloaderProbe:
         DownloaderProbe.stats = crawler.stats
         crawler.signals.connect(probe.request_reached, signal=signals.request_reached_downloader)
         crawler.signals.connect(probe.response_received, signal=signals.response_received)
+        crawler.signals.connect(probe.engine_started, signal=signals.engine_started)
         return probe
 
     def request_reached(self, request: Request) -> None:
@@ -45,3 +48,6 @@ class DownloaderProbe:
 
     def response_received(self, response: Response) -> None:
         self.flags[response.url] = list(response.flags)
+
+    def engine_started(self) -> None:
+        DownloaderProbe.frozen = gc.get_freeze_count()
