@@ -11,6 +11,7 @@ Run it on its own with the project's settings:
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Iterator
@@ -49,6 +50,8 @@ from crawler.fetch.meta import (
 from crawler.fetch.timeout_policy import shortened_timeout_detail
 from crawler.models import CheckResult, ErrorKind, Hop
 from crawler.spiders.failures import exception_of, request_of
+
+START_BATCH = 50  # start requests scheduled between two turns of the reactor
 
 # Headers the verdict and the reports read; names lower-case.
 KEPT_HEADERS = (
@@ -105,10 +108,20 @@ class LinkSpider(scrapy.Spider):
         self.urls = list(urls) or _urls_in(paths)
 
     async def start(self) -> AsyncIterator[Request]:
-        for site, url in sites_in_turn(self.urls):
+        """One request per URL, handing the reactor a turn every START_BATCH of them.
+
+        Once the downloader is full, Scrapy 2.19's engine reads start requests
+        in a loop that never yields while this generator does not: 20,000
+        links were scheduled in one 0.4 s stretch in which no answer was read,
+        and servers streaming large bodies wrote 4 MB before the early stop
+        could reset them.
+        """
+        for count, (site, url) in enumerate(sites_in_turn(self.urls), start=1):
             # The slot is set before scheduling: the scheduler balances sites by it.
             meta = {CHECKED_URL: url, DOWNLOAD_SLOT: site, COOKIE_JAR: url}  # the link's own cookie jar
             yield Request(url, callback=self.parse, errback=self.failed, dont_filter=True, meta=meta)
+            if count % START_BATCH == 0:
+                await asyncio.sleep(0)
 
     def parse(self, response: Response) -> Iterable[CheckResult]:
         yield result_from_response(response)
