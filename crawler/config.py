@@ -19,7 +19,6 @@ by construction.
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import json
 import logging
 import os
@@ -34,6 +33,7 @@ from typing import Any, TypeVar, get_type_hints
 from urllib.parse import urlsplit
 
 from crawler.check.site_rules import SiteRule, load_rules
+from crawler.config_values import host_address, is_address, problem_with
 from crawler.errors import ConfigError
 from crawler.fetch.addresses import parse_allowed_networks
 from crawler.models import Verdict
@@ -96,7 +96,7 @@ class Config:
     per_host: int = _described(4, Setting("requests in flight per site", metavar="N"))  # site: registered domain
     per_host_delay: float = _described(0.0, Setting("seconds between requests to one site", metavar="S"))
     timeout: float = _described(20.0, Setting("seconds for one response", metavar="S"))
-    retries: int = _described(2, Setting("retries of timeouts, resets and 5xx", metavar="N"))
+    retries: int = _described(2, Setting("retries of resets and 5xx, and the most a timeout gets", metavar="N"))
     user_agent: str | None = _described(None, Setting("User-Agent header", metavar="UA", default_text="names rotwatch"))
     robots: bool = _described(False, Setting("obey robots.txt", default_text="off: see README"))
     allow_private: str | None = _described(  # None: refuse; "": allow all; "CIDR,...": those ranges
@@ -147,6 +147,29 @@ class Config:
     rules: tuple[str, ...] = _described(  # paths; in a file, relative to the file's folder
         (), Setting("site rules file, tried before the shipped rules", metavar="FILE", repeatable=True)
     )
+    # Timeouts: see crawler.fetch.timeout_policy.
+    timeout_retries: int = _described(
+        1,
+        Setting(
+            "retries of a timeout that got no answer (none once the server began to answer)",
+            metavar="N",
+            scope=FlagScope.CHECK,
+        ),
+    )
+    crawl_timeout_retries: int = _described(
+        0,
+        Setting(
+            "retries of a timeout that got no answer, in the nightly crawl",
+            scope=FlagScope.FILE,
+            why_no_flag="the nightly job's policy: the next night is the retry, and dead takes several nights",
+        ),
+    )
+    shorten_timeout_after: int = _described(
+        3, Setting("timeouts in a row on one site after which its other links wait less (0: never)", metavar="N")
+    )
+    timeout_floor: float = _described(
+        5.0, Setting("seconds: the shortest timeout a site's links get after repeated timeouts", metavar="S")
+    )
 
     @property
     def failing_verdicts(self) -> frozenset[Verdict]:
@@ -160,7 +183,7 @@ class Config:
     def canary(self) -> str:
         """The host name whose lookup tells whether this machine can resolve names at all."""
         endpoint_host = urlsplit(self.archive_endpoint).hostname or ""
-        return self.canary_host or (DEFAULT_CANARY if _is_address(endpoint_host) else endpoint_host)
+        return self.canary_host or (DEFAULT_CANARY if is_address(endpoint_host) else endpoint_host)
 
     @property
     def site_rules(self) -> tuple[SiteRule, ...]:
@@ -272,7 +295,7 @@ def _coerce(name: str, value: Any, origins: _Origins) -> Any:
     if kind in (tuple[str, ...], tuple[tuple[str, str], ...]) and not isinstance(value, list | tuple):
         raise ConfigError(f"{origins.of(name, value)}: expected a list")
     if kind == tuple[tuple[str, str], ...]:  # HOST=ADDRESS entries, like curl's --resolve
-        return tuple(_host_address(str(entry), origins.of(name, entry)) for entry in value)
+        return tuple(host_address(str(entry), origins.of(name, entry)) for entry in value)
     if kind == tuple[str, ...]:
         return tuple(str(item).strip() for item in value if str(item).strip())
     expected = _EXPECTED.get(kind)
@@ -289,64 +312,10 @@ def _coerce(name: str, value: Any, origins: _Origins) -> Any:
 _EXPECTED: dict[object, str] = {bool: "true or false", int: "a whole number", float: "a number"}
 
 
-def _host_address(entry: str, where: str) -> tuple[str, str]:
-    """One `HOST=ADDRESS` entry, like curl's --resolve; the address must be an IP address."""
-    host, equals, address = entry.partition("=")
-    if not equals or not host.strip() or not address.strip():
-        raise ConfigError(f"{where}: expected HOST=ADDRESS")
-    try:
-        ipaddress.ip_address(address.strip())
-    except ValueError as exc:
-        raise ConfigError(f"{where}: {address.strip()} is not an IP address") from exc
-    return host.strip().lower(), address.strip()
-
-
-_AT_LEAST_ONE = ("concurrency", "per_host", "dead_after_runs", "archive_playback_rate")
-_MORE_THAN_ZERO = {"timeout": " seconds", "recheck_days": " days", "archive_rate": " requests a minute"}
-_NOT_NEGATIVE = ("retries", "per_host_delay", "dead_after_days", "archive_budget", "save_max_age_days")
-
-
-def _problem(name: str, value: Any) -> str | None:
-    """What is wrong with one setting's value, in words; None when nothing is."""
-    if name in _AT_LEAST_ONE and value < 1:
-        return "must be at least 1"
-    if name in _MORE_THAN_ZERO and value <= 0:
-        return f"must be more than 0{_MORE_THAN_ZERO[name]}"
-    if name in _NOT_NEGATIVE and value < 0:
-        return "cannot be negative"
-    if name == "fail_on":
-        known = {verdict.value for verdict in Verdict}
-        unknown = [verdict for verdict in value if verdict not in known]
-        if unknown:
-            return f"unknown verdict {', '.join(unknown)} (choose from {', '.join(sorted(known))})"
-    if name == "archive_endpoint" and not re.match(r"^https?://[^/]+", value):
-        return "not an http(s) URL"
-    if name == "canary_host" and value is not None and (_is_address(value) or not _HOST_NAME.fullmatch(value)):
-        return "expected a host name alone, such as web.archive.org"
-    if name == "allow_private":
-        try:
-            parse_allowed_networks(value)
-        except ValueError as exc:
-            return str(exc).removeprefix("--allow-private: ")
-    return None
-
-
-_HOST_NAME = re.compile(r"[\w.-]+")
-
-
-def _is_address(host: str) -> bool:
-    """Whether `host` is an IP address (brackets of an IPv6 URL host allowed) rather than a name."""
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
-
-
 def _validate(config: Config, raw: Mapping[str, Any], origins: _Origins) -> Config:
     """The config, or ConfigError naming the first bad value as the user gave it (flag or key in its file)."""
     for name, value in raw.items():
-        problem = _problem(name, getattr(config, name))
+        problem = problem_with(name, getattr(config, name))
         if problem:
             raise ConfigError(f"{origins.of(name, value)}: {problem}")
     for pattern in config.exclude:
@@ -394,6 +363,9 @@ def scrapy_overrides(config: Config) -> dict[str, Any]:
         "ROTWATCH_GITHUB_TOKEN": os.environ.get("GITHUB_TOKEN") or None,
         "ROTWATCH_ARCHIVE_RATE": config.archive_rate,
         "ROTWATCH_ARCHIVE_PLAYBACK_RATE": config.archive_playback_rate,
+        "ROTWATCH_TIMEOUT_RETRIES": {"check": config.timeout_retries, "crawl": config.crawl_timeout_retries},
+        "ROTWATCH_SHORTEN_TIMEOUT_AFTER": config.shorten_timeout_after,
+        "ROTWATCH_TIMEOUT_FLOOR": config.timeout_floor,
     }
     if config.user_agent:
         overrides["USER_AGENT"] = config.user_agent

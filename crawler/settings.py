@@ -54,6 +54,12 @@ ROTWATCH_DECOMPRESSED_BYTES = 512 * 1024  # bytes: 512k of decompressed HTML at 
 DOWNLOAD_MAXSIZE = 0  # bytes, 0 = no cap: the budget above stops transfers; a size cap would fail them
 DOWNLOAD_WARNSIZE = 0  # bytes, 0 = no warning
 DOWNLOAD_FAIL_ON_DATALOSS = False  # a cut-off page still has a usable status and title
+# Scrapy's HTTP/1.1 handler, whose early stops reset the connection (TCP RST) so the server stops
+# sending, and free the site's connection only once the socket is closed (crawler.fetch.hard_stop).
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.fetch.hard_stop.HardStopDownloadHandler",
+    "https": "crawler.fetch.hard_stop.HardStopDownloadHandler",
+}
 COMPRESSION_ENABLED = False  # replaced by the truncating BoundedDecompressionMiddleware
 
 # Redirects are followed by Scrapy, and the chain kept in meta["redirect_urls"].
@@ -81,6 +87,13 @@ RETRY_EXCEPTIONS = [
 ROTWATCH_RETRY_BACKOFF = 1.0  # seconds before the first retry, doubled each time
 ROTWATCH_RETRY_AFTER_CAP = 60.0  # seconds: never wait longer for one site
 ROTWATCH_BACKOFF_CAP = 8.0  # seconds: a failing site must not stall the run
+# Timeouts (crawler.fetch.site_timeouts, decided in crawler.fetch.timeout_policy): each try of a hanging
+# URL costs a whole DOWNLOAD_TIMEOUT, so a timeout gets fewer retries, by mode, and none once the server
+# began to answer; a site that keeps timing out gets a shorter timeout for its other links.
+ROTWATCH_MODE = "check"  # the command checking: "check", or "crawl" (the nightly job, runner.nightly_settings)
+ROTWATCH_TIMEOUT_RETRIES = {"check": 1, "crawl": 0}  # retries of a timeout that got no answer, by mode
+ROTWATCH_SHORTEN_TIMEOUT_AFTER = 3  # timeouts in a row on one site before its links wait less; 0 = never
+ROTWATCH_TIMEOUT_FLOOR = 5.0  # seconds: a site's shortened timeout is never shorter
 
 # Address guard (crawler.fetch.address_guard): private, loopback and link-local addresses are refused
 # unless allowed. None allows all; a tuple of networks allows those only.
@@ -94,14 +107,20 @@ ROTWATCH_ARCHIVE_RATE = 24  # query requests (CDX, availability) per minute (the
 ROTWATCH_ARCHIVE_PLAYBACK_RATE = 480  # playback fetches per minute (the real archive allows about 600)
 ROTWATCH_ARCHIVE_429_PAUSE = 60.0  # seconds a pool rests after a bare 429
 
+# Cookies, as a reader's first visit has them: a jar per checked link, dropped when its check ends, so
+# a site that sets a cookie and redirects to itself is followed as a browser would (crawler.fetch.cookie_jars).
+COOKIES_ENABLED = True
+
 # Sent to github.com only; anonymous clients are rate-limited hard there.
 ROTWATCH_GITHUB_TOKEN = None
 
 # Downloader middlewares, one concern each. Order matters. Requests pass
-# SiteSlot -> AddressGuard -> GitHubToken -> (Scrapy's) -> RetryAfter -> Redirect;
-# responses come back the other way, so RedirectLoopError sees a redirect before
-# Scrapy follows it and RetryAfter sees the final answer of a chain. What they
-# raise reaches the link spider's errback (see crawler.fetch).
+# SiteSlot -> AddressGuard -> GitHubToken -> (Scrapy's) -> RetryAfter -> Redirect -> SiteTimeout
+# -> LinkCookies -> RedirectLoop, so the loop guard sees the Cookie header a hop is sent with;
+# responses come back the other way, so RedirectLoop sees a redirect before Scrapy follows it
+# and RetryAfter sees the final answer of a chain; exceptions too, so SiteTimeout counts a
+# timeout and sets its retry budget before RetryAfter retries. What they raise reaches the
+# link spider's errback (see crawler.fetch).
 DOWNLOADER_MIDDLEWARES = {
     "crawler.fetch.site_slots.SiteSlotMiddleware": 50,
     "crawler.fetch.address_guard.AddressGuardMiddleware": 60,
@@ -113,7 +132,10 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.fetch.retry_after.RetryAfterMiddleware": 550,
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "crawler.fetch.bounded_decompression.BoundedDecompressionMiddleware": 590,
-    "crawler.fetch.redirect_loops.RedirectLoopMiddleware": 650,
+    "crawler.fetch.site_timeouts.SiteTimeoutMiddleware": 610,
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    "crawler.fetch.cookie_jars.LinkCookiesMiddleware": 700,
+    "crawler.fetch.redirect_loops.RedirectLoopMiddleware": 720,
     "crawler.fetch.early_stop.BodyBudgetMiddleware": 800,
 }
 
@@ -130,7 +152,6 @@ SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
-COOKIES_ENABLED = False  # each link is checked as a first visit
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "WARNING"

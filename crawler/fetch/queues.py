@@ -19,6 +19,12 @@ holding a connection or slowing its site. Retries have a lower priority, so
 they come last in their site's queue and are only looked at once the site
 has nothing else to send. Returning None while requests wait is fine: the
 engine asks again whenever a download finishes, and at the next due time.
+
+A site paused by Retry-After (crawler.fetch.site_pauses) gets nothing until
+its pause is over. Handed out during the pause, up to the per-site limit of
+its requests would wait inside the downloader, where each counts against
+the total concurrency: with 4 connections in all and one site paused, the
+other sites would get none for the whole pause.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ from scrapy.pqueues import DownloaderAwarePriorityQueue, QueueProtocol, ScrapyPr
 from scrapy.utils.asyncio import call_later
 
 from crawler.fetch.meta import DOWNLOAD_SLOT, RETRY_DUE
+from crawler.fetch.retry_after import RetryAfterMiddleware
+from crawler.fetch.site_pauses import SitePauses
 
 __all__ = ["BusiestSiteFirstQueue"]
 
@@ -56,6 +64,8 @@ class BusiestSiteFirstQueue(DownloaderAwarePriorityQueue):
         self._downloader = self._downloader_interface.downloader
         self._wake_at: float | None = None
         self._waiting: Counter[str] = Counter()  # site -> requests queued (len() of a queue is slow)
+        retries = crawler.get_downloader_middleware(RetryAfterMiddleware)
+        self._pauses: SitePauses | None = retries.pauses if retries is not None else None
 
     def _in_downloader(self) -> Counter[str | None]:
         """Requests per site anywhere in the downloader, middlewares included.
@@ -76,14 +86,14 @@ class BusiestSiteFirstQueue(DownloaderAwarePriorityQueue):
         return limit
 
     def _busiest_ready_site(self) -> str | None:
-        """The site to send next: the most waiting, a free connection, its next request due."""
+        """The site to send next: the most waiting, a free connection, not paused, its next request due."""
         in_downloader = self._in_downloader()
         full = {site for site, count in in_downloader.items() if site is not None and count >= self._limit(site)}
         candidates = [site for site in self._waiting if site not in full]
         now, next_due = monotonic(), None
         while candidates:
             site = min(candidates, key=lambda name: (-self._waiting[name], name))
-            due = _due_time(self.pqueues[site])
+            due = max(_due_time(self.pqueues[site]), self._pause_end(site))
             if due <= now:
                 return site
             next_due = due if next_due is None else min(next_due, due)
@@ -91,6 +101,11 @@ class BusiestSiteFirstQueue(DownloaderAwarePriorityQueue):
         if next_due is not None:
             self._wake_engine_at(next_due)
         return None
+
+    def _pause_end(self, site: str) -> float:
+        """When the site's Retry-After pause is over (0.0 when it is not paused)."""
+        until = self._pauses.resting_until(site) if self._pauses is not None else None
+        return until or 0.0
 
     def _wake_engine_at(self, due: float) -> None:
         """Makes the engine ask for a request again at `due`, when only waiting retries are left."""

@@ -10,6 +10,10 @@ timeout, a reset) is about one URL: only its retry waits, by a due time in
 meta RETRY_DUE that the scheduler's queue honours, and the site's other
 links go on at full pace. The backoff doubles with each attempt from
 ROTWATCH_RETRY_BACKOFF up to ROTWATCH_BACKOFF_CAP.
+
+A timeout gets fewer retries than RETRY_TIMES: the budget for the timeout
+just met comes in meta TIMEOUT_RETRIES from crawler.fetch.site_timeouts,
+which sees exceptions first (see crawler.fetch.timeout_policy for why).
 """
 
 from __future__ import annotations
@@ -28,7 +32,15 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 from scrapy.utils.misc import load_object
 
-from crawler.fetch.meta import DONT_RETRY, DOWNLOAD_SLOT, MAX_RETRY_TIMES, PAUSE_AFTER_BARE_429, RETRY_DUE, RETRY_TIMES
+from crawler.fetch.meta import (
+    DONT_RETRY,
+    DOWNLOAD_SLOT,
+    MAX_RETRY_TIMES,
+    PAUSE_AFTER_BARE_429,
+    RETRY_DUE,
+    RETRY_TIMES,
+    TIMEOUT_RETRIES,
+)
 from crawler.fetch.site_pauses import SitePauses
 
 __all__ = ["RetryAfterMiddleware", "RetryPacing", "retry_after_seconds"]
@@ -131,8 +143,12 @@ class RetryAfterMiddleware:
     def process_exception(self, request: Request, exception: Exception) -> Request | None:
         if not isinstance(exception, self.exceptions_to_retry) or request.meta.get(DONT_RETRY):
             return None
+        tries = self._tries(request)
+        timeout_retries: int | None = request.meta.pop(TIMEOUT_RETRIES, None)  # crawler.fetch.site_timeouts
+        if timeout_retries is not None:
+            tries = min(tries, timeout_retries)
         retry = get_retry_request(
-            request, reason=type(exception).__name__, spider=self._spider(), max_retry_times=self._tries(request)
+            request, reason=type(exception).__name__, spider=self._spider(), max_retry_times=tries
         )
         return None if retry is None else self._delayed(request, retry, None)
 

@@ -6,6 +6,12 @@ download slot: only that site waits, every other site goes on. When the
 pause is over the slot goes back to its usual delay and jitter at once, not
 at the next normal answer: the downloader may have scheduled its next send
 under the long delay, and `PoliteDownloader.resume` sends now instead.
+
+The scheduler's queue (crawler.fetch.queues) asks `resting_until` and keeps
+a paused site's requests until the pause is over: handed to the downloader
+they would wait in the site's slot, each counted against the total
+concurrency, and the other sites would lose those connections for as long
+as the pause lasts.
 """
 
 from __future__ import annotations
@@ -31,6 +37,14 @@ class SitePauses:
         self.crawler = crawler  # its engine (and downloader) exist only once the crawl runs
         self._normal_pace: dict[str, tuple[float, float]] = {}  # slot -> (delay, jitter) before a pause
         self._pause_ends: dict[str, float] = {}  # slot -> monotonic() when its pause is over
+
+    def resting_until(self, site: str) -> float | None:
+        """When `site`'s pause is over (a time.monotonic() value), or None when it is not paused.
+
+        The scheduler's queue holds the site's requests until then, so they
+        do not wait inside the downloader holding connections of the total.
+        """
+        return self._pause_ends.get(site)
 
     def pause(self, site: str, seconds: float) -> None:
         """Make `site` wait `seconds` from now, then go on at its usual pace."""

@@ -21,9 +21,12 @@ __all__ = [
     "ARTICLE",
     "ARTICLE_TITLE",
     "REDIRECT_HOPS",
+    "SIM_COOKIE",
     "SLOW_DELAY",
     "by_method",
     "content",
+    "cookie_check",
+    "cookie_loop",
     "error",
     "fallback_page",
     "first_then",
@@ -195,3 +198,29 @@ async def home_redirect(exchange: Exchange) -> None:
 async def parked(exchange: Exchange) -> None:
     """A domain parking page naming the host, as parking services serve them."""
     await exchange.reply(200, parked_page(exchange.host), content_type=HTML)
+
+
+# Cookie checks: the site sets a cookie and redirects to the very same URL, then serves the page
+# only when the cookie comes back. Real cases: sanantonio.gov (wummel/linkchecker#419), meloman.kz
+# (encode/httpx#821), paywalls and consent walls (xroche/httrack#537). A client without cookies
+# sees a loop; a browser sees the page.
+
+SIM_COOKIE = "rotwatch_sim_visited=1"
+
+
+def cookie_check(page: Handler) -> Handler:
+    """302 to itself with a cookie; `page` once the cookie comes back."""
+
+    async def handle(exchange: Exchange) -> None:
+        if SIM_COOKIE in exchange.headers.get("Cookie", ""):
+            await page(exchange)
+        else:
+            await cookie_loop(exchange)
+
+    return handle
+
+
+async def cookie_loop(exchange: Exchange) -> None:
+    """302 to itself with a cookie, whatever the client sends."""
+    headers = {"Location": f"http://{exchange.headers['Host']}{exchange.request.raw_path}", "Set-Cookie": SIM_COOKIE}
+    await exchange.reply(302, b"", content_type=PLAIN, headers=headers)

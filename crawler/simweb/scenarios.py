@@ -58,6 +58,8 @@ from crawler.simweb.behaviours import (
     by_method,
     chain_301_302,
     content,
+    cookie_check,
+    cookie_loop,
     error,
     first_then,
     hang,
@@ -225,6 +227,21 @@ scenario(
     Verdict.BROKEN,
     too_many_redirects,
     f"{REDIRECT_HOPS} redirects through distinct paths, then 200",
+    final_path=None,
+)
+
+scenario(
+    "cookie-check",
+    Verdict.OK,
+    cookie_check(ARTICLE),
+    "302 to itself with Set-Cookie, 200 once the cookie comes back (a browser's first visit)",
+    title=ARTICLE_TITLE,
+)
+scenario(
+    "cookie-loop",
+    Verdict.BROKEN,
+    cookie_loop,
+    "302 to itself with Set-Cookie whatever the client sends: a loop for a browser too",
     final_path=None,
 )
 

@@ -32,6 +32,9 @@ SAMPLES: dict[str, tuple[str, list[str]]] = {
     "archive_playback_rate": ("300", ["--archive-playback-rate", "300"]),
     "archive_budget": ("45", ["--archive-budget", "45"]),
     "fail_on": ('["broken", "blocked"]', ["--fail-on", "broken,blocked"]),
+    "timeout_retries": ("0", ["--timeout-retries", "0"]),
+    "shorten_timeout_after": ("5", ["--shorten-timeout-after", "5"]),
+    "timeout_floor": ("2.5", ["--timeout-floor", "2.5"]),
     "resolve": (
         '{"a.test" = "127.0.0.1", "b.test" = "127.0.0.2"}',
         ["--resolve", "a.test=127.0.0.1", "--resolve", "b.test=127.0.0.2"],

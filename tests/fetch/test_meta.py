@@ -15,6 +15,6 @@ def test_public_names():
 def test_every_key_is_distinct_and_ours_carry_the_prefix():
     values = {name: getattr(meta, name) for name in meta.__all__}
     assert len(set(values.values())) == len(values)
-    scrapy_keys = SCRAPY_KEYS | {"DONT_REDIRECT"}
+    scrapy_keys = SCRAPY_KEYS | {"DONT_REDIRECT", "DOWNLOAD_TIMEOUT", "DOWNLOAD_LATENCY", "COOKIE_JAR"}
     assert all(value.startswith("rotwatch_") for name, value in values.items() if name not in scrapy_keys)
     assert not any(values[name].startswith("rotwatch_") for name in scrapy_keys)

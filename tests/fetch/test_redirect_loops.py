@@ -1,6 +1,13 @@
-"""The redirect guard stops a loop or a chain too long before another hop is sent."""
+"""The redirect guard stops a loop or a chain too long before another hop is sent.
+
+A loop is a hop that repeats an earlier request of its chain: the same URL
+with the same cookies. The hops are built here as Scrapy's RedirectMiddleware
+builds them: the answered request's meta, plus the chain so far.
+"""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from scrapy.http import HtmlResponse, Request
@@ -19,17 +26,40 @@ def redirect(url, location, status=301):
     return HtmlResponse(url, status=status, headers={"Location": location}, body=b"")
 
 
-def test_redirect_back_into_the_chain_is_a_loop():
-    request = Request("https://a.test/b", meta={REDIRECT_URLS: ["https://a.test/a"]})
+def next_hop(middleware, request, location, cookie=None):
+    """The hop the answer `location` leads to, once the guard has seen that answer."""
+    answer = redirect(request.url, location)
+    assert middleware.process_response(request, answer) is answer
+    url = answer.urljoin(location)
+    hop = Request(url, meta={**request.meta, REDIRECT_URLS: [*request.meta.get(REDIRECT_URLS, []), request.url]})
+    if cookie:
+        hop.headers["Cookie"] = cookie
+    return hop
+
+
+def test_redirect_back_into_the_chain_is_a_loop_and_nothing_is_sent():
+    middleware, first = RedirectLoopMiddleware(), Request("https://a.test/a")
+    second = next_hop(middleware, first, "/b")
+    middleware.process_request(second)
+    back = next_hop(middleware, second, "/a")
+    with pytest.raises(RedirectLoopError, match=re.escape("https://a.test/b -> https://a.test/a")):
+        middleware.process_request(back)
+    assert back.meta[LAST_REDIRECT_STATUS] == 301
+
+
+def test_the_same_url_with_a_new_cookie_is_not_a_loop_but_with_the_same_cookie_it_is():
+    middleware, first = RedirectLoopMiddleware(), Request("https://a.test/page")
+    with_cookie = next_hop(middleware, first, "/page", cookie="visited=1")
+    middleware.process_request(with_cookie)  # a cookie check: the site wants its cookie back
+    again = next_hop(middleware, with_cookie, "/page", cookie="visited=1")
     with pytest.raises(RedirectLoopError):
-        RedirectLoopMiddleware().process_response(request, redirect(request.url, "/a"))
-    assert request.meta[LAST_REDIRECT_STATUS] == 301
+        middleware.process_request(again)
 
 
 def test_redirect_to_a_new_url_passes():
-    request = Request("https://a.test/b", meta={REDIRECT_URLS: ["https://a.test/a"]})
-    response = redirect(request.url, "/c")
-    assert RedirectLoopMiddleware().process_response(request, response) is response
+    middleware = RedirectLoopMiddleware()
+    onward = next_hop(middleware, Request("https://a.test/a"), "/c")
+    middleware.process_request(onward)
 
 
 def test_chain_longer_than_the_limit_stops():

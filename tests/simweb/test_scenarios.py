@@ -47,6 +47,7 @@ FIRST_STATUS = {
 
 
 READ_ELSEWHERE = {"slow", "flaky-503", "rate-limited-429", "large-pdf", "huge-html", "endless", "gzip-bomb"}
+READ_ELSEWHERE |= {"cookie-check"}  # needs a client that keeps cookies: tests/fetch/test_cookie_jars.py
 
 
 @pytest.mark.parametrize("name", sorted(FIRST_STATUS))

@@ -94,10 +94,19 @@ def visits_expected(results):
     return expected
 
 
+COOKIE_CHECKS = {"cookie-check", "cookie-loop"}  # asked again once, with the cookie they set
+
+
 def test_no_url_is_requested_twice_in_a_chain_apart_from_retries(web, scenario_results):
-    checked = [result for name, result in scenario_results.items() if name not in RETRIED | {"refused", "nxdomain"}]
+    unrequested = {"refused", "nxdomain"}
+    checked = [result for name, result in scenario_results.items() if name not in RETRIED | COOKIE_CHECKS | unrequested]
     for url, visits in visits_expected(checked).items():
         assert web.log.count(url) == visits, url
+
+
+def test_a_cookie_check_is_asked_again_once_with_its_cookie(web, scenario_urls, scenario_results):
+    for name in COOKIE_CHECKS:
+        assert web.log.count(scenario_urls[name]) == 2, name
 
 
 def test_retries_are_bounded(web, scenario_urls, scenario_results):

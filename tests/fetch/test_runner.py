@@ -1,0 +1,39 @@
+"""The runner: the nightly crawl's mode, and the objects that exist before a crawl kept out of full GC passes."""
+
+from __future__ import annotations
+
+import gc
+
+import crawler.fetch.runner
+from crawler.fetch.runner import base_settings, nightly_settings
+from crawler.simweb import HostSpec
+from tests.fetch.crawls import crawl
+from tests.fetch.probes import PROBE, DownloaderProbe
+
+HOSTS = [HostSpec("news.test")]
+
+
+def test_public_names():
+    assert crawler.fetch.runner.__all__ == [
+        "base_settings",
+        "check_urls",
+        "lookup_captures",
+        "nightly_settings",
+        "run_in_reactor",
+    ]
+
+
+def test_checks_run_in_check_mode_unless_the_nightly_crawl_runs_them():
+    settings = base_settings({"DOWNLOAD_TIMEOUT": 5})
+    assert settings.get("ROTWATCH_MODE") == "check"
+    nightly = nightly_settings(settings)
+    assert nightly.get("ROTWATCH_MODE") == "crawl"
+    assert nightly.getfloat("DOWNLOAD_TIMEOUT") == 5
+    assert settings.get("ROTWATCH_MODE") == "check"  # a copy: the command's own settings are unchanged
+
+
+def test_objects_older_than_the_crawl_are_frozen_while_it_runs(web, run_crawl):
+    DownloaderProbe.frozen = 0
+    crawl(run_crawl, web, [web.url("news.test", "/a")], EXTENSIONS={PROBE: 0})
+    assert DownloaderProbe.frozen > 0
+    assert gc.get_freeze_count() == 0
