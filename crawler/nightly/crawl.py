@@ -57,7 +57,7 @@ from crawler.check.urls import is_http_url
 from crawler.config import Config
 from crawler.errors import OfflineError
 from crawler.fetch.canary import names_resolve, offline_message
-from crawler.fetch.runner import Interruption, check_urls
+from crawler.fetch.runner import Interruption, check_urls, nightly_settings
 from crawler.issues.reading import Issue
 from crawler.models import (
     ArchiveLookup,
@@ -130,7 +130,7 @@ async def crawl(
 
     # 3. Check them, storing results in batches as they arrive.
     batches = _ResultBatches(store, run.id, on_result, config.site_rules)
-    results = await check_urls(due, settings, batches.add, interruption) if due else {}
+    results = await check_urls(due, nightly_settings(settings), batches.add, interruption) if due else {}
     if batches.look_offline() and not await names_resolve(config.canary, settings):
         raise OfflineError(offline_message(config.canary, "nothing was recorded; run again later"))
     batches.flush()

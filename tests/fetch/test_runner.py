@@ -15,6 +15,9 @@ HOSTS = [HostSpec("news.test")]
 
 def test_public_names():
     assert crawler.fetch.runner.__all__ == [
+        "ArchiveRun",
+        "Interruption",
+        "archive_settings",
         "base_settings",
         "check_urls",
         "lookup_captures",
