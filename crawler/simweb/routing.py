@@ -6,6 +6,19 @@ path of their own host; `/` is a home page and any other path a generic
 200 page, so a benchmark can mint as many working URLs as it likes. The
 server adds what depends on its state (unknown hosts, outages, the
 archive's host) before it asks `route`.
+
+Where a scenario of `crawler.simweb.scenarios` is served (every served host):
+
+- `/s/<name>` and sub-paths it needs (`/s/redirect-loop/b`, ...).
+- `/gen/<name>/<token>[/<sub-path>]`: the same behaviour under a unique URL,
+  so a benchmark can mint thousands of distinct URLs per scenario; `<token>`
+  is one path segment of the caller's choice. Per-URL state (the first 503 of
+  `flaky-503`) is per minted URL.
+- A host of its own for scenarios that are about a whole site
+  (`Scenario.host`): `parked-domain.test` is parked on every path, and on
+  `home-redirect.test` every deep link is sent to its home page.
+- `/` on any other host is a home page titled `HOME_TITLE`; any other path is a
+  200 page titled `fallback_title(host, path)`.
 """
 
 from __future__ import annotations

@@ -7,18 +7,7 @@ crawl should end on. Tests and benchmarks compare the crawler's answers with
 this truth, so the behaviour and its expected verdict live side by side here
 and nowhere else.
 
-Where a scenario is served (every served host, `SimWeb` does the routing):
-
-- `/s/<name>` and sub-paths it needs (`/s/redirect-loop/b`, ...).
-- `/gen/<name>/<token>[/<sub-path>]`: the same behaviour under a unique URL,
-  so a benchmark can mint thousands of distinct URLs per scenario; `<token>`
-  is one path segment of the caller's choice. Per-URL state (the first 503 of
-  `flaky-503`) is per minted URL.
-- A host of its own for scenarios that are about a whole site
-  (`Scenario.host`): `parked-domain.test` is parked on every path, and on
-  `home-redirect.test` every deep link is sent to its home page.
-- `/` on any other host is a home page titled `HOME_TITLE`; any other path is a
-  200 page titled `fallback_title(host, path)`.
+Where each scenario is served: `crawler.simweb.routing`.
 
 `refused` and `nxdomain` have no handler: they are truths for
 `SimWeb.refused_url()` (a port where nothing listens) and
