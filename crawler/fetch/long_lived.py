@@ -5,7 +5,7 @@ that live to its end or close to it: the issues, link occurrences and plan
 built before it, then every start request, scheduled at once and waiting in
 the scheduler's queue (20,000 requests with their meta and headers on the
 benchmark). On the 20,000-link benchmark a dozen full passes a run stopped
-the reactor for 70-156 ms each; meanwhile no answer is read, and a server
+the reactor for 33-156 ms each; meanwhile no answer is read, and a server
 streaming a large body wrote up to 4 MB before the early stop could reset
 it (crawler.fetch.hard_stop). `gc.freeze()` moves the objects that exist
 now to a generation the collector skips; done as the crawl starts and again
