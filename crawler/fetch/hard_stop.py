@@ -7,20 +7,23 @@ connection gracefully (`stopProducing` and `loseConnection` on the
 response's transport): the socket is closed only once Twisted's reactor
 gets to write out what it still holds, a turn later, and the response is
 handed back at once. Under load that is long enough for a server writing a
-large body to keep writing (the simulated web saw up to 517 KB of a 50 MB
-page and 3.9 MB of a PDF reach its socket), and the site's connection is
-free again before the old one is closed: the server saw a fifth request in
-flight on a site limited to 4.
+large body to keep writing (on the 20,000-link benchmark the simulated web
+saw up to 573 KB of a 50 MB page and 3.9 MB of a 20 MB PDF reach its
+socket), and the site's connection is free again before the old one is
+closed, so a server can see one request more in flight than the site's
+limit.
 
 This handler is Scrapy's, with one change in its agent: when a download was
 stopped, the connection is reset at once (TCP RST: SO_LINGER 0, and on
 Linux the socket's association dissolved, see `_send_reset_now`), so the
 server's next write fails instead of filling buffers, and the response is
 handed back, flagged RESET_FLAG, only once Twisted has closed the socket.
-The next request to the site therefore leaves after the reset. Measured on
-the simulated web under load (40 large bodies on one site at 4 at a time,
-2,500 other links), the most a server wrote of one large body went from
-up to 445 KB with Scrapy's close to at most 254 KB.
+The next request to the site therefore leaves after the reset. A reset is
+only as early as the reactor reads the socket, so the reactor must not
+stall either: start requests are scheduled in batches (crawler.spiders.links)
+and long-lived objects are kept out of full garbage collections
+(crawler.fetch.long_lived). With all three, the benchmark's servers wrote
+at most 191 KB of a large page and 128 KB of a PDF (benchmarks/README.md).
 
 Scrapy's handler exposes no hook for this, so the agent overrides
 `_cb_bodyready` (its step from headers to body) and reaches the connection

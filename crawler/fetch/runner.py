@@ -21,11 +21,9 @@ Decisions:
 
 from __future__ import annotations
 
-import gc
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import FrameType
@@ -38,6 +36,7 @@ from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.reactor import install_reactor
 from twisted.python.failure import Failure
 
+from crawler.fetch.long_lived import long_lived_frozen
 from crawler.fetch.resolver import installed_reactor, installed_resolver
 from crawler.fetch.timeout_policy import Mode
 from crawler.models import ArchiveLookup, CaptureCheck, CheckResult, RecentCapture
@@ -150,32 +149,11 @@ async def check_urls(
     interruption: Interruption | None = None,
 ) -> dict[str, CheckResult]:
     """Checks every URL once; returns results keyed by the URL as requested."""
-    with _objects_so_far_frozen():
+    with long_lived_frozen():
         results: list[CheckResult] = await _collect(
             LinkSpider, settings, CheckResult, on_result, interruption=interruption, urls=list(urls)
         )
     return {result.url: result for result in results}
-
-
-@contextmanager
-def _objects_so_far_frozen() -> Iterator[None]:
-    """Keeps the objects that exist before the checks out of the garbage collector's full passes.
-
-    They live to the end of the run anyway (issues, link occurrences, the
-    plan: hundreds of thousands of objects for a large archive), and every
-    full collection during the crawl scanned them all. On the 20,000-link
-    benchmark those passes stopped the reactor for 70-156 ms each, a dozen
-    times a run, and a server streaming a large body meanwhile wrote up to
-    4 MB before the early stop could reset it (crawler.fetch.hard_stop);
-    frozen, the passes took 29-83 ms and bodies over 300 KB went from 5-7
-    of 194 to 2. Unfrozen afterwards, so what became garbage meanwhile is
-    collected as usual.
-    """
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def archive_settings(settings: Settings) -> Settings:

@@ -38,6 +38,7 @@ from crawler.errors import (
     RedirectLoopError,
     TooManyRedirectsError,
 )
+from crawler.fetch.long_lived import freeze_long_lived
 from crawler.fetch.meta import (
     CHECKED_URL,
     COOKIE_JAR,
@@ -122,6 +123,7 @@ class LinkSpider(scrapy.Spider):
             yield Request(url, callback=self.parse, errback=self.failed, dont_filter=True, meta=meta)
             if count % START_BATCH == 0:
                 await asyncio.sleep(0)
+        freeze_long_lived()  # they wait in the scheduler's queue, most of them for long (crawler.fetch.long_lived)
 
     def parse(self, response: Response) -> Iterable[CheckResult]:
         yield result_from_response(response)

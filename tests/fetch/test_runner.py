@@ -1,4 +1,4 @@
-"""The runner: the nightly crawl's mode, and the objects that exist before a crawl kept out of full GC passes."""
+"""The runner: the nightly crawl's mode, and long-lived objects kept out of full GC passes while a crawl runs."""
 
 from __future__ import annotations
 
