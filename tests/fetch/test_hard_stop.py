@@ -34,11 +34,11 @@ def test_a_stopped_download_resets_its_connection(web, run_crawl):
 
 
 def test_under_load_a_server_writes_little_of_a_large_body_and_never_serves_more_than_the_limit(web, run_crawl):
-    """40 large bodies on one site, 4 at a time, among 2,500 other links, 32 in flight in all (the default)."""
+    """40 large bodies on one site, 4 at a time, among 2,500 other links, 64 in flight in all."""
     web.log.clear()
     heavy = [web.url("heavy.test", f"/gen/{HEAVY[n % len(HEAVY)]}/{n}") for n in range(40)]
     others = [web.url(f"other{n % 80}.test", f"/page/{n}") for n in range(2500)]
-    results = crawl(run_crawl, web, heavy + others, CONCURRENT_REQUESTS=32, CONCURRENT_REQUESTS_PER_DOMAIN=4)
+    results = crawl(run_crawl, web, heavy + others, CONCURRENT_REQUESTS=64, CONCURRENT_REQUESTS_PER_DOMAIN=4)
     assert all(assess(results[url]).verdict == Verdict.OK for url in heavy)
     web.log.wait_idle()
     assert web.log.max_concurrency("heavy.test") == 4
@@ -48,8 +48,6 @@ def test_under_load_a_server_writes_little_of_a_large_body_and_never_serves_more
     # The bomb is 1 MB the server hands its kernel in one write, before any client can read a byte:
     # the log counts it whole whatever the client does. The others are written 64 KB every 4 ms, so
     # what the log counts is how soon the reset came: the first 64 KB (or the headers), and what the
-    # server wrote while the client, busy with 31 other downloads, got to the socket. On a machine
-    # busy with other work too, one body in ten may take a few more milliseconds.
-    streamed = sorted(sent for name in ("huge-html", "large-pdf", "endless") for sent in written[name])
-    assert streamed[-1] <= 512 * KB, streamed
-    assert streamed[int(len(streamed) * 0.9) - 1] <= 300 * KB, streamed
+    # server wrote while the client, busy with 63 other downloads, got to the socket.
+    for name in ("huge-html", "large-pdf", "endless"):
+        assert max(written[name]) <= 300 * KB, (name, sorted(written[name]))

@@ -15,6 +15,7 @@ from crawler.check.classify import assess
 from crawler.models import Verdict
 from crawler.simweb import SCENARIOS, HostSpec, SimWeb
 from crawler.spiders.links import sites_in_turn
+from tests.fetch.probes import PROBE, DownloaderProbe
 
 LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"),)
 SLOW_SCENARIOS = {"slow"}  # need a longer timeout than the rest; tested on their own
@@ -156,3 +157,17 @@ def test_takes_one_url_of_each_site_in_turn_busiest_first():
 def test_keeps_every_url_once():
     urls = [f"http://site{n % 7}.test/{n}" for n in range(100)]
     assert sorted(url for _, url in sites_in_turn(urls)) == sorted(urls)
+
+
+def test_answers_are_read_while_the_start_requests_are_scheduled(run_crawl):
+    """Once the downloader is full, Scrapy reads start requests without a pause; the spider pauses a
+    moment every START_BATCH of them, so answers do not wait for thousands to be scheduled.
+    The crawl stops after 40 results: only the start matters here."""
+    hosts = [HostSpec(f"fast{n}.test", latency=0.02) for n in range(10)]
+    with SimWeb(hosts=hosts) as fast:
+        urls = [fast.url(hosts[n % len(hosts)].name, f"/many/{n}") for n in range(3000)]
+        DownloaderProbe.scheduled_at.clear()
+        DownloaderProbe.received_at.clear()
+        settings = {**CRAWL_SETTINGS, "ROTWATCH_STATIC_HOSTS": fast.resolve_map(), "CONCURRENT_REQUESTS": 8}
+        run_crawl(urls, **settings, CLOSESPIDER_ITEMCOUNT=40, EXTENSIONS={PROBE: 0})
+    assert min(DownloaderProbe.received_at) < DownloaderProbe.scheduled_at[-1]
