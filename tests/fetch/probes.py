@@ -3,11 +3,11 @@
 The simulated web's request log shows what reached the server; some rules
 are about what waits inside the crawler (a request handed to the downloader
 holds one of the total connections even while its site is paused), so this
-records when each request is scheduled and reaches a download slot,
-through Scrapy's own signals, when each response comes back and its
-flags, and keeps the crawl's stats collector. Load it with `EXTENSIONS={PROBE: 0}` and read
-`DownloaderProbe.reached`, `.flags`, `.scheduled_at`, `.received_at` and
-`.stats`.
+records when each request reaches a download slot, through Scrapy's own
+`request_reached_downloader` signal, the flags of each response the
+downloader hands back (`response_received`), and keeps the crawl's stats
+collector. Load it with `EXTENSIONS={PROBE: 0}` and read
+`DownloaderProbe.reached`, `.flags` and `.stats`.
 """
 
 from __future__ import annotations
@@ -31,8 +31,6 @@ class DownloaderProbe:
 
     reached: ClassVar[list[tuple[float, str, str]]] = []  # one crawl at a time: tests clear it first
     flags: ClassVar[dict[str, list[str]]] = {}  # response URL -> its flags
-    scheduled_at: ClassVar[list[float]] = []  # time.monotonic() of each request handed to the scheduler
-    received_at: ClassVar[list[float]] = []  # time.monotonic() of each response the downloader handed back
     stats: ClassVar[StatsCollector | None] = None  # the last crawl's, still readable once it is over
     frozen: ClassVar[int] = 0  # objects the garbage collector's full passes skipped as the crawl began
 
@@ -43,7 +41,6 @@ class DownloaderProbe:
         crawler.signals.connect(probe.request_reached, signal=signals.request_reached_downloader)
         crawler.signals.connect(probe.response_received, signal=signals.response_received)
         crawler.signals.connect(probe.engine_started, signal=signals.engine_started)
-        crawler.signals.connect(probe.request_scheduled, signal=signals.request_scheduled)
         return probe
 
     def request_reached(self, request: Request) -> None:
@@ -51,10 +48,6 @@ class DownloaderProbe:
 
     def response_received(self, response: Response) -> None:
         self.flags[response.url] = list(response.flags)
-        self.received_at.append(monotonic())
-
-    def request_scheduled(self, request: Request) -> None:
-        self.scheduled_at.append(monotonic())
 
     def engine_started(self) -> None:
         DownloaderProbe.frozen = gc.get_freeze_count()

@@ -7,6 +7,7 @@ scenario and compares them with the simulated web's truth.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 
 import pytest
@@ -14,8 +15,7 @@ import pytest
 from crawler.check.classify import assess
 from crawler.models import Verdict
 from crawler.simweb import SCENARIOS, HostSpec, SimWeb
-from crawler.spiders.links import sites_in_turn
-from tests.fetch.probes import PROBE, DownloaderProbe
+from crawler.spiders.links import START_BATCH, LinkSpider, sites_in_turn
 
 LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"),)
 SLOW_SCENARIOS = {"slow"}  # need a longer timeout than the rest; tested on their own
@@ -159,15 +159,26 @@ def test_keeps_every_url_once():
     assert sorted(url for _, url in sites_in_turn(urls)) == sorted(urls)
 
 
-def test_answers_are_read_while_the_start_requests_are_scheduled(run_crawl):
-    """Once the downloader is full, Scrapy reads start requests without a pause; the spider pauses a
-    moment every START_BATCH of them, so answers do not wait for thousands to be scheduled.
-    The crawl stops after 40 results: only the start matters here."""
-    hosts = [HostSpec(f"fast{n}.test", latency=0.02) for n in range(10)]
-    with SimWeb(hosts=hosts) as fast:
-        urls = [fast.url(hosts[n % len(hosts)].name, f"/many/{n}") for n in range(3000)]
-        DownloaderProbe.scheduled_at.clear()
-        DownloaderProbe.received_at.clear()
-        settings = {**CRAWL_SETTINGS, "ROTWATCH_STATIC_HOSTS": fast.resolve_map(), "CONCURRENT_REQUESTS": 8}
-        run_crawl(urls, **settings, CLOSESPIDER_ITEMCOUNT=40, EXTENSIONS={PROBE: 0})
-    assert min(DownloaderProbe.received_at) < DownloaderProbe.scheduled_at[-1]
+def test_start_requests_give_the_reactor_a_turn_every_batch():
+    """Once the downloader is full, Scrapy reads start requests without a pause of its own, so the
+    spider hands the event loop a turn every START_BATCH of them, in which answers are read."""
+
+    async def count_turns() -> tuple[int, int]:
+        turns = 0
+
+        async def other_work() -> None:
+            nonlocal turns
+            while True:
+                turns += 1
+                await asyncio.sleep(0)
+
+        ticker = asyncio.create_task(other_work())
+        await asyncio.sleep(0)
+        spider = LinkSpider(urls=[f"http://site{n % 7}.test/{n}" for n in range(1000)])
+        requests = [request async for request in spider.start()]
+        ticker.cancel()
+        return len(requests), turns
+
+    requests, turns = asyncio.run(count_turns())
+    assert requests == 1000
+    assert turns >= requests // START_BATCH > 0
