@@ -19,6 +19,8 @@ __all__ = [
     "CaptureStatus",
     "CheckResult",
     "CitedCapture",
+    "Drift",
+    "DriftKind",
     "ErrorKind",
     "Hop",
     "LinkHistory",
@@ -196,6 +198,32 @@ class CitedCapture:
     url: str | None = None
 
 
+class DriftKind(StrEnum):
+    """How a page that still answers drifted from the one the issue cited."""
+
+    TAKEOVER = "takeover"  # now gambling, adult or loan spam
+    PARKED = "parked"  # now a parking, for-sale or expired-domain lander
+    REPLACED = "replaced"  # now another page
+
+
+@dataclass(frozen=True, slots=True)
+class Drift:
+    """A live link whose page is now clearly another page (crawler.check.drift judges it).
+
+    The evidence an editor reads: the reason, the title then and now, and
+    where "then" comes from: `capture` is the archive capture compared
+    against (its playback URL), None when it was rotwatch's own first check;
+    `then_on` is that version's day, YYYY-MM-DD ("" when not known yet).
+    """
+
+    kind: DriftKind
+    reason: str
+    then_title: str
+    now_title: str
+    capture: str | None = None
+    then_on: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class LinkReport:
     """Everything the reports say about one unique URL.
@@ -214,6 +242,7 @@ class LinkReport:
     archive_url: str | None = None
     capture_status: CaptureStatus | None = None
     captures: tuple[CitedCapture, ...] = ()
+    drift: Drift | None = None  # a live link now showing another page
 
     def capture_for(self, cited_on: date | None) -> CitedCapture | None:
         """The capture for an issue published on `cited_on`, if one was wanted; a report

@@ -79,12 +79,11 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from enum import StrEnum
 
 from crawler.check.classify import is_parked
-from crawler.models import Page
+from crawler.models import Drift, DriftKind, Page
 
-__all__ = ["Drift", "DriftKind", "Fingerprint", "fingerprint", "judge_drift", "simhash", "title_similarity"]
+__all__ = ["Fingerprint", "fingerprint", "judge_drift", "simhash", "title_similarity"]
 
 log = logging.getLogger(__name__)
 
@@ -266,24 +265,6 @@ def fingerprint(page: Page) -> Fingerprint:
 
 
 # ------------------------------------------------------------------ judge
-
-
-class DriftKind(StrEnum):
-    """How a page that still answers drifted from the one the issue cited."""
-
-    TAKEOVER = "takeover"  # now gambling, adult or loan spam
-    PARKED = "parked"  # now a parking, for-sale or expired-domain lander
-    REPLACED = "replaced"  # now another page
-
-
-@dataclass(frozen=True, slots=True)
-class Drift:
-    """A drifted link, with the reason an editor reads and the titles as evidence."""
-
-    kind: DriftKind
-    reason: str
-    then_title: str
-    now_title: str
 
 
 def judge_drift(then: Fingerprint, now: Fingerprint) -> Drift | None:

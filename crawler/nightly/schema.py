@@ -124,6 +124,22 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             saved_at TEXT                           -- when Save Page Now captured it (NULL: never)
         )""",
     ),
+    # 4: content drift (what each live page showed then and now) and captures of further archives.
+    (
+        # The page as last checked (crawler.check.drift.Fingerprint.to_json); NULL: no page read.
+        "ALTER TABLE links ADD COLUMN fingerprint TEXT",
+        """CREATE TABLE baselines (
+            url TEXT PRIMARY KEY REFERENCES links (url),
+            fingerprint TEXT,                       -- what the page showed then; NULL: no usable version
+            source TEXT NOT NULL,                   -- 'first-check' (rotwatch's own) or 'capture' (an archive's)
+            capture TEXT,                           -- the capture's playback URL when source = 'capture'
+            taken_on TEXT NOT NULL DEFAULT '',      -- the day that version shows, YYYY-MM-DD
+            recorded_at TEXT NOT NULL
+        )""",
+        # Which archive holds an answer's capture, and where a Memento archive shows it.
+        "ALTER TABLE archive_answers ADD COLUMN archive TEXT NOT NULL DEFAULT 'wayback'",
+        "ALTER TABLE archive_answers ADD COLUMN memento_url TEXT",
+    ),
 )
 
 _HAS_TABLES = "SELECT count(*) FROM sqlite_master"

@@ -11,15 +11,13 @@ import pytest
 
 import crawler.check.drift
 from crawler.check.drift import (
-    Drift,
-    DriftKind,
     Fingerprint,
     fingerprint,
     judge_drift,
     simhash,
     title_similarity,
 )
-from crawler.models import Page
+from crawler.models import Drift, DriftKind, Page
 
 PAIRS_FILE = Path(__file__).parents[1] / "data" / "drift_pairs.toml"
 DRIFT_KINDS = {"takeover", "parked", "replaced"}
@@ -59,8 +57,6 @@ def judged(then: Fingerprint, now: Fingerprint) -> DriftKind | None:
 
 def test_public_names_are_pinned():
     assert crawler.check.drift.__all__ == [
-        "Drift",
-        "DriftKind",
         "Fingerprint",
         "fingerprint",
         "judge_drift",
