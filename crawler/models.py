@@ -272,11 +272,12 @@ class LinkHistory:
 
 @dataclass(frozen=True, slots=True)
 class RunDiff:
-    """How this crawl's dead links differ from the previous crawl's."""
+    """How this crawl's dead (and drifted) links differ from the previous crawl's."""
 
     newly_dead: tuple[str, ...] = ()
     fixed: tuple[str, ...] = ()
     still_dead: tuple[str, ...] = ()
+    newly_drifted: tuple[str, ...] = ()  # live links first judged drifted in this crawl
 
 
 class LookupOutcome(StrEnum):

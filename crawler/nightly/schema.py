@@ -128,6 +128,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
         # The page as last checked (crawler.check.drift.Fingerprint.to_json); NULL: no page read.
         "ALTER TABLE links ADD COLUMN fingerprint TEXT",
+        "ALTER TABLE links ADD COLUMN drifted_since TEXT",  # when its page was first judged drifted; NULL: not
         """CREATE TABLE baselines (
             url TEXT PRIMARY KEY REFERENCES links (url),
             fingerprint TEXT,                       -- what the page showed then; NULL: no usable version
