@@ -4,12 +4,14 @@ JSON Schema and docs/report-json.md the schema in words.
 ```
 {"generated_at": iso8601,
  "links": [{"url", "verdict", "reason", "http_status", "final_url", "title", "error",
-            "archive": {"url", "timestamp"} | null,
+            "archive": {"url", "timestamp", "archive"} | null,
             "occurrences": [{"issue", "line", "column", "text", "kind"}],
+            "drift": {"kind", "reason", "then", "now", "capture", "then_on"} | null,
             "dead", "failing_since", "dead_since",            (crawl only)
             "capture_status"}],                               (crawl only)
  "summary": {verdict: count},
- "diff": {"newly_dead", "fixed", "still_dead"},           (crawl only)
+ "drifted": {drift kind: count},
+ "diff": {"newly_dead", "fixed", "still_dead", "newly_drifted"},  (crawl only)
  "not_checked": count,                                    (crawl only)
  "archive": {"lookups", "requests", "refused", "pending", "batch_fallback"}}  (crawl only)
 ```
@@ -30,10 +32,20 @@ Field decisions:
   set); then it is the spider's detail message, or the ErrorKind value
   (`"nxdomain"`, `"timeout"`...) when there is no detail.
 - `archive` is null unless a capture was found; its `url` is the playback
-  URL (`archive_url`, null if the caller built none) and `timestamp` the
-  capture's `YYYYMMDDhhmmss`. A link cited in issues of several dates has a
-  capture per date; the link shows its latest issue's (the CSV files show
-  each occurrence's).
+  URL (`summary.capture_url`: the one built for the link, else another
+  archive's own memento URL; null if there is neither), `timestamp` the
+  capture's `YYYYMMDDhhmmss` and `archive` the name of the archive holding
+  it (`wayback`, or a Memento archive's: `arquivo.pt`, `archive.today`,
+  `loc`). A link cited in issues of several dates has a capture per date;
+  the link shows its latest issue's (the CSV files show each occurrence's).
+- `drift` is null unless the link works but now shows another page; then
+  its `kind` (`takeover`, `parked`, `replaced`), the English `reason`, the
+  title `then` and `now`, the `capture` compared against (its playback URL;
+  null when "then" is rotwatch's own first check of the link) and `then_on`,
+  the day of that version (`YYYY-MM-DD`, "" when not known). `drifted` at the
+  top counts drifted links per kind, every kind present, beside the summary
+  rather than inside it, so the summary still adds up to the links; the
+  diff's `newly_drifted` lists the links first judged drifted in this crawl.
 - `capture_status` (crawl only) is `found`, `none` (the archive has no
   trustworthy capture) or `pending` (not known yet: not asked, or the archive
   did not answer) for a dead link, null for a link no capture was wanted for.
@@ -59,13 +71,21 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from crawler.models import CheckResult, LinkOccurrence, LinkReport, Verdict
-from crawler.report.summary import count_by_verdict, occurrence_order, sorted_reports
+from crawler.models import CheckResult, Drift, LinkOccurrence, LinkReport, Verdict
+from crawler.report.summary import capture_url, count_by_drift, count_by_verdict, occurrence_order, sorted_reports
 
 if TYPE_CHECKING:  # crawler.nightly.view imports crawler.report, which imports this module
     from crawler.nightly.view import CrawlView
 
-__all__ = ["archive_counts", "link_fields", "occurrence_fields", "render", "render_crawl", "render_offline"]
+__all__ = [
+    "archive_counts",
+    "drift_fields",
+    "link_fields",
+    "occurrence_fields",
+    "render",
+    "render_crawl",
+    "render_offline",
+]
 
 
 def render(reports: Sequence[LinkReport], *, failing: frozenset[Verdict], generated_at: datetime) -> str:
@@ -83,6 +103,7 @@ def render_crawl(view: CrawlView) -> str:
         "newly_dead": sorted(diff.newly_dead),
         "fixed": sorted(diff.fixed),
         "still_dead": sorted(diff.still_dead),
+        "newly_drifted": sorted(diff.newly_drifted),
     }
     document["not_checked"] = len(view.not_checked_reports())
     document["archive"] = archive_counts(view.run_counts)
@@ -114,6 +135,7 @@ def _document(reports: Sequence[LinkReport], generated_at: datetime, view: Crawl
         "generated_at": generated_at.isoformat(),
         "links": [_link(report, view) for report in sorted_reports(reports)],
         "summary": {verdict.value: count for verdict, count in count_by_verdict(reports).items()},
+        "drifted": {kind.value: count for kind, count in count_by_drift(reports).items()},
     }
 
 
@@ -123,6 +145,7 @@ def _link(report: LinkReport, view: CrawlView | None) -> dict[str, Any]:
         "error": _error(report.result),
         "archive": _archive(report),
         "occurrences": [occurrence_fields(occ) for occ in sorted(report.occurrences, key=occurrence_order)],
+        "drift": drift_fields(report.drift) if report.drift else None,
     }
     return entry if view is None else entry | _history_fields(report, view)
 
@@ -162,7 +185,19 @@ def _error(result: CheckResult) -> str | None:
 def _archive(report: LinkReport) -> dict[str, str | None] | None:
     if report.archive is None:
         return None
-    return {"url": report.archive_url, "timestamp": report.archive.timestamp}
+    return {"url": capture_url(report), "timestamp": report.archive.timestamp, "archive": report.archive.archive}
+
+
+def drift_fields(drift: Drift) -> dict[str, str | None]:
+    """A drifted link's evidence, as report.json writes it."""
+    return {
+        "kind": drift.kind.value,
+        "reason": drift.reason,
+        "then": drift.then_title,
+        "now": drift.now_title,
+        "capture": drift.capture,
+        "then_on": drift.then_on,
+    }
 
 
 def occurrence_fields(occurrence: LinkOccurrence) -> dict[str, Any]:

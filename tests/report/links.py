@@ -2,7 +2,10 @@
 
 A few of each verdict, Chinese link text, a page title holding `<script>`
 and `|`, URLs holding `,` `:` `%`, so every escape rule of every format is
-exercised on the text that would break it.
+exercised on the text that would break it. `WITH_DRIFT` adds a link whose
+domain was taken over (its evidence holding `|` and `<script>` too), a
+replaced page judged against rotwatch's first check, and a dead link mended
+from archive.today, a Memento archive.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from pathlib import Path
 from crawler.models import (
     Assessment,
     CheckResult,
+    Drift,
+    DriftKind,
     ErrorKind,
     LinkKind,
     LinkOccurrence,
@@ -48,6 +53,7 @@ def link(
     kind: LinkKind = LinkKind.LINK,
     archive: Snapshot | None = None,
     archive_url: str | None = None,
+    drift: Drift | None = None,
 ) -> LinkReport:
     occurrences = tuple(
         LinkOccurrence(url, issue, line, column, text, kind, written or url) for issue, line, column in places
@@ -59,6 +65,7 @@ def link(
         occurrences=occurrences,
         archive=archive,
         archive_url=archive_url,
+        drift=drift,
     )
 
 
@@ -124,6 +131,50 @@ MAIL = link(
     result=CheckResult("mailto:editor@example.com", error=ErrorKind.UNSUPPORTED_SCHEME),
 )
 ALL = [MAIL, FINE, SLOW, REFUSED, MOVED, IMAGE, GONE, BROKEN]  # deliberately unsorted
+
+TAKEN_OVER_URL = "https://tools.example/guide"
+DRIFT_CAPTURE = f"https://web.archive.org/web/20230105000000/{TAKEN_OVER_URL}"
+CASINO_TITLE = "Slot Gacor | Situs <script>alert(1)</script>"
+TAKEN_OVER = link(
+    TAKEN_OVER_URL,
+    Verdict.OK,
+    "HTTP 200",
+    ((ISSUE, 16, 4),),
+    result=CheckResult(TAKEN_OVER_URL, http_status=200, page=Page(title=CASINO_TITLE)),
+    drift=Drift(
+        DriftKind.TAKEOVER,
+        'now a gambling page: title has "slot gacor"',
+        "工具指南 | Tools",
+        CASINO_TITLE,
+        DRIFT_CAPTURE,
+        "2023-01-05",
+    ),
+)
+REPLACED = link(
+    "https://news.example/story",
+    Verdict.OK,
+    "HTTP 200",
+    ((LATER_ISSUE, 11, 2),),
+    result=CheckResult("https://news.example/story", http_status=200, page=Page(title="Login")),
+    drift=Drift(DriftKind.REPLACED, "now another page", "The story | News", "Login | News", None, "2024-04-03"),
+)
+MEMENTO_URL = "https://archive.ph/20190304000000/https://lost.example/post"
+MENDED = link(
+    "https://lost.example/post",
+    Verdict.BROKEN,
+    "HTTP 404",
+    ((ISSUE, 18, 3),),
+    result=CheckResult("https://lost.example/post", http_status=404),
+    archive=Snapshot(
+        "https://lost.example/post",
+        "20190304000000",
+        200,
+        "text/html",
+        archive="archive.today",
+        memento_url=MEMENTO_URL,
+    ),
+)
+WITH_DRIFT = [*ALL, TAKEN_OVER, REPLACED, MENDED]
 
 
 def rendered(fmt: str, reports=ALL, failing=DEFAULT_FAILING) -> str:

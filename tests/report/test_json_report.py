@@ -14,21 +14,29 @@ from crawler.report import json_report
 from tests.report.links import (
     ALL,
     BROKEN,
+    CASINO_TITLE,
     COMMA_URL,
+    DRIFT_CAPTURE,
     FINE,
     GONE,
     HOSTILE_TITLE,
     ISSUE,
     LATER_ISSUE,
     MAIL,
+    MEMENTO_URL,
+    MENDED,
     MOVED,
     PLAYBACK,
+    REPLACED,
     SLOW,
+    TAKEN_OVER,
     WHEN,
+    WITH_DRIFT,
     rendered,
 )
 from tests.report.scale import scale_view
-from tests.report.views import FLAKY, FLAKY_DEAD, IMAGE, sample_view
+from tests.report.views import FLAKY, FLAKY_DEAD, IMAGE, PARKED, TAKEOVER, drift_view, sample_view
+from tests.report.views import MENDED as VIEW_MENDED
 from tests.report.views import MOVED as VIEW_MOVED
 
 
@@ -38,10 +46,10 @@ def json_document(reports=ALL) -> dict:
 
 def test_json_has_the_design_keys_plus_reason_and_column():
     document = json_document()
-    assert set(document) == {"generated_at", "links", "summary"}
+    assert set(document) == {"generated_at", "links", "summary", "drifted"}
     design_keys = {"url", "verdict", "http_status", "final_url", "title", "error", "archive", "occurrences"}
     for entry in document["links"]:
-        assert set(entry) == design_keys | {"reason"}
+        assert set(entry) == design_keys | {"reason", "drift"}
         for occurrence in entry["occurrences"]:
             assert set(occurrence) == {"issue", "line", "column", "text", "kind"}
 
@@ -78,11 +86,12 @@ def test_json_broken_link_entry_is_complete():
         "final_url": None,
         "title": HOSTILE_TITLE,
         "error": None,
-        "archive": {"url": PLAYBACK, "timestamp": "20240301120000"},
+        "archive": {"url": PLAYBACK, "timestamp": "20240301120000", "archive": "wayback"},
         "occurrences": [
             {"issue": ISSUE, "line": 12, "column": 20, "text": "链接", "kind": "link"},
             {"issue": LATER_ISSUE, "line": 3, "column": 1, "text": "链接", "kind": "link"},
         ],
+        "drift": None,
     }
 
 
@@ -127,8 +136,19 @@ def crawl_json(view=None) -> dict:
 
 def test_crawl_json_keeps_every_key_and_adds_the_diff_and_the_history():
     document = crawl_json()
-    assert list(document) == ["generated_at", "links", "summary", "diff", "not_checked", "archive"]
-    design_keys = {"url", "verdict", "reason", "http_status", "final_url", "title", "error", "archive", "occurrences"}
+    assert list(document) == ["generated_at", "links", "summary", "drifted", "diff", "not_checked", "archive"]
+    design_keys = {
+        "url",
+        "verdict",
+        "reason",
+        "http_status",
+        "final_url",
+        "title",
+        "error",
+        "archive",
+        "occurrences",
+        "drift",
+    }
     for entry in document["links"]:
         assert list(entry)[-4:] == ["dead", "failing_since", "dead_since", "capture_status"]
         assert set(entry) == design_keys | {"dead", "failing_since", "dead_since", "capture_status"}
@@ -158,5 +178,47 @@ def test_crawl_json_diff_is_sorted_and_not_checked_counted():
         "newly_dead": sorted(view.diff.newly_dead),
         "fixed": sorted(view.diff.fixed),
         "still_dead": sorted(view.diff.still_dead),
+        "newly_drifted": [],
     }
     assert document["not_checked"] == 7
+
+
+# --- drift and captures from other archives ------------------------------------------
+
+
+def test_json_drift_is_null_or_the_evidence():
+    links = {entry["url"]: entry for entry in json_document(WITH_DRIFT)["links"]}
+    assert links[FINE.url]["drift"] is None
+    assert links[TAKEN_OVER.url]["drift"] == {
+        "kind": "takeover",
+        "reason": 'now a gambling page: title has "slot gacor"',
+        "then": "工具指南 | Tools",
+        "now": CASINO_TITLE,
+        "capture": DRIFT_CAPTURE,
+        "then_on": "2023-01-05",
+    }
+    assert links[TAKEN_OVER.url]["verdict"] == "ok"  # drift is beside the verdict
+    assert links[REPLACED.url]["drift"]["capture"] is None  # "then" is rotwatch's own first check
+
+
+def test_json_counts_drifted_links_by_kind_beside_the_summary():
+    document = json_document(WITH_DRIFT)
+    assert document["drifted"] == {"takeover": 1, "parked": 0, "replaced": 1}
+    assert sum(document["summary"].values()) == len(WITH_DRIFT)
+    assert json_document()["drifted"] == {"takeover": 0, "parked": 0, "replaced": 0}
+
+
+def test_json_capture_names_its_archive_and_a_mementos_own_address():
+    links = {entry["url"]: entry for entry in json_document(WITH_DRIFT)["links"]}
+    capture = {"url": MEMENTO_URL, "timestamp": "20190304000000", "archive": "archive.today"}
+    assert links[MENDED.url]["archive"] == capture
+    assert links[COMMA_URL]["archive"]["archive"] == "wayback"
+
+
+def test_crawl_json_diff_names_the_newly_drifted():
+    view = drift_view()
+    document = crawl_json(view)
+    assert document["diff"]["newly_drifted"] == sorted([TAKEOVER.url, PARKED.url])
+    assert document["drifted"] == {"takeover": 1, "parked": 1, "replaced": 1}
+    mended = next(entry for entry in document["links"] if entry["url"] == VIEW_MENDED.url)
+    assert mended["archive"]["archive"] == "archive.today" and mended["dead"] is True

@@ -18,9 +18,9 @@ from crawler.report import json_report
 from crawler.report.crawl_reports import write_crawl_reports
 from crawler.simweb import HostSpec
 from tests.cli_helpers import archive_flags, loopback_flags, rotwatch
-from tests.report.links import rendered
+from tests.report.links import WITH_DRIFT, rendered
 from tests.report.scale import scale_view
-from tests.report.views import sample_view
+from tests.report.views import drift_view, sample_view
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "report.schema.json").read_text(encoding="utf-8"))
 VALIDATOR = Draft202012Validator(SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
@@ -65,6 +65,8 @@ def test_hand_built_crawl_and_check_documents_follow_the_schema():
     assert errors(crawl_document()) == []
     assert errors(crawl_document(scale_view(300, newly_dead=12, fixed=3, unchecked=5))) == []
     assert errors(json.loads(rendered("json"))) == []
+    assert errors(crawl_document(drift_view())) == []
+    assert errors(json.loads(rendered("json", WITH_DRIFT))) == []
 
 
 PLACES = {
@@ -73,22 +75,53 @@ PLACES = {
     "archive": lambda document: next(link["archive"] for link in document["links"] if link["archive"]),
     "summary": lambda document: document["summary"],
     "diff": lambda document: document["diff"],
+    "drifted": lambda document: document["drifted"],
+    "drift": lambda document: next(link["drift"] for link in document["links"] if link["drift"]),
 }
 
 
 @pytest.mark.parametrize("place", PLACES)
 def test_unknown_keys_are_refused(place):
-    document = crawl_document()
+    document = crawl_document(drift_view())
     PLACES[place](document)["surprise"] = 1
     assert any("surprise" in error for error in errors(document))
 
 
-def test_links_refuse_unknown_keys_but_the_reserved_ones():
+def test_links_refuse_unknown_keys():
     document = crawl_document()
     document["links"][0] |= {"capture_status": "pending", "drift": None}
     assert errors(document) == []
     document["links"][0]["surprise"] = 1
     assert any("surprise" in error for error in errors(document))
+
+
+@pytest.mark.parametrize(
+    ("change", "valid"),
+    [
+        ({"kind": "casino"}, False),
+        ({"then_on": "05/01/2023"}, False),
+        ({"then_on": ""}, True),
+        ({"capture": None}, True),
+        ({"then": None}, False),
+    ],
+)
+def test_a_drift_is_exactly_the_documented_evidence(change, valid):
+    document = crawl_document(drift_view())
+    drifted = next(link for link in document["links"] if link["drift"])
+    drifted["drift"] |= change
+    assert (errors(document) == []) is valid
+    del drifted["drift"]
+    assert any("drift" in error for error in errors(document))  # every link says whether it drifted
+
+
+def test_every_capture_names_its_archive():
+    document = crawl_document(drift_view())
+    captured = [link["archive"] for link in document["links"] if link["archive"]]
+    assert {capture["archive"] for capture in captured} == {"wayback", "archive.today"}
+    del captured[0]["archive"]
+    assert errors(document)
+    captured[0]["archive"] = "Archive Today"  # a name as configured, not as shown
+    assert errors(document)
 
 
 def test_a_crawl_document_needs_the_crawl_fields_on_every_link():
@@ -132,6 +165,8 @@ def test_a_real_crawls_report_json_follows_the_schema(archive, web):
     assert run.returncode == 0, run.stderr
     document = json.loads((archive / "reports" / "report.json").read_text(encoding="utf-8"))
     assert errors(document) == []
+    assert document["drifted"] == {"takeover": 0, "parked": 0, "replaced": 0}
+    assert document["diff"]["newly_drifted"] == []
     dead = {link["url"].rsplit("/", 1)[1]: link["dead"] for link in document["links"]}
     assert dead == {"ok-utf8": False, "not-found": True, "moved-301": False, "gone": True}
     assert sorted(url.rsplit("/", 1)[1] for url in document["diff"]["newly_dead"]) == ["gone", "not-found"]

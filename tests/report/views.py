@@ -3,7 +3,10 @@
 `sample_view`: four issues over three months plus one undated, every
 verdict, dead links with and without an archive capture, Chinese text, an
 issue title and a page title holding `<script>alert(1)</script>`, and a
-`javascript:` URL written in an issue. `real_issue_view` turns the real
+`javascript:` URL written in an issue. `drift_view` adds drifted links (a
+takeover judged against a Wayback capture, a parked domain and a replaced page
+judged against rotwatch's first check) and a dead link mended from
+archive.today, a Memento archive. `real_issue_view` turns the real
 Chinese issue into a view as well; the browser test renders both, and the
 crawl report tests write files from `sample_view`.
 """
@@ -19,6 +22,8 @@ from crawler.issues.extract import extract_links
 from crawler.models import (
     Assessment,
     CheckResult,
+    Drift,
+    DriftKind,
     ErrorKind,
     LinkHistory,
     LinkKind,
@@ -56,9 +61,12 @@ def link(
     result: CheckResult | None = None,
     archive: Snapshot | None = None,
     archive_url: str | None = None,
+    drift: Drift | None = None,
 ) -> LinkReport:
     occurrences = tuple(LinkOccurrence(url, issue, line, 3, text, kind, url) for issue, line in places)
-    return LinkReport(url, Assessment(verdict, reason), result or CheckResult(url), occurrences, archive, archive_url)
+    return LinkReport(
+        url, Assessment(verdict, reason), result or CheckResult(url), occurrences, archive, archive_url, drift=drift
+    )
 
 
 def dead_history(url: str, since: datetime, *, dead: bool = True) -> LinkHistory:
@@ -159,6 +167,86 @@ def sample_view(**changes) -> CrawlView:
         "issue_titles": {MARCH: "AI 十项全能秀 2024-03-27", APRIL: f"Weekly {HOSTILE}"},
     }
     return CrawlView(**(fields | changes))
+
+
+TAKEOVER_CAPTURE = "https://web.archive.org/web/20240320000000/https://deca-show.example.com/"
+TAKEOVER = link(
+    "https://deca-show.example.com/",
+    Verdict.OK,
+    "HTTP 200",
+    ((MARCH, 25),),
+    text="十项全能秀官网",
+    result=CheckResult("https://deca-show.example.com/", 200, page=Page(title="Slot Gacor Hari Ini | Situs Judi")),
+    drift=Drift(
+        DriftKind.TAKEOVER,
+        'now a gambling page: title has "slot gacor"',
+        "AI 十项全能秀 | Deca Show",
+        "Slot Gacor Hari Ini | Situs Judi",
+        TAKEOVER_CAPTURE,
+        "2024-03-20",
+    ),
+)
+PARKED = link(
+    "https://tinytools.example.net/",
+    Verdict.OK,
+    "HTTP 200",
+    ((APRIL, 22),),
+    text="TinyTools",
+    result=CheckResult("https://tinytools.example.net/", 200, page=Page(title="tinytools.example.net is for sale")),
+    drift=Drift(
+        DriftKind.PARKED,
+        'now a parked or expired domain: "tinytools.example.net is for sale"',
+        "TinyTools - small tools for the command line",
+        "tinytools.example.net is for sale",
+        None,
+        "2024-04-03",
+    ),
+)
+REPLACED = link(
+    "https://press.example.org/2024/launch",
+    Verdict.OK,
+    "HTTP 200",
+    ((FEBRUARY, 12),),
+    text="发布会报道",
+    result=CheckResult("https://press.example.org/2024/launch", 200, page=Page(title="Subscribe | Press")),
+    drift=Drift(
+        DriftKind.REPLACED,
+        "now another page",
+        f"Launch day {HOSTILE} | Press",
+        "Subscribe | Press",
+        "https://web.archive.org/web/20240210000000/https://press.example.org/2024/launch",
+        "2024-02-10",
+    ),
+)
+MEMENTO_PLAYBACK = "https://archive.ph/20240301000000/https://lost.example.com/post"
+MENDED = link(
+    "https://lost.example.com/post",
+    Verdict.BROKEN,
+    "HTTP 404",
+    ((APRIL, 14),),
+    text="旧文章",
+    result=CheckResult("https://lost.example.com/post", http_status=404),
+    archive=Snapshot(
+        "https://lost.example.com/post", "20240301000000", 200, archive="archive.today", memento_url=MEMENTO_PLAYBACK
+    ),
+    archive_url=MEMENTO_PLAYBACK,
+)
+DRIFTED = [TAKEOVER, PARKED, REPLACED]
+
+
+def drift_view(**changes) -> CrawlView:
+    """`sample_view` with drifted links (two of them new tonight) and a dead link mended from archive.today."""
+    base = sample_view()
+    fields = {
+        "reports": [*REPORTS, *DRIFTED, MENDED],
+        "diff": RunDiff(
+            newly_dead=(*base.diff.newly_dead, MENDED.url),
+            fixed=base.diff.fixed,
+            still_dead=base.diff.still_dead,
+            newly_drifted=(TAKEOVER.url, PARKED.url),
+        ),
+    }
+    return sample_view(**(fields | changes))
 
 
 def real_issue_view() -> CrawlView:
