@@ -4,12 +4,17 @@ One command per occurrence, so each line that holds a bad link is marked:
 
     ::error file=issues/a.md,line=12,col=5,title=broken link::https://... : HTTP 404
 
-Which command a verdict gets follows `summary.severity`: failing verdicts
+Which command a link gets follows `summary.link_severity`: failing verdicts
 (broken, and whatever --fail-on adds) are `::error`; redirected is
 `::warning` (it works, and the fix is known: use the final URL); blocked and
 unreachable are `::notice` (a person should look, nothing is certain). ok
-and skipped links raise nothing. The output ends with the plain summary
-line, which the runner prints as ordinary log text.
+and skipped links raise nothing, unless the page drifted (it answers, but
+is now another page: a takeover, a parked domain, a replaced page): that is
+a `::warning` titled `drifted link (takeover)`, with the evidence in the
+message, and never fails the run (see `crawler.report.summary`). A capture
+from another archive than the Wayback Machine is named with its archive.
+The output ends with the plain summary line (drifted links counted), which
+the runner prints as ordinary log text.
 
 Escaping follows the runner's rules: in the message `%` `\\r` `\\n` become
 `%25` `%0D` `%0A`; in properties `:` and `,` become `%3A` `%2C` as well, or a
@@ -26,7 +31,16 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from crawler.models import LinkReport, Verdict
-from crawler.report.summary import Mention, Severity, count_by_verdict, mentions, one_line, severity, summary_line
+from crawler.report.summary import (
+    Mention,
+    Severity,
+    capture_reference,
+    drift_evidence,
+    link_severity,
+    mentions,
+    one_line,
+    summary_of,
+)
 
 __all__ = ["escape_message", "escape_property", "render", "render_offline"]
 
@@ -40,7 +54,7 @@ def render(reports: Sequence[LinkReport], *, failing: frozenset[Verdict], genera
     """One workflow command per flagged occurrence, then the summary line."""
     commands = [_command(mention, failing) for mention in mentions(reports)]
     flagged = [command for command in commands if command is not None]
-    return "\n".join([*flagged, summary_line(count_by_verdict(reports))]) + "\n"
+    return "\n".join([*flagged, summary_of(reports)]) + "\n"
 
 
 def render_offline(message: str, *, generated_at: datetime) -> str:
@@ -59,8 +73,8 @@ def escape_property(text: str) -> str:
 
 
 def _command(mention: Mention, failing: frozenset[Verdict]) -> str | None:
-    verdict = mention.report.assessment.verdict
-    level = severity(verdict, failing)
+    report = mention.report
+    level = link_severity(report, failing)
     if level is None:
         return None
     occurrence = mention.occurrence
@@ -68,15 +82,25 @@ def _command(mention: Mention, failing: frozenset[Verdict]) -> str | None:
         "file": occurrence.issue,
         "line": str(occurrence.line),
         "col": str(occurrence.column),
-        "title": f"{verdict} link",
+        "title": _title(report, failing),
     }
     joined = ",".join(f"{name}={escape_property(value)}" for name, value in properties.items())
     return f"::{_COMMAND[level]} {joined}::{escape_message(_message(mention.report))}"
 
 
+def _title(report: LinkReport, failing: frozenset[Verdict]) -> str:
+    """`broken link`; `drifted link (takeover)` for a drifted link that does not fail."""
+    verdict = report.assessment.verdict
+    if report.drift is not None and verdict not in failing:
+        return f"drifted link ({report.drift.kind})"
+    return f"{verdict} link"
+
+
 def _message(report: LinkReport) -> str:
-    """URL and reason on the first line, the archive capture on a second."""
+    """URL and reason on the first line, then the drift's evidence and the archive capture."""
     lines = [f"{report.url}: {one_line(report.assessment.reason)}"]
-    if report.archive_url:
-        lines.append(f"archived copy: {report.archive_url}")
+    if report.drift is not None:
+        lines.append(f"drifted: {drift_evidence(report.drift)}")
+    if reference := capture_reference(report):
+        lines.append(f"archived copy: {reference}")
     return "\n".join(lines)

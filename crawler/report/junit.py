@@ -11,6 +11,13 @@ view lists each bad line. A failing verdict (broken, plus --fail-on) is a
 is `<skipped>`; every other verdict passes. `errors` is always 0: a link the
 checker could not reach is a verdict, not a crash of the checker.
 
+A link whose page drifted (it answers, but is now another page) passes, as
+drift fails nothing (see `crawler.report.summary`); JUnit has no warning,
+so its test case carries the evidence in `<system-out>` (`drifted:
+takeover: ...; then ...; now ...`), which CI test views show with the case,
+and a failing one has it in its failure text too. A capture from another
+archive than the Wayback Machine is named with its archive.
+
 When the machine looks offline nothing was checked: `render_offline`
 gives one suite holding one test case with an `<error>` (the checker could
 not run, the one case where `errors` is not 0), so CI shows a red run that
@@ -29,7 +36,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from crawler.models import LinkReport, Verdict
-from crawler.report.summary import Mention, by_issue, mentions, one_line
+from crawler.report.summary import Mention, by_issue, capture_reference, drift_evidence, mentions, one_line
 
 __all__ = ["render", "render_offline"]
 
@@ -85,6 +92,8 @@ def _add_testcase(suite: ET.Element, mention: Mention, failing: frozenset[Verdic
         failure.text = _failure_text(report)
     elif verdict is Verdict.SKIPPED:
         ET.SubElement(case, "skipped", message=reason)
+    if report.drift is not None:
+        ET.SubElement(case, "system-out").text = _xml_text(f"drifted: {drift_evidence(report.drift)}")
 
 
 def _failure_text(report: LinkReport) -> str:
@@ -95,7 +104,8 @@ def _failure_text(report: LinkReport) -> str:
         ("http status", str(result.http_status) if result.http_status is not None else None),
         ("final url", result.final_url if result.final_url != report.url else None),
         ("title", result.title),
-        ("archived copy", report.archive_url),
+        ("drifted", drift_evidence(report.drift) if report.drift else None),
+        ("archived copy", capture_reference(report)),
     ]
     return "\n".join(_xml_text(f"{label}: {value}") for label, value in facts if value)
 

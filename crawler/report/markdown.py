@@ -1,10 +1,14 @@
 """A Markdown summary for people: a pull-request comment or a job summary.
 
-Layout: a heading that says how many links fail, the summary line, then the
-failing links grouped by issue (line, link text, URL, verdict, reason,
-archived copy), then a shorter table of links that pass but deserve a look
-(redirected, blocked, unreachable: `summary.severity` below error), one row
-per link with the places it is written.
+Layout: a heading that says how many links fail (and how many drifted), the
+summary line, then the failing links grouped by issue (line, link text, URL,
+verdict, reason, archived copy), then the drifted links (they work, but now
+show another page: the evidence side by side, then and now, with the
+capture compared against), then a shorter table of links that pass but
+deserve a look (redirected, blocked, unreachable: `summary.severity` below
+error), one row per link with the places it is written. An archived copy
+from another archive than the Wayback Machine is named with its archive
+(`[archive.today, 2019-03-04](...)`).
 
 Text in cells and headings is escaped for GitHub-flavoured Markdown, only
 where Markdown would misread it, so the raw file stays readable (`soft 404:`,
@@ -46,7 +50,10 @@ from crawler.report.summary import (
     Mention,
     Severity,
     by_issue,
-    count_by_verdict,
+    capture_text,
+    capture_url,
+    drift_then,
+    drifted_reports,
     is_control,
     mentions,
     not_checked,
@@ -54,13 +61,15 @@ from crawler.report.summary import (
     one_line,
     severity,
     sorted_reports,
-    summary_line,
+    summary_of,
 )
 
 __all__ = [
+    "DRIFT_HEADER",
     "OCCURRENCE_HEADER",
     "archive_link",
     "code_span",
+    "drift_cells",
     "escape_text",
     "markdown_table",
     "occurrence_cells",
@@ -95,15 +104,26 @@ OCCURRENCE_HEADER = ("line", "link text", "URL", "verdict", "reason")
 _FAILING_HEADER = (*OCCURRENCE_HEADER, "archived copy")
 _NOTEWORTHY_HEADER = ("verdict", "URL", "reason", "written at")
 
+# The drift columns of every table of drifted links (`drift_cells`).
+DRIFT_HEADER = ("drift", "then", "now")
+_DRIFTED_HEADER = ("URL", *DRIFT_HEADER, "written at")
+
 
 def render(reports: Sequence[LinkReport], *, failing: frozenset[Verdict], generated_at: datetime) -> str:
     """The whole summary; sections with nothing to list are left out."""
     failing_mentions = [m for m in mentions(reports) if m.report.assessment.verdict in failing]
-    noteworthy = [r for r in sorted_reports(reports) if severity(r.assessment.verdict, failing) in _BELOW_ERROR]
+    drifted = [report for report in drifted_reports(reports) if report.assessment.verdict not in failing]
+    noteworthy = [
+        r
+        for r in sorted_reports(reports)
+        if severity(r.assessment.verdict, failing) in _BELOW_ERROR and r.drift is None
+    ]
     unchecked = sum(not_checked(report) for report in reports)
-    blocks = [_heading(reports, failing, unchecked), summary_line(count_by_verdict(reports), unchecked=unchecked)]
+    blocks = [_heading(reports, failing, unchecked), summary_of(reports, unchecked=unchecked)]
     if failing_mentions:
         blocks.append(_failing_section(failing_mentions))
+    if drifted:
+        blocks.append(_drifted_section(drifted))
     if noteworthy:
         blocks.append(_noteworthy_section(noteworthy))
     blocks.append(f"Checked by rotwatch {__version__} at {generated_at.isoformat()}.")
@@ -131,13 +151,16 @@ def code_span(text: str) -> str:
 
 
 def _heading(reports: Sequence[LinkReport], failing: frozenset[Verdict], unchecked: int) -> str:
-    """How many links fail; never "no failing links" alone while some were not checked."""
+    """How many links fail, and how many drifted; never "no failing links" alone
+    while some were not checked or now show another page."""
     count = sum(report.assessment.verdict in failing for report in reports)
+    drifted = sum(report.drift is not None for report in reports)
+    also = f", {drifted} drifted" if drifted else ""
     if count == 0 and unchecked:
-        return f"## rotwatch: no failing links among those checked, {unchecked} not checked"
+        return f"## rotwatch: no failing links among those checked{also}, {unchecked} not checked"
     if count == 0:
-        return "## rotwatch: no failing links"
-    return f"## rotwatch: {count} failing link{'' if count == 1 else 's'}"
+        return f"## rotwatch: no failing links{also}"
+    return f"## rotwatch: {count} failing link{'' if count == 1 else 's'}{also}"
 
 
 def _failing_section(failing_mentions: list[Mention]) -> str:
@@ -165,25 +188,58 @@ def occurrence_cells(mention: Mention) -> tuple[str, ...]:
     )
 
 
+def _drifted_section(reports: list[LinkReport]) -> str:
+    rows = [(code_span(report.url), *drift_cells(report), _written_at(report)) for report in reports]
+    intro = "These links work, but now show another page than the one the issue cited."
+    return f"### Drifted links\n\n{intro}\n\n{markdown_table(_DRIFTED_HEADER, rows)}"
+
+
+def drift_cells(report: LinkReport) -> tuple[str, str, str]:
+    """The cells under DRIFT_HEADER, empty for a link that did not drift: the
+    kind and reason; the title then with its day, linked to the capture compared
+    against (or "first checked" when it is rotwatch's own first check); the title now."""
+    drift = report.drift
+    if drift is None:
+        return ("", "", "")
+    source = escape_text(drift_then(drift))
+    if drift.capture:
+        source = f"[{source}](<{_destination(drift.capture)}>)"
+    return (
+        f"**{drift.kind}**: {escape_text(drift.reason)}",
+        f"{_title_text(drift.then_title)} ({source})",
+        _title_text(drift.now_title),
+    )
+
+
+def _title_text(title: str) -> str:
+    return escape_text(title) if title else "*(no title)*"
+
+
+def _written_at(report: LinkReport) -> str:
+    places = sorted(report.occurrences, key=occurrence_order)
+    return ", ".join(code_span(f"{occ.issue}:{occ.line}") for occ in places)
+
+
 def _noteworthy_section(reports: list[LinkReport]) -> str:
     rows = [_noteworthy_row(report) for report in reports]
     return f"### Worth a look\n\n{markdown_table(_NOTEWORTHY_HEADER, rows)}"
 
 
 def _noteworthy_row(report: LinkReport) -> tuple[str, ...]:
-    places = sorted(report.occurrences, key=occurrence_order)
-    written_at = ", ".join(code_span(f"{occ.issue}:{occ.line}") for occ in places)
-    return (report.assessment.verdict.value, code_span(report.url), escape_text(report.assessment.reason), written_at)
+    verdict = report.assessment.verdict.value
+    return (verdict, code_span(report.url), escape_text(report.assessment.reason), _written_at(report))
 
 
 def archive_link(report: LinkReport) -> str:
-    """`[2024-03-01](<playback URL>)`, the capture date as the link text."""
+    """`[2024-03-01](<playback URL>)`, the capture date as the link text, after
+    the archive's name when it is not the Wayback Machine (`archive.today, 2019-03-04`)."""
     if report.archive is None:
         return ""
-    date = report.archive.captured_on
-    if not report.archive_url:
-        return date
-    return f"[{date}](<{_destination(report.archive_url)}>)"
+    text = escape_text(capture_text(report.archive))
+    url = capture_url(report)
+    if not url:
+        return text
+    return f"[{text}](<{_destination(url)}>)"
 
 
 def _destination(url: str) -> str:

@@ -1,10 +1,16 @@
 """SARIF 2.1.0: link problems as code-scanning alerts on the issue files.
 
-One run, tool `rotwatch` with one rule per verdict (`rotwatch/broken`...),
-and one result per flagged occurrence. `level` follows `summary.severity`:
-failing verdicts are `error`, redirected `warning`, blocked and unreachable
-`note`; ok and skipped links are not results (unless --fail-on names them),
-or every mailto: link would raise an alert.
+One run, tool `rotwatch` with one rule per verdict (`rotwatch/broken`...)
+and `rotwatch/drifted` last, and one result per flagged occurrence. `level`
+follows `summary.link_severity`: failing verdicts are `error`, redirected
+`warning`, blocked and unreachable `note`; ok and skipped links are not
+results (unless --fail-on names them), or every mailto: link would raise an
+alert. A link whose page drifted (it answers, but is now another page) is a
+`warning` under `rotwatch/drifted`, with the evidence in the message, unless
+its verdict fails, when it stays under its verdict's rule with the evidence
+added: a warning, because drift is worth a person's look but fails nothing
+(see `crawler.report.summary`). A capture from another archive than the
+Wayback Machine is named with its archive.
 
 Each result's region covers the URL exactly as written in the source:
 `startColumn` is the occurrence's column and `endColumn` (exclusive, as
@@ -32,9 +38,9 @@ from urllib.parse import quote
 
 from crawler import __version__
 from crawler.models import LinkReport, Verdict
-from crawler.report.summary import Mention, mentions, one_line, severity
+from crawler.report.summary import Mention, capture_reference, drift_evidence, link_severity, mentions, one_line
 
-__all__ = ["INFORMATION_URI", "SCHEMA_URI", "artifact_uri", "render", "render_offline", "rule_id"]
+__all__ = ["DRIFTED_RULE", "INFORMATION_URI", "SCHEMA_URI", "artifact_uri", "render", "render_offline", "rule_id"]
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/rotwatch/"
@@ -66,6 +72,15 @@ _RULE_TEXT = {
 }
 
 
+DRIFTED_RULE = "rotwatch/drifted"  # the rule of a working link whose page is now another page
+_DRIFTED_TEXT = (
+    "Link now shows another page",
+    "The link works, but its page is no longer the one the issue cited: the domain was taken over "
+    "(gambling, adult or loan spam), parked or for sale, or the page was replaced. Compare it with the "
+    "archive capture named in the message, then point the link at the capture or remove it.",
+)
+
+
 def render(reports: Sequence[LinkReport], *, failing: frozenset[Verdict], generated_at: datetime) -> str:
     """The SARIF log as JSON text. `generated_at` is not recorded: without
     it, the same links give the same file and code scanning sees no churn."""
@@ -86,7 +101,7 @@ def _log(reports: Sequence[LinkReport], failing: frozenset[Verdict]) -> dict[str
         "name": "rotwatch",
         "informationUri": INFORMATION_URI,
         "version": __version__,
-        "rules": [_rule(verdict) for verdict in Verdict],
+        "rules": [*(_rule(verdict) for verdict in Verdict), _drifted_rule()],
     }
     run = {"tool": {"driver": driver}, "columnKind": "unicodeCodePoints", "results": results}
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
@@ -107,6 +122,16 @@ def artifact_uri(issue: str) -> str:
     return quote(path.as_posix())
 
 
+def _drifted_rule() -> dict[str, Any]:
+    short, help_text = _DRIFTED_TEXT
+    return {
+        "id": DRIFTED_RULE,
+        "name": "DriftedLink",
+        "shortDescription": {"text": short},
+        "help": {"text": help_text},
+    }
+
+
 def _rule(verdict: Verdict) -> dict[str, Any]:
     short, help_text = _RULE_TEXT[verdict]
     return {
@@ -120,7 +145,7 @@ def _rule(verdict: Verdict) -> dict[str, Any]:
 def _result(mention: Mention, failing: frozenset[Verdict]) -> dict[str, Any] | None:
     report, occurrence = mention
     verdict = report.assessment.verdict
-    level = severity(verdict, failing)
+    level = link_severity(report, failing)
     if level is None:
         return None
     region = {
@@ -129,9 +154,10 @@ def _result(mention: Mention, failing: frozenset[Verdict]) -> dict[str, Any] | N
         "endColumn": occurrence.column + len(occurrence.written),
     }
     location = {"physicalLocation": {"artifactLocation": {"uri": artifact_uri(occurrence.issue)}, "region": region}}
+    drifted = report.drift is not None and verdict not in failing
     return {
-        "ruleId": rule_id(verdict),
-        "ruleIndex": list(Verdict).index(verdict),
+        "ruleId": DRIFTED_RULE if drifted else rule_id(verdict),
+        "ruleIndex": len(Verdict) if drifted else list(Verdict).index(verdict),
         "level": level.value,
         "message": {"text": _message(report)},
         "locations": [location],
@@ -140,6 +166,8 @@ def _result(mention: Mention, failing: frozenset[Verdict]) -> dict[str, Any] | N
 
 def _message(report: LinkReport) -> str:
     text = f"{report.assessment.verdict} link {report.url}: {one_line(report.assessment.reason)}"
-    if report.archive_url:
-        text += f" Archived copy: {report.archive_url}"
+    if report.drift is not None:
+        text += f" Drifted: {drift_evidence(report.drift)}."
+    if reference := capture_reference(report):
+        text += f" Archived copy: {reference}"
     return text

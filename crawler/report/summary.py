@@ -55,6 +55,7 @@ __all__ = [
     "archive_name",
     "archive_of_url",
     "by_issue",
+    "capture_reference",
     "capture_text",
     "capture_url",
     "count_by_drift",
@@ -206,6 +207,15 @@ def capture_url(report: LinkReport) -> str | None:
     if report.archive_url or report.archive is None:
         return report.archive_url
     return report.archive.memento_url
+
+
+def capture_reference(report: LinkReport) -> str | None:
+    """The capture's URL as logs and CI show it, followed by `(archive.today,
+    2019-03-04)` when the archive is not the Wayback Machine; None without one."""
+    url = capture_url(report)
+    if url is None or report.archive is None or report.archive.archive == WAYBACK:
+        return url
+    return f"{url} ({capture_text(report.archive)})"
 
 
 def archive_of_url(url: str) -> str:

@@ -1,9 +1,11 @@
 """The terminal table: what a person running `rotwatch check` reads first.
 
-Only links that are not ok are listed, failing ones first, then by verdict
-and URL; ok links are only counted in the summary line beneath, since a run
-over an archive has hundreds of them and they need nothing. Each row is one
-link with the places it is written.
+Only links that are not ok, or whose page drifted, are listed: failing
+ones first, then drifted ones, then by verdict and URL; other ok links are
+only counted in the summary line beneath, since a run over an archive has
+hundreds of them and they need nothing. Each row is one link with the
+places it is written; a drifted link's verdict cell says `drifted` and its
+reason cell carries the evidence (then and now, the capture compared against).
 
 `render_table` returns the rich Table itself so the command line can print
 it to the real console with colour and the terminal's width; `render` gives
@@ -24,9 +26,9 @@ from rich.table import Table
 from rich.text import Text
 
 from crawler.models import LinkReport, Verdict
-from crawler.report.summary import count_by_verdict, occurrence_order, one_line, summary_line
+from crawler.report.summary import drift_evidence, occurrence_order, one_line, summary_of
 
-__all__ = ["TEXT_WIDTH", "VERDICT_STYLE", "render", "render_offline", "render_table"]
+__all__ = ["DRIFT_STYLE", "TEXT_WIDTH", "VERDICT_STYLE", "render", "render_offline", "render_table"]
 
 TEXT_WIDTH = 120  # columns of the plain-text form
 
@@ -38,6 +40,7 @@ VERDICT_STYLE = {
     Verdict.UNREACHABLE: "yellow",
     Verdict.SKIPPED: "dim",
 }
+DRIFT_STYLE = "bold yellow"  # a link that works but now shows another page
 
 
 def render(reports: Sequence[LinkReport], *, failing: frozenset[Verdict], generated_at: datetime) -> str:
@@ -47,7 +50,7 @@ def render(reports: Sequence[LinkReport], *, failing: frozenset[Verdict], genera
     table = render_table(reports, failing)
     if table.row_count:
         console.print(table)
-    console.print(Text(summary_line(count_by_verdict(reports))))
+    console.print(Text(summary_of(reports)), soft_wrap=True)  # one line, however long, for logs and grep
     return text.getvalue()
 
 
@@ -57,7 +60,7 @@ def render_offline(message: str, *, generated_at: datetime) -> str:
 
 
 def render_table(reports: Sequence[LinkReport], failing: frozenset[Verdict]) -> Table:
-    """One row per link that is not ok: failing first, then by verdict, then URL."""
+    """One row per link that is not ok or drifted: failing first, then drifted, then by verdict, then URL."""
     table = Table(show_lines=False)
     table.add_column("verdict", no_wrap=True)
     table.add_column("URL", overflow="fold")
@@ -69,21 +72,21 @@ def render_table(reports: Sequence[LinkReport], failing: frozenset[Verdict]) -> 
 
 
 def _listed(reports: Sequence[LinkReport]) -> list[LinkReport]:
-    return [report for report in reports if report.assessment.verdict is not Verdict.OK]
+    return [report for report in reports if report.assessment.verdict is not Verdict.OK or report.drift is not None]
 
 
-def _row_order(report: LinkReport, failing: frozenset[Verdict]) -> tuple[bool, int, str]:
+def _row_order(report: LinkReport, failing: frozenset[Verdict]) -> tuple[bool, bool, int, str]:
     verdict = report.assessment.verdict
-    return (verdict not in failing, list(Verdict).index(verdict), report.url)
+    return (verdict not in failing, report.drift is None, list(Verdict).index(verdict), report.url)
 
 
 def _cells(report: LinkReport) -> tuple[Text, ...]:
     verdict = report.assessment.verdict
     places = sorted(report.occurrences, key=occurrence_order)
     written_at = "\n".join(one_line(f"{occ.issue}:{occ.line}:{occ.column}") for occ in places)
-    return (
-        Text(verdict.value, style=VERDICT_STYLE[verdict]),
-        Text(one_line(report.url)),
-        Text(one_line(report.assessment.reason)),
-        Text(written_at),
-    )
+    verdict_cell = Text(verdict.value, style=VERDICT_STYLE[verdict])
+    reason = Text(one_line(report.assessment.reason))
+    if report.drift is not None:
+        verdict_cell.append("\ndrifted", style=DRIFT_STYLE)
+        reason.append("\n" + drift_evidence(report.drift))
+    return (verdict_cell, Text(one_line(report.url)), reason, Text(written_at))

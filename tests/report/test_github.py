@@ -14,7 +14,23 @@ from crawler.report.summary import (
     count_by_verdict,
     summary_line,
 )
-from tests.report.links import ALL, BROKEN, ISSUE, LATER_ISSUE, MAIL, SLOW, WIDENED, link, rendered
+from tests.report.links import (
+    ALL,
+    BROKEN,
+    CASINO_TITLE,
+    DRIFT_CAPTURE,
+    FINE,
+    ISSUE,
+    LATER_ISSUE,
+    MAIL,
+    MEMENTO_URL,
+    MENDED,
+    SLOW,
+    TAKEN_OVER,
+    WIDENED,
+    link,
+    rendered,
+)
 
 
 def test_github_message_escaping_is_exact():
@@ -80,3 +96,30 @@ def test_github_web_text_cannot_start_a_command_of_its_own():
 
 def test_github_ends_with_the_plain_summary_line():
     assert rendered("github").splitlines()[-1] == summary_line(count_by_verdict(ALL))
+
+
+# --- drift and captures from other archives ------------------------------------------
+
+
+def test_github_a_drifted_link_is_a_warning_with_its_evidence_and_fails_nothing():
+    lines = rendered("github", [TAKEN_OVER, FINE]).splitlines()
+    assert len(lines) == 2  # FINE raises nothing
+    assert lines[0].startswith(f"::warning file={ISSUE},line=16,col=4,title=drifted link (takeover)::")
+    message = unescape_github(lines[0].split("::", 2)[2])
+    assert message.splitlines() == [
+        f"{TAKEN_OVER.url}: HTTP 200",
+        f'drifted: takeover: now a gambling page: title has "slot gacor"; then "工具指南 | Tools" '
+        f'(capture of 2023-01-05: {DRIFT_CAPTURE}); now "{CASINO_TITLE}"',
+    ]
+
+
+def test_github_summary_line_names_the_drifted_links():
+    assert rendered("github", [TAKEN_OVER, FINE]).splitlines()[-1] == (
+        "2 links: 2 ok, 0 redirected, 0 broken, 0 blocked, 0 unreachable, 0 skipped; "
+        "1 drifted (now another page: 1 takeover)"
+    )
+
+
+def test_github_names_the_archive_of_a_memento_capture():
+    (command, _) = rendered("github", [MENDED]).splitlines()
+    assert unescape_github(command).endswith(f"archived copy: {MEMENTO_URL} (archive.today, 2019-03-04)")

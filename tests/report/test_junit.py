@@ -14,13 +14,19 @@ from crawler.report.summary import (
 from tests.report.links import (
     ALL,
     BROKEN,
+    CASINO_TITLE,
     COMMA_URL,
+    DRIFT_CAPTURE,
+    FINE,
     HOSTILE_TITLE,
     ISSUE,
     LATER_ISSUE,
     MAIL,
+    MEMENTO_URL,
+    MENDED,
     MOVED,
     PLAYBACK,
+    TAKEN_OVER,
     WIDENED,
     link,
     rendered,
@@ -91,3 +97,27 @@ def test_junit_stays_well_formed_with_control_characters_from_the_web():
     failure = junit_root([report]).find(".//failure")
     assert failure.get("message") == "bad title \ufffd"
     assert "title: t ]]>" in failure.text
+
+
+# --- drift and captures from other archives ------------------------------------------
+
+
+def test_junit_a_drifted_link_passes_with_its_evidence_in_system_out():
+    root = junit_root([TAKEN_OVER, FINE])
+    assert counts(root) == (3, 0, 0, 0)
+    case = root.find(f"testsuite/testcase[@name='line 16: {TAKEN_OVER.url}']")
+    assert case.find("failure") is None
+    out = case.find("system-out").text
+    assert out.startswith('drifted: takeover: now a gambling page: title has "slot gacor"; then "工具指南 | Tools"')
+    assert DRIFT_CAPTURE in out and CASINO_TITLE in out
+
+
+def test_junit_a_failing_drifted_link_has_the_evidence_in_its_failure_too():
+    root = junit_root([TAKEN_OVER], failing=frozenset({Verdict.OK}))
+    failure = root.find("testsuite/testcase/failure")
+    assert "\ndrifted: takeover: " in failure.text
+
+
+def test_junit_names_the_archive_of_a_memento_capture():
+    failure = junit_root([MENDED]).find("testsuite/testcase/failure")
+    assert f"archived copy: {MEMENTO_URL} (archive.today, 2019-03-04)" in failure.text.splitlines()

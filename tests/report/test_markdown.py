@@ -16,7 +16,22 @@ from crawler.report.summary import (
     mentions,
     one_line,
 )
-from tests.report.links import BROKEN, COMMA_URL, FINE, ISSUE, LATER_ISSUE, MOVED, PLAYBACK, link, rendered
+from tests.report.links import (
+    BROKEN,
+    COMMA_URL,
+    DRIFT_CAPTURE,
+    FINE,
+    ISSUE,
+    LATER_ISSUE,
+    MEMENTO_URL,
+    MENDED,
+    MOVED,
+    PLAYBACK,
+    REPLACED,
+    TAKEN_OVER,
+    link,
+    rendered,
+)
 
 # GitHub's parse-time autolinks (GFM spec 6.9): scheme://, www. and e-mail
 # addresses, never a bare domain ("news.com") or "//host" as linkify-it's
@@ -170,3 +185,30 @@ def test_markdown_never_says_no_failing_links_alone_while_links_were_not_checked
     text = rendered("markdown", [FINE, unanswered])
     assert text.startswith("## rotwatch: no failing links among those checked, 1 not checked\n")
     assert "; 1 not checked (no answer recorded)" in text
+
+
+# --- drift and captures from other archives ------------------------------------------
+
+
+def test_markdown_lists_drifted_links_with_the_evidence_side_by_side():
+    text = rendered("markdown", [FINE, TAKEN_OVER, REPLACED])
+    assert text.startswith("## rotwatch: no failing links, 2 drifted\n")
+    assert "; 2 drifted (now another page: 1 takeover, 1 replaced)" in text
+    section = text.split("### Drifted links", 1)[1]
+    assert "| URL | drift | then | now | written at |" in section
+    html = GFM.render(section)
+    assert f'<a href="{DRIFT_CAPTURE}">capture of 2023-01-05</a>' in html  # the capture compared against
+    assert "first checked 2024-04-03" in html and "Login \\| News" not in html
+    assert "<script>" not in html and "&lt;script&gt;" in html  # the casino's title stays text
+    assert html.count("<a href") == 1  # nothing else is a link, the URLs are code
+
+
+def test_markdown_drifted_links_are_not_repeated_as_worth_a_look():
+    drifted_move = link(MOVED.url, Verdict.REDIRECTED, MOVED.assessment.reason, ((ISSUE, 9, 5),), drift=REPLACED.drift)
+    text = rendered("markdown", [drifted_move])
+    assert "### Drifted links" in text and "### Worth a look" not in text
+
+
+def test_markdown_names_the_archive_of_a_memento_capture():
+    text = rendered("markdown", [MENDED])
+    assert f"[archive.today, 2019-03-04](<{MEMENTO_URL}>)" in text

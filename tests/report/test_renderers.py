@@ -43,9 +43,11 @@ def test_public_names_are_pinned():
         (
             markdown,
             [
+                "DRIFT_HEADER",
                 "OCCURRENCE_HEADER",
                 "archive_link",
                 "code_span",
+                "drift_cells",
                 "escape_text",
                 "markdown_table",
                 "occurrence_cells",
@@ -53,8 +55,11 @@ def test_public_names_are_pinned():
                 "render_offline",
             ],
         ),
-        (sarif, ["INFORMATION_URI", "SCHEMA_URI", "artifact_uri", "render", "render_offline", "rule_id"]),
-        (table, ["TEXT_WIDTH", "VERDICT_STYLE", "render", "render_offline", "render_table"]),
+        (
+            sarif,
+            ["DRIFTED_RULE", "INFORMATION_URI", "SCHEMA_URI", "artifact_uri", "render", "render_offline", "rule_id"],
+        ),
+        (table, ["DRIFT_STYLE", "TEXT_WIDTH", "VERDICT_STYLE", "render", "render_offline", "render_table"]),
         (
             summary,
             [
@@ -67,6 +72,7 @@ def test_public_names_are_pinned():
                 "archive_name",
                 "archive_of_url",
                 "by_issue",
+                "capture_reference",
                 "capture_text",
                 "capture_url",
                 "count_by_drift",

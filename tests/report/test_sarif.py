@@ -19,16 +19,22 @@ from crawler.report.summary import (
 from tests.report.links import (
     ALL,
     BROKEN,
+    CASINO_TITLE,
     COMMA_URL,
     DATA,
+    DRIFT_CAPTURE,
     FINE,
     HOSTILE_TITLE,
     IMAGE,
     ISSUE,
     MAIL,
+    MEMENTO_URL,
+    MENDED,
     PLAYBACK,
     SLOW,
+    TAKEN_OVER_URL,
     WIDENED,
+    WITH_DRIFT,
     rendered,
 )
 
@@ -55,9 +61,9 @@ def test_sarif_log_and_driver_properties():
     assert run["columnKind"] == "unicodeCodePoints"
 
 
-def test_sarif_one_rule_per_verdict_with_descriptions():
+def test_sarif_one_rule_per_verdict_and_one_for_drift_with_descriptions():
     rules = sarif_log()["runs"][0]["tool"]["driver"]["rules"]
-    assert [rule["id"] for rule in rules] == [f"rotwatch/{verdict}" for verdict in Verdict]
+    assert [rule["id"] for rule in rules] == [*(f"rotwatch/{verdict}" for verdict in Verdict), "rotwatch/drifted"]
     for rule in rules:
         assert rule["shortDescription"]["text"] and rule["help"]["text"]
 
@@ -116,3 +122,24 @@ def test_sarif_ok_and_skipped_links_are_not_results():
 )
 def test_sarif_artifact_uri_is_a_relative_posix_uri(issue, uri):
     assert sarif.artifact_uri(issue) == uri
+
+
+# --- drift and captures from other archives ------------------------------------------
+
+
+def test_sarif_a_drifted_link_is_a_warning_under_the_drifted_rule_with_its_evidence():
+    log = sarif_log(WITH_DRIFT)
+    jsonschema.Draft4Validator(json.loads((DATA / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))).validate(log)
+    (run,) = log["runs"]
+    rules = run["tool"]["driver"]["rules"]
+    drifted = [r for r in run["results"] if r["ruleId"] == "rotwatch/drifted"]
+    assert [(r["level"], rules[r["ruleIndex"]]["id"]) for r in drifted] == [("warning", "rotwatch/drifted")] * 2
+    takeover = next(r for r in drifted if TAKEN_OVER_URL in r["message"]["text"])
+    text = takeover["message"]["text"]
+    assert text.startswith(f"ok link {TAKEN_OVER_URL}: HTTP 200 Drifted: takeover: now a gambling page")
+    assert f'then "工具指南 | Tools" (capture of 2023-01-05: {DRIFT_CAPTURE}); now "{CASINO_TITLE}"' in text
+
+
+def test_sarif_names_the_archive_of_a_memento_capture():
+    (result,) = sarif_log([MENDED])["runs"][0]["results"]
+    assert result["message"]["text"].endswith(f"Archived copy: {MEMENTO_URL} (archive.today, 2019-03-04)")

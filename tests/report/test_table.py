@@ -14,7 +14,20 @@ from crawler.report.summary import (
     count_by_verdict,
     summary_line,
 )
-from tests.report.links import ALL, BROKEN, COMMA_URL, FINE, MOVED, WIDENED, link, rendered
+from tests.report.links import (
+    ALL,
+    BROKEN,
+    CASINO_TITLE,
+    COMMA_URL,
+    DRIFT_CAPTURE,
+    FINE,
+    MOVED,
+    REPLACED,
+    TAKEN_OVER,
+    WIDENED,
+    link,
+    rendered,
+)
 
 
 def listed_urls(failing=DEFAULT_FAILING) -> list[str]:
@@ -63,3 +76,30 @@ def test_table_plain_text_has_no_colour_codes_and_ok_only_counted():
 
 def test_table_all_ok_prints_only_the_summary_line():
     assert rendered("table", [FINE]) == "1 link: 1 ok, 0 redirected, 0 broken, 0 blocked, 0 unreachable, 0 skipped\n"
+
+
+# --- drift ---------------------------------------------------------------------------
+
+
+def test_table_lists_drifted_links_after_the_failing_ones_with_their_evidence():
+    grid = table.render_table([FINE, MOVED, REPLACED, TAKEN_OVER, BROKEN], DEFAULT_FAILING)
+    urls = [cell.plain for cell in grid.columns[1].cells]
+    assert urls == [COMMA_URL, REPLACED.url, TAKEN_OVER.url, MOVED.url]  # FINE, ok and not drifted, is only counted
+    verdicts, reasons = list(grid.columns[0].cells), list(grid.columns[2].cells)
+    verdict, reason = verdicts[2], reasons[2]
+    assert verdict.plain == "ok\ndrifted"
+    assert reason.plain.splitlines() == [
+        "HTTP 200",
+        f'takeover: now a gambling page: title has "slot gacor"; then "工具指南 | Tools" '
+        f'(capture of 2023-01-05: {DRIFT_CAPTURE}); now "{CASINO_TITLE}"',
+    ]
+    first_check = reasons[1].plain
+    assert 'then "The story | News" (first checked 2024-04-03); now "Login | News"' in first_check
+
+
+def test_table_never_reads_as_all_well_with_drifted_links():
+    text = rendered("table", [FINE, TAKEN_OVER, REPLACED])
+    assert text.splitlines()[-1] == (
+        "3 links: 3 ok, 0 redirected, 0 broken, 0 blocked, 0 unreachable, 0 skipped; "
+        "2 drifted (now another page: 1 takeover, 1 replaced)"
+    )
