@@ -189,7 +189,9 @@ def occurrence_cells(mention: Mention) -> tuple[str, ...]:
 
 
 def _drifted_section(reports: list[LinkReport]) -> str:
-    rows = [(code_span(report.url), *drift_cells(report), _written_at(report)) for report in reports]
+    rows: list[tuple[str, ...]] = [
+        (code_span(report.url), *drift_cells(report), _written_at(report)) for report in reports
+    ]
     intro = "These links work, but now show another page than the one the issue cited."
     return f"### Drifted links\n\n{intro}\n\n{markdown_table(_DRIFTED_HEADER, rows)}"
 
