@@ -7,7 +7,17 @@ Decisions:
   occurrence, newest issue first, with the columns of `CSV_COLUMNS`;
   dead-links.csv holds the rows whose `dead` is true (`CrawlView.is_dead`).
   A dead link's row has the capture of its own issue's date and its
-  `capture_status`: found, none, or pending (the archive has not answered yet).
+  `capture_status`: found, none, or pending (the archive has not answered yet),
+  the archive holding the capture (`capture_archive`: `wayback`, or a Memento
+  archive's name such as `archive.today`) and its playback URL (another
+  archive's own memento URL).
+- A link that works but now shows another page (drift) has its evidence in
+  the `drift_*` columns: kind (takeover, parked, replaced), reason, the
+  title then and the day of that version, the title now, and the capture
+  compared against (empty when "then" is rotwatch's own first check); the
+  columns are empty for a link that did not drift.
+- Columns are only ever added, at the end, so a script reading them by
+  position keeps working.
 - Text in the CSV files is one line, and a cell that would start with `=`,
   `+`, `-` or `@` gets a leading `'`: titles and link text come from the web
   and the issues, and a spreadsheet would run such a cell as a formula.
@@ -20,9 +30,10 @@ from typing import Any
 
 import pandas as pd
 
+from crawler.models import LinkReport
 from crawler.nightly.view import CrawlView
-from crawler.report.json_report import link_fields
-from crawler.report.summary import Mention, one_line
+from crawler.report.json_report import drift_fields, link_fields
+from crawler.report.summary import Mention, capture_url, one_line
 
 __all__ = ["CSV_COLUMNS", "CSV_ENCODING", "csv_bytes", "links_frame"]
 
@@ -42,12 +53,35 @@ CSV_COLUMNS = (
     "capture_url",
     "capture_timestamp",
     "capture_status",
+    "capture_archive",
+    "drift_kind",
+    "drift_reason",
+    "drift_then",
+    "drift_then_on",
+    "drift_now",
+    "drift_capture",
 )
 CSV_ENCODING = "utf-8-sig"  # UTF-8 with a byte order mark, for Excel
 
 # Columns holding text from issues or the web, made inert for spreadsheets.
-_TEXT_COLUMNS = ("issue", "text", "url", "reason", "final_url", "title", "capture_url")
+_TEXT_COLUMNS = (
+    "issue",
+    "text",
+    "url",
+    "reason",
+    "final_url",
+    "title",
+    "capture_url",
+    "drift_reason",
+    "drift_then",
+    "drift_now",
+    "drift_capture",
+)
 _FORMULA_STARTS = ("=", "+", "-", "@")
+
+# report.json's drift fields, in the CSV files' order, and their columns.
+_DRIFT_FIELDS = ("kind", "reason", "then", "then_on", "now", "capture")
+_DRIFT_COLUMNS = tuple(f"drift_{name}" for name in _DRIFT_FIELDS)
 
 
 def links_frame(view: CrawlView) -> pd.DataFrame:
@@ -80,10 +114,20 @@ def _row(view: CrawlView, mention: Mention) -> dict[str, Any]:
         **link_fields(report),
         "dead": view.is_dead(report),
         "since": _iso(view.since(report.url)),
-        "capture_url": report.archive_url,
+        "capture_url": capture_url(report),
         "capture_timestamp": report.archive.timestamp if report.archive else None,
         "capture_status": report.capture_status.value if report.capture_status else None,
+        "capture_archive": report.archive.archive if report.archive else None,
+        **_drift_columns(report),
     }
+
+
+def _drift_columns(report: LinkReport) -> dict[str, str | None]:
+    """The drift's evidence under `drift_*` (as report.json names it), all empty without one."""
+    if report.drift is None:
+        return dict.fromkeys(_DRIFT_COLUMNS)
+    fields = drift_fields(report.drift)
+    return {f"drift_{name}": fields[name] or None for name in _DRIFT_FIELDS}
 
 
 def _iso(moment: date | datetime | None) -> str | None:

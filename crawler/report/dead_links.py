@@ -1,15 +1,19 @@
 """dead-links.md: the nightly crawl's dead links for editors, on the Git host.
 
-Summary and changes since the last run first, then one table of dead links
-per issue, newest issue first. Which links are dead is the view's call
-(`CrawlView.is_dead`).
+Summary and changes since the last run first (the newly drifted links
+among them), then one table of dead links per issue, newest issue first,
+then the links that work but now show another page (drift), with the
+evidence side by side. Which links are dead is the view's call
+(`CrawlView.is_dead`). An archived copy from another archive than the
+Wayback Machine is named with its archive.
 
 dead-links.md is English whatever the page's language, like the other
 Markdown output; it reuses `crawler.report.markdown`'s escaping and cells,
 so text from the web renders literally.
 
 Links not checked (no recorded answer, `summary.not_checked`) are counted
-in the summary, and "No dead links." is never written while there are any.
+in the summary, and "No dead links." is never written while there are any;
+drifted links are counted in the summary line too.
 """
 
 from __future__ import annotations
@@ -18,18 +22,21 @@ from crawler import __version__
 from crawler.models import CaptureStatus, LinkReport
 from crawler.nightly.view import CrawlView
 from crawler.report.markdown import (
+    DRIFT_HEADER,
     OCCURRENCE_HEADER,
     archive_link,
     code_span,
+    drift_cells,
     escape_text,
     markdown_table,
     occurrence_cells,
 )
-from crawler.report.summary import Mention, by_issue, count_by_verdict, summary_line
+from crawler.report.summary import Mention, by_issue, summary_of
 
 __all__ = ["render_dead_links"]
 
 _DEAD_HEADER = (*OCCURRENCE_HEADER, "since", "archived copy")
+_DRIFTED_HEADER = ("issue", "line", "link text", "URL", *DRIFT_HEADER)
 
 
 def render_dead_links(view: CrawlView) -> str:
@@ -46,6 +53,9 @@ def render_dead_links(view: CrawlView) -> str:
             if unchecked
             else "No dead links."
         )
+    drifted = [mention for mention in view.mentions() if mention.report.drift is not None]
+    if drifted:
+        blocks.append(_drifted(drifted))
     return "\n\n".join(blocks) + "\n"
 
 
@@ -61,7 +71,7 @@ def _summary(view: CrawlView, unchecked: int) -> str:
     of_them = f", {pending} of them with the capture pending" if pending else ""
     line = (
         f"**{len(dead)} dead** ({captured} with an archive capture, {len(dead) - captured} without{of_them}). "
-        f"{summary_line(count_by_verdict(view.reports), unchecked=unchecked)}."
+        f"{summary_of(view.reports, unchecked=unchecked)}."
     )
     if not unchecked:
         return line
@@ -78,6 +88,7 @@ def _changes(view: CrawlView) -> str:
     lines += _url_list("Newly dead", diff.newly_dead)
     lines += _url_list("Fixed", diff.fixed)
     lines.append(f"- Still dead: {len(diff.still_dead)}")
+    lines += _url_list("Newly drifted", diff.newly_drifted)
     return "\n".join(lines)
 
 
@@ -95,6 +106,26 @@ def _issue(view: CrawlView, issue: str, group: list[Mention]) -> str:
     facts.append(f"{len(group)} dead")
     rows = [_dead_row(view, mention) for mention in group]
     return f"{heading}\n\n{' · '.join(facts)}\n\n{markdown_table(_DEAD_HEADER, rows)}"
+
+
+def _drifted(mentions: list[Mention]) -> str:
+    """Every occurrence of a drifted link, newest issue first, with the evidence."""
+    rows: list[tuple[str, ...]] = [
+        (
+            code_span(occurrence.issue),
+            str(occurrence.line),
+            escape_text(occurrence.text),
+            code_span(report.url),
+            *drift_cells(report),
+        )
+        for report, occurrence in mentions
+    ]
+    intro = (
+        f"{len({mention.report.url for mention in mentions})} drifted: these links work, but now show another "
+        "page than the one the issue cited (a takeover, a parked domain, a replaced page). Compare with the "
+        "capture, then point the link at it or remove it."
+    )
+    return f"## Drifted links\n\n{intro}\n\n{markdown_table(_DRIFTED_HEADER, rows)}"
 
 
 def _dead_row(view: CrawlView, mention: Mention) -> tuple[str, ...]:

@@ -6,6 +6,7 @@ text, a title holding `<script>`.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +16,24 @@ from crawler.models import RunDiff, Verdict
 from crawler.report import csv_tables
 from crawler.report.crawl_reports import write_crawl_reports
 from crawler.report.csv_tables import CSV_COLUMNS, CSV_ENCODING, csv_bytes, links_frame
-from tests.report.views import APRIL, DEAD, FEBRUARY, GONE_404, MARCH, NXDOMAIN, PLAYBACK, REPORTS, link, sample_view
+from tests.report.views import (
+    APRIL,
+    DEAD,
+    FEBRUARY,
+    GONE_404,
+    MARCH,
+    MEMENTO_PLAYBACK,
+    MENDED,
+    NXDOMAIN,
+    PARKED,
+    PLAYBACK,
+    REPORTS,
+    TAKEOVER,
+    TAKEOVER_CAPTURE,
+    drift_view,
+    link,
+    sample_view,
+)
 
 OCCURRENCES = sum(len(report.occurrences) for report in REPORTS)
 DEAD_OCCURRENCES = sum(len(report.occurrences) for report in DEAD)
@@ -117,3 +135,41 @@ def test_empty_crawl_writes_headers_only(tmp_path: Path):
     assert list(read_csv(tmp_path / "dead-links.csv").columns) == list(CSV_COLUMNS)
     assert read_csv(tmp_path / "links.csv").empty
     assert "No dead links." in (tmp_path / "dead-links.md").read_text(encoding="utf-8")
+
+
+# --- drift and captures from other archives ------------------------------------------
+
+
+def test_csv_columns_are_only_added_at_the_end():
+    assert CSV_COLUMNS[15:] == (
+        "capture_archive",
+        "drift_kind",
+        "drift_reason",
+        "drift_then",
+        "drift_then_on",
+        "drift_now",
+        "drift_capture",
+    )
+    assert CSV_COLUMNS.index("capture_status") == 14
+
+
+def test_links_csv_has_the_drift_evidence_and_the_archive_of_each_capture(tmp_path: Path):
+    write_crawl_reports(drift_view(), tmp_path)
+    frame = read_csv(tmp_path / "links.csv").set_index("url")
+    takeover = frame.loc[TAKEOVER.url]
+    assert (takeover["verdict"], takeover["drift_kind"], takeover["drift_then_on"]) == ("ok", "takeover", "2024-03-20")
+    assert (takeover["drift_then"], takeover["drift_now"]) == ("AI 十项全能秀 | Deca Show", TAKEOVER.drift.now_title)
+    assert takeover["drift_capture"] == TAKEOVER_CAPTURE and takeover["drift_reason"].startswith("now a gambling page")
+    assert pd.isna(frame.loc[PARKED.url]["drift_capture"])  # "then" is rotwatch's own first check
+    assert frame.loc[GONE_404.url].iloc[0][["drift_kind", "drift_now"]].isna().all()
+    mended = frame.loc[MENDED.url]
+    assert (mended["capture_archive"], mended["capture_url"]) == ("archive.today", MEMENTO_PLAYBACK)
+    assert set(frame.loc[GONE_404.url]["capture_archive"]) == {"wayback"}
+    dead = read_csv(tmp_path / "dead-links.csv")
+    assert MENDED.url in set(dead["url"]) and TAKEOVER.url not in set(dead["url"])
+
+
+def test_drift_text_is_made_inert_for_spreadsheets():
+    formula = replace(TAKEOVER, drift=replace(TAKEOVER.drift, now_title="=HYPERLINK(evil)"))
+    frame = links_frame(sample_view(reports=[formula]))
+    assert csv_bytes(frame).decode(CSV_ENCODING).count("'=HYPERLINK(evil)") == 1

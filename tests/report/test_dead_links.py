@@ -8,10 +8,19 @@ from __future__ import annotations
 
 from markdown_it import MarkdownIt
 
+from crawler.models import RunDiff
 from crawler.report import dead_links
 from crawler.report.dead_links import render_dead_links
 from tests.report.scale import scale_view
-from tests.report.views import FEBRUARY, PLAYBACK, sample_view
+from tests.report.views import (
+    FEBRUARY,
+    MEMENTO_PLAYBACK,
+    PLAYBACK,
+    TAKEOVER,
+    TAKEOVER_CAPTURE,
+    drift_view,
+    sample_view,
+)
 
 
 def test_public_names_are_pinned():
@@ -75,3 +84,31 @@ def test_markdown_one_link_not_checked_is_singular():
 def test_markdown_with_every_link_checked_and_none_dead_says_no_dead_links():
     text = render_dead_links(scale_view(10))
     assert text.endswith("No dead links.\n") and "not checked" not in text
+
+
+# --- drift and captures from other archives ------------------------------------------
+
+
+def test_dead_links_md_lists_the_newly_drifted_and_every_drifted_link_with_its_evidence():
+    text = render_dead_links(drift_view())
+    assert "- Newly drifted: 2\n  - `https://deca-show.example.com/`\n  - `https://tinytools.example.net/`" in text
+    assert "; 3 drifted (now another page: 1 takeover, 1 parked, 1 replaced)." in text
+    section = text.split("## Drifted links", 1)[1]
+    assert section.startswith("\n\n3 drifted: these links work, but now show another page")
+    assert "| issue | line | link text | URL | drift | then | now |" in section
+    html = MarkdownIt("commonmark").enable("table").render(section)
+    assert f'<a href="{TAKEOVER_CAPTURE}">capture of 2024-03-20</a>' in html
+    assert "first checked 2024-04-03" in html  # the parked domain, judged against rotwatch's first check
+    assert "<script>" not in html  # the replaced page's old title holds one
+
+
+def test_dead_links_md_names_the_archive_of_a_memento_capture():
+    text = render_dead_links(drift_view())
+    assert f"[archive.today, 2024-03-01](<{MEMENTO_PLAYBACK}>)" in text
+    assert f"[2024-03-01](<{PLAYBACK}>)" in text  # the Wayback Machine's is named by its day alone
+
+
+def test_dead_links_md_without_dead_links_still_names_the_drifted():
+    text = render_dead_links(drift_view(reports=[TAKEOVER], diff=RunDiff()))
+    assert "No dead links." in text and "1 drifted (now another page: 1 takeover)" in text
+    assert "## Drifted links" in text
