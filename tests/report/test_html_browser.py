@@ -5,7 +5,8 @@ Content-Security-Policy, the filters and the search narrow the rows, the
 columns sort, the chart is drawn, and a title holding `<script>` stays text
 (no alert, no console error). Screenshots of the whole page are saved under
 the test's tmp_path and, for review, as /tmp/rotwatch-report.png (English,
-hand-built view) and /tmp/rotwatch-report-zh.png (the real Chinese issue).
+hand-built view), /tmp/rotwatch-report-zh.png (the real Chinese issue) and
+/tmp/rotwatch-report-drift.png (drifted links and a capture from archive.today).
 
 Uses the system's chromium and chromedriver (tests.report.browser): skipped
 when either is missing, failed instead when CI is set.
@@ -21,9 +22,22 @@ import pytest
 
 from crawler.report.crawl_reports import write_crawl_reports
 from tests.report.browser import errors_logged, start_browser
-from tests.report.views import FLAKY_DEAD, HOSTILE, MARCH, NXDOMAIN, real_issue_view, sample_view
+from tests.report.views import (
+    FLAKY_DEAD,
+    HOSTILE,
+    MARCH,
+    MEMENTO_PLAYBACK,
+    NXDOMAIN,
+    drift_view,
+    real_issue_view,
+    sample_view,
+)
 
-REVIEW_SCREENSHOTS = {"en": Path("/tmp/rotwatch-report.png"), "zh": Path("/tmp/rotwatch-report-zh.png")}
+REVIEW_SCREENSHOTS = {
+    "en": Path("/tmp/rotwatch-report.png"),
+    "zh": Path("/tmp/rotwatch-report-zh.png"),
+    "drift": Path("/tmp/rotwatch-report-drift.png"),
+}
 
 VISIBLE_DEAD_ROWS = "return document.querySelectorAll('#dead tr[data-verdict]:not([hidden])').length"
 VISIBLE_ALL_ROWS = "return document.querySelectorAll('#all-links tr[data-verdict]:not([hidden])').length"
@@ -166,3 +180,24 @@ def test_real_chinese_issue_in_chinese(browser, tmp_path: Path):
     assert errors_logged(browser) == []
     screenshot(browser, tmp_path / "report-zh.png")
     shutil.copyfile(tmp_path / "report-zh.png", REVIEW_SCREENSHOTS["zh"])
+
+
+def test_drifted_links_and_a_memento_capture_in_a_browser(browser, tmp_path: Path):
+    from selenium.webdriver.common.by import By
+
+    open_report(browser, tmp_path, drift_view())
+    assert errors_logged(browser) == []
+    assert browser.find_element(By.CSS_SELECTOR, '#drifted output[data-counts="drifted"]').text == "3 of 3 shown"
+    then = browser.find_element(By.CSS_SELECTOR, '#drifted tr[data-drift="takeover"] td.col-then')
+    now = browser.find_element(By.CSS_SELECTOR, '#drifted tr[data-drift="takeover"] td.col-now')
+    assert then.location["y"] == now.location["y"] and then.location["x"] < now.location["x"]  # side by side
+    capture = browser.find_element(By.CSS_SELECTOR, f'#dead a[href="{MEMENTO_PLAYBACK}"]')
+    assert capture.text.replace("\n", " ") == "archive.today, 2024-03-01"
+    cell = capture.find_element(By.XPATH, "./ancestor::td")
+    assert capture.size["width"] <= cell.size["width"]  # the archive's name is never cut off
+    search_for(browser, "gacor")
+    visible = "return document.querySelectorAll('#drifted tr[data-verdict]:not([hidden])').length"
+    assert browser.execute_script(visible) == 1
+    search_for(browser, "")
+    screenshot(browser, tmp_path / "drift.png")
+    shutil.copyfile(tmp_path / "drift.png", REVIEW_SCREENSHOTS["drift"])

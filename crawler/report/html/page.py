@@ -2,8 +2,9 @@
 
 What changed since the last run comes first (summary cards, the changes
 lists), then the filters, the dead links grouped by issue (newest issue
-first), the month chart beside the sites with the most dead links, and every
-link in a collapsed table (the link tables are `tables`' and the chart
+first), the drifted links (working links that now show another page), the
+month chart beside the sites with the most dead links, and every link in a
+collapsed table (the link tables are `tables`' and the chart
 `chart`'s). The page never decides which links are dead: it asks
 `CrawlView.is_dead`.
 
@@ -17,6 +18,10 @@ Decisions:
 - Links not checked (no recorded answer) get a card and a warning beneath
   the cards saying how many, so a stopped crawl never reads as a clean one.
 - The filters offer only the verdicts, issues and sites of rows on the page.
+- Drifted links get a card (how many, of which kinds, how many new) and a
+  list of the newly drifted among the changes, so a night that took over a
+  domain is seen on the first screen; the card shows only when a link
+  drifted.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from crawler.report.html.chart import chart_section, month_bands
 from crawler.report.html.labels import Labels
 from crawler.report.html.markup import Markup, children, link, tag, void
 from crawler.report.html.tables import LinkTables, day_text, listed_in_all_links, shown_site, verdict_badge
-from crawler.report.summary import Mention, count_by_verdict
+from crawler.report.summary import Mention, count_by_drift, count_by_verdict
 
 __all__ = ["CHANGES_PREVIEW", "CHANGES_SHOWN_WHOLE", "Page"]
 
@@ -50,6 +55,7 @@ class Page:
         self.tables = LinkTables(view, labels)
         self.ordered = view.mentions()
         self.dead_mentions = [mention for mention in self.ordered if view.is_dead(mention.report)]
+        self.drifted_mentions = [mention for mention in self.ordered if mention.report.drift is not None]
         self.by_url = {report.url: report for report in view.reports}
         self.unchecked = view.not_checked_reports()
         self.place: dict[str, int] = {}  # each URL's first row in page order
@@ -64,6 +70,7 @@ class Page:
                 self.changes(),
                 self.filters(),
                 self.tables.dead_section(self.dead_mentions),
+                self.tables.drifted_section(self.drifted_mentions),
                 tag(
                     "div",
                     chart_section(month_bands(self.view, self.ordered), self.labels),
@@ -108,6 +115,7 @@ class Page:
             self.card("new", self.labels["newly_dead"], len(diff.newly_dead)),
             self.card("fixed", self.labels["fixed"], len(diff.fixed)),
             self.card("still", self.labels["still_dead"], len(diff.still_dead)),
+            self.drifted_card(),
             self.card(
                 "links",
                 self.labels.form("links", checked),
@@ -128,6 +136,17 @@ class Page:
             class_="summary",
             aria_label=self.labels["summary"],
         )
+
+    def drifted_card(self) -> Markup | None:
+        """How many links now show another page, of which kinds, and how many are new; none when none did."""
+        kinds = count_by_drift(self.view.reports)
+        total = sum(kinds.values())
+        if not total:
+            return None
+        split = " · ".join(f"{count} {self.labels[f'drift.{kind}']}" for kind, count in kinds.items() if count)
+        new = len(self.view.diff.newly_drifted)
+        detail = f"{split} · {self.labels.fill('drifted_new', count=new)}" if new else split
+        return self.card("drifted", self.labels["drifted"], total, detail)
 
     def card(self, kind: str, name: str, count: int, detail: str | None = None) -> Markup:
         return tag(
@@ -171,6 +190,7 @@ class Page:
             self.change_list("new", self.labels["newly_dead"], diff.newly_dead, opened=True),
             self.change_list("fixed", self.labels["fixed"], diff.fixed, opened=True),
             self.change_list("still", self.labels["still_dead"], diff.still_dead, opened=False),
+            self.change_list("drifted", self.labels["newly_drifted"], diff.newly_drifted, opened=True),
         ]
         shown = [item for item in lists if item is not None]
         content = shown or [tag("p", self.labels["no_change"], class_="quiet")]
@@ -208,8 +228,14 @@ class Page:
             return tag("li", link(url, url))
         issues = sorted({occurrence.issue for occurrence in report.occurrences})
         where = ", ".join(self.view.issue_title(issue) for issue in issues)
-        why = tag("span", self.tables.reason(report), class_="why") if self.view.is_dead(report) else None
+        why = tag("span", self.why(report), class_="why") if self.view.is_dead(report) or report.drift else None
         return tag("li", link(url, url), tag("span", why, tag("span", where, class_="where"), class_="detail"))
+
+    def why(self, report: LinkReport) -> str:
+        """Why a changed link is listed: a dead link's reason, a drifted one's kind."""
+        if report.drift is not None and not self.view.is_dead(report):
+            return f"{self.labels['drifted']}: {self.labels[f'drift.{report.drift.kind}']}"
+        return self.tables.reason(report)
 
     # --- filters ---------------------------------------------------------
 
@@ -255,7 +281,7 @@ class Page:
         listed = listed_in_all_links(self.view, self.ordered)
         if len(listed) == len(self.ordered):
             return listed
-        shown = {id(mention) for mention in [*listed, *self.dead_mentions]}
+        shown = {id(mention) for mention in [*listed, *self.dead_mentions, *self.drifted_mentions]}
         return [mention for mention in self.ordered if id(mention) in shown]
 
     def select(self, name: str, everything: str, options: list[tuple[str, str]]) -> Markup:
@@ -303,6 +329,9 @@ class Page:
             (tag("dt", verdict_badge(self.labels, verdict)), tag("dd", self.labels[f"help.{verdict}"]))
             for verdict in Verdict
         ]
+        if self.drifted_mentions:  # the flag is explained where it is shown
+            flag = tag("span", self.labels["drifted"], class_="drift-flag")
+            terms.append((tag("dt", flag), tag("dd", self.labels["help.drifted"])))
         return tag(
             "footer",
             tag("dl", terms, class_="glossary"),

@@ -1,4 +1,4 @@
-"""The two link tables of index.html: dead links by issue, and every link.
+"""The link tables of index.html: dead links by issue, drifted links, and every link.
 
 Each table is built from one list of columns (LABELS keys), so its headers
 and its rows' cells cannot disagree; every row carries what the page's
@@ -27,7 +27,17 @@ Decisions:
   link. The dead links above are listed whole at any size: they are the
   page's purpose.
 - "No dead links" is said only when every link has an answer: with links
-  not checked, the page says how many instead.
+  not checked, the page says how many instead; with drifted links, it
+  points to them rather than saying that every link works.
+- A drifted link (it works, but now shows another page) carries a flag
+  beside its verdict wherever it is listed, and has a row per occurrence in
+  the drifted links' table: what changed (taken over, parked, another
+  page, and the reason), the title then with its day, linked to the capture
+  compared against (or "as rotwatch first saw it" when "then" is rotwatch's
+  own first check), and the title now, side by side.
+- A capture is shown by its day, after its archive's name when it is not
+  the Wayback Machine ("archive.today, 2019-03-04"), so an editor knows where
+  a link leads before following it.
 """
 
 from __future__ import annotations
@@ -36,13 +46,13 @@ from collections.abc import Sequence
 from datetime import date
 from functools import cache
 
-from crawler.check.reasons import reason_in
+from crawler.check.reasons import reason_in, translate
 from crawler.check.urls import host_of, is_http_url, site_key
-from crawler.models import CaptureStatus, LinkKind, LinkReport, Verdict
+from crawler.models import CaptureStatus, Drift, LinkKind, LinkReport, Snapshot, Verdict
 from crawler.nightly.view import CrawlView
 from crawler.report.html.labels import Labels
 from crawler.report.html.markup import Child, Markup, children, link, tag
-from crawler.report.summary import Mention, by_issue
+from crawler.report.summary import WAYBACK, Mention, archive_name, archive_of_url, by_issue, capture_url
 
 __all__ = ["FULL_TABLE_LIMIT", "LinkTables", "day_text", "listed_in_all_links", "shown_site", "verdict_badge"]
 
@@ -51,6 +61,7 @@ FULL_TABLE_LIMIT = 1_000  # unique links up to which "All links" lists every one
 # The columns of the two tables, as LABELS keys, left to right.
 _DEAD_COLUMNS = ("col.line", "col.text", "col.url", "col.verdict", "col.reason", "col.since", "col.capture")
 _ALL_COLUMNS = ("col.issue", "col.line", "col.text", "col.url", "col.verdict", "col.reason", "col.capture")
+_DRIFTED_COLUMNS = ("col.issue", "col.line", "col.text", "col.url", "col.drift", "col.then", "col.now")
 
 
 @cache
@@ -100,8 +111,7 @@ class LinkTables:
         groups = by_issue(dead_mentions)
         every_one_new = bool(dead_mentions) and all(m.report.url in self.newly_dead for m in dead_mentions)
         content = [self.issue_block(issue, group) for issue, group in groups.items()]
-        unchecked = len(self.view.not_checked_reports())
-        nothing = self.labels.fill("no_dead_unchecked", count=unchecked) if unchecked else self.labels["no_dead"]
+        nothing = self.nothing_dead()
         return tag(
             "section",
             tag(
@@ -115,6 +125,36 @@ class LinkTables:
             id="dead",
             class_="all-new" if every_one_new else None,
             aria_labelledby="dead-heading",
+        )
+
+    def nothing_dead(self) -> str:
+        """What the dead links' section says when there are none: never that every
+        link works while some were not checked or now show another page."""
+        unchecked = len(self.view.not_checked_reports())
+        if unchecked:
+            return self.labels.fill("no_dead_unchecked", count=unchecked)
+        drifted = sum(report.drift is not None for report in self.view.reports)
+        if drifted:
+            return self.labels.fill("no_dead_drifted", count=drifted)
+        return self.labels["no_dead"]
+
+    def drifted_section(self, drifted_mentions: Sequence[Mention]) -> Markup | None:
+        """Every occurrence of a drifted link, in page order, with the evidence
+        side by side; nothing when no link drifted."""
+        if not drifted_mentions:
+            return None
+        return tag(
+            "section",
+            tag(
+                "div",
+                tag("h2", self.labels["drifted_heading"], id="drifted-heading"),
+                tag("output", class_="shown", data_counts="drifted", aria_live="polite"),
+                class_="section-head",
+            ),
+            tag("p", self.labels["drifted_intro"], class_="section-intro"),
+            self.links_table(_DRIFTED_COLUMNS, drifted_mentions, class_="links drifted-links"),
+            id="drifted",
+            aria_labelledby="drifted-heading",
         )
 
     def issue_block(self, issue: str, group: list[Mention]) -> Markup:
@@ -192,6 +232,7 @@ class LinkTables:
             "tr",
             [self.cell(column, mention, mark_new=mark_new) for column in columns],
             class_="is-new" if report.url in self.newly_dead else None,
+            data_drift=report.drift.kind.value if report.drift else None,
             data_verdict=report.assessment.verdict.value,
             data_issue=occurrence.issue,
             data_site=shown_site(report.url),
@@ -218,7 +259,7 @@ class LinkTables:
                 return self.url_content(report), None
             case "col.verdict":
                 badge = verdict_badge(self.labels, report.assessment.verdict)
-                return (badge, self.new_badge(report) if mark_new else None), None
+                return (badge, self.new_badge(report) if mark_new else None, self.drift_flag(report)), None
             case "col.reason":
                 return self.reason(report), None
             case "col.since":
@@ -226,6 +267,8 @@ class LinkTables:
                 return day_text(since) or "—", since.isoformat() if since else ""
             case "col.capture":
                 return self.capture(report)
+            case "col.drift" | "col.then" | "col.now" if report.drift is not None:
+                return self.drift_cell(column, report.drift)
         raise ValueError(f"no column {column!r} in the link tables")
 
     def reason(self, report: LinkReport) -> str:
@@ -255,13 +298,55 @@ class LinkTables:
             return None
         return Markup(" " + tag("span", self.labels["new"], class_="new"))
 
+    def drift_flag(self, report: LinkReport) -> Markup | None:
+        """`Drifted` beside the verdict of a link that now shows another page, its kind on hover."""
+        if report.drift is None:
+            return None
+        kind = self.labels[f"drift.{report.drift.kind}"]
+        return Markup(" " + tag("span", self.labels["drifted"], class_="drift-flag", title=kind))
+
+    def drift_cell(self, column: str, drift: Drift) -> tuple[Child, str | int | None]:
+        """What changed (kind and reason), the title then with its source, the title now."""
+        if column == "col.drift":
+            kind = tag("span", self.labels[f"drift.{drift.kind}"], class_=f"drift-kind drift-{drift.kind}")
+            return (kind, tag("span", translate(drift.reason, self.labels.lang), class_="drift-reason")), drift.kind
+        if column == "col.now":
+            return self.page_title(drift.now_title), None
+        day = drift.then_on or self.labels["date_unknown"]
+        if drift.capture is None:
+            source: Child = self.labels.fill("then_first_check", date=day)
+        else:
+            archive = archive_of_url(drift.capture)
+            text = self.labels.fill("then_capture", date=day)
+            named = (
+                text if archive == WAYBACK else self.labels.fill("capture_in", archive=self.archive(archive), date=text)
+            )
+            source = link(drift.capture, named)
+        return (self.page_title(drift.then_title), tag("span", source, class_="then-source")), drift.then_on
+
+    def page_title(self, title: str) -> Markup:
+        if not title:
+            return tag("q", self.labels["no_title"], class_="page-title untitled")
+        return tag("q", title, class_="page-title")
+
+    def archive(self, name: str) -> str:
+        """An archive's name as the page shows it, in its language where it has one."""
+        key = f"archive.{name}"
+        return self.labels[key] if key in self.labels else archive_name(name)
+
+    def capture_text(self, snapshot: Snapshot) -> str:
+        """A capture's day, after its archive's name when not the Wayback Machine's."""
+        if snapshot.archive == WAYBACK:
+            return snapshot.captured_on
+        return self.labels.fill("capture_in", archive=self.archive(snapshot.archive), date=snapshot.captured_on)
+
     def capture(self, report: LinkReport) -> tuple[Child, str]:
         """The capture's date, linked to its playback; "capture pending" for a dead
         link whose capture is not known yet, "no capture" for one the archive has
         nothing for; nothing for links that are not dead. Sorted by the capture's
         timestamp."""
         if report.archive is not None:
-            return link(report.archive_url, report.archive.captured_on), report.archive.timestamp
+            return link(capture_url(report), self.capture_text(report.archive)), report.archive.timestamp
         if self.view.is_dead(report) and report.capture_status is CaptureStatus.PENDING:
             return tag("span", self.labels["capture_pending"], class_="no-capture capture-pending"), ""
         if self.view.is_dead(report):
