@@ -150,7 +150,7 @@ def _check(plan: CheckPlan, args: CheckArguments, issue_dates: dict[str, date | 
 def _print_reports(reports: list[LinkReport], args: CheckArguments) -> None:
     """The report in the chosen format, and the summary line on stderr unless the report already shows it."""
     from crawler.report import render
-    from crawler.report.summary import count_by_verdict, summary_line
+    from crawler.report.summary import summary_of
 
     fail_on = args.config.failing_verdicts
     if _on_terminal(args):
@@ -161,7 +161,7 @@ def _print_reports(reports: list[LinkReport], args: CheckArguments) -> None:
         text = render(args.format, reports, failing=fail_on, generated_at=datetime.now(UTC))
         _write_output(text, args.output)
     if _summary_on_stderr(args):
-        print(summary_line(count_by_verdict(reports)), file=sys.stderr)
+        print(summary_of(reports), file=sys.stderr)
 
 
 def _print_offline(message: str, args: CheckArguments) -> None:

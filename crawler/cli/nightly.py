@@ -151,7 +151,7 @@ def run_crawl(args: CrawlArguments) -> int:
 def print_crawl_summary(outcome: CrawlOutcome) -> None:
     """The diff first (what changed overnight), then the counts, the captures still
     pending and roughly how long they need, and where the reports are."""
-    from crawler.report.summary import count_by_verdict, summary_line
+    from crawler.report.summary import summary_of
 
     diff = outcome.view.diff
     print(f"newly dead: {len(diff.newly_dead)}, fixed: {len(diff.fixed)}, still dead: {len(diff.still_dead)}")
@@ -159,7 +159,7 @@ def print_crawl_summary(outcome: CrawlOutcome) -> None:
         for url in urls:
             print(f"  {label}: {url}")
     print(f"checked {outcome.checked} links, {outcome.looked_up} archive lookups{_archive_costs(outcome)}")
-    print(summary_line(count_by_verdict(outcome.view.reports)))
+    print(summary_of(outcome.view.reports))
     if outcome.pending:
         why = {
             "interrupted": "the crawl was stopped",

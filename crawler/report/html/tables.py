@@ -114,17 +114,21 @@ class LinkTables:
         nothing = self.nothing_dead()
         return tag(
             "section",
-            tag(
-                "div",
-                tag("h2", self.labels["dead_by_issue"], id="dead-heading"),
-                tag("output", class_="shown", data_counts="dead", aria_live="polite"),
-                class_="section-head",
-            ),
+            self.section_head("dead", self.labels["dead_by_issue"]),
             content or tag("p", nothing, class_="quiet"),
             tag("p", self.labels["no_match"], class_="quiet no-match", hidden=True),
             id="dead",
             class_="all-new" if every_one_new else None,
             aria_labelledby="dead-heading",
+        )
+
+    def section_head(self, section: str, heading: str) -> Markup:
+        """A section's heading and the count of its rows the filters show."""
+        return tag(
+            "div",
+            tag("h2", heading, id=f"{section}-heading"),
+            tag("output", class_="shown", data_counts=section, aria_live="polite"),
+            class_="section-head",
         )
 
     def nothing_dead(self) -> str:
@@ -145,12 +149,7 @@ class LinkTables:
             return None
         return tag(
             "section",
-            tag(
-                "div",
-                tag("h2", self.labels["drifted_heading"], id="drifted-heading"),
-                tag("output", class_="shown", data_counts="drifted", aria_live="polite"),
-                class_="section-head",
-            ),
+            self.section_head("drifted", self.labels["drifted_heading"]),
             tag("p", self.labels["drifted_intro"], class_="section-intro"),
             self.links_table(_DRIFTED_COLUMNS, drifted_mentions, class_="links drifted-links"),
             id="drifted",
