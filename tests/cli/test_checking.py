@@ -147,6 +147,7 @@ def test_suggest_attaches_a_verified_capture_to_a_broken_link(archive, web, wayb
     assert link["archive"] == {
         "url": f"{web.archive_endpoint}/web/20240320101010/{dead}",
         "timestamp": "20240320101010",
+        "archive": "wayback",
     }
 
 
