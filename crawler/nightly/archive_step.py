@@ -45,7 +45,7 @@ from crawler.nightly.policy import needs_fresh_capture
 from crawler.nightly.store import StateStore
 from crawler.spiders.memento import lookup_mementos
 from crawler.spiders.wayback import ArchiveTally
-from crawler.wayback.archives import MementoArchive, asked_text, minutes_to_ask, still_to_ask
+from crawler.wayback.archives import MementoArchive, asked_text, further_lookups, minutes_to_ask, still_to_ask
 from crawler.wayback.pace import PLAYBACK, QUERY, minutes_left, observed_costs
 
 __all__ = ["ANSWER_BATCH", "ArchiveStep", "archive_step", "settled_answers"]
@@ -192,12 +192,8 @@ async def _ask_further(
     """Asks the further archives about each "none" they were not asked about, grouped by the
     archives still to ask (the same for all unless the configuration changed), within the budget."""
     done = _FurtherRun()
-    groups: dict[tuple[MementoArchive, ...], list[Pair]] = {}
-    for pair, answer in answers.items():
-        if answer.outcome is LookupOutcome.NONE and (archives := still_to_ask(answer.archive, further)):
-            groups.setdefault(archives, []).append(pair)
     started = time.monotonic()
-    for archives, pairs in groups.items():
+    for archives, pairs in further_lookups(answers, further).items():
         left = None if seconds_left is None else seconds_left - (time.monotonic() - started)
         if wayback.stopped or (left is not None and left <= 0) or (interruption and interruption.requested):
             done.tally.stopped = done.tally.stopped or wayback.stopped or "budget"

@@ -125,9 +125,9 @@ class SimMemento:
         """The definition that points the Memento spider at this archive served at `base` (no trailing /)."""
         return MementoArchive(self.host, f"{base}{TIMEMAP}{{url}}", rate, raw, retries)
 
-    def config_entry(self, base: str, *, rate: float = FAST) -> str:
+    def config_entry(self, base: str, *, rate: float = FAST, retries: int = 2) -> str:
         """This archive served at `base` as a `further_archives` entry (crawler.wayback.archives.archive_of)."""
-        return f"{self.host}={base}{TIMEMAP}{{url}} rate={rate:g}"
+        return f"{self.host}={base}{TIMEMAP}{{url}} rate={rate:g} retries={retries}"
 
     # What it answered.
 

@@ -59,7 +59,8 @@ Congress; archive.today only when a configuration names it):
 
 Besides the shipped names, a configuration may define an archive of its own
 (`archive_of`): `NAME=TIMEMAP_URL`, the URL with `{url}`, optionally followed
-by ` rate=N` (requests a minute; `UNPUBLISHED_RATE` if not given); its
+by ` rate=N` (requests a minute; `UNPUBLISHED_RATE` if not given) and
+` retries=N` (of a 429 or 5xx; 2 if not given); its
 mementos are taken to be on Wayback software (pywb, OpenWayback), whose
 `id_` form gives the raw bytes.
 
@@ -73,11 +74,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from types import MappingProxyType
 
 from crawler.errors import ConfigError
+from crawler.models import ArchiveLookup, LookupOutcome
 
 __all__ = [
     "DEFAULT_ARCHIVES",
@@ -89,6 +92,7 @@ __all__ = [
     "archive_of",
     "archives_named",
     "asked_text",
+    "further_lookups",
     "minutes_to_ask",
     "still_to_ask",
 ]
@@ -99,7 +103,7 @@ UNPUBLISHED_RATE = 10.0  # requests a minute, for an archive that publishes no l
 WAYBACK_RAW = "{prefix}{timestamp}id_/{original}"  # the raw form of a memento on Wayback software
 _RAW_FIELDS = {"prefix", "timestamp", "original"}
 _NAME = re.compile(r"[a-z0-9][a-z0-9.-]*")
-_OPTION = re.compile(r"rate=(?P<rate>\d+(?:\.\d+)?)")
+_OPTION = re.compile(r"(?P<name>rate|retries)=(?P<value>\d+(?:\.\d+)?)")
 WAYBACK = "wayback"  # the Wayback Machine's name in the state and the reports
 
 
@@ -188,7 +192,7 @@ def archives_named(
 
 
 def archive_of(entry: str, known: Mapping[str, MementoArchive] = SHIPPED_ARCHIVES) -> MementoArchive:
-    """One configuration entry's archive: a known name, or `NAME=TIMEMAP_URL [rate=N]`."""
+    """One configuration entry's archive: a known name, or `NAME=TIMEMAP_URL [rate=N] [retries=N]`."""
     name, equals, definition = entry.strip().partition("=")
     key = name.strip().lower()
     if not equals:
@@ -200,12 +204,12 @@ def archive_of(entry: str, known: Mapping[str, MementoArchive] = SHIPPED_ARCHIVE
     if not definition.strip():
         raise ConfigError(f"archive {key}: give its TimeMap URL after '=', with {{url}} where the link goes")
     timemap, *options = definition.split()
-    rate = UNPUBLISHED_RATE
+    given: dict[str, float] = {}
     for option in options:
         if (matched := _OPTION.fullmatch(option)) is None:
-            raise ConfigError(f"archive {key}: unknown option {option!r} (only rate=N, requests a minute)")
-        rate = float(matched["rate"])
-    return MementoArchive(key, timemap, rate)
+            raise ConfigError(f"archive {key}: unknown option {option!r} (rate=N requests a minute, retries=N)")
+        given[matched["name"]] = float(matched["value"])
+    return MementoArchive(key, timemap, given.get("rate", UNPUBLISHED_RATE), retries=int(given.get("retries", 2)))
 
 
 def asked_text(names: Iterable[str]) -> str:
@@ -226,3 +230,16 @@ def minutes_to_ask(pairs: int, archives: Iterable[MementoArchive]) -> float:
     """Roughly how long asking `archives` about `pairs` (URL, date) pairs takes at their rates,
     each archive in its own pool, so the slowest sets the pace."""
     return max((pairs * REQUESTS_PER_LOOKUP * archive.delay / 60.0 for archive in archives), default=0.0)
+
+
+def further_lookups(
+    answers: Mapping[tuple[str, date | None], ArchiveLookup], archives: Sequence[MementoArchive]
+) -> dict[tuple[MementoArchive, ...], list[tuple[str, date | None]]]:
+    """The (URL, date) pairs to ask the further archives about, by the archives still to ask:
+    each "none" that does not name them all (the same group for all, unless the configuration
+    changed since some were asked). A capture, or a failure, asks nothing of them."""
+    groups: dict[tuple[MementoArchive, ...], list[tuple[str, date | None]]] = {}
+    for pair, answer in answers.items():
+        if answer.outcome is LookupOutcome.NONE and (still := still_to_ask(answer.archive, archives)):
+            groups.setdefault(still, []).append(pair)
+    return groups
