@@ -253,5 +253,5 @@ def test_the_further_archives_are_named_in_order_and_a_bad_name_is_one_clear_mes
         load_config({"further_archives": "loc,timetravel"}, cwd=tmp_path)
     assert str(flag.value).startswith("--further-archives loc,timetravel: unknown archive 'timetravel'; known")
     (tmp_path / "rotwatch.toml").write_text('further_archives = ["wayback"]\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match=r'^rotwatch.toml: further_archives = \[.wayback.\]: unknown archive'):
+    with pytest.raises(ConfigError, match=r"^rotwatch.toml: further_archives = \[.wayback.\]: unknown archive"):
         load_config({}, cwd=tmp_path)
