@@ -127,13 +127,13 @@ async def _crawl_nights(
 def run_demo(lang: str = "en", folder: Path | None = None) -> str:
     """Runs the two crawls; returns a short account with the report's path."""
     folder = (folder or Path(tempfile.mkdtemp(prefix="rotwatch-demo-"))).resolve()
-    archive, second = SimWayback(), SimMemento(SECOND_ARCHIVE)
+    archive, memento = SimWayback(), SimMemento(SECOND_ARCHIVE)
     # Issues are named relative to the current folder: from inside the demo's
     # folder the report names them issues/2024-03-20-weekly.md, as an editor
     # would, not by the temporary folder's path.
-    with SimWeb(hosts=HOSTS, archive=archive, mementos=[second]) as web, contextlib.chdir(folder):
+    with SimWeb(hosts=HOSTS, archive=archive, mementos=[memento]) as web, contextlib.chdir(folder):
         _stock_archive(archive, web)
-        _stock_second_archive(second, web)
+        _stock_second_archive(memento, web)
         for name, text in _issues(web).items():
             (folder / "issues").mkdir(parents=True, exist_ok=True)
             (folder / "issues" / name).write_text(text, encoding="utf-8")
