@@ -37,6 +37,7 @@ from crawler.config_values import host_address, is_address, problem_with
 from crawler.errors import ConfigError
 from crawler.fetch.addresses import parse_allowed_networks
 from crawler.models import Verdict
+from crawler.wayback.archives import DEFAULT_ARCHIVES, MementoArchive, archives_named
 from crawler.wayback.pace import BUDGET_HELP, SAVE_HELP
 
 __all__ = [
@@ -170,6 +171,15 @@ class Config:
     timeout_floor: float = _described(
         5.0, Setting("seconds: the shortest timeout a site's links get after repeated timeouts", metavar="S")
     )
+    # Asked through Memento when the Wayback Machine has no capture: see crawler.wayback.archives.
+    further_archives: tuple[str, ...] = _described(
+        DEFAULT_ARCHIVES,
+        Setting(
+            "archives asked in this order when the Wayback Machine has no capture (arquivo.pt, loc, archive.today,"
+            " or NAME=TIMEMAP_URL; empty: none)",
+            metavar="ARCHIVE[,ARCHIVE]",
+        ),
+    )
 
     @property
     def failing_verdicts(self) -> frozenset[Verdict]:
@@ -184,6 +194,11 @@ class Config:
         """The host name whose lookup tells whether this machine can resolve names at all."""
         endpoint_host = urlsplit(self.archive_endpoint).hostname or ""
         return self.canary_host or (DEFAULT_CANARY if is_address(endpoint_host) else endpoint_host)
+
+    @property
+    def memento_archives(self) -> tuple[MementoArchive, ...]:
+        """The further archives to ask, in order; none with archive lookups off."""
+        return archives_named(self.further_archives) if self.archive else ()
 
     @property
     def site_rules(self) -> tuple[SiteRule, ...]:
@@ -324,6 +339,10 @@ def _validate(config: Config, raw: Mapping[str, Any], origins: _Origins) -> Conf
         except re.error as exc:
             raise ConfigError(f"{origins.of('exclude', pattern)}: not a regular expression ({exc})") from exc
     _rules_from(config.rules)  # a bad rules file stops the run here, with the loader's message
+    try:
+        archives_named(config.further_archives)
+    except ConfigError as exc:
+        raise ConfigError(f"{origins.of('further_archives', raw.get('further_archives'))}: {exc}") from exc
     return replace(config, archive_endpoint=config.archive_endpoint.rstrip("/"))
 
 

@@ -5,7 +5,9 @@ simulated web and its Wayback-compatible archive on loopback, writes three
 issues into a temporary folder, crawls them, then crawls again four
 simulated days later, when one site has come back and another has gone.
 The report shows links that are newly dead and fixed, and the archival
-copies point dead links at captures.
+copies point dead links at captures. One dead link the Wayback Machine has
+no capture of is mended from a second, Memento-compatible archive
+(`SECOND_ARCHIVE`), whose name the reports show with its capture.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from crawler.nightly.policy import policy_of
 from crawler.nightly.store import StateStore
 from crawler.simweb import HostSpec, SimWayback, SimWeb
 from crawler.simweb.hosts import UNREACHABLE_ADDRESS
+from crawler.simweb.memento import MEMENTO_HOST, SimMemento
 
 __all__ = ["run_demo"]
 
@@ -76,6 +79,14 @@ def _stock_archive(archive: SimWayback, web: SimWeb) -> None:
     archive.add_capture(web.url("comeback.test", "/2024/02/story"), "20240213000000", title="回来了")
 
 
+SECOND_ARCHIVE = MEMENTO_HOST  # the simulated Memento archive's name, as the reports show it
+
+
+def _stock_second_archive(archive: SimMemento, web: SimWeb) -> None:
+    """The capture only the second archive holds: of a page that is gone, which the Wayback Machine lacks."""
+    archive.add_capture(web.scenario_url("gone", "blog.test"), "20240318090000", title="三月的一篇旧文章")
+
+
 @dataclass(frozen=True)
 class Night:
     """One simulated night: when it is, and the crawl's settings with one site down."""
@@ -116,12 +127,13 @@ async def _crawl_nights(
 def run_demo(lang: str = "en", folder: Path | None = None) -> str:
     """Runs the two crawls; returns a short account with the report's path."""
     folder = (folder or Path(tempfile.mkdtemp(prefix="rotwatch-demo-"))).resolve()
-    archive = SimWayback()
+    archive, memento = SimWayback(), SimMemento(SECOND_ARCHIVE)
     # Issues are named relative to the current folder: from inside the demo's
     # folder the report names them issues/2024-03-20-weekly.md, as an editor
     # would, not by the temporary folder's path.
-    with SimWeb(hosts=HOSTS, archive=archive) as web, contextlib.chdir(folder):
+    with SimWeb(hosts=HOSTS, archive=archive, mementos=[memento]) as web, contextlib.chdir(folder):
         _stock_archive(archive, web)
+        _stock_second_archive(memento, web)
         for name, text in _issues(web).items():
             (folder / "issues").mkdir(parents=True, exist_ok=True)
             (folder / "issues" / name).write_text(text, encoding="utf-8")

@@ -242,3 +242,16 @@ def test_a_bad_rules_file_is_a_usage_error_with_the_loaders_message(tmp_path):
         load_config({}, cwd=tmp_path)
     with pytest.raises(ConfigError, match=r"missing-rules\.toml: cannot read the rules file"):
         load_config({"rules": ["missing-rules.toml"]}, cwd=tmp_path)
+
+
+def test_the_further_archives_are_named_in_order_and_a_bad_name_is_one_clear_message(tmp_path):
+    (tmp_path / "rotwatch.toml").write_text('further_archives = ["archive.today", "arquivo.pt"]\n', encoding="utf-8")
+    config = load_config({}, cwd=tmp_path)
+    assert [archive.name for archive in config.memento_archives] == ["archive.today", "arquivo.pt"]
+    assert load_config({"further_archives": ""}, cwd=tmp_path).memento_archives == ()  # an empty list: none
+    with pytest.raises(ConfigError) as flag:
+        load_config({"further_archives": "loc,timetravel"}, cwd=tmp_path)
+    assert str(flag.value).startswith("--further-archives loc,timetravel: unknown archive 'timetravel'; known")
+    (tmp_path / "rotwatch.toml").write_text('further_archives = ["wayback"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"^rotwatch.toml: further_archives = \[.wayback.\]: unknown archive"):
+        load_config({}, cwd=tmp_path)

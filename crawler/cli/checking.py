@@ -12,7 +12,10 @@ Before any link is fetched, the canary host is looked up
 resolve": when it does not resolve, the machine is offline, no link is
 judged, and every format says so in one message (`render_offline` of each
 renderer) with exit code 3, rather than failing CI with a broken link per
-line. A piped `links --format table` is written at full width: a file or
+line. With --suggest, a failing link the Wayback Machine has no capture of
+is asked of the further archives (`further_archives`, through Memento), in
+the same `--archive-budget`; one of them refusing leaves it "pending".
+A piped `links --format table` is written at full width: a file or
 `less` has no columns to fit, and a cut URL is useless.
 """
 
@@ -22,6 +25,7 @@ import io
 import json
 import logging
 import sys
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -39,7 +43,11 @@ from crawler.errors import ChangesError, ConfigError
 from crawler.models import ArchiveLookup, LinkOccurrence, LinkReport
 
 if TYPE_CHECKING:
+    from scrapy.settings import Settings
+
     from crawler.check.plan import CheckPlan
+
+Pair = tuple[str, date | None]
 
 __all__ = ["CheckArguments", "LinksArguments", "run_check", "run_links"]
 
@@ -134,6 +142,7 @@ def _check(plan: CheckPlan, args: CheckArguments, issue_dates: dict[str, date | 
         wanted = archive_requests(reports, config.failing_verdicts, issue_dates)
         log.debug("--suggest: archive lookups for %d (failing link, date cited) pairs", len(wanted))
         budget = timedelta(minutes=config.archive_budget) if config.archive_budget else None
+        started = time.monotonic()
         with CheckProgress(len(wanted), label="archive") as progress:
 
             def advance(item: object) -> None:
@@ -141,10 +150,36 @@ def _check(plan: CheckPlan, args: CheckArguments, issue_dates: dict[str, date | 
                     progress.advance()
 
             found = await lookup_captures(wanted, settings, config.archive_endpoint, advance, budget=budget)
+        left = None if budget is None else budget.total_seconds() - (time.monotonic() - started)
+        answers = found.answers | await _further_answers(found.answers, config, settings, left, found.tally.stopped)
         failing_urls = {url for url, _ in wanted}
-        return with_captures(reports, found.answers, config.archive_endpoint, issue_dates, failing_urls)
+        return with_captures(reports, answers, config.archive_endpoint, issue_dates, failing_urls)
 
     return run_in_reactor(check_then_suggest, settings)
+
+
+async def _further_answers(
+    answers: Mapping[Pair, ArchiveLookup], config: Config, settings: Settings, seconds_left: float | None, stopped: str
+) -> dict[Pair, ArchiveLookup]:
+    """--suggest: the further archives' answers for the failing links the Wayback Machine has no
+    capture of, each archive in its own pool; nothing once the budget is spent. A failure is kept:
+    the link's capture is then "pending", not "none"."""
+    from crawler.spiders.memento import lookup_mementos
+    from crawler.wayback.archives import further_lookups
+
+    found: dict[Pair, ArchiveLookup] = {}
+    for archives, pairs in further_lookups(answers, config.memento_archives).items():
+        if stopped or (seconds_left is not None and seconds_left <= 0):
+            break
+        log.debug("--suggest: asking %s about %d pairs", ", ".join(a.name for a in archives), len(pairs))
+        with CheckProgress(len(pairs), label="archives") as progress:
+
+            def keep(lookup: ArchiveLookup) -> None:
+                found[lookup.url, lookup.cited_on] = lookup
+                progress.advance()
+
+            await lookup_mementos(pairs, settings, archives, keep, budget=max(seconds_left or 0.0, 0.0))
+    return found
 
 
 def _print_reports(reports: list[LinkReport], args: CheckArguments) -> None:

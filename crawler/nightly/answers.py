@@ -6,6 +6,16 @@ transaction each, like check results):
 - per (URL, date cited) the capture chosen, or "no capture"
   (`archive_answers`; trusted by `crawler.nightly.policy.trusted_lookup`:
   a capture for good, "none" for 30 days); a failed lookup is not kept;
+  its `archive` column names the archive holding the capture ("wayback" or
+  a Memento archive, whose `memento_url` is where readers see it), and for
+  "none" every archive that said so (crawler.wayback.archives.asked_text):
+  the Wayback Machine's "none" is stored as soon as it comes, and replaced
+  by the further archives' answer when they have been asked. A "none" of
+  the further archives is trusted as long as the Wayback Machine's, 30 days
+  from the last "none", after which the Wayback Machine and then they are
+  asked again (the archives keep capturing); their failure (a 429, a
+  CAPTCHA) leaves the Wayback Machine's "none" alone, so they are asked
+  again next run;
 - every capture verification, good or bad (`capture_checks`), so no capture
   is fetched twice, whichever date proposes it;
 - for live links, the newest capture the archive named and when we saved
@@ -20,6 +30,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from datetime import date, datetime
 
 from crawler.models import ArchiveLookup, CaptureCheck, LookupOutcome, RecentCapture, Snapshot
@@ -33,12 +44,13 @@ Pair = tuple[str, date | None]
 
 _PAIRS = "SELECT json_extract(value, '$[0]') AS url, json_extract(value, '$[1]') AS cited_on FROM json_each(?)"
 _URLS = "SELECT value FROM json_each(?)"
-_ANSWERS = f"""SELECT a.url, a.cited_on, original, timestamp, status, mimetype, answered_at
+_ANSWERS = f"""SELECT a.url, a.cited_on, original, timestamp, status, mimetype, answered_at, archive, memento_url
     FROM archive_answers AS a JOIN ({_PAIRS}) AS p ON a.url = p.url AND a.cited_on = p.cited_on"""
-_ANSWERS_OF_URL = """SELECT url, cited_on, original, timestamp, status, mimetype, answered_at
+_ANSWERS_OF_URL = """SELECT url, cited_on, original, timestamp, status, mimetype, answered_at, archive, memento_url
     FROM archive_answers WHERE url = ? ORDER BY cited_on"""
 _STORE_ANSWER = """INSERT OR REPLACE INTO archive_answers
-    (url, cited_on, original, timestamp, status, mimetype, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?)"""
+    (url, cited_on, original, timestamp, status, mimetype, answered_at, archive, memento_url)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 _CHECKS = f"""SELECT url, timestamp, trustworthy, served_timestamp, reason FROM capture_checks
     WHERE url IN ({_URLS})"""
 _STORE_CHECK = """INSERT OR REPLACE INTO capture_checks
@@ -109,18 +121,22 @@ def _day_text(cited_on: date | None) -> str:
 def _trusted(row: sqlite3.Row, now: datetime, policy: Policy) -> ArchiveLookup | None:
     snapshot = None
     if row["timestamp"] is not None:
-        snapshot = Snapshot(row["original"], row["timestamp"], row["status"], row["mimetype"])
+        snapshot = Snapshot(
+            row["original"], row["timestamp"], row["status"], row["mimetype"], row["archive"], row["memento_url"]
+        )
     cited_on = date.fromisoformat(row["cited_on"]) if row["cited_on"] else None
     answered_at = datetime.fromisoformat(row["answered_at"])
-    return trusted_lookup(row["url"], snapshot, answered_at, now, policy, cited_on)
+    lookup = trusted_lookup(row["url"], snapshot, answered_at, now, policy, cited_on)
+    return None if lookup is None else replace(lookup, archive=row["archive"])
 
 
 def _answer_row(lookup: ArchiveLookup, answered_at: str) -> tuple[object, ...]:
     day = _day_text(lookup.cited_on)
     snapshot = lookup.snapshot if lookup.outcome is LookupOutcome.FOUND else None
     if snapshot is None:
-        return (lookup.url, day, None, None, None, "", answered_at)
-    return (lookup.url, day, snapshot.original, snapshot.timestamp, snapshot.status, snapshot.mimetype, answered_at)
+        return (lookup.url, day, None, None, None, "", answered_at, lookup.archive, None)
+    capture = (snapshot.original, snapshot.timestamp, snapshot.status, snapshot.mimetype)
+    return (lookup.url, day, *capture, answered_at, snapshot.archive, snapshot.memento_url)
 
 
 def _check(row: sqlite3.Row) -> CaptureCheck:

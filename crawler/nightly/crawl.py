@@ -69,7 +69,7 @@ from crawler.models import (
     LinkReport,
     Verdict,
 )
-from crawler.nightly.archive_step import Item, archive_step
+from crawler.nightly.archive_step import Item, archive_step, settled_answers
 from crawler.nightly.policy import is_dead
 from crawler.nightly.store import StateStore
 from crawler.nightly.view import CrawlView, as_reported
@@ -252,7 +252,8 @@ def _view(
     dead = [report for report in reports if _counts_as_dead(report, histories)]
     issue_dates = _issue_dates(issues)
     if answers is None:
-        answers = store.archive.cached(archive_requests(dead, frozenset(Verdict), issue_dates))
+        cached = store.archive.cached(archive_requests(dead, frozenset(Verdict), issue_dates))
+        answers = settled_answers(cached, config.memento_archives)  # a "none" the further archives owe is pending
     wanting = {report.url for report in dead}
     return CrawlView(
         reports=with_captures(reports, answers, config.archive_endpoint, issue_dates, wanting),

@@ -6,7 +6,10 @@ simulated host name resolves to loopback (`resolve`, like curl's
 (`allow_private`: the address guard refuses it otherwise, as it should for
 real links), and, when the simulated Wayback Machine is in play, archive
 lookups go to it (`archive_endpoint`) at a pace that does not slow a test
-(`archive_rate`: the simulated archive limits only when told to). The
+(`archive_rate`: the simulated archive limits only when told to), and the
+further archives asked when it has no capture are the simulated Memento
+archives it serves, if any (`further_archives`: a crawl pointed at the
+simulated web never asks a real archive). The
 tests, the demo and the benchmarks take these values from `crawl_overrides`
 (or `SimWeb.crawl_overrides()`), as `load_config` takes them, and the
 command-line form from `crawl_flags`.
@@ -14,7 +17,7 @@ command-line form from `crawl_flags`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TypedDict
 
 __all__ = ["ARCHIVE_RATE", "LOOPBACK_RANGE", "CrawlOverrides", "crawl_flags", "crawl_overrides"]
@@ -30,16 +33,23 @@ class CrawlOverrides(TypedDict, total=False):
     resolve: dict[str, str]
     archive_endpoint: str
     archive_rate: int
+    further_archives: list[str]
 
 
-def crawl_overrides(resolve: Mapping[str, str] | None = None, archive_endpoint: str | None = None) -> CrawlOverrides:
+def crawl_overrides(
+    resolve: Mapping[str, str] | None = None,
+    archive_endpoint: str | None = None,
+    further_archives: Sequence[str] = (),
+) -> CrawlOverrides:
     """The configuration values (`[tool.rotwatch]` keys) that point a crawl at a simulated web.
 
     `resolve` maps host names to their addresses (None: the system
     resolver finds them, as through a private /etc/hosts); `archive_endpoint`
-    is the simulated archive's base URL, if lookups should go there.
+    is the simulated archive's base URL, if lookups should go there;
+    `further_archives` the simulated Memento archives' entries (none: no
+    further archive is asked).
     """
-    values: CrawlOverrides = {"allow_private": LOOPBACK_RANGE}
+    values: CrawlOverrides = {"allow_private": LOOPBACK_RANGE, "further_archives": list(further_archives)}
     if resolve is not None:
         values["resolve"] = dict(resolve)
     if archive_endpoint is not None:
@@ -56,6 +66,8 @@ def crawl_flags(values: CrawlOverrides) -> list[str]:
         if isinstance(value, Mapping):
             for key, item in value.items():
                 flags += [flag, f"{key}={item}"]
+        elif isinstance(value, list):
+            flags += [flag, ",".join(value)]
         else:
             flags += [flag, str(value)]
     return flags

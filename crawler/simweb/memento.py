@@ -21,7 +21,8 @@ Its bad habits on demand: a rate limit whose 429 is bare (a token bucket,
 as the simulated Wayback Machine's), and archive.today's answer to
 automated clients, a 429 with a CAPTCHA page (`answer_with_captcha`).
 `SimWeb(mementos=[...])` serves it under its own host name, and `archive()`
-gives the `MementoArchive` that points the Memento spider at it. The
+gives the `MementoArchive` that points the Memento spider at it
+(`config_entry()` the same as a `further_archives` entry). The
 simulated web's request log records every request; `count` what it answered.
 """
 
@@ -123,6 +124,10 @@ class SimMemento:
     ) -> MementoArchive:
         """The definition that points the Memento spider at this archive served at `base` (no trailing /)."""
         return MementoArchive(self.host, f"{base}{TIMEMAP}{{url}}", rate, raw, retries)
+
+    def config_entry(self, base: str, *, rate: float = FAST, retries: int = 2) -> str:
+        """This archive served at `base` as a `further_archives` entry (crawler.wayback.archives.archive_of)."""
+        return f"{self.host}={base}{TIMEMAP}{{url}} rate={rate:g} retries={retries}"
 
     # What it answered.
 

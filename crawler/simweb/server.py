@@ -239,10 +239,11 @@ class SimWeb:
 
         Every name in `resolve_map()` resolves to loopback, which is allowed,
         and archive lookups go to this web's archive, if it serves one and
-        `archive` is true.
+        `archive` is true, then to its Memento archives, in the order given.
         """
         endpoint = self.archive_endpoint if archive and self.archive is not None else None
-        return crawl_overrides(self.resolve_map(), endpoint)
+        further = [memento.config_entry(self.url(host, "")) for host, memento in self.mementos.items()]
+        return crawl_overrides(self.resolve_map(), endpoint, further)
 
     def crawl_flags(self, *, archive: bool = True) -> list[str]:
         """`crawl_overrides()` as `rotwatch` command-line flags."""

@@ -26,6 +26,12 @@ Every archive's requests go to a download slot of its own
 Archive redirects are followed here, at most MAX_HOPS, so the verification
 knows where the memento landed. `lookup_mementos` runs the spider the way
 crawler.fetch.runner runs the Wayback spider.
+
+Each (URL, date cited) pair is one lookup, whose answer carries its date,
+so every issue gets the memento of its own date. The requests sent and the
+429s received are counted per archive (an `ArchiveTally` keyed by archive
+name); `budget` (seconds, 0 for none) closes the spider when spent, as the
+Wayback spider's does: what was not settled by then stays pending.
 """
 
 from __future__ import annotations
@@ -38,16 +44,21 @@ from datetime import date
 from typing import Any
 
 import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from scrapy.settings import Settings
+from scrapy.utils.asyncio import call_later
+from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
 from crawler.check.page import may_be_html, read_page
 from crawler.errors import ArchiveAnswerError
 from crawler.fetch.meta import DONT_REDIRECT, DOWNLOAD_SLOT, MAX_RETRY_TIMES, OWN_SLOT, PAUSE_AFTER_BARE_429, WHOLE_BODY
-from crawler.fetch.runner import _collect
+from crawler.fetch.runner import Interruption, _collect
 from crawler.models import ArchiveLookup, LookupOutcome, Page, Snapshot
 from crawler.spiders.failures import request_of
+from crawler.spiders.wayback import ArchiveTally
 from crawler.wayback.archives import MementoArchive
 from crawler.wayback.memento import (
     Memento,
@@ -105,7 +116,9 @@ class _Lookup:
 
     def found(self, snapshot: Snapshot, detail: str) -> ArchiveLookup:
         log.debug("memento lookup of %s: found in %s (%s)", self.url, snapshot.archive, detail)
-        return ArchiveLookup(self.url, LookupOutcome.FOUND, snapshot, detail, self.requests, snapshot.archive)
+        return ArchiveLookup(
+            self.url, LookupOutcome.FOUND, snapshot, detail, self.requests, snapshot.archive, self.issue_date
+        )
 
     def ended(self) -> ArchiveLookup:
         """FAILED if an archive could not answer (ask again later), else NONE."""
@@ -113,10 +126,11 @@ class _Lookup:
             names = ", ".join(reason.partition(":")[0] for reason in self.unavailable)
             detail = "; ".join(self.unavailable + self.nothing)
             log.debug("memento lookup of %s: failed (%s)", self.url, detail)
-            return ArchiveLookup(self.url, LookupOutcome.FAILED, None, detail, self.requests, names)
+            return ArchiveLookup(self.url, LookupOutcome.FAILED, None, detail, self.requests, names, self.issue_date)
         detail = "; ".join(self.nothing) or "no archive is configured"
         log.debug("memento lookup of %s: none (%s)", self.url, detail)
-        return ArchiveLookup(self.url, LookupOutcome.NONE, None, detail, self.requests, ", ".join(self.asked))
+        asked = ", ".join(self.asked)
+        return ArchiveLookup(self.url, LookupOutcome.NONE, None, detail, self.requests, asked, self.issue_date)
 
 
 Step = Iterator[Request | ArchiveLookup]  # what a callback yields: the next request, or the lookup's end
@@ -132,11 +146,17 @@ class MementoSpider(scrapy.Spider):
         self,
         lookups: Iterable[tuple[str, date | None]] = (),
         archives: Sequence[MementoArchive] = (),
+        *,
+        budget: float = 0.0,
+        tally: ArchiveTally | None = None,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
         self.lookups = list(lookups)
         self.archives = list(archives)
+        self.budget = budget
+        self.tally = tally if tally is not None else ArchiveTally()
+        self._slots = {archive.slot: archive.name for archive in self.archives}
         self.closed_archives: dict[str, str] = {}  # name -> why it refused, for the rest of the run
         self._active: Counter[str] = Counter()  # archive name -> lookups under way there
         self._waiting: defaultdict[str, deque[_Lookup]] = defaultdict(deque)  # archive name -> lookups waiting
@@ -145,7 +165,30 @@ class MementoSpider(scrapy.Spider):
     def pause_after_429(self) -> float:
         return self.settings.getfloat("ROTWATCH_ARCHIVE_429_PAUSE")
 
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> MementoSpider:
+        spider: MementoSpider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._sent, signal=signals.request_left_downloader)
+        crawler.signals.connect(spider._answered, signal=signals.response_downloaded)
+        return spider
+
+    def _sent(self, request: Request, **_: object) -> None:
+        if (name := self._slots.get(request.meta.get(DOWNLOAD_SLOT, ""))) is not None:
+            self.tally.requests[name] += 1
+
+    def _answered(self, response: Response, request: Request, **_: object) -> None:
+        if response.status == 429 and (name := self._slots.get(request.meta.get(DOWNLOAD_SLOT, ""))) is not None:
+            self.tally.refused[name] += 1
+
+    def _budget_spent(self) -> None:
+        if self.crawler.crawling:
+            log.warning("archive budget spent: no new Memento requests; what is not answered stays pending")
+            self.tally.stopped = "budget"
+            deferred_from_coro(self.crawler.stop_async())
+
     async def start(self) -> AsyncIterator[Request | ArchiveLookup]:
+        if self.budget > 0:
+            call_later(self.budget, self._budget_spent)
         for url, issue_date in self.lookups:
             for step in self._next_archive(_Lookup(url, issue_date, list(self.archives))):
                 yield step
@@ -323,8 +366,24 @@ async def lookup_mementos(
     settings: Settings,
     archives: Sequence[MementoArchive],
     on_result: Callable[[ArchiveLookup], None] | None = None,
+    *,
+    budget: float = 0.0,
+    tally: ArchiveTally | None = None,
+    interruption: Interruption | None = None,
 ) -> dict[str, ArchiveLookup]:
-    """Finds a verified memento for each (URL, issue date) in `archives`, in order; keyed by URL."""
+    """Finds a verified memento for each (URL, issue date) in `archives`, in order; keyed by URL
+    (`on_result` gets every answer, with its date). `budget` (seconds, 0 for none) bounds the time
+    spent; `tally` counts the requests and 429s per archive."""
     paced = memento_settings(settings, archives)
-    found = await _collect(MementoSpider, paced, ArchiveLookup, on_result, lookups=list(wanted), archives=archives)
+    found: list[ArchiveLookup] = await _collect(
+        MementoSpider,
+        paced,
+        ArchiveLookup,
+        on_result,
+        interruption=interruption,
+        lookups=list(wanted),
+        archives=archives,
+        budget=budget,
+        tally=tally,
+    )
     return {lookup.url: lookup for lookup in found}

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from crawler.models import LinkKind, LinkOccurrence, Snapshot
+from crawler.wayback.archives import WAYBACK
 from crawler.wayback.protocol import playback_url
 
 __all__ = ["Edit", "Rewrite", "capture_link", "edit_for", "escape_url", "rewrite_issue"]
@@ -70,8 +71,13 @@ def capture_link(endpoint: str, snapshot: Snapshot, kind: LinkKind) -> str:
 
     Markdown images get `im_` so Wayback serves the bare image. Raw HTML is
     one kind for `<a href>` and `<img src>` alike, so it gets the plain
-    playback URL, which serves an archived image as well.
+    playback URL, which serves an archived image as well. A capture of
+    another archive is shown where that archive said it is (its
+    `memento_url`, as its TimeMap lists it), whatever the kind: its URL
+    forms are its own.
     """
+    if snapshot.archive != WAYBACK and snapshot.memento_url:
+        return snapshot.memento_url
     return playback_url(endpoint, snapshot, image=kind is LinkKind.IMAGE)
 
 

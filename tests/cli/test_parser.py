@@ -42,6 +42,7 @@ SAMPLES: dict[str, tuple[str, list[str]]] = {
     "canary_host": ('"canary.test"', ["--canary-host", "canary.test"]),
     # A file's rules path is relative to the file's folder, a flag's to the current one (tmp_path/empty).
     "rules": ('"rules.toml"', ["--rules", "../rules.toml"]),
+    "further_archives": ('["archive.today", "loc"]', ["--further-archives", "archive.today,loc"]),
 }
 
 

@@ -279,3 +279,42 @@ def test_an_answer_that_is_no_timemap_is_failed(web, lookup):
     html_site = MementoArchive("news.test", web.url("news.test", "/timemap/{url}"), 6000)
     found = lookup([("https://gone.test/html", ISSUE_DAY)], [html_site])["https://gone.test/html"]
     assert found.outcome == LookupOutcome.FAILED and "not link-format" in found.detail
+
+
+def test_each_answer_carries_its_date_and_requests_and_429s_are_counted_per_archive(web, reactor_thread, first, second):
+    from crawler.spiders.memento import lookup_mementos
+    from crawler.spiders.wayback import ArchiveTally
+
+    url, later = "https://gone.test/dated", date(2024, 9, 1)
+    first.add_capture(url, "20240301000000", title="Spring")
+    first.add_capture(url, "20240801000000", title="Summer")
+    second.answer_with_captcha(2)
+    answers: list[ArchiveLookup] = []
+    tally = ArchiveTally()
+    archives = [definition(web, second, retries=0), definition(web, first)]
+    settings = settings_for(web)
+    reactor_thread.run(
+        lambda: lookup_mementos([(url, ISSUE_DAY), (url, later)], settings, archives, answers.append, tally=tally)
+    )
+    web.log.wait_idle()
+    by_day = {answer.cited_on: answer.snapshot.timestamp for answer in answers}
+    assert by_day == {ISSUE_DAY: "20240301000000", later: "20240801000000"}  # each date its own memento
+    assert tally.requests[FIRST] == first.count() == 4  # two TimeMaps, two mementos
+    assert tally.requests[SECOND] == second.count() and tally.refused == {SECOND: second.count(status=429)}
+    assert tally.refused[SECOND] >= 1
+
+
+def test_the_budget_stops_the_lookups_and_leaves_the_rest_unanswered(web, reactor_thread, first):
+    from crawler.spiders.memento import lookup_mementos
+    from crawler.spiders.wayback import ArchiveTally
+
+    urls = [f"https://gone.test/budget/{n}" for n in range(10)]
+    tally = ArchiveTally()
+    archives = [definition(web, first, rate=120)]  # 0.5 s apart
+    settings = settings_for(web)
+    found = reactor_thread.run(
+        lambda: lookup_mementos([(u, ISSUE_DAY) for u in urls], settings, archives, budget=1.2, tally=tally)
+    )
+    web.log.wait_idle()
+    assert tally.stopped == "budget" and 0 < len(found) < len(urls)
+    assert first.count("timemap") < len(urls)

@@ -164,6 +164,14 @@ def test_capture_link_uses_im_for_markdown_images_only():
         assert capture_link(ENDPOINT, SNAPSHOT, kind) == f"{ENDPOINT}/web/20240301120000/{PARENS}"
 
 
+def test_a_capture_of_another_archive_is_shown_at_its_memento_url_escaped_where_it_stands():
+    memento = "https://arquivo.pt/wayback/20240301120000/https://en.wikipedia.org/wiki/Foo_(bar)"
+    snapshot = Snapshot(PARENS, "20240301120000", 200, archive="arquivo.pt", memento_url=memento)
+    assert {capture_link(ENDPOINT, snapshot, kind) for kind in LinkKind} == {memento}
+    occ = occurrence(LinkKind.LINK, line=3, column=7, written="https://en.wikipedia.org/wiki/Foo_(bar)")
+    assert edit_for(occ, ENDPOINT, snapshot).replacement == memento.replace("(", "%28").replace(")", "%29")
+
+
 RAW = "https://x.example/a_(b) <c>\"d'[e]{f}|g^h`i\\j"
 RENDERER_ENCODED = "%20%3Cc%3E%22d'%5Be%5D%7Bf%7D%7Cg%5Eh%60i%5Cj"
 
