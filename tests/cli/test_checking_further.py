@@ -66,6 +66,7 @@ def test_suggest_finds_in_the_second_archive_what_the_wayback_machine_lacks(web,
     assert found[dead]["archive"] == {
         "url": web.url(THIRD, f"/web/20240320101010/{dead}"),
         "timestamp": "20240320101010",
+        "archive": THIRD,
     }
     assert found[nowhere]["archive"] is None
     assert sorted(r.path for r in web.log.records(SECOND)) == sorted(f"/timemap/link/{u}" for u in (dead, nowhere))
