@@ -49,6 +49,7 @@ def test_public_names_are_pinned():
         "AskBatch",
         "AskIndex",
         "MAX_TRIES",
+        "NOTHING_BEFORE",
         "Pair",
         "Step",
         "Verify",
