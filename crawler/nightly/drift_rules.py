@@ -57,6 +57,7 @@ from crawler.models import Assessment, CheckResult, Drift, DriftKind, Snapshot, 
 
 __all__ = [
     "FIRST_CHECK_WINDOW",
+    "LIVE",
     "Baseline",
     "BaselineSource",
     "DriftRewrite",
@@ -70,7 +71,7 @@ __all__ = [
 ]
 
 FIRST_CHECK_WINDOW = timedelta(days=30)  # a first check this soon after the issue shows what it cited
-LIVE = frozenset({Verdict.OK, Verdict.REDIRECTED})
+LIVE = frozenset({Verdict.OK, Verdict.REDIRECTED})  # the verdicts of links that still work
 _TAKEOVERS = frozenset({DriftKind.TAKEOVER, DriftKind.PARKED})
 _PLAYBACK_TIMESTAMP = re.compile(r"/web/(\d{14})/")
 
