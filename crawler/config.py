@@ -118,6 +118,13 @@ class Config:
     archive_playback_rate: float = _described(480.0, Setting("archive capture verifications per minute", metavar="N"))
     archive_budget: float = _described(0.0, Setting(BUDGET_HELP, metavar="MINUTES", default_text="no limit"))
     save_max_age_days: float = _described(365.0, Setting(SAVE_HELP, scope=FlagScope.FILE, why_no_flag=_STATE_POLICY))
+    drift_rewrite: str = _described(  # crawler.nightly.drift_rules.DriftRewrite
+        "takeover",
+        Setting(
+            "drifted links the archival copy points at their capture: takeover (gambling, adult, parked), all, off",
+            metavar="takeover|all|off",
+        ),
+    )
     fail_on: tuple[str, ...] = _described(
         (Verdict.BROKEN.value,),
         Setting("verdicts that fail the run", metavar="VERDICT[,VERDICT]", scope=FlagScope.CHECK),

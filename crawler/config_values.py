@@ -13,6 +13,7 @@ from typing import Any
 from crawler.errors import ConfigError
 from crawler.fetch.addresses import parse_allowed_networks
 from crawler.models import Verdict
+from crawler.nightly.drift_rules import DriftRewrite
 
 __all__ = ["host_address", "is_address", "problem_with"]
 
@@ -61,6 +62,8 @@ def problem_with(name: str, value: Any) -> str | None:
         unknown = [verdict for verdict in value if verdict not in known]
         if unknown:
             return f"unknown verdict {', '.join(unknown)} (choose from {', '.join(sorted(known))})"
+    if name == "drift_rewrite" and value not in _DRIFT_REWRITES:
+        return f"choose {', '.join(_DRIFT_REWRITES)}"
     if name == "archive_endpoint" and not re.match(r"^https?://[^/]+", value):
         return "not an http(s) URL"
     if name == "canary_host" and value is not None and (is_address(value) or not HOST_NAME.fullmatch(value)):
@@ -73,6 +76,7 @@ def problem_with(name: str, value: Any) -> str | None:
     return None
 
 
+_DRIFT_REWRITES = tuple(mode.value for mode in DriftRewrite)
 HOST_NAME = re.compile(r"[\w.-]+")
 
 

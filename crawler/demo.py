@@ -4,10 +4,12 @@ A newcomer's first five minutes, with no network and no setup: it starts the
 simulated web and its Wayback-compatible archive on loopback, writes three
 issues into a temporary folder, crawls them, then crawls again four
 simulated days later, when one site has come back and another has gone.
-The report shows links that are newly dead and fixed, and the archival
-copies point dead links at captures. One dead link the Wayback Machine has
-no capture of is mended from a second, Memento-compatible archive
-(`SECOND_ARCHIVE`), whose name the reports show with its capture.
+The report shows links that are newly dead and fixed, a link whose domain
+changed hands (drift, against its capture before the issue), and the
+archival copies point dead and taken-over links at captures. One dead link
+the Wayback Machine has no capture of is mended from a second,
+Memento-compatible archive (`SECOND_ARCHIVE`), whose name the reports show
+with its capture.
 """
 
 from __future__ import annotations
@@ -30,11 +32,17 @@ from crawler.nightly.store import StateStore
 from crawler.simweb import HostSpec, SimWayback, SimWeb
 from crawler.simweb.hosts import UNREACHABLE_ADDRESS
 from crawler.simweb.memento import MEMENTO_HOST, SimMemento
+from crawler.simweb.pages import render
 
 __all__ = ["run_demo"]
 
 FIRST_NIGHT = datetime(2024, 4, 1, 2, 0, tzinfo=UTC)
 NIGHTS_APART = timedelta(days=4)
+EDITOR_RELEASE = render(
+    "编辑器 1.0 正式发布 | 开源编辑器",
+    "<h1>编辑器 1.0 正式发布</h1><p>经过两年的开发，开源编辑器发布第一个稳定版本："
+    "插件系统、主题、命令面板和多人协作编辑。感谢每一位参与测试的贡献者。</p>",
+)
 HOSTS = [
     HostSpec("news.test", 0.02),
     HostSpec("blog.test", 0.05),
@@ -54,6 +62,7 @@ def _issues(web: SimWeb) -> dict[str, str]:
 * 本周头条 [链接]({url("ok-utf8", "news.test")})
 * 旧文章已经删除 [链接]({url("not-found", "news.test")})
 * 网站搬家 [链接]({url("moved-301", "blog.test")})
+* 域名易主 [链接]({web.url("taken-over.test", "/2024/01/editor-1-0")})
 """,
         "2024-02-14-weekly.md": f"""# 二月周刊
 
@@ -77,6 +86,8 @@ def _stock_archive(archive: SimWayback, web: SimWeb) -> None:
     archive.add_capture(web.scenario_url("soft-404-zh", "news.test"), "20240210080000", title="一篇好文章")
     archive.add_capture(web.url("vanishing.test", "/2024/03/story"), "20240319000000", title="即将消失")
     archive.add_capture(web.url("comeback.test", "/2024/02/story"), "20240213000000", title="回来了")
+    # What a link shows now, compared with its capture before the issue: the domain changed hands (drift).
+    archive.add_capture(web.url("taken-over.test", "/2024/01/editor-1-0"), "20240108000000", body=EDITOR_RELEASE)
 
 
 SECOND_ARCHIVE = MEMENTO_HOST  # the simulated Memento archive's name, as the reports show it
@@ -156,6 +167,7 @@ def _account(folder: Path, first: CrawlOutcome, second: CrawlOutcome) -> str:
             f"demo archive: {folder / 'issues'}",
             f"night 1: checked {first.checked} links; night 2 (4 days later): checked {second.checked}",
             f"night 2: {len(diff.newly_dead)} newly dead, {len(diff.fixed)} fixed, {dead} dead in all",
+            f"drifted (working, but now another page): {sum(r.drift is not None for r in second.view.reports)}",
             f"archival copies: {folder / 'reports' / 'archive'}",
             f"report: {folder / 'reports' / 'index.html'}",
         ]

@@ -48,6 +48,7 @@ def test_broken_toml_is_a_config_error(tmp_path):
         ({"concurrency": 0}, "at least 1"),
         ({"archive_endpoint": "ftp://x"}, "not an http"),
         ({"timeout": "soon"}, "expected a number"),
+        ({"drift_rewrite": "some"}, "--drift-rewrite some: choose takeover, all, off"),
     ],
 )
 def test_bad_values_are_clear_errors(tmp_path, flags, message):

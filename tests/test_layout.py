@@ -25,6 +25,7 @@ PURE = [
     "check/classify.py",
     "check/drift.py",
     "nightly/policy.py",
+    "nightly/drift_rules.py",
     "nightly/view.py",
     "wayback/protocol.py",
     "wayback/lookups.py",

@@ -41,7 +41,7 @@ from crawler.fetch.resolver import installed_reactor, installed_resolver
 from crawler.fetch.timeout_policy import Mode
 from crawler.models import ArchiveLookup, CaptureCheck, CheckResult, RecentCapture
 from crawler.spiders.links import LinkSpider
-from crawler.spiders.wayback import ARCHIVE_SLOTS, ArchiveTally, WaybackSpider
+from crawler.spiders.wayback import ARCHIVE_SLOTS, ArchiveTally, CapturePage, WaybackSpider
 from crawler.wayback.pace import PLAYBACK, QUERY
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "archive_settings",
     "base_settings",
     "check_urls",
+    "lookup_baselines",
     "lookup_captures",
     "nightly_settings",
     "run_in_reactor",
@@ -59,6 +60,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 ArchiveItem = ArchiveLookup | CaptureCheck | RecentCapture
+BaselineItem = ArchiveLookup | CaptureCheck | CapturePage
 
 # Requests in flight per archive pool; the delay, not these, keeps the rate.
 POOL_CONCURRENCY = {QUERY: 2, PLAYBACK: 8}
@@ -177,6 +179,7 @@ class ArchiveRun:
     recent: dict[str, RecentCapture] = field(default_factory=dict)
     tally: ArchiveTally = field(default_factory=ArchiveTally)  # requests and 429s by pool, early stop, fallback
     pending: int = 0  # (URL, date) pairs left unsettled (budget spent, stopped)
+    pages: dict[str, CapturePage] = field(default_factory=dict)  # baseline lookups: what each capture shows
 
 
 async def lookup_captures(
@@ -194,19 +197,47 @@ async def lookup_captures(
     """Finds a verified capture for each (URL, issue date) pair (crawler.wayback.lookups says how),
     and the newest capture of each `recent` URL as of `today`. `checks` are captures verified
     before (not fetched again); `budget` bounds the time spent asking."""
+    spider_args = {"checks": list(checks), "recent": list(recent), "today": today}
+    return await _run_wayback(lookups, settings, endpoint, on_result, budget, interruption, **spider_args)
+
+
+async def lookup_baselines(
+    lookups: Iterable[tuple[str, date | None]],
+    settings: Settings,
+    endpoint: str,
+    on_result: Callable[[BaselineItem], None] | None = None,
+    *,
+    budget: timedelta | None = None,
+    interruption: Interruption | None = None,
+) -> ArchiveRun:
+    """What each live URL showed before the date of the issue citing it: the capture closest
+    before that day, verified as dead links' captures are, with its page (`ArchiveRun.pages`)."""
+    return await _run_wayback(lookups, settings, endpoint, on_result, budget, interruption, baseline=True)
+
+
+async def _run_wayback(
+    lookups: Iterable[tuple[str, date | None]],
+    settings: Settings,
+    endpoint: str,
+    on_result: Callable[[T], None] | None,
+    budget: timedelta | None,
+    interruption: Interruption | None,
+    **spider_args: object,
+) -> ArchiveRun:
+    """One run of the Wayback spider over `lookups`, its items sorted into an ArchiveRun."""
     wanted = list(dict.fromkeys(lookups))
     run = ArchiveRun()
     seconds = budget.total_seconds() if budget else 0.0
-    spider_args = {"checks": list(checks), "recent": list(recent), "today": today, "tally": run.tally}
-    items: list[ArchiveItem] = await _collect(
+    items: list[T] = await _collect(
         WaybackSpider,
         archive_settings(settings),
-        (ArchiveLookup, CaptureCheck, RecentCapture),
+        (ArchiveLookup, CaptureCheck, RecentCapture, CapturePage),
         on_result,
         interruption=interruption,
         lookups=wanted,
         endpoint=endpoint,
         budget=seconds,
+        tally=run.tally,
         **spider_args,
     )
     for item in items:
@@ -214,7 +245,9 @@ async def lookup_captures(
             run.answers[item.url, item.cited_on] = item
         elif isinstance(item, CaptureCheck):
             run.checks.append(item)
-        else:
+        elif isinstance(item, CapturePage):
+            run.pages[item.url] = item
+        elif isinstance(item, RecentCapture):
             run.recent[item.url] = item
     run.pending = sum(pair not in run.answers for pair in wanted)
     if interruption is not None and interruption.requested and not run.tally.stopped:

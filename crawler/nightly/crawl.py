@@ -10,8 +10,12 @@ One crawl, in order:
      cited on, unless the state already knows the answer (a verified capture
      is kept for good), storing answers as they arrive
      (crawler.nightly.archive_step);
+  4b. look up, within what the archive budget left, what old live links
+     showed before their issue, and judge every live link's page against
+     its "then" (content drift: crawler.nightly.baseline_step);
   5. write the archival copy of every issue (crawler.wayback.rewrite) and the
-     reports (crawler.report), then mark the run finished.
+     reports (crawler.report), then mark the run finished; drifted links
+     that `drift_rewrite` mends are pointed at their capture too.
 `rebuild_reports` does steps 1 and 5 from the state alone, with no network.
 
 A crawl stopped by SIGINT or SIGTERM (`Interruption`) stops its spider at the
@@ -35,9 +39,10 @@ nothing and raising OfflineError if it still does not resolve.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from scrapy.settings import Settings
@@ -64,15 +69,18 @@ from crawler.models import (
     Assessment,
     CaptureStatus,
     CheckResult,
+    Drift,
     LinkHistory,
     LinkOccurrence,
     LinkReport,
     Verdict,
 )
 from crawler.nightly.archive_step import Item, archive_step, settled_answers
+from crawler.nightly.baseline_step import baseline_step, drifts, record_drifts, remaining_budget
+from crawler.nightly.drift_rules import DriftRewrite
 from crawler.nightly.policy import is_dead
 from crawler.nightly.store import StateStore
-from crawler.nightly.view import CrawlView, as_reported
+from crawler.nightly.view import CrawlView, as_reported, with_drifts
 from crawler.report.crawl_reports import write_crawl_reports
 from crawler.report.summary import count_by_verdict
 from crawler.wayback.copies import write_archive_copies
@@ -141,9 +149,17 @@ async def crawl(
     histories = store.histories(report.url for report in first_pass)
     dead = [report for report in first_pass if is_dead(report.assessment.verdict, histories.get(report.url))]
     live = _live_links(first_pass) if save_live else []
+    started = time.monotonic()
     step = await archive_step(
         store, dead, _issue_dates(issues), live, settings, config, interruption=interruption, on_item=on_lookup
     )
+    # 4b. Drift: the "then" of old live links (within what the archive budget left), tonight's judgement.
+    budget = remaining_budget(config, timedelta(seconds=time.monotonic() - started))
+    baselines = await baseline_step(
+        store, first_pass, _issue_dates(issues), settings, config, budget=budget, interruption=interruption
+    )
+    drifted = drifts(store, first_pass, _issue_dates(issues))
+    record_drifts(store, drifted)
 
     # 5. Archival copies and reports, then the run is finished (unless it was stopped).
     stopped = "interrupted" if interruption is not None and interruption.requested else step.stopped
@@ -152,10 +168,10 @@ async def crawl(
         "checked": len(results),
         "reused": len(plan.to_fetch) - len(results),
         "archive_lookups": step.asked,
-        **step.counts,
+        **_added(step.counts, baselines.counts),
         **({"captures_pending": step.pending} if step.pending else {}),
     }
-    view = _view(store, plan, results, step.answers, issues, run.id, config, store.now(), run_counts)
+    view = _view(store, plan, results, step.answers, issues, run.id, config, store.now(), run_counts, drifted)
     written = _write_outputs(view, issues, config, reports_dir, lang)
     if stopped != "interrupted":
         store.finish_run(run.id, {verdict.value: n for verdict, n in count_by_verdict(first_pass).items()})
@@ -241,9 +257,11 @@ def _view(
     config: Config,
     generated_at: datetime,
     run_counts: Mapping[str, int],
+    drifted: Mapping[str, Drift | None] | None = None,
 ) -> CrawlView:
     """Reports for every cited URL: fresh results, else the last ones stored; each dead
-    link with its capture per date cited (`answers`, else the state's)."""
+    link with its capture per date cited (`answers`, else the state's); each live link
+    with its drift (`drifted`, else judged from the state)."""
     urls = list(plan.to_fetch)
     earlier = store.last_results([url for url in urls if url not in results])
     histories = store.histories(urls)
@@ -255,6 +273,7 @@ def _view(
         cached = store.archive.cached(archive_requests(dead, frozenset(Verdict), issue_dates))
         answers = settled_answers(cached, config.memento_archives)  # a "none" the further archives owe is pending
     wanting = {report.url for report in dead}
+    reports = with_drifts(reports, drifts(store, reports, issue_dates) if drifted is None else drifted)
     return CrawlView(
         reports=with_captures(reports, answers, config.archive_endpoint, issue_dates, wanting),
         histories=histories,
@@ -270,8 +289,14 @@ def _write_outputs(
     view: CrawlView, issues: Sequence[Issue], config: Config, reports_dir: Path, lang: str
 ) -> list[Path]:
     """The archival copies (the view's dead links pointed at captures), then the reports."""
-    written = write_archive_copies(issues, view.dead_reports(), config.archive_endpoint, reports_dir / "archive")
+    rewritten = view.rewritten_reports(DriftRewrite(config.drift_rewrite))
+    written = write_archive_copies(issues, rewritten, config.archive_endpoint, reports_dir / "archive")
     return written + write_crawl_reports(view, reports_dir, lang=lang)
+
+
+def _added(counts: Mapping[str, int], more: Mapping[str, int]) -> dict[str, int]:
+    """Two steps' run counts, summed key by key (the first step's keys first)."""
+    return {key: counts.get(key, 0) + more.get(key, 0) for key in [*counts, *(k for k in more if k not in counts)]}
 
 
 def _counts_as_dead(report: LinkReport, histories: Mapping[str, LinkHistory]) -> bool:

@@ -23,6 +23,10 @@ Decisions:
 - Archive answers (crawler.nightly.answers): the newest answer per (URL,
   date cited) wins, the newest verification per capture, and per live link
   the latest Save Page Now and the newest capture last asked about.
+- Drift (crawler.nightly.baselines): a link's page as last read and its
+  `drifted_since` come with its latest check; a baseline the target lacks
+  is copied, and a shard's capture baseline replaces a first-check one (as
+  the crawl's baseline step does); otherwise the target's is kept.
 - A shard is read through SQLite's read-only URI, never changed; a shard
   written by another rotwatch version is refused with the schema's message.
 """
@@ -47,7 +51,7 @@ log = logging.getLogger(__name__)  # one line per merged shard
 
 _LINK_COLUMNS = (
     "url, first_seen, last_seen, last_seen_run, last_checked, last_verdict, http_status, final_url, title, error,"
-    " reason, consecutive_failures, failing_since, last_ok, dead, dead_since"
+    " reason, consecutive_failures, failing_since, last_ok, dead, dead_since, fingerprint, drifted_since"
 )
 _BEGIN = "INSERT INTO runs (started_at, settings) VALUES (?, ?)"
 _LATEST_FINISHED = "SELECT max(id) FROM shard.runs WHERE finished_at IS NOT NULL"
@@ -62,7 +66,8 @@ _COPY_LINKS = f"""INSERT INTO main.links ({_LINK_COLUMNS})
     http_status = excluded.http_status, final_url = excluded.final_url, title = excluded.title, error = excluded.error,
     reason = excluded.reason, consecutive_failures = excluded.consecutive_failures,
     failing_since = excluded.failing_since, last_ok = excluded.last_ok, dead = excluded.dead,
-    dead_since = excluded.dead_since"""
+    dead_since = excluded.dead_since, fingerprint = coalesce(excluded.fingerprint, fingerprint),
+    drifted_since = excluded.drifted_since"""
 _COPY_EVENTS = """INSERT INTO main.checks (run_id, url, checked_at, verdict, http_status, reason, dead)
     SELECT :run, c.url, c.checked_at, c.verdict, c.http_status, c.reason, c.dead FROM shard.checks AS c
     WHERE c.url IN (SELECT value FROM json_each(:urls))
@@ -87,7 +92,11 @@ _COPY_SAVES = f"""INSERT INTO main.saves SELECT s.* FROM shard.saves AS s WHERE 
     ON CONFLICT (url) DO UPDATE SET newest_capture = CASE WHEN coalesce(excluded.asked_at, '')
     > coalesce(saves.asked_at, '') THEN excluded.newest_capture ELSE saves.newest_capture END,
     asked_at = {_LATER.format("asked_at")}, saved_at = {_LATER.format("saved_at")}"""
-_COPY_ARCHIVE_ANSWERS = (_COPY_ANSWERS, _COPY_CHECKS, _COPY_SAVES)
+_COPY_BASELINES = f"""INSERT INTO main.baselines SELECT s.* FROM shard.baselines AS s WHERE {_SHARD_URL_KNOWN}
+    ON CONFLICT (url) DO UPDATE SET fingerprint = excluded.fingerprint, source = excluded.source,
+    capture = excluded.capture, taken_on = excluded.taken_on, recorded_at = excluded.recorded_at
+    WHERE baselines.source = 'first-check' AND excluded.source = 'capture'"""
+_COPY_ARCHIVE_ANSWERS = (_COPY_ANSWERS, _COPY_CHECKS, _COPY_SAVES, _COPY_BASELINES)
 
 
 def merge_states(target: Path, shards: Sequence[Path], now: datetime) -> int:

@@ -10,6 +10,7 @@ import sqlite3
 from datetime import datetime
 
 from crawler.models import Assessment, CheckResult, ErrorKind, LinkHistory, Page, Verdict
+from crawler.nightly.drift_rules import page_fingerprint
 from crawler.nightly.policy import instant_text
 
 __all__ = ["checked_row", "event_row", "last_result", "link_history", "optional_text", "optional_time"]
@@ -51,8 +52,15 @@ def checked_row(history: LinkHistory, result: CheckResult, assessment: Assessmen
         optional_text(history.last_ok),
         history.dead,
         optional_text(history.dead_since),
+        _fingerprint_text(result, assessment),
         history.url,
     )
+
+
+def _fingerprint_text(result: CheckResult, assessment: Assessment) -> str | None:
+    """The page's fingerprint as the state keeps it; None keeps the one last read."""
+    kept = page_fingerprint(result, assessment)
+    return None if kept is None else kept.to_json()
 
 
 def event_row(run_id: int, history: LinkHistory, result: CheckResult, assessment: Assessment) -> tuple[object, ...]:

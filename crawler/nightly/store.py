@@ -27,6 +27,13 @@ Decisions:
   what it learned is news for the next finished run, so no report loses a
   newly dead link to an interruption. Exact for the latest run; for older
   runs "saw" is read as "seen in this run or later".
+- Newly drifted links are those whose `drifted_since` (set when a live
+  link's page is first judged drifted, cleared once it is not:
+  crawler.nightly.baselines) is later than the end of the last run that
+  finished before this one, and not later than this run's own end (now,
+  while it runs). A drift first seen by a stopped or killed run is news for
+  the next finished one, like a newly dead link; a drift that ends and
+  comes back is news again.
 
 Exceptions: every public method raises `StateError` (its message is meant
 for the maintainer, as is) for anything the database or the lock refuses.
@@ -39,12 +46,13 @@ import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from crawler.models import Assessment, CheckResult, LinkHistory, RunDiff, Verdict
 from crawler.nightly.answers import ArchiveMemory
+from crawler.nightly.baselines import FIRST_CHECKS, BaselineMemory
 from crawler.nightly.lock import CrawlLock
 from crawler.nightly.policy import Policy, advance, instant_text, is_due, run_diff, why_due
 from crawler.nightly.rows import checked_row, event_row, last_result, link_history, optional_time
@@ -64,7 +72,7 @@ _SIGHTING = """INSERT INTO links (url, first_seen, last_seen, last_seen_run) VAL
     ON CONFLICT (url) DO UPDATE SET last_seen = excluded.last_seen, last_seen_run = excluded.last_seen_run"""
 _CHECKED = """UPDATE links SET last_checked = ?, last_verdict = ?, http_status = ?, final_url = ?,
     title = ?, error = ?, reason = ?, consecutive_failures = ?, failing_since = ?, last_ok = ?,
-    dead = ?, dead_since = ? WHERE url = ?"""
+    dead = ?, dead_since = ?, fingerprint = coalesce(?, fingerprint) WHERE url = ?"""
 _EVENT = """INSERT INTO checks (run_id, url, checked_at, verdict, http_status, reason, dead)
     VALUES (?, ?, ?, ?, ?, ?, ?)"""
 _EVENTS = """SELECT run_id, checked_at, verdict, http_status, reason, dead FROM checks
@@ -80,6 +88,12 @@ _DEAD_AT = """coalesce((SELECT dead FROM checks WHERE checks.url = links.url AND
     ORDER BY run_id DESC, id DESC LIMIT 1), 0)"""
 _DEAD_BEFORE_AND_AFTER = f"""SELECT url, {_DEAD_AT.format("<=")}, {_DEAD_AT.format("<=")}
     FROM links WHERE last_seen_run >= ?"""
+# Drifted during the run: after the last run that finished before it, up to its own end (if it has one).
+_NEWLY_DRIFTED = """SELECT url FROM links WHERE drifted_since IS NOT NULL AND last_seen_run >= :run
+    AND drifted_since > coalesce((SELECT finished_at FROM runs WHERE finished_at IS NOT NULL AND id < :run
+        ORDER BY id DESC LIMIT 1), '')
+    AND drifted_since <= coalesce((SELECT finished_at FROM runs WHERE id = :run), '9999')
+    ORDER BY url"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +151,7 @@ class StateStore:
         self.policy = policy
         self._clock = clock
         self.archive = ArchiveMemory(self._rows, self._writing, policy, clock)  # the archive's answers
+        self.baselines = BaselineMemory(self._rows, self._writing, clock)  # pages then and now (drift)
 
     @classmethod
     def open(
@@ -239,6 +254,7 @@ class StateStore:
                     log.debug("%s: %s (%s; %d failing checks in a row)", turn, result.url, assessment.reason, failures)
                 db.execute(_CHECKED, checked_row(after, result, assessment))
                 db.execute(_EVENT, event_row(run_id, after, result, assessment))
+            db.execute(FIRST_CHECKS, (_json_list(result.url for result, _ in batch),))
 
     def history(self, url: str) -> LinkHistory | None:
         return self.histories([url]).get(url)
@@ -264,10 +280,12 @@ class StateStore:
     def diff(self, run_id: int) -> RunDiff:
         """Newly dead, fixed and still dead links of this run, against the last run that
         finished before it: what a stopped or killed run found in between counts as this
-        run's news, so a link that died then is still reported newly dead once."""
+        run's news, so a link that died then is still reported newly dead once. Newly drifted:
+        links whose `drifted_since` is after that run finished and not after this one did."""
         previous = self.previous_finished_run(run_id)
         rows = self._rows(_DEAD_BEFORE_AND_AFTER, (previous.id if previous else 0, run_id, run_id))
-        return run_diff((url, bool(before), bool(after)) for url, before, after in rows)
+        drifted = tuple(row["url"] for row in self._rows(_NEWLY_DRIFTED, {"run": run_id}))
+        return replace(run_diff((url, bool(before), bool(after)) for url, before, after in rows), newly_drifted=drifted)
 
     # Plumbing
 
@@ -275,7 +293,7 @@ class StateStore:
         now = instant_text(self._clock())
         db.executemany(_SIGHTING, ((url, now, now, run_id) for url in urls))
 
-    def _rows(self, sql: str, parameters: Sequence[object] = ()) -> list[sqlite3.Row]:
+    def _rows(self, sql: str, parameters: Sequence[object] | Mapping[str, object] = ()) -> list[sqlite3.Row]:
         with state_errors(self.path):
             return self._connection.execute(sql, parameters).fetchall()
 

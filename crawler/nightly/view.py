@@ -5,6 +5,11 @@ the CSVs, report.json) and the archival copies read the same view, so they
 never disagree about which links are dead. Which links those are is
 `crawler.nightly.policy.is_dead`, asked by `CrawlView.is_dead`.
 
+A live link whose page is now another page carries its `drift`
+(`with_drifts`); the archival copies point the drifted links that
+`drift_rewrite` mends at the capture they were compared with, like dead
+ones (`rewritten_reports`), while every report lists them as drifted, not dead.
+
 A link dead by its history but not broken tonight (unreachable night after
 night) reads as broken in the crawl's reports, with the streak as its reason
 (`as_reported`): an editor acts on one word for every dead link.
@@ -24,11 +29,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from crawler.check.reasons import assessment
-from crawler.models import LinkHistory, LinkReport, RunDiff, Verdict
+from crawler.models import CaptureStatus, Drift, LinkHistory, LinkReport, RunDiff, Verdict
 from crawler.nightly import policy
+from crawler.nightly.drift_rules import DriftRewrite, capture_of, mends
 from crawler.report.summary import Mention, mentions, not_checked
 
-__all__ = ["CrawlView", "as_reported"]
+__all__ = ["CrawlView", "as_reported", "with_drifts"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +80,12 @@ class CrawlView:
         """The links the reports list as dead and the archival copies point at captures."""
         return [report for report in self.reports if self.is_dead(report)]
 
+    def rewritten_reports(self, drift_rewrite: DriftRewrite) -> list[LinkReport]:
+        """The links the archival copies point at captures: the dead ones, then the drifted
+        ones that `drift_rewrite` mends, each pointed at the capture it was compared with."""
+        drifted = [report for report in self.reports if not self.is_dead(report) and mends(report.drift, drift_rewrite)]
+        return self.dead_reports() + [mended for report in drifted if (mended := _at_capture(report)) is not None]
+
     def not_checked_reports(self) -> list[LinkReport]:
         """Links with no recorded answer (the crawl stopped before them):
         every report says how many, and none says all is well while any is."""
@@ -112,3 +124,18 @@ def as_reported(report: LinkReport, history: LinkHistory | None) -> LinkReport:
         since = history.failing_since.date().isoformat()
         dead = assessment(Verdict.BROKEN, "dead_after_crawls", runs=runs, since=since, reason=earlier)
     return replace(report, assessment=dead)
+
+
+def with_drifts(reports: Sequence[LinkReport], drifts: Mapping[str, Drift | None]) -> list[LinkReport]:
+    """The reports with each live link's drift (crawler.nightly.drift_rules judged it)."""
+    return [report if (drift := drifts.get(report.url)) is None else replace(report, drift=drift) for report in reports]
+
+
+def _at_capture(report: LinkReport) -> LinkReport | None:
+    """A drifted report as the archival copy mends it: every date cited gets its "then" capture."""
+    snapshot = None if report.drift is None else capture_of(report.url, report.drift)
+    if snapshot is None or report.drift is None:
+        return None
+    return replace(
+        report, archive=snapshot, archive_url=report.drift.capture, capture_status=CaptureStatus.FOUND, captures=()
+    )

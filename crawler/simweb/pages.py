@@ -13,6 +13,8 @@ __all__ = [
     "HOME_TITLE",
     "JPEG_START",
     "PARKED_TITLE",
+    "TAKEOVER_BODY",
+    "TAKEOVER_TITLE",
     "fallback_title",
     "html_page",
     "html_start",
@@ -23,6 +25,13 @@ __all__ = [
 HOME_TITLE = "Example Weekly | Home"
 PARKED_TITLE = "Related Searches"
 JPEG_START = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")  # SOI, JFIF APP0, EOI
+
+# What an expired domain shows once a gambling network bought it (the words of real takeovers:
+# crawler.check.drift lists them with their sources).
+TAKEOVER_TITLE = "Situs Slot Gacor Online Terpercaya | Daftar Togel Maxwin"
+TAKEOVER_BODY = """<h1>Slot Gacor Hari Ini</h1>
+<p>Daftar situs slot online terpercaya, bonus new member 100%, togel online dan live casino.
+Main sekarang dan raih maxwin setiap hari, deposit pulsa tanpa potongan.</p>"""
 
 PARKED_BODY = """<h1>{host}</h1>
 <p>This domain is for sale!

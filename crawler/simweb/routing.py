@@ -16,7 +16,8 @@ Where a scenario of `crawler.simweb.scenarios` is served (every served host):
   `flaky-503`) is per minted URL.
 - A host of its own for scenarios that are about a whole site
   (`Scenario.host`): `parked-domain.test` is parked on every path, and on
-  `home-redirect.test` every deep link is sent to its home page.
+  `home-redirect.test` every deep link is sent to its home page, and
+  `taken-over.test` is a gambling site on every path.
 - `/` on any other host is a home page titled `HOME_TITLE`; any other path is a
   200 page titled `fallback_title(host, path)`.
 """
@@ -29,7 +30,7 @@ from crawler.simweb.behaviours import error, fallback_page, home_page
 from crawler.simweb.exchange import PLAIN, Exchange, Handler
 from crawler.simweb.scenarios import HANDLERS, SCENARIOS
 
-__all__ = ["OUTAGE", "WHOLE_SITES", "host_name", "route", "unknown_host"]
+__all__ = ["OUTAGE", "TAKEN_OVER", "WHOLE_SITES", "host_name", "route", "unknown_host"]
 
 MOUNT_DEPTHS = {"s": 3, "gen": 4}  # path segments up to the scenario's mount point
 
@@ -37,6 +38,7 @@ MOUNT_DEPTHS = {"s": 3, "gen": 4}  # path segments up to the scenario's mount po
 WHOLE_SITES = MappingProxyType({s.host: name for name, s in SCENARIOS.items() if s.host and name in HANDLERS})
 
 OUTAGE = error(503)  # every answer of a host having a bad night (`SimWeb.set_outage`)
+TAKEN_OVER = HANDLERS["taken-over"]  # every answer of a host whose domain changed hands (`SimWeb.take_over`)
 
 
 def route(host: str, path: str) -> tuple[Handler, str, str]:

@@ -65,7 +65,7 @@ from crawler.simweb.behaviours import (
 from crawler.simweb.bodies import HTML_FILLER, MIB, STREAM_CHUNK, gzip_bomb_handler, large
 from crawler.simweb.exchange import HTML, Handler
 from crawler.simweb.hosts import NXDOMAIN_HOST, REFUSED_HOST
-from crawler.simweb.pages import HOME_TITLE, JPEG_START, PARKED_TITLE, html_start
+from crawler.simweb.pages import HOME_TITLE, JPEG_START, PARKED_TITLE, TAKEOVER_BODY, TAKEOVER_TITLE, html_start
 
 __all__ = ["HANDLERS", "SCENARIOS", "Scenario"]
 
@@ -373,6 +373,14 @@ scenario(
     "200 domain-parking page: for sale, buy this domain, parking scripts",
     title=PARKED_TITLE,
     host="parked-domain.test",
+)
+scenario(
+    "taken-over",
+    Verdict.OK,
+    page(TAKEOVER_TITLE, TAKEOVER_BODY),
+    "200 gambling page on every path: the domain changed hands; it works, but is not the page cited (drift)",
+    title=TAKEOVER_TITLE,
+    host="taken-over.test",
 )
 
 # Bodies too big to read.

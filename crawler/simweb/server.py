@@ -35,7 +35,7 @@ from crawler.simweb.exchange import Exchange, Handler, Visits
 from crawler.simweb.hosts import DEFAULT_HOSTS, LOOPBACK, NXDOMAIN_HOST, REFUSED_HOST, HostSpec
 from crawler.simweb.memento import SimMemento
 from crawler.simweb.request_log import RequestLog
-from crawler.simweb.routing import OUTAGE, WHOLE_SITES, host_name, route, unknown_host
+from crawler.simweb.routing import OUTAGE, TAKEN_OVER, WHOLE_SITES, host_name, route, unknown_host
 from crawler.simweb.scenarios import SCENARIOS, Scenario
 from crawler.simweb.wayback import SimWayback
 
@@ -89,6 +89,7 @@ class SimWeb:
         self.log = RequestLog()
         self._visits = Visits()
         self._outages: set[str] = set()
+        self._taken_over: set[str] = set()
         self._requested_port = port
         self._port: int | None = None
         self._refused: socket.socket | None = None
@@ -168,6 +169,8 @@ class SimWeb:
         elif host in self._outages:
             log.debug("%s is down: 503 for %s", host, request.path)
             handler, base, rest = OUTAGE, "", request.path
+        elif host in self._taken_over:
+            handler, base, rest = TAKEN_OVER, "", request.path
         elif self.archive is not None and host == self.archive.host:
             handler, base, rest = self.archive.handle, "", request.path
         elif host in self.mementos:
@@ -262,6 +265,14 @@ class SimWeb:
             self._outages.add(host.lower())
         else:
             self._outages.discard(host.lower())
+
+    def take_over(self, host: str, taken: bool = True) -> None:
+        """While taken, every path of `host` answers the `taken-over` scenario's gambling page:
+        a domain that changed hands between two nights (content drift)."""
+        if taken:
+            self._taken_over.add(host.lower())
+        else:
+            self._taken_over.discard(host.lower())
 
     def reset_state(self) -> None:
         """Forgets which URLs were visited, so flaky-503 and rate-limited-429 fail once again."""

@@ -4,7 +4,8 @@ Every decision (what to ask, which capture to keep) is the lookups plan's;
 this spider turns its steps into requests, its answers into the plan's
 events, and yields what is settled (`ArchiveLookup` per (URL, date) pair,
 `CaptureCheck` per verified capture, `RecentCapture` per live link asked
-about) as items, so the crawl stores each as it comes.
+about, and with `baseline` a `CapturePage` per accepted capture) as items,
+so the crawl stores each as it comes.
 
 Two pools, two download slots (`ARCHIVE_SLOTS`), paced apart by the runner
 from `--archive-rate` and `--archive-playback-rate` (crawler.wayback.pace
@@ -43,7 +44,7 @@ from twisted.python.failure import Failure
 from crawler.check.page import may_be_html, read_page
 from crawler.errors import ArchiveAnswerError
 from crawler.fetch.meta import DONT_REDIRECT, DOWNLOAD_SLOT, MAX_RETRY_TIMES, OWN_SLOT, PAUSE_AFTER_BARE_429, WHOLE_BODY
-from crawler.models import ArchiveLookup, CaptureCheck, RecentCapture, Snapshot
+from crawler.models import ArchiveLookup, CaptureCheck, Page, RecentCapture, Snapshot
 from crawler.spiders.failures import request_of
 from crawler.wayback.lookups import ArchiveLookups, AskAvailability, AskBatch, AskIndex, Pair, Step, Verify
 from crawler.wayback.pace import PLAYBACK, QUERY
@@ -59,7 +60,7 @@ from crawler.wayback.protocol import (
     playback_url,
 )
 
-__all__ = ["ARCHIVE_SLOTS", "ArchiveTally", "WaybackSpider"]
+__all__ = ["ARCHIVE_SLOTS", "ArchiveTally", "CapturePage", "WaybackSpider"]
 
 ARCHIVE_SLOTS = {QUERY: "wayback-query", PLAYBACK: "wayback-playback"}  # pool -> download slot
 BATCHES_IN_FLIGHT = 2  # batch requests sent ahead, so the query pool never waits on one answer
@@ -69,7 +70,17 @@ _NOT_A_VERDICT = 429  # and every 5xx: the archive did not answer for the captur
 
 log = logging.getLogger(__name__)
 
-Yielded = Iterator[Request | ArchiveLookup | CaptureCheck | RecentCapture]
+
+@dataclass(frozen=True, slots=True)
+class CapturePage:
+    """What an accepted capture shows (`baseline` lookups): the page a live link showed then."""
+
+    url: str  # as cited
+    capture: Snapshot  # the capture the archive served
+    page: Page | None  # None when the capture is no HTML
+
+
+Yielded = Iterator[Request | ArchiveLookup | CaptureCheck | RecentCapture | CapturePage]
 
 
 @dataclass
@@ -97,10 +108,12 @@ class WaybackSpider(scrapy.Spider):
         today: date | None = None,
         budget: float = 0.0,
         tally: ArchiveTally | None = None,
+        baseline: bool = False,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
-        self.plan = ArchiveLookups(lookups, checks=checks, recent=recent, today=today)
+        self.baseline = baseline  # drift baselines: captures before the date only, each accepted one's page
+        self.plan = ArchiveLookups(lookups, checks=checks, recent=recent, today=today, before_only=baseline)
         self.endpoint = endpoint.rstrip("/")
         self.budget = budget
         self.tally = tally if tally is not None else ArchiveTally()
@@ -229,7 +242,11 @@ class WaybackSpider(scrapy.Spider):
             why = f"the archive answered HTTP {response.status} for the capture"
             yield from self._steps(self.plan.verification_failed(verify.url, verify.capture.timestamp, why))
             return
-        yield from self._steps(self.plan.verified(_judge(response, verify, hops)))
+        page = _page(response)
+        check = _judge(response, verify, hops, page)
+        if self.baseline and check.served is not None:
+            yield CapturePage(verify.url, check.served, page)  # before the lookup it settles
+        yield from self._steps(self.plan.verified(check))
 
     def failed(self, failure: Failure) -> Yielded:
         request = request_of(failure)
@@ -248,11 +265,19 @@ class WaybackSpider(scrapy.Spider):
             yield from self._steps(self.plan.availability_failed((step.url, step.cited_on), why))
 
 
-def _judge(response: Response, verify: Verify, hops: int) -> CaptureCheck:
+def _headers(response: Response) -> dict[str, str]:
+    return {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in _header_items(response)}
+
+
+def _page(response: Response) -> Page | None:
+    """The page a capture shows, None when it is no HTML."""
+    content_type = _headers(response).get("content-type")
+    return read_page(response.body, content_type) if response.body and may_be_html(content_type) else None
+
+
+def _judge(response: Response, verify: Verify, hops: int, page: Page | None) -> CaptureCheck:
     """The verdict on one verification fetch (crawler.wayback.protocol decides)."""
-    headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in _header_items(response)}
-    content_type = headers.get("content-type")
-    page = read_page(response.body, content_type) if response.body and may_be_html(content_type) else None
+    headers = _headers(response)
     landed = response.url if hops else None
     trustworthy, reason = capture_is_trustworthy(response.status, headers, page, verify.url, landed)
     log.debug("capture %s of %s %s: %s", response.url, verify.url, "accepted" if trustworthy else "rejected", reason)

@@ -23,8 +23,10 @@ def write_archive_copies(
 ) -> list[Path]:
     """Each issue with its dead links pointing at their captures, under `folder`.
 
-    `dead` are the reports of the links the crawl counts as dead (its view
-    decides: `CrawlView.dead_reports`); each occurrence with a capture for
+    `dead` are the reports of the links the crawl counts as dead, and of
+    the drifted links `drift_rewrite` mends, each with the capture it was
+    compared with (its view decides: `CrawlView.rewritten_reports`); each
+    occurrence with a capture for
     its issue's date (`LinkReport.capture_for`) is rewritten to it, so a link
     cited in three issues points at three captures, each the one closest
     before its own issue. Only the URL characters change; the file keeps its

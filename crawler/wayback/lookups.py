@@ -39,6 +39,14 @@ unparseable): asked again next run, never remembered as "no capture".
 
 Live links before Save Page Now (`recent`): one `closest=before` line for
 today each, batched after the lookups; an unanswered line says nothing.
+
+`before_only` is for what a live page showed before its issue (the drift
+baseline, crawler.nightly.drift_rules): only captures up to the end of the
+issue day count, so there is no `closest=after` pass, a pair availability
+has nothing before for is settled "none" (no index query: the baseline is
+asked again months later, and a CDX query per link would cost the query
+pool more than the whole batch pass), and a rejected candidate's next one
+comes from the index's captures before the date only.
 """
 
 from __future__ import annotations
@@ -53,10 +61,11 @@ from typing import NamedTuple, TypeVar
 
 from crawler.models import ArchiveLookup, CaptureCheck, LookupOutcome, RecentCapture, Snapshot
 from crawler.wayback.pace import BATCH_SIZE
-from crawler.wayback.protocol import rank_captures
+from crawler.wayback.protocol import rank_captures, timestamp_of
 
 __all__ = [
     "MAX_TRIES",
+    "NOTHING_BEFORE",
     "ArchiveLookups",
     "AskAvailability",
     "AskBatch",
@@ -70,6 +79,7 @@ log = logging.getLogger(__name__)
 
 MAX_TRIES = 3  # fetched verifications per pair before it counts as "no capture"
 NO_CAPTURE = "the archive has no capture"
+NOTHING_BEFORE = "the archive has no capture before that date"
 
 Pair = tuple[str, date | None]  # a dead URL and the date of an issue citing it (None: undated)
 T = TypeVar("T")
@@ -125,7 +135,9 @@ class ArchiveLookups:
         recent: Iterable[str] = (),
         today: date | None = None,
         batch_size: int = BATCH_SIZE,
+        before_only: bool = False,
     ):
+        self.before_only = before_only  # captures after the date do not count (see the module docstring)
         self._before: deque[Pair] = deque(dict.fromkeys(pairs))
         self._after: deque[Pair] = deque()
         self._recent: deque[str] = deque(dict.fromkeys(recent))
@@ -172,8 +184,10 @@ class ArchiveLookups:
         for tag, pair in _tagged(batch):
             if tag not in answers:
                 steps += self._to_index(pair)
-            elif (offered := answers[tag]) is not None:
+            elif (offered := answers[tag]) is not None and not self._too_late(pair, offered):
                 steps += self._consider(pair, offered)
+            elif self.before_only:
+                steps.append(self._done(pair, LookupOutcome.NONE, NOTHING_BEFORE))
             elif batch.closest == "before" and pair[1] is not None:
                 self._after.append(pair)
             else:
@@ -259,6 +273,8 @@ class ArchiveLookups:
         if url not in self._index:
             return self._to_index(pair)
         for capture in rank_captures(self._index[url], cited_on):
+            if self._too_late(pair, capture):
+                continue
             key = (url, capture.timestamp)
             if capture.timestamp in self._tried[pair]:
                 continue
@@ -276,12 +292,17 @@ class ArchiveLookups:
     # The single availability API (fallback mode only).
 
     def availability_answered(self, pair: Pair, offered: Snapshot | None) -> list[Step]:
-        if offered is None:
+        if offered is None or self._too_late(pair, offered):
             return [self._done(pair, LookupOutcome.NONE, NO_CAPTURE)]
         return self._consider(pair, offered)
 
     def availability_failed(self, pair: Pair, why: str) -> list[Step]:
         return [self._done(pair, LookupOutcome.FAILED, why)]
+
+    def _too_late(self, pair: Pair, capture: Snapshot) -> bool:
+        """With `before_only`: a capture made after the day the pair's issue was published."""
+        cited_on = pair[1]
+        return self.before_only and cited_on is not None and capture.timestamp[:8] > timestamp_of(cited_on)
 
     def _done(self, pair: Pair, outcome: LookupOutcome, detail: str, snapshot: Snapshot | None = None) -> ArchiveLookup:
         url, cited_on = pair

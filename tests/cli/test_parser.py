@@ -31,6 +31,7 @@ SAMPLES: dict[str, tuple[str, list[str]]] = {
     "archive_rate": ("60", ["--archive-rate", "60"]),
     "archive_playback_rate": ("300", ["--archive-playback-rate", "300"]),
     "archive_budget": ("45", ["--archive-budget", "45"]),
+    "drift_rewrite": ('"all"', ["--drift-rewrite", "all"]),
     "fail_on": ('["broken", "blocked"]', ["--fail-on", "broken,blocked"]),
     "timeout_retries": ("0", ["--timeout-retries", "0"]),
     "shorten_timeout_after": ("5", ["--shorten-timeout-after", "5"]),

@@ -20,6 +20,7 @@ def test_public_names():
         "archive_settings",
         "base_settings",
         "check_urls",
+        "lookup_baselines",
         "lookup_captures",
         "nightly_settings",
         "run_in_reactor",

@@ -24,7 +24,8 @@ NIGHT = datetime(2024, 4, 1, 2, 0, tzinfo=UTC)
 HOSTS = [HostSpec(f"site{n}.test", 0.005) for n in range(1, 9)]  # 1, 4 and 3 sites per shard
 SCENARIOS = ("ok-utf8", "not-found", "gone", "moved-301", "soft-404-title")
 # What a link's row says once checked; times and run numbers differ between machines.
-COMPARED = "url, last_verdict, http_status, final_url, title, error, reason, consecutive_failures, dead"
+COMPARED = "url, last_verdict, http_status, final_url, title, error, reason, consecutive_failures, dead, fingerprint"
+BASELINES = "SELECT url, fingerprint, source, capture, taken_on FROM baselines ORDER BY url"
 
 
 @pytest.fixture
@@ -47,9 +48,9 @@ def crawl_into(web, reactor_thread, issues: Path, state: Path, shard: Shard | No
     web.log.wait_idle()
 
 
-def rows(state: Path) -> list[tuple[object, ...]]:
+def rows(state: Path, sql: str = f"SELECT {COMPARED} FROM links ORDER BY url") -> list[tuple[object, ...]]:
     with sqlite3.connect(state) as db:
-        found = db.execute(f"SELECT {COMPARED} FROM links ORDER BY url").fetchall()
+        found = db.execute(sql).fetchall()
     db.close()
     return found
 
@@ -77,6 +78,7 @@ def test_three_shards_merged_equal_one_machine(tmp_path, web, reactor_thread, is
     merged = tmp_path / "merged" / "state.sqlite"
     run_id = merge_states(merged, shards, NIGHT + timedelta(hours=1))
     assert rows(merged) == rows(tmp_path / "single" / "state.sqlite")
+    assert rows(merged, BASELINES) == rows(tmp_path / "single" / "state.sqlite", BASELINES) != []
     with (
         StateStore.open_read_only(merged) as store,
         StateStore.open_read_only(tmp_path / "single" / "state.sqlite") as single,

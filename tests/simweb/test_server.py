@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 
 from crawler.simweb import SimWeb, numbered_hosts
+from crawler.simweb.pages import TAKEOVER_TITLE
 from tests.simweb.clients import HOST, SITES, SLOW_HOST, fetch, raw_request, wait_for
 
 HOSTS = SITES  # served to this module by the `web` fixture in tests/conftest.py
@@ -65,6 +66,18 @@ def test_scenario_urls_default_to_the_scenarios_own_host(web):
     assert web.scenario_url("not-found", host="site002.test") == web.url("site002.test", "/s/not-found")
     with pytest.raises(KeyError, match="no-such"):
         web.expected("no-such")
+
+
+def test_a_taken_over_host_serves_a_gambling_page_on_every_path_until_given_back(web):
+    url = web.url(HOST, "/2024/06/story")
+    assert TAKEOVER_TITLE not in fetch(url).body.decode()
+    web.take_over(HOST)
+    try:
+        taken = fetch(url)
+        assert taken.status == 200 and f"<title>{TAKEOVER_TITLE}</title>" in taken.body.decode()
+    finally:
+        web.take_over(HOST, False)
+    assert TAKEOVER_TITLE not in fetch(url).body.decode()
 
 
 # Latency and load.

@@ -49,6 +49,7 @@ def test_public_names_are_pinned():
         "AskBatch",
         "AskIndex",
         "MAX_TRIES",
+        "NOTHING_BEFORE",
         "Pair",
         "Step",
         "Verify",
@@ -215,3 +216,18 @@ def test_past_max_tries_a_capture_verified_for_another_date_is_still_taken():
         (verify,) = only(steps, Verify)
         steps = plan.verified(bad(URL, verify.capture.timestamp, "parked"))
     assert settled(steps) == {(URL, late): (LookupOutcome.FOUND, "20180712000000")}  # no fourth fetch needed
+
+
+def test_before_only_settles_nothing_before_at_once_and_never_takes_a_later_capture():
+    b, c = "https://b.example/", "https://c.example/"
+    plan = ArchiveLookups([(URL, MARCH), (b, MARCH), (c, MARCH)], before_only=True)
+    batch = plan.next_batch()
+    assert batch.closest == "before"
+    steps = plan.batch_answered(batch.number, {"0": snap("20240327235900"), "1": None, "2": snap("20240328000000", c)})
+    assert steps[0] == Verify(URL, snap("20240327235900"))  # the issue day itself counts
+    assert settled(steps[1:]) == {(b, MARCH): (LookupOutcome.NONE, None), (c, MARCH): (LookupOutcome.NONE, None)}
+    assert plan.next_batch() is None  # no "after" pass
+    assert plan.verified(bad(URL, "20240327235900"))[1:] == [AskIndex(URL)]  # a rejected one: the index
+    listing = [snap(ts) for ts in ("20240101000000", "20240327235900", "20240401000000")]
+    assert plan.index_answered(URL, listing) == [Verify(URL, snap("20240101000000"))]  # before the date only
+    assert settled(plan.verified(bad(URL, "20240101000000"))) == {(URL, MARCH): (LookupOutcome.NONE, None)}

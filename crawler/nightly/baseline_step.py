@@ -1,0 +1,188 @@
+"""The nightly crawl's drift steps: what old links showed before their issue, and which pages drifted.
+
+After the dead links' archive step (crawler.nightly.archive_step), the crawl
+looks up the "then" of live links older than rotwatch's memory
+(`baseline_step`), then judges every live link's page against its "then"
+(`drifts`) and notes in the state when a link turns drifted or stops
+(`record_drifts`); the view asks `drifts` again, so the reports, the diff
+and the archival copies read one judgement (crawler.nightly.drift_rules).
+
+Capture lookups (`baseline_step`):
+- Which links: live ones with a page now whose first check proves nothing
+  about their issue (`drift_rules.needs_capture`); one lookup per link, for the earliest
+  issue citing it, oldest issues first, so a budget that runs out leaves
+  the newest links, whose first check is nearest their issue, for later.
+- How: the dead links' machinery in `before_only` mode
+  (crawler.wayback.lookups): batch availability with `closest=before`, an
+  `id_` playback fetch verified by the same rules (no error, parked,
+  bot-challenge or home-page capture), and the page of the capture kept
+  (`crawler.fetch.runner.lookup_baselines`, through Scrapy). Every answer
+  is stored as it arrives, `ANSWER_BATCH` to a transaction, so a stopped
+  or killed crawl keeps what it learned.
+- Budget: `--archive-budget` bounds the dead links' lookups and these
+  together: this step gets what step 4 left (`remaining_budget`), and with
+  nothing left it waits for the next night. The requests it sends are added
+  to the run's archive counts; `drift_baselines` counts the links asked.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from scrapy.settings import Settings
+
+from crawler.check.drift import fingerprint
+from crawler.check.urls import is_http_url
+from crawler.config import Config
+from crawler.fetch.runner import BaselineItem, Interruption, lookup_baselines
+from crawler.models import ArchiveLookup, CaptureCheck, Drift, LinkReport, LookupOutcome
+from crawler.nightly.archive_step import ANSWER_BATCH
+from crawler.nightly.drift_rules import LIVE, Baseline, BaselineSource, drift_of, earliest_cited, needs_capture
+from crawler.nightly.store import StateStore
+from crawler.spiders.wayback import CapturePage
+from crawler.wayback.pace import PLAYBACK, QUERY
+from crawler.wayback.protocol import playback_url
+
+__all__ = ["BaselineStep", "baseline_step", "drifts", "record_drifts", "remaining_budget"]
+
+log = logging.getLogger(__name__)  # archive choices: how many baselines are known, asked, pending
+
+Pair = tuple[str, date | None]
+
+
+@dataclass(frozen=True)
+class BaselineStep:
+    """What the baseline lookups did: links asked, settled, still pending, and their requests."""
+
+    asked: int = 0
+    settled: int = 0
+    pending: int = 0
+    counts: dict[str, int] = field(default_factory=dict)  # requests by pool (run counts)
+    stopped: str = ""  # "budget", "interrupted", "off" (--no-archive), or ""
+
+
+def remaining_budget(config: Config, spent: timedelta) -> timedelta | None:
+    """What `--archive-budget` leaves after `spent` (never below zero); None: no limit."""
+    if not config.archive_budget:
+        return None
+    return max(timedelta(minutes=config.archive_budget) - spent, timedelta(0))
+
+
+class _Baselines:
+    """Turns the lookups' items into baselines and stores them in batches, one transaction each."""
+
+    def __init__(self, store: StateStore, endpoint: str) -> None:
+        self.store, self.endpoint = store, endpoint
+        self.pending: list[Baseline | CaptureCheck] = []
+        self.settled = 0
+
+    def add(self, item: BaselineItem) -> None:
+        now = self.store.now()
+        if isinstance(item, CapturePage):
+            self.pending.append(self._found(item, now))
+        elif isinstance(item, CaptureCheck):
+            self.pending.append(item)
+        elif isinstance(item, ArchiveLookup) and item.outcome is LookupOutcome.NONE:
+            self.pending.append(Baseline(item.url, BaselineSource.CAPTURE, None, None, now))
+        if len(self.pending) >= ANSWER_BATCH:
+            self.flush()
+
+    def _found(self, item: CapturePage, now: datetime) -> Baseline:
+        kept = None if item.page is None else fingerprint(item.page)
+        capture = playback_url(self.endpoint, item.capture)
+        day = date.fromisoformat(item.capture.captured_on)
+        log.debug("drift baseline of %s: capture %s titled %r", item.url, capture, kept.title if kept else None)
+        return Baseline(item.url, BaselineSource.CAPTURE, kept, day, now, capture)
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        baselines = [item for item in self.pending if isinstance(item, Baseline)]
+        self.settled += len(baselines)
+        self.store.baselines.record(baselines)
+        self.store.archive.record(item for item in self.pending if isinstance(item, CaptureCheck))
+        self.pending = []
+
+
+def wanted_baselines(
+    store: StateStore, reports: Sequence[LinkReport], issue_dates: Mapping[str, date | None]
+) -> list[Pair]:
+    """(URL, earliest date cited) of the live links whose "then" must come from the archive, oldest first."""
+    cited = {report.url: _earliest(report, issue_dates) for report in reports if _live(report)}
+    with_page = store.baselines.fingerprints(cited)
+    known = store.baselines.known(with_page)
+    wanted = [(url, cited[url]) for url in with_page if needs_capture(known.get(url), cited[url])]
+    return sorted(wanted, key=lambda pair: (pair[1] or date.max, pair[0]))
+
+
+async def baseline_step(
+    store: StateStore,
+    reports: Sequence[LinkReport],
+    issue_dates: Mapping[str, date | None],
+    settings: Settings,
+    config: Config,
+    *,
+    budget: timedelta | None = None,
+    interruption: Interruption | None = None,
+) -> BaselineStep:
+    """Looks up and stores the capture baselines the live links need (see the module);
+    `budget` is what the archive budget leaves (None: no limit)."""
+    wanted = wanted_baselines(store, reports, issue_dates)
+    log.debug("%d live links need the archive's capture before their issue", len(wanted))
+    stopped = _why_not(config, budget, interruption) if wanted else ""
+    if not wanted or stopped:
+        return BaselineStep(pending=len(wanted), stopped=stopped)
+    batches = _Baselines(store, config.archive_endpoint)
+    try:
+        run = await lookup_baselines(
+            wanted, settings, config.archive_endpoint, batches.add, budget=budget, interruption=interruption
+        )
+    finally:
+        batches.flush()
+    settled = sum(answer.outcome is not LookupOutcome.FAILED for answer in run.answers.values())
+    counts = {f"archive_{pool}_requests": run.tally.requests[pool] for pool in (QUERY, PLAYBACK)}
+    counts["drift_baselines"] = len(wanted)
+    return BaselineStep(len(wanted), settled, len(wanted) - settled, counts, run.tally.stopped)
+
+
+def _why_not(config: Config, budget: timedelta | None, interruption: Interruption | None) -> str:
+    """Why no lookup is sent tonight, "" when they are."""
+    if not config.archive:
+        return "off"
+    if interruption is not None and interruption.requested:
+        return "interrupted"
+    if budget is not None and budget <= timedelta(0):
+        log.debug("archive budget spent by the dead links: drift baselines wait for the next night")
+        return "budget"
+    return ""
+
+
+def drifts(
+    store: StateStore, reports: Sequence[LinkReport], issue_dates: Mapping[str, date | None]
+) -> dict[str, Drift | None]:
+    """Each link's drift (None: not drifted, or not judged), by `drift_rules.drift_of`."""
+    urls = [report.url for report in reports]
+    now = store.baselines.fingerprints(urls)
+    known = store.baselines.known(now)
+    return {
+        report.url: drift_of(
+            report.assessment.verdict, now.get(report.url), known.get(report.url), _earliest(report, issue_dates)
+        )
+        for report in reports
+    }
+
+
+def record_drifts(store: StateStore, judged: Mapping[str, Drift | None]) -> None:
+    """Notes tonight's judgement in the state (`drifted_since`), for the run's diff."""
+    store.baselines.judged({url: drift is not None for url, drift in judged.items()})
+
+
+def _live(report: LinkReport) -> bool:
+    return report.assessment.verdict in LIVE and is_http_url(report.url)
+
+
+def _earliest(report: LinkReport, issue_dates: Mapping[str, date | None]) -> date | None:
+    return earliest_cited(issue_dates.get(occurrence.issue) for occurrence in report.occurrences)
