@@ -168,7 +168,13 @@ def _account(folder: Path, first: CrawlOutcome, second: CrawlOutcome) -> str:
             f"night 1: checked {first.checked} links; night 2 (4 days later): checked {second.checked}",
             f"night 2: {len(diff.newly_dead)} newly dead, {len(diff.fixed)} fixed, {dead} dead in all",
             f"drifted (working, but now another page): {sum(r.drift is not None for r in second.view.reports)}",
+            f"mended from {SECOND_ARCHIVE}, which the Wayback Machine lacked: {_from_second_archive(second)}",
             f"archival copies: {folder / 'reports' / 'archive'}",
             f"report: {folder / 'reports' / 'index.html'}",
         ]
     )
+
+
+def _from_second_archive(outcome: CrawlOutcome) -> int:
+    """Dead links whose capture the second archive holds."""
+    return sum(1 for r in outcome.view.reports if r.archive is not None and r.archive.archive == SECOND_ARCHIVE)

@@ -43,6 +43,7 @@ def test_the_demo_mends_a_dead_link_from_the_second_archive_with_its_name(demo):
     (mended,) = [link for link in links if (link["archive"] or {}).get("archive") == SECOND_ARCHIVE]
     assert mended["url"].endswith("/gone") and mended["capture_status"] == "found"
     assert SECOND_ARCHIVE in mended["archive"]["url"]
+    assert f"mended from {SECOND_ARCHIVE}, which the Wayback Machine lacked: 1" in demo.stdout
     copy = (reports / "archive" / "2024-03-20-weekly.md").read_text(encoding="utf-8")
     assert mended["archive"]["url"] in copy
     with sqlite3.connect(reports / "state.sqlite") as db:
