@@ -81,6 +81,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from crawler.check.classify import is_parked
+from crawler.check.reasons import Reason
 from crawler.models import Drift, DriftKind, Page
 
 __all__ = ["Fingerprint", "fingerprint", "judge_drift", "simhash", "title_similarity"]
@@ -309,8 +310,8 @@ _Finding = tuple[DriftKind, str] | None
 def _parked(then: Fingerprint, now: Fingerprint) -> _Finding:
     """A lander now where there was a page (a page parked all along never drifted)."""
     if now.parked and not then.parked:
-        shown = f": {_quote(now.title)}" if now.title else ""
-        return DriftKind.PARKED, f"now a parked or expired domain{shown}{_was(then)}"
+        lander = Reason("drift_parked_titled", {"now": _short(now.title)}) if now.title else Reason("drift_parked")
+        return DriftKind.PARKED, _was(lander, then)
     return None
 
 
@@ -318,11 +319,11 @@ def _takeover(then: Fingerprint, now: Fingerprint) -> _Finding:
     """Takeover words the page did not show before: one in the title, or strong or two in the text."""
     before = _takeover_words(then.title) | set(then.takeover_words)
     if _takeover_words(now.title) - before:
-        return DriftKind.TAKEOVER, f"now a gambling or adult page: {_quote(now.title)}{_was(then)}"
+        return DriftKind.TAKEOVER, _was(Reason("drift_takeover", {"now": _short(now.title)}), then)
     new_words = set(now.takeover_words) - before
     if new_words & _STRONG or len(new_words) >= 2:
-        shown = ", ".join(_quote(w) for w in sorted(new_words))
-        return DriftKind.TAKEOVER, f"now shows gambling or adult content ({shown}){_was(then)}"
+        shown = ", ".join(f"“{word}”" for word in sorted(new_words))
+        return DriftKind.TAKEOVER, _was(Reason("drift_takeover_words", {"words": shown}), then)
     return None
 
 
@@ -337,10 +338,10 @@ def _replaced(then: Fingerprint, now: Fingerprint) -> _Finding:
     if then.simhash is not None and now.simhash is not None:
         far = _distance(then.simhash, now.simhash) >= TEXT_FAR
         if far and (similarity < TITLE_FAR or not (then.title and now.title)):
-            return DriftKind.REPLACED, f"now another page: {_quote(now.title)}{_was(then)}"
+            return DriftKind.REPLACED, _was(Reason("drift_replaced", {"now": _short(now.title)}), then)
         return None
     if kept is None and _names_site(then.title) and _names_site(now.title) and similarity < TITLE_UNRELATED:
-        return DriftKind.REPLACED, f"now another site: {_quote(now.title)}{_was(then)}"
+        return DriftKind.REPLACED, _was(Reason("drift_other_site", {"now": _short(now.title)}), then)
     return None
 
 
@@ -372,9 +373,11 @@ def _drop(title: str, part: str) -> str:
     return " ".join(p for p in _parts(title) if p != part)
 
 
-def _quote(text: str) -> str:
-    return f"“{text if len(text) <= _QUOTED_CHARS else text[: _QUOTED_CHARS - 1] + '…'}”"
+def _short(text: str) -> str:
+    """A title as a reason quotes it: cut to _QUOTED_CHARS."""
+    return text if len(text) <= _QUOTED_CHARS else text[: _QUOTED_CHARS - 1] + "…"
 
 
-def _was(then: Fingerprint) -> str:
-    return f", was {_quote(then.title)}" if then.title else ""
+def _was(reason: Reason, then: Fingerprint) -> str:
+    """The reason in English (the catalogue translates it), with the title it had when there was one."""
+    return (Reason("drift_was", {"reason": reason, "then": _short(then.title)}) if then.title else reason).text()

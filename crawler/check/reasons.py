@@ -110,6 +110,16 @@ CATALOGUE: Mapping[str, Template] = {
     "heading_says": Template("heading says “{heading}”", "主标题为“{heading}”"),
     "home_page": Template("deep link redirected to the home page", "深层链接被重定向到首页"),
     "redirected": Template("redirected permanently to {url}", "已永久重定向到 {url}"),
+    # content drift (crawler.check.drift): "was" first, so a drift reason with its "then" is read whole
+    "drift_was": Template("{reason}, was “{then}”", "{reason}，原为“{then}”"),
+    "drift_parked": Template("now a parked or expired domain", "现在是停放或过期的域名"),
+    "drift_parked_titled": Template("now a parked or expired domain: “{now}”", "现在是停放或过期的域名：“{now}”"),
+    "drift_takeover": Template("now a gambling or adult page: “{now}”", "现在是赌博或成人页面：“{now}”"),
+    "drift_takeover_words": Template(
+        "now shows gambling or adult content ({words})", "现在显示赌博或成人内容（{words}）"
+    ),
+    "drift_replaced": Template("now another page: “{now}”", "现在是另一个页面：“{now}”"),
+    "drift_other_site": Template("now another site: “{now}”", "现在是另一个网站：“{now}”"),
     # the nightly crawl's N-of-D rule
     "dead_after_crawls": Template(
         "unreachable in {runs} crawls since {since}: {reason}", "自 {since} 起连续 {runs} 次抓取无法访问：{reason}"

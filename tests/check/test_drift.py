@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections import Counter
 from pathlib import Path
@@ -17,6 +18,7 @@ from crawler.check.drift import (
     simhash,
     title_similarity,
 )
+from crawler.check.reasons import translate
 from crawler.models import Drift, DriftKind, Page
 
 PAIRS_FILE = Path(__file__).parents[1] / "data" / "drift_pairs.toml"
@@ -117,6 +119,19 @@ def test_found_drift_has_the_labelled_kind():
         if p["label"] == "drift" and (drift := judge_pair(p)) is not None and drift.kind != p["kind"]
     ]
     assert wrong == []
+
+
+def test_every_drift_reason_reads_in_chinese_with_the_titles_as_they_are():
+    reasons = [drift.reason for p in load_pairs() if (drift := judge_pair(p)) is not None]
+    parked = judge_drift(
+        fp("CS Metrics"), fp(None, "csmetrics.org has expired and is parked free, courtesy of GoDaddy.com.")
+    )
+    assert parked is not None
+    for reason in [*reasons, parked.reason]:
+        chinese = translate(reason, "zh")
+        outside_quotes = re.sub(r"“[^”]*”", "", chinese)
+        assert re.search(r"[A-Za-z]{3,}", outside_quotes) is None, (reason, chinese)
+        assert re.findall(r"“[^”]*”", chinese) == re.findall(r"“[^”]*”", reason)
 
 
 # ---------------------------------------------------------------- takeover

@@ -79,6 +79,20 @@ def test_run_counts_without_a_label_are_shown_by_name():
     assert texts(document.xpath('//div[@class="facts"]'))[1] == "This run 7 retries"
 
 
+def test_further_archives_and_drift_baselines_are_counted_by_name():
+    counts = {"memento_lookups": 3, "memento_loc_requests": 4, "memento_arquivo.pt_429s": 1, "drift_baselines": 2}
+    english = tree(page(sample_view(run_counts=counts)))
+    assert texts(english.xpath('//div[@class="facts"]'))[1] == (
+        "This run 3 lookups in further archives 4 requests to Library of Congress"
+        " 1 request refused by arquivo.pt (429) 2 links compared with a capture for drift"
+    )
+    chinese = tree(page(sample_view(run_counts=counts), lang="zh"))
+    assert texts(chinese.xpath('//div[@class="facts"]'))[1] == (
+        "本次运行 其他存档查询 3 次 美国国会图书馆 请求 4 次 arquivo.pt 拒绝请求 1 次（429）"
+        " 与存档快照对比内容的链接 2 条"
+    )
+
+
 def test_empty_crawl_renders():
     document = tree(page(sample_view(reports=[], histories={}, diff=RunDiff(), run_counts={})))
     assert not document.xpath('//g[@class="bar"]')

@@ -71,6 +71,10 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "run.archive_playback_429s": "{count} verifications refused (429)",
         "run.archive_batch_fallback": "batch availability failed: the CDX index was used",
         "run.captures_pending": "{count} captures pending",
+        "run.memento_lookups": "{count} lookups in further archives",
+        "run.memento_requests": "{count} requests to {archive}",
+        "run.memento_429s": "{count} requests refused by {archive} (429)",
+        "run.drift_baselines": "{count} links compared with a capture for drift",
         "not_checked": "Not checked",
         "not_checked_detail": "no answer recorded",
         "not_checked_warning": "{count} links were not checked: no answer is recorded for them (the crawl stopped "
@@ -183,6 +187,10 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "run.archive_playback_429s": "快照校验被限速 (429) {count} 次",
         "run.archive_batch_fallback": "批量可用性接口失败，已改用 CDX 索引",
         "run.captures_pending": "待查快照 {count} 个",
+        "run.memento_lookups": "其他存档查询 {count} 次",
+        "run.memento_requests": "{archive} 请求 {count} 次",
+        "run.memento_429s": "{archive} 拒绝请求 {count} 次（429）",
+        "run.drift_baselines": "与存档快照对比内容的链接 {count} 条",
         "not_checked": "未检查",
         "not_checked_detail": "没有记录到检查结果",
         "not_checked_warning": "有 {count} 条链接未检查：没有记录到它们的检查结果（抓取在检查它们之前停止，"
@@ -262,6 +270,10 @@ SINGULAR: Mapping[str, Mapping[str, str]] = {
         "links_in_issues": "in {issues} issue",
         "run.issues": "{count} issue",
         "run.archive_lookups": "{count} archive lookup",
+        "run.memento_lookups": "{count} lookup in further archives",
+        "run.memento_requests": "{count} request to {archive}",
+        "run.memento_429s": "{count} request refused by {archive} (429)",
+        "run.drift_baselines": "{count} link compared with a capture for drift",
         "not_checked_warning": "{count} link was not checked: no answer is recorded for it (the crawl stopped "
         "before it reached it, or recorded nothing). This report cannot say whether it works.",
         "no_dead_unchecked": "No dead links among the links checked, but {count} link was not checked.",

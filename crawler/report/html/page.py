@@ -26,6 +26,7 @@ Decisions:
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -43,6 +44,9 @@ __all__ = ["CHANGES_PREVIEW", "CHANGES_SHOWN_WHOLE", "Page"]
 _WORST_SITES = 10  # how many sites the list of the most dead links shows
 CHANGES_SHOWN_WHOLE = 10  # a list of changes up to this long is shown whole
 CHANGES_PREVIEW = 3  # entries a longer list shows before its disclosure
+
+
+_FURTHER_ARCHIVE_COUNT = re.compile(r"memento_(.+)_(requests|429s)")
 
 
 class Page:
@@ -170,16 +174,20 @@ class Page:
         if not self.view.run_counts:
             return None
         facts = [
-            tag(
-                "li",
-                self.labels.fill_markup(
-                    self.labels.form(f"run.{name}", count) if f"run.{name}" in self.labels else f"{{count}} {name}",
-                    count=tag("strong", f"{count:,}"),
-                ),
-            )
+            tag("li", self.labels.fill_markup(self.run_label(name, count), count=tag("strong", f"{count:,}")))
             for name, count in self.view.run_counts.items()
         ]
         return self.facts(self.labels["this_run"], facts)
+
+    def run_label(self, name: str, count: int) -> str:
+        """A run count's label; a further archive's counts (`memento_<archive>_requests`,
+        `..._429s`, see crawler.nightly.archive_step) name the archive."""
+        further = _FURTHER_ARCHIVE_COUNT.fullmatch(name)
+        if further is not None:
+            archive, what = further.groups()
+            template = self.labels.form(f"run.memento_{what}", count)
+            return template.replace("{archive}", self.tables.archive(archive))
+        return self.labels.form(f"run.{name}", count) if f"run.{name}" in self.labels else f"{{count}} {name}"
 
     def facts(self, name: str, items: list[Markup]) -> Markup:
         return tag("div", tag("span", name, class_="facts-name"), tag("ul", items), class_="facts")
