@@ -67,6 +67,7 @@ Field decisions:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -110,6 +111,9 @@ def render_crawl(view: CrawlView) -> str:
     return _text(document)
 
 
+_FURTHER_COUNT = re.compile(r"memento_(.+)_(requests|429s)")  # crawler.nightly.archive_step's run counts
+
+
 def archive_counts(run_counts: Mapping[str, int]) -> dict[str, Any]:
     """The run's archive work, from the crawl's run counts (see the module docstring)."""
     return {
@@ -118,7 +122,21 @@ def archive_counts(run_counts: Mapping[str, int]) -> dict[str, Any]:
         "refused": {pool: run_counts.get(f"archive_{pool}_429s", 0) for pool in ("query", "playback")},
         "pending": run_counts.get("captures_pending", 0),
         "batch_fallback": bool(run_counts.get("archive_batch_fallback")),
+        "further_lookups": run_counts.get("memento_lookups", 0),
+        "further": _further_archives(run_counts),
+        "drift_baselines": run_counts.get("drift_baselines", 0),
     }
+
+
+def _further_archives(run_counts: Mapping[str, int]) -> dict[str, dict[str, int]]:
+    """Requests and 429s per further archive, from `memento_<name>_requests` and `..._429s`."""
+    further: dict[str, dict[str, int]] = {}
+    for name, count in run_counts.items():
+        if (found := _FURTHER_COUNT.fullmatch(name)) is not None:
+            archive, what = found.groups()
+            counts = further.setdefault(archive, {"requests": 0, "refused": 0})
+            counts["requests" if what == "requests" else "refused"] = count
+    return further
 
 
 def render_offline(message: str, *, generated_at: datetime) -> str:

@@ -101,4 +101,7 @@ def test_report_json_has_each_link_s_capture_status_and_the_run_s_archive_counts
         "refused": {"query": 0, "playback": 0},
         "pending": 1,
         "batch_fallback": False,
+        "further_lookups": 0,
+        "further": {},
+        "drift_baselines": 0,
     }
