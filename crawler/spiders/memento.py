@@ -43,9 +43,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import scrapy
-from scrapy import signals
-from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from scrapy.settings import Settings
 from scrapy.utils.asyncio import call_later
@@ -58,7 +55,7 @@ from crawler.fetch.meta import DONT_REDIRECT, DOWNLOAD_SLOT, MAX_RETRY_TIMES, OW
 from crawler.fetch.runner import Interruption, _collect
 from crawler.models import ArchiveLookup, LookupOutcome, Page, Snapshot
 from crawler.spiders.failures import request_of
-from crawler.spiders.wayback import ArchiveTally
+from crawler.spiders.wayback import ArchiveSpider, ArchiveTally
 from crawler.wayback.archives import MementoArchive
 from crawler.wayback.memento import (
     Memento,
@@ -137,7 +134,7 @@ Step = Iterator[Request | ArchiveLookup]  # what a callback yields: the next req
 Callback = Callable[[Response, _Lookup], Step]
 
 
-class MementoSpider(scrapy.Spider):
+class MementoSpider(ArchiveSpider):
     """Looks up (url, issue date) pairs in Memento archives; yields one ArchiveLookup per URL."""
 
     name = "memento"
@@ -156,29 +153,10 @@ class MementoSpider(scrapy.Spider):
         self.archives = list(archives)
         self.budget = budget
         self.tally = tally if tally is not None else ArchiveTally()
-        self._slots = {archive.slot: archive.name for archive in self.archives}
+        self.counted_slots = {archive.slot: archive.name for archive in self.archives}  # counted by archive
         self.closed_archives: dict[str, str] = {}  # name -> why it refused, for the rest of the run
         self._active: Counter[str] = Counter()  # archive name -> lookups under way there
         self._waiting: defaultdict[str, deque[_Lookup]] = defaultdict(deque)  # archive name -> lookups waiting
-
-    @property
-    def pause_after_429(self) -> float:
-        return self.settings.getfloat("ROTWATCH_ARCHIVE_429_PAUSE")
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> MementoSpider:
-        spider: MementoSpider = super().from_crawler(crawler, *args, **kwargs)
-        crawler.signals.connect(spider._sent, signal=signals.request_left_downloader)
-        crawler.signals.connect(spider._answered, signal=signals.response_downloaded)
-        return spider
-
-    def _sent(self, request: Request, **_: object) -> None:
-        if (name := self._slots.get(request.meta.get(DOWNLOAD_SLOT, ""))) is not None:
-            self.tally.requests[name] += 1
-
-    def _answered(self, response: Response, request: Request, **_: object) -> None:
-        if response.status == 429 and (name := self._slots.get(request.meta.get(DOWNLOAD_SLOT, ""))) is not None:
-            self.tally.refused[name] += 1
 
     def _budget_spent(self) -> None:
         if self.crawler.crawling:

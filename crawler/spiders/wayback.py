@@ -31,7 +31,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Self
 
 import scrapy
 from scrapy import signals
@@ -93,7 +93,35 @@ class ArchiveTally:
     batch_off: str = ""  # why batch availability was given up, if it was
 
 
-class WaybackSpider(scrapy.Spider):
+class ArchiveSpider(scrapy.Spider):
+    """What every archive spider shares: its requests and 429s counted per download slot
+    (`counted_slots` names each slot's count: a pool, an archive), as Scrapy's downloader
+    sees them, retries included; and the pause after a bare 429."""
+
+    tally: ArchiveTally
+    counted_slots: dict[str, str]  # download slot -> the name it is counted under
+
+    @property
+    def pause_after_429(self) -> float:
+        return self.settings.getfloat("ROTWATCH_ARCHIVE_429_PAUSE")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider: Self = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._sent, signal=signals.request_left_downloader)
+        crawler.signals.connect(spider._answered, signal=signals.response_downloaded)
+        return spider
+
+    def _sent(self, request: Request, **_: object) -> None:
+        if (name := self.counted_slots.get(request.meta.get(DOWNLOAD_SLOT, ""))) is not None:
+            self.tally.requests[name] += 1
+
+    def _answered(self, response: Response, request: Request, **_: object) -> None:
+        if response.status == 429 and (name := self.counted_slots.get(request.meta.get(DOWNLOAD_SLOT, ""))):
+            self.tally.refused[name] += 1
+
+
+class WaybackSpider(ArchiveSpider):
     """Looks up (URL, date) pairs and live links' newest captures (see the module docstring)."""
 
     name = "wayback"
@@ -117,18 +145,8 @@ class WaybackSpider(scrapy.Spider):
         self.endpoint = endpoint.rstrip("/")
         self.budget = budget
         self.tally = tally if tally is not None else ArchiveTally()
+        self.counted_slots = {slot: pool for pool, slot in ARCHIVE_SLOTS.items()}  # counted by pool
         self._batches_out = 0
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WaybackSpider:
-        spider: WaybackSpider = super().from_crawler(crawler, *args, **kwargs)
-        crawler.signals.connect(spider._sent, signal=signals.request_left_downloader)
-        crawler.signals.connect(spider._answered, signal=signals.response_downloaded)
-        return spider
-
-    @property
-    def pause_after_429(self) -> float:
-        return self.settings.getfloat("ROTWATCH_ARCHIVE_429_PAUSE")
 
     async def start(self) -> AsyncIterator[Request]:
         if self.budget > 0:
@@ -144,20 +162,6 @@ class WaybackSpider(scrapy.Spider):
             log.warning("archive budget spent: no new archive requests; what is not answered stays pending")
             self.tally.stopped = "budget"
             deferred_from_coro(self.crawler.stop_async())
-
-    # Counting, by pool.
-
-    def _pool(self, request: Request) -> str | None:
-        slot = request.meta.get(DOWNLOAD_SLOT)
-        return next((pool for pool, name in ARCHIVE_SLOTS.items() if name == slot), None)
-
-    def _sent(self, request: Request, **_: object) -> None:
-        if (pool := self._pool(request)) is not None:
-            self.tally.requests[pool] += 1
-
-    def _answered(self, response: Response, request: Request, **_: object) -> None:
-        if response.status == 429 and (pool := self._pool(request)) is not None:
-            self.tally.refused[pool] += 1
 
     # Steps -> requests.
 
