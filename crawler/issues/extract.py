@@ -83,7 +83,11 @@ _CLOSES: dict[str, tuple[str, ...]] = {
     "html_inline": (">",),
     "code_inline": ("`",),
 }
-_INLINE = _NOT_PROSE | _TEXT | _BREAKS | {"em", "strong", "strikethrough"}
+# Delimited inline nodes and their delimiters' length: `*a*`, `**a**`, `~~a~~`.
+_DELIMITER_LENGTH = {"em": 1, "strong": 2, "strikethrough": 2}
+_INLINE = _NOT_PROSE | _TEXT | _BREAKS | _DELIMITER_LENGTH.keys()
+# Nodes the walk passes by: prose, and delimited nodes whose spans the parser may misplace.
+_PASSED_BY = _TEXT_OR_BREAK | _DELIMITER_LENGTH.keys()
 
 
 def extract_links(text: str, issue: str) -> list[LinkOccurrence]:
@@ -136,7 +140,7 @@ class _DocumentReader:
         quote_ends: list[int] = []  # where the block quotes around the current node end
         for node in parsed.root.walk():  # every node in source order
             name = node.name
-            if name in _TEXT_OR_BREAK or (srcmap := node.srcmap) is None:
+            if name in _PASSED_BY or (srcmap := node.srcmap) is None:
                 continue
             start, end = srcmap
             while quote_ends and start >= quote_ends[-1]:
@@ -219,14 +223,32 @@ def _inline_runs(item: Node, quote_depth: int) -> list[_Inline]:
     runs: list[_Inline] = []
     joined = False
     for child in item.children:
-        if child.name not in _INLINE or child.srcmap is None:
+        span = _span(child) if child.name in _INLINE else None
+        if span is None:
             joined = False
         elif joined:
-            runs[-1].end = child.srcmap[1]
+            runs[-1].end = span[1]
         else:
-            runs.append(_Inline(item, *child.srcmap, quote_depth))
+            runs.append(_Inline(item, *span, quote_depth))
             joined = True
     return runs
+
+
+def _span(node: Node) -> tuple[int, int] | None:
+    """The byte span of an inline node.
+
+    markdown-it.rs misplaces emphasis and strikethrough that run over lines
+    inside a list item or block quote (its `srcmap` may start on the list
+    marker, inside a character, or end past the paragraph), while the nodes
+    inside keep exact spans: such a node spans its first and last child's
+    spans and its delimiters around them.
+    """
+    delimiter = _DELIMITER_LENGTH.get(node.name)
+    if delimiter is None:
+        return node.srcmap
+    children = node.children
+    first, last = (_span(children[0]), _span(children[-1])) if children else (None, None)
+    return (first[0] - delimiter, last[1] + delimiter) if first and last else None
 
 
 class _InlineReader:
