@@ -91,13 +91,15 @@ class Parsed:
     with escapes or entities (`java\\script:`) is still filtered.
     """
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, lowered: bytes | None = None) -> None:
         if "\t" in text and _TAB_IN_INDENT.search(text):
             raise ParserError("a tab in a line's indentation: the parser's offsets would be off")
         if "]:" in text and _BACKSLASH_AT_LINE_END.search(text):
             raise ParserError("a backslash ends a line: the parser may misread a definition there")
         masked = text
-        if _may_name_unsafe_scheme(text) and not _MASKED_SCHEME.search(text):
+        if _may_name_unsafe_scheme(text.encode().lower() if lowered is None else lowered) and not _MASKED_SCHEME.search(
+            text
+        ):
             masked = _UNSAFE_SCHEME.sub(_mask, text)
         self.masked = masked != text
         try:
@@ -130,12 +132,13 @@ def _rust_panic_output_dropped() -> Iterator[None]:
         os.close(saved)
 
 
-def parse(text: str) -> Parsed:
+def parse(text: str, lowered: bytes | None = None) -> Parsed:
     """The syntax tree of `text` (line endings normalized beforehand).
 
-    Raises ParserError when the parser panics on it.
+    `lowered`, when the caller has it, is `text` UTF-8 encoded with ASCII
+    letters lower-cased. Raises ParserError when the parser panics on it.
     """
-    return Parsed(text)
+    return Parsed(text, lowered)
 
 
 # A backslash right before a line ending or the end of the issue.
@@ -148,10 +151,11 @@ _MASKED_SCHEME = re.compile(r"(?<![0-9A-Za-z])(javascrip|vbscrip|fil|dat)q(?=:)"
 _LAST_LETTER = {"javascrip": "t", "vbscrip": "t", "fil": "e", "dat": "a"}
 
 
-def _may_name_unsafe_scheme(text: str) -> bool:
-    """A quick look before the regular expression: most issues name none."""
-    folded = text.lower()
-    return any(scheme in folded for scheme in ("javascript:", "vbscript:", "file:", "data:"))
+def _may_name_unsafe_scheme(lowered: bytes) -> bool:
+    """A quick look before the regular expression (most issues name none), in
+    the issue's bytes with ASCII letters lower-cased: `str.lower` turns no
+    other character into a letter of these names without breaking the name."""
+    return any(scheme in lowered for scheme in (b"javascript:", b"vbscript:", b"file:", b"data:"))
 
 
 def _mask(scheme: re.Match[str]) -> str:
