@@ -175,8 +175,8 @@ def _markdown() -> MarkdownIt:
 
 # `[text](url)` and `![alt](url)` with nothing to unescape, no markup and no title.
 _PLAIN_LINK = re.compile(r"!?\[([^\[\]`<\\*_~&\n]*)\]\(([^ \x00-\x1f\x7f()\\<&]+)\)")
-# After a destination written as a plain run, only these may follow.
-_PLAIN_DESTINATION = re.compile(r"[^ \x00-\x1f\x7f()\\<]+(?=[ \t\n)])")
+# After a destination written as a plain run, only these may follow (or the end of a definition).
+_PLAIN_DESTINATION = re.compile(r"[^ \x00-\x1f\x7f()\\<]+(?=[ \t\n)]|\Z)")
 _SPACE = re.compile(r"[ \t\n]*")
 _INLINE_SPACE = re.compile(r"[ \t]*")
 # A definition's label, then its colon: labels hold no unescaped brackets.
@@ -205,7 +205,8 @@ def read_plain_link(piece: str) -> tuple[str, int, str] | None:
     plain = _PLAIN_LINK.fullmatch(piece)
     if plain is None:
         return None
-    return " ".join(plain.group(1).split()), plain.start(2), plain.group(2)
+    text, url = plain.group(1, 2)
+    return " ".join(text.split()), plain.start(2), url
 
 
 def plain_label_end(piece: str, label_open: int) -> int | None:
