@@ -141,8 +141,9 @@ def rotwatch_links(folder: Path) -> list[LinkOccurrence]:
 
 
 def lychee_links(lychee: str, folder: Path) -> list[str]:
-    """The URLs `lychee --dump` lists for the Markdown files under `folder`."""
-    command = [lychee, "--dump", "--no-progress", f"{folder}/**/*.md"]
+    """The URLs `lychee --dump` lists for the Markdown files under `folder`
+    (`*.md` and `*.markdown`, as rotwatch reads)."""
+    command = [lychee, "--dump", "--no-progress", *(f"{folder}/**/*{suffix}" for suffix in reading.ISSUE_SUFFIXES)]
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     return done.stdout.split()
 
@@ -174,7 +175,7 @@ def main() -> None:
         folder = args.folder or Path(temp)
         if not args.folder:
             write_corpus(folder, args.issues)
-        files = sorted(folder.rglob("*.md"))
+        files = [path for suffix in reading.ISSUE_SUFFIXES for path in folder.rglob(f"*{suffix}")]
         size = sum(path.stat().st_size for path in files) / 1e6
         rotwatch = Best(lambda: rotwatch_links(folder))
         lychee = Best(lambda: lychee_links(args.lychee, folder))

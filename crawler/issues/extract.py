@@ -311,7 +311,7 @@ class _InlineReader:
             children = node.children
             text = self.document.parsed.original(_plain_text(children))
             if label_end is None:
-                last = children[-1].srcmap if children else None
+                last = _span(children[-1]) if children else None
                 text_end = len(self.source.data[start : last[1]].decode()) if last else label_open + 1
                 label_end = piece.index("]", text_end)
         destination = read_link(piece, label_open, label_end, self.inline.quote_depth)
@@ -378,18 +378,17 @@ def _prose_may_hold_bare_url(lowered: bytes, inline: _Inline) -> bool:
 
 
 def _plain_text(nodes: Sequence[Node]) -> str:
-    """Link text without markup: text, code, image alt; breaks become spaces."""
+    """Link text without markup: text, code, image alt; breaks become spaces.
+
+    Each node's descendants come in one call (`walk`), in source order: the
+    parser builds a list of children for every `children` asked.
+    """
     parts: list[str] = []
-    _collect_text(nodes, parts)
+    for top in nodes:
+        for node in top.walk():
+            name = node.name
+            if name in _TEXT:
+                parts.append(str(node.meta["content"]))
+            elif name in _BREAKS:
+                parts.append(" ")
     return " ".join("".join(parts).split())
-
-
-def _collect_text(nodes: Sequence[Node], parts: list[str]) -> None:
-    for node in nodes:
-        name = node.name
-        if name in _TEXT:
-            parts.append(str(node.meta["content"]))
-        elif name in _BREAKS:
-            parts.append(" ")
-        elif name != "html_inline":
-            _collect_text(node.children, parts)

@@ -177,6 +177,8 @@ def _markdown() -> MarkdownIt:
 _PLAIN_LINK = re.compile(r"!?\[([^\[\]`<\\*_~&\n]*)\]\(([^ \x00-\x1f\x7f()\\<&]+)\)")
 # After a destination written as a plain run, only these may follow (or the end of a definition).
 _PLAIN_DESTINATION = re.compile(r"[^ \x00-\x1f\x7f()\\<]+(?=[ \t\n)]|\Z)")
+# In a link's text, what may hide a `]` that does not close it.
+_MAY_HIDE_BRACKET = re.compile(r"[\[`<\\]")
 _SPACE = re.compile(r"[ \t\n]*")
 _INLINE_SPACE = re.compile(r"[ \t]*")
 # A definition's label, then its colon: labels hold no unescaped brackets.
@@ -214,8 +216,7 @@ def plain_label_end(piece: str, label_open: int) -> int | None:
     brackets, code spans, raw HTML, autolinks or escapes in it. None when it
     might: then the label closes at the first `]` after the link's last text node."""
     end = piece.find("]", label_open + 1)
-    text = piece[label_open + 1 : end]
-    return None if end < 0 or any(char in text for char in "[`<\\") else end
+    return None if end < 0 or _MAY_HIDE_BRACKET.search(piece, label_open + 1, end) else end
 
 
 def read_definition(piece: str, quote_depth: int) -> tuple[str, str, Destination]:
