@@ -18,7 +18,12 @@ with the same results as one by one. Below it, the workers cost more than
 they save (benchmarks/README.md measures the crossover). The pool forks, so
 it is used only while the process runs no other thread (a fork copies one
 thread and whatever locks the others held); otherwise the files are read one
-by one.
+by one. They are read one by one too while the machine's load average
+already fills every core, the test `make -l` applies before it starts a
+job: a worker then gets no core of its own, and a second process costs
+about a fifth more CPU time (forking, pickling the worker's links, the
+pool's thread), so on 2 cores at load 4.5 an 8.7 MB archive took 0.9-1.8 s
+in two processes and 0.6 s in one (benchmarks/README.md).
 Each distinct URL is validated once per process.
 
 Reading and writing an issue share one encoding decision: an issue is
@@ -133,7 +138,7 @@ def _read_all(files: list[Path], max_bytes: int, include_all: bool) -> Iterator[
     a worker process per other core when the archive is large and forking is safe."""
     task = partial(_read_and_collect, max_bytes=max_bytes, include_all=include_all)
     cores = os.cpu_count() or 1
-    if cores == 1 or threading.active_count() > 1 or _total_size(files) < PARALLEL_FROM_BYTES:
+    if cores == 1 or threading.active_count() > 1 or _total_size(files) < PARALLEL_FROM_BYTES or _busy(cores):
         yield from map(task, files)
         return
     log.debug("reading %d files with %d processes", len(files), cores)
@@ -146,6 +151,18 @@ def _read_all(files: list[Path], max_bytes: int, include_all: bool) -> Iterator[
         here, there = iter(read_here), iter(read_there)
         for index in range(len(files)):
             yield _unpacked(next(there)) if index % cores else next(here)
+
+
+def _busy(cores: int) -> bool:
+    """Whether the 1-minute load average fills every core (False where the
+    system does not tell it)."""
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average on Windows
+        return False
+    if load >= cores:
+        log.debug("load average %.1f on %d cores: reading the files in this process only", load, cores)
+    return load >= cores
 
 
 def _read_and_collect(path: Path, max_bytes: int, include_all: bool) -> _FileLinks:
