@@ -265,6 +265,8 @@ class _InlineReader:
     Offsets are characters from the start of the issue.
     """
 
+    __slots__ = ("document", "inline", "not_prose", "source")
+
     def __init__(self, document: _DocumentReader, inline: _Inline) -> None:
         self.document = document
         self.inline = inline
