@@ -373,7 +373,7 @@ def _prose_may_hold_bare_url(lowered: bytes, inline: _Inline) -> bool:
     shorter than `www.` holds none."""
     pos = inline.start
     for _, start, end, _ in inline.constructs:
-        if start - pos > 3 and (lowered.find(b"://", pos, start) >= 0 or lowered.find(b"www.", pos, start) >= 0):
+        if start - pos > 3 and _may_hold_bare_url(lowered, pos, start):
             return True
         pos = max(pos, end)
     return inline.end - pos > 3 and _may_hold_bare_url(lowered, pos, inline.end)

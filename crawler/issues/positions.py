@@ -50,11 +50,7 @@ class Source:
 
     def char_offset(self, byte_offset: int) -> int:
         """The character offset of a UTF-8 byte offset (on a character boundary)."""
-        if self.is_ascii:
-            return byte_offset
-        index = bisect_right(self.line_byte_starts, byte_offset) - 1
-        line_start = self.line_byte_starts[index]
-        return self.line_starts[index] + len(self.data[line_start:byte_offset].decode())
+        return byte_offset if self.is_ascii else self.locate(byte_offset)[0]
 
     def locate(self, byte_offset: int) -> tuple[int, int]:
         """The character offset of a UTF-8 byte offset and the 0-based index of
