@@ -6,9 +6,10 @@ prose, headings, bullets ending in `[链接](URL)`, plus the bare URLs,
 reference links and raw HTML other archives use) into a temporary folder, or
 reads `--folder`, and takes the best of `--runs` runs of `collect_links` (a
 process per core above `PARALLEL_FROM_BYTES`) and of `lychee --dump` over
-the same files. Then it compares the http(s) links each found, after
-rotwatch's normalisation: rotwatch lists every occurrence, lychee every
-distinct URL per file.
+the same files, the two taking turns so that both see the machine's load
+alike. Then it compares the http(s) links each found, after rotwatch's
+normalisation: rotwatch lists every occurrence, lychee every distinct URL
+per file.
 
     python benchmarks/bench_extract.py [--issues 400] [--runs 5] [--folder DIR] [--lychee PATH]
 """
@@ -101,18 +102,28 @@ def write_corpus(folder: Path, issues: int) -> int:
     return size
 
 
-def best_of(runs: int, run: Callable[[], object]) -> tuple[float, float, object]:
-    """The shortest of `runs` timings of `run` (wall seconds), the CPU seconds
+class Best:
+    """The shortest of the timings of one tool (wall seconds), the CPU seconds
     of that run (user and system, this process and its children), and its result."""
-    best, best_cpu, result = float("inf"), 0.0, None
-    for _ in range(runs):
+
+    def __init__(self, run: Callable[[], object]) -> None:
+        self.run = run
+        self.wall, self.cpu, self.result = float("inf"), 0.0, None
+
+    def time_once(self) -> None:
         cpu_before = _cpu_seconds()
         started = time.perf_counter()
-        result = run()
+        self.result = self.run()
         elapsed = time.perf_counter() - started
-        if elapsed < best:
-            best, best_cpu = elapsed, _cpu_seconds() - cpu_before
-    return best, best_cpu, result
+        if elapsed < self.wall:
+            self.wall, self.cpu = elapsed, _cpu_seconds() - cpu_before
+
+
+def best_of(runs: int, *tools: Best) -> None:
+    """`runs` rounds in which each tool runs once, in turn."""
+    for _ in range(runs):
+        for tool in tools:
+            tool.time_once()
 
 
 def _cpu_seconds() -> float:
@@ -130,8 +141,9 @@ def rotwatch_links(folder: Path) -> list[LinkOccurrence]:
 
 
 def lychee_links(lychee: str, folder: Path) -> list[str]:
-    """The URLs `lychee --dump` lists for the Markdown files under `folder`."""
-    command = [lychee, "--dump", "--no-progress", f"{folder}/**/*.md"]
+    """The URLs `lychee --dump` lists for the Markdown files under `folder`
+    (`*.md` and `*.markdown`, as rotwatch reads)."""
+    command = [lychee, "--dump", "--no-progress", *(f"{folder}/**/*{suffix}" for suffix in reading.ISSUE_SUFFIXES)]
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     return done.stdout.split()
 
@@ -163,23 +175,26 @@ def main() -> None:
         folder = args.folder or Path(temp)
         if not args.folder:
             write_corpus(folder, args.issues)
-        files = sorted(folder.rglob("*.md"))
+        files = [path for suffix in reading.ISSUE_SUFFIXES for path in folder.rglob(f"*{suffix}")]
         size = sum(path.stat().st_size for path in files) / 1e6
-        ours_time, ours_cpu, ours = best_of(args.runs, lambda: rotwatch_links(folder))
+        rotwatch = Best(lambda: rotwatch_links(folder))
+        lychee = Best(lambda: lychee_links(args.lychee, folder))
+        load_before = os.getloadavg()[0]
+        best_of(args.runs, rotwatch, *([lychee] if args.lychee else []))
+        ours = rotwatch.result
         assert isinstance(ours, list)
         images = sum(link.kind is LinkKind.IMAGE for link in ours)
-        print(f"archive: {len(files)} files, {size:.1f} MB; {os.cpu_count()} cores; load {os.getloadavg()[0]:.1f}")
-        print(
-            f"rotwatch: best of {args.runs}: {ours_time:.3f} s ({ours_cpu:.2f} s CPU) = {size / ours_time:.1f} MB/s, ",
-            end="",
-        )
-        print(f"{len(ours) / ours_time:,.0f} links/s; {len(ours):,} http(s) links ({images:,} images)")
+        print(f"archive: {len(files)} files, {size:.1f} MB; {os.cpu_count()} cores; ", end="")
+        print(f"load {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
+        print(f"rotwatch: best of {args.runs}: {rotwatch.wall:.3f} s ({rotwatch.cpu:.2f} s CPU) = ", end="")
+        print(f"{size / rotwatch.wall:.1f} MB/s, {len(ours) / rotwatch.wall:,.0f} links/s; ", end="")
+        print(f"{len(ours):,} http(s) links ({images:,} images)")
         if args.lychee:
-            theirs_time, theirs_cpu, theirs = best_of(args.runs, lambda: lychee_links(args.lychee, folder))
+            theirs = lychee.result
             assert isinstance(theirs, list)
-            print(f"lychee --dump: best of {args.runs}: {theirs_time:.3f} s ({theirs_cpu:.2f} s CPU) = ", end="")
-            print(f"{size / theirs_time:.1f} MB/s, {len(theirs) / theirs_time:,.0f} links/s; {len(theirs):,} lines")
-            print(f"rotwatch / lychee: {ours_time / theirs_time:.1f} x")
+            print(f"lychee --dump: best of {args.runs}: {lychee.wall:.3f} s ({lychee.cpu:.2f} s CPU) = ", end="")
+            print(f"{size / lychee.wall:.1f} MB/s, {len(theirs) / lychee.wall:,.0f} links/s; {len(theirs):,} lines")
+            print(f"rotwatch / lychee: {rotwatch.wall / lychee.wall:.1f} x wall, {rotwatch.cpu / lychee.cpu:.1f} x CPU")
             compare(ours, theirs)
 
 

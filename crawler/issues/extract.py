@@ -44,6 +44,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from crawler.issues.bare import bare_urls
 from crawler.issues.parser import (
@@ -83,7 +84,11 @@ _CLOSES: dict[str, tuple[str, ...]] = {
     "html_inline": (">",),
     "code_inline": ("`",),
 }
-_INLINE = _NOT_PROSE | _TEXT | _BREAKS | {"em", "strong", "strikethrough"}
+# Delimited inline nodes and their delimiters' length: `*a*`, `**a**`, `~~a~~`.
+_DELIMITER_LENGTH = {"em": 1, "strong": 2, "strikethrough": 2}
+_INLINE = _NOT_PROSE | _TEXT | _BREAKS | _DELIMITER_LENGTH.keys()
+# Nodes the walk passes by: prose, and delimited nodes whose spans the parser may misplace.
+_PASSED_BY = _TEXT_OR_BREAK | _DELIMITER_LENGTH.keys()
 
 
 def extract_links(text: str, issue: str) -> list[LinkOccurrence]:
@@ -94,14 +99,17 @@ def extract_links(text: str, issue: str) -> list[LinkOccurrence]:
     source = Source(normalize_source(text))
     reader = _DocumentReader(source, issue)
     try:
-        reader.read(parse(source.text))
+        reader.read(parse(source.text, source.lowered))
     except ParserError as error:
         log.debug("%s: the Rust parser cannot read it exactly (%s); reading it with markdown-it-py", issue, error)
         return extract_links_in_python(text, issue)
-    return sorted(reader.found, key=lambda link: (link.line, link.column))
+    return sorted(reader.found, key=_IN_SOURCE_ORDER)
 
 
-@dataclass
+_IN_SOURCE_ORDER = attrgetter("line", "column")
+
+
+@dataclass(slots=True)
 class _Inline:
     """One block of inline content (a paragraph, heading or table cell) and
     the constructs in it, by their byte spans, in source order."""
@@ -136,7 +144,7 @@ class _DocumentReader:
         quote_ends: list[int] = []  # where the block quotes around the current node end
         for node in parsed.root.walk():  # every node in source order
             name = node.name
-            if name in _TEXT_OR_BREAK or (srcmap := node.srcmap) is None:
+            if name in _PASSED_BY or (srcmap := node.srcmap) is None:
                 continue
             start, end = srcmap
             while quote_ends and start >= quote_ends[-1]:
@@ -147,7 +155,10 @@ class _DocumentReader:
                     continue
                 if name == "image":
                     image_end = end
-                _containing(inlines, start).constructs.append((name, start, end, node))
+                inline = inlines[-1]  # usually the block just read
+                if not inline.start <= start < inline.end:
+                    inline = _containing(inlines, start)
+                inline.constructs.append((name, start, end, node))
             elif name in _INLINE_CONTAINERS:
                 inlines.append(_Inline(node, start, end, depth))
             elif name == "list_item":  # a tight list's items hold their inline nodes directly
@@ -158,8 +169,9 @@ class _DocumentReader:
                 definitions.append((node, depth))
             elif name == "blockquote":
                 quote_ends.append(end)
+        lowered = self.source.lowered
         for inline in inlines:
-            if inline.constructs or _may_hold_bare_url(self.source.lowered, inline.start, inline.end):
+            if inline.constructs or _may_hold_bare_url(lowered, inline.start, inline.end):
                 _InlineReader(self, inline).read()
         for node, depth in definitions:
             self.read_definition(node, depth)
@@ -219,14 +231,32 @@ def _inline_runs(item: Node, quote_depth: int) -> list[_Inline]:
     runs: list[_Inline] = []
     joined = False
     for child in item.children:
-        if child.name not in _INLINE or child.srcmap is None:
+        span = _span(child) if child.name in _INLINE else None
+        if span is None:
             joined = False
         elif joined:
-            runs[-1].end = child.srcmap[1]
+            runs[-1].end = span[1]
         else:
-            runs.append(_Inline(item, *child.srcmap, quote_depth))
+            runs.append(_Inline(item, *span, quote_depth))
             joined = True
     return runs
+
+
+def _span(node: Node) -> tuple[int, int] | None:
+    """The byte span of an inline node.
+
+    markdown-it.rs misplaces emphasis and strikethrough that run over lines
+    inside a list item or block quote (its `srcmap` may start on the list
+    marker, inside a character, or end past the paragraph), while the nodes
+    inside keep exact spans: such a node spans its first and last child's
+    spans and its delimiters around them.
+    """
+    delimiter = _DELIMITER_LENGTH.get(node.name)
+    if delimiter is None:
+        return node.srcmap
+    children = node.children
+    first, last = (_span(children[0]), _span(children[-1])) if children else (None, None)
+    return (first[0] - delimiter, last[1] + delimiter) if first and last else None
 
 
 class _InlineReader:
@@ -235,6 +265,8 @@ class _InlineReader:
     Offsets are characters from the start of the issue.
     """
 
+    __slots__ = ("document", "inline", "not_prose", "source")
+
     def __init__(self, document: _DocumentReader, inline: _Inline) -> None:
         self.document = document
         self.inline = inline
@@ -242,15 +274,17 @@ class _InlineReader:
         self.not_prose: list[tuple[int, int]] = []  # spans where bare URLs are not looked for
 
     def read(self) -> None:
-        data, char_offset = self.source.data, self.source.char_offset
+        data, locate, not_prose = self.source.data, self.source.locate, self.not_prose
         for index, (name, start, end, node) in enumerate(self.inline.constructs):
-            at = char_offset(start)
+            at, line_index = locate(start)
             written = data[start:end].decode()
             if not written.startswith(_OPENS[name]) or not written.endswith(_CLOSES[name]):
                 raise ParserError(f"the {name} at byte {start} is {written!r} in the source")
-            self.not_prose.append((at, at + len(written)))
+            not_prose.append((at, at + len(written)))
             if name == "link" or name == "image":
-                self.link(node, start, at, written, LinkKind.LINK if name == "link" else LinkKind.IMAGE)
+                kind = LinkKind.LINK if name == "link" else LinkKind.IMAGE
+                if not self.plain_link(at, line_index, written, kind):
+                    self.link(node, start, at, written, kind)
             elif name == "autolink":
                 self.autolink(at + 1, written[1:-1])  # inside the angle brackets
             elif name == "html_inline":
@@ -258,12 +292,19 @@ class _InlineReader:
         if _prose_may_hold_bare_url(self.source.lowered, self.inline):
             self.bare_links()
 
+    def plain_link(self, at: int, line_index: int, piece: str, kind: LinkKind) -> bool:
+        """Reads a plainly written inline link or image (most are), which lies
+        on line `line_index`; False for any other."""
+        plain = read_plain_link(piece)
+        if plain is None:
+            return False
+        text, offset, url = plain
+        column = at + offset - self.source.line_starts[line_index] + 1
+        self.document.found.append(LinkOccurrence(url, self.document.issue, line_index + 1, column, text, kind, url))
+        return True
+
     def link(self, node: Node, start: int, at: int, piece: str, kind: LinkKind) -> None:
         """An inline link or image at byte `start`; a reference-style use only lends its text."""
-        if plain := read_plain_link(piece):
-            text, offset, url = plain
-            self.document.found.append(self.document.occurrence(at + offset, url, url, text, kind))
-            return
         label_open = 0 if kind is LinkKind.LINK else 1
         label_end = plain_label_end(piece, label_open)
         if label_end is not None and not _MARKUP.search(piece, label_open + 1, label_end):
@@ -272,7 +313,7 @@ class _InlineReader:
             children = node.children
             text = self.document.parsed.original(_plain_text(children))
             if label_end is None:
-                last = children[-1].srcmap if children else None
+                last = _span(children[-1]) if children else None
                 text_end = len(self.source.data[start : last[1]].decode()) if last else label_open + 1
                 label_end = piece.index("]", text_end)
         destination = read_link(piece, label_open, label_end, self.inline.quote_depth)
@@ -328,28 +369,28 @@ class _InlineReader:
 
 def _prose_may_hold_bare_url(lowered: bytes, inline: _Inline) -> bool:
     """Whether the bytes of `inline` between its constructs may hold a bare URL
-    (one cannot start inside a construct): a quick look before decoding."""
+    (one cannot start inside a construct): a quick look before decoding. A gap
+    shorter than `www.` holds none."""
     pos = inline.start
     for _, start, end, _ in inline.constructs:
-        if start > pos and _may_hold_bare_url(lowered, pos, start):
+        if start - pos > 3 and _may_hold_bare_url(lowered, pos, start):
             return True
         pos = max(pos, end)
-    return _may_hold_bare_url(lowered, pos, inline.end)
+    return inline.end - pos > 3 and _may_hold_bare_url(lowered, pos, inline.end)
 
 
 def _plain_text(nodes: Sequence[Node]) -> str:
-    """Link text without markup: text, code, image alt; breaks become spaces."""
+    """Link text without markup: text, code, image alt; breaks become spaces.
+
+    Each node's descendants come in one call (`walk`), in source order: the
+    parser builds a list of children for every `children` asked.
+    """
     parts: list[str] = []
-    _collect_text(nodes, parts)
+    for top in nodes:
+        for node in top.walk():
+            name = node.name
+            if name in _TEXT:
+                parts.append(str(node.meta["content"]))
+            elif name in _BREAKS:
+                parts.append(" ")
     return " ".join("".join(parts).split())
-
-
-def _collect_text(nodes: Sequence[Node], parts: list[str]) -> None:
-    for node in nodes:
-        name = node.name
-        if name in _TEXT:
-            parts.append(str(node.meta["content"]))
-        elif name in _BREAKS:
-            parts.append(" ")
-        elif name != "html_inline":
-            _collect_text(node.children, parts)

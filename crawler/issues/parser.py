@@ -91,13 +91,15 @@ class Parsed:
     with escapes or entities (`java\\script:`) is still filtered.
     """
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, lowered: bytes | None = None) -> None:
         if "\t" in text and _TAB_IN_INDENT.search(text):
             raise ParserError("a tab in a line's indentation: the parser's offsets would be off")
         if "]:" in text and _BACKSLASH_AT_LINE_END.search(text):
             raise ParserError("a backslash ends a line: the parser may misread a definition there")
         masked = text
-        if _may_name_unsafe_scheme(text) and not _MASKED_SCHEME.search(text):
+        if _may_name_unsafe_scheme(text.encode().lower() if lowered is None else lowered) and not _MASKED_SCHEME.search(
+            text
+        ):
             masked = _UNSAFE_SCHEME.sub(_mask, text)
         self.masked = masked != text
         try:
@@ -130,12 +132,13 @@ def _rust_panic_output_dropped() -> Iterator[None]:
         os.close(saved)
 
 
-def parse(text: str) -> Parsed:
+def parse(text: str, lowered: bytes | None = None) -> Parsed:
     """The syntax tree of `text` (line endings normalized beforehand).
 
-    Raises ParserError when the parser panics on it.
+    `lowered`, when the caller has it, is `text` UTF-8 encoded with ASCII
+    letters lower-cased. Raises ParserError when the parser panics on it.
     """
-    return Parsed(text)
+    return Parsed(text, lowered)
 
 
 # A backslash right before a line ending or the end of the issue.
@@ -148,10 +151,11 @@ _MASKED_SCHEME = re.compile(r"(?<![0-9A-Za-z])(javascrip|vbscrip|fil|dat)q(?=:)"
 _LAST_LETTER = {"javascrip": "t", "vbscrip": "t", "fil": "e", "dat": "a"}
 
 
-def _may_name_unsafe_scheme(text: str) -> bool:
-    """A quick look before the regular expression: most issues name none."""
-    folded = text.lower()
-    return any(scheme in folded for scheme in ("javascript:", "vbscript:", "file:", "data:"))
+def _may_name_unsafe_scheme(lowered: bytes) -> bool:
+    """A quick look before the regular expression (most issues name none), in
+    the issue's bytes with ASCII letters lower-cased: `str.lower` turns no
+    other character into a letter of these names without breaking the name."""
+    return any(scheme in lowered for scheme in (b"javascript:", b"vbscript:", b"file:", b"data:"))
 
 
 def _mask(scheme: re.Match[str]) -> str:
@@ -171,8 +175,10 @@ def _markdown() -> MarkdownIt:
 
 # `[text](url)` and `![alt](url)` with nothing to unescape, no markup and no title.
 _PLAIN_LINK = re.compile(r"!?\[([^\[\]`<\\*_~&\n]*)\]\(([^ \x00-\x1f\x7f()\\<&]+)\)")
-# After a destination written as a plain run, only these may follow.
-_PLAIN_DESTINATION = re.compile(r"[^ \x00-\x1f\x7f()\\<]+(?=[ \t\n)])")
+# After a destination written as a plain run, only these may follow (or the end of a definition).
+_PLAIN_DESTINATION = re.compile(r"[^ \x00-\x1f\x7f()\\<]+(?=[ \t\n)]|\Z)")
+# In a link's text, what may hide a `]` that does not close it.
+_MAY_HIDE_BRACKET = re.compile(r"[\[`<\\]")
 _SPACE = re.compile(r"[ \t\n]*")
 _INLINE_SPACE = re.compile(r"[ \t]*")
 # A definition's label, then its colon: labels hold no unescaped brackets.
@@ -201,7 +207,8 @@ def read_plain_link(piece: str) -> tuple[str, int, str] | None:
     plain = _PLAIN_LINK.fullmatch(piece)
     if plain is None:
         return None
-    return " ".join(plain.group(1).split()), plain.start(2), plain.group(2)
+    text, url = plain.group(1, 2)
+    return " ".join(text.split()), plain.start(2), url
 
 
 def plain_label_end(piece: str, label_open: int) -> int | None:
@@ -209,8 +216,7 @@ def plain_label_end(piece: str, label_open: int) -> int | None:
     brackets, code spans, raw HTML, autolinks or escapes in it. None when it
     might: then the label closes at the first `]` after the link's last text node."""
     end = piece.find("]", label_open + 1)
-    text = piece[label_open + 1 : end]
-    return None if end < 0 or any(char in text for char in "[`<\\") else end
+    return None if end < 0 or _MAY_HIDE_BRACKET.search(piece, label_open + 1, end) else end
 
 
 def read_definition(piece: str, quote_depth: int) -> tuple[str, str, Destination]:

@@ -50,6 +50,8 @@ def closes_anchor(tag: str) -> bool:
 
 def html_links(fragment: str) -> list[HtmlLink]:
     """Every href/src value in `fragment`, in order, with offsets in `fragment`."""
+    if "=" not in fragment:  # no attribute has a value: most inline tags (`</a>`, `<br>`)
+        return []
     reader = _HtmlLinkReader(fragment)
     reader.feed(fragment)
     reader.close()

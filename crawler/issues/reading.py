@@ -18,7 +18,12 @@ with the same results as one by one. Below it, the workers cost more than
 they save (benchmarks/README.md measures the crossover). The pool forks, so
 it is used only while the process runs no other thread (a fork copies one
 thread and whatever locks the others held); otherwise the files are read one
-by one.
+by one. They are read one by one too while the machine's load average
+already fills every core, the test `make -l` applies before it starts a
+job: a worker then gets no core of its own, and a second process costs
+about a fifth more CPU time (forking, pickling the worker's links, the
+pool's thread), so on 2 cores at load 4.5 an 8.7 MB archive took 0.9-1.8 s
+in two processes and 0.6 s in one (benchmarks/README.md).
 Each distinct URL is validated once per process.
 
 Reading and writing an issue share one encoding decision: an issue is
@@ -47,7 +52,7 @@ from pathlib import Path
 from crawler.check.urls import is_http_url, url_problem
 from crawler.issues.dates import date_from_name_or_front_matter
 from crawler.issues.extract import extract_links
-from crawler.models import LinkOccurrence, Problem
+from crawler.models import LinkKind, LinkOccurrence, Problem
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -84,6 +89,9 @@ class Issue:
 
 # One file's outcome: the issue (or why it could not be read), its links, its malformed URLs.
 _FileLinks = tuple[Issue | Problem, list[LinkOccurrence], list[Problem]]
+# The same as it crosses the pipe from a worker: each link as a tuple of its fields but the issue.
+_PackedLink = tuple[str, int, int, str, LinkKind, str]
+_PackedFileLinks = tuple[Issue | Problem, list[_PackedLink], list[Problem]]
 
 
 def read_issues(paths: Sequence[str | Path], max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[Issue], list[Problem]]:
@@ -130,18 +138,31 @@ def _read_all(files: list[Path], max_bytes: int, include_all: bool) -> Iterator[
     a worker process per other core when the archive is large and forking is safe."""
     task = partial(_read_and_collect, max_bytes=max_bytes, include_all=include_all)
     cores = os.cpu_count() or 1
-    if cores == 1 or threading.active_count() > 1 or _total_size(files) < PARALLEL_FROM_BYTES:
+    if cores == 1 or threading.active_count() > 1 or _total_size(files) < PARALLEL_FROM_BYTES or _busy(cores):
         yield from map(task, files)
         return
     log.debug("reading %d files with %d processes", len(files), cores)
     mine = files[::cores]  # every cores-th file is read here, while the workers read the rest
     theirs = [path for index, path in enumerate(files) if index % cores]
+    packed_task = partial(_read_and_pack, max_bytes=max_bytes, include_all=include_all)
     with ProcessPoolExecutor(cores - 1, mp_context=multiprocessing.get_context("fork")) as pool:
-        read_there = pool.map(task, theirs, chunksize=max(1, len(theirs) // (cores * 8)))
+        read_there = pool.map(packed_task, theirs, chunksize=max(1, len(theirs) // (cores * 8)))
         read_here = [task(path) for path in mine]
         here, there = iter(read_here), iter(read_there)
         for index in range(len(files)):
-            yield next(there) if index % cores else next(here)
+            yield _unpacked(next(there)) if index % cores else next(here)
+
+
+def _busy(cores: int) -> bool:
+    """Whether the 1-minute load average fills every core (False where the
+    system does not tell it)."""
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average on Windows
+        return False
+    if load >= cores:
+        log.debug("load average %.1f on %d cores: reading the files in this process only", load, cores)
+    return load >= cores
 
 
 def _read_and_collect(path: Path, max_bytes: int, include_all: bool) -> _FileLinks:
@@ -149,6 +170,25 @@ def _read_and_collect(path: Path, max_bytes: int, include_all: bool) -> _FileLin
     if isinstance(read, Problem):
         return read, [], []
     found, malformed = _links_in(read, include_all)
+    return read, found, malformed
+
+
+def _read_and_pack(path: Path, max_bytes: int, include_all: bool) -> _PackedFileLinks:
+    """`_read_and_collect` in a worker: its links as plain tuples, which cross
+    the pipe several times faster than the frozen dataclasses (whose pickling
+    goes through Python code for every field)."""
+    read, found, malformed = _read_and_collect(path, max_bytes, include_all)
+    links = [(link.url, link.line, link.column, link.text, link.kind, link.written) for link in found]
+    return read, links, malformed
+
+
+def _unpacked(packed: _PackedFileLinks) -> _FileLinks:
+    read, links, malformed = packed
+    issue = read.name if isinstance(read, Issue) else read.path
+    found = [
+        LinkOccurrence(url, issue, line, column, text, kind, written)
+        for url, line, column, text, kind, written in links
+    ]
     return read, found, malformed
 
 
@@ -167,11 +207,16 @@ def publication_date(path: Path, text: str) -> date | None:
 
 
 def display_name(path: Path) -> str:
-    """`path` relative to the current directory when under it, else as given."""
-    try:
-        return Path(os.path.abspath(path)).relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    """`path` relative to the current directory when under it, else as given.
+
+    String operations, not `Path.relative_to`: asked for every file read, and
+    a third of the time of reading a small issue went to it.
+    """
+    absolute, folder = os.path.abspath(path), os.getcwd()
+    if absolute == folder:
+        return "."
+    under = absolute.removeprefix(folder.rstrip(os.sep) + os.sep)
+    return under.replace(os.sep, "/") if under != absolute else path.as_posix()
 
 
 def _links_in(issue: Issue, include_all: bool) -> tuple[list[LinkOccurrence], list[Problem]]:
@@ -183,25 +228,25 @@ def _links_in(issue: Issue, include_all: bool) -> tuple[list[LinkOccurrence], li
     links: list[LinkOccurrence] = []
     problems: list[Problem] = []
     for link in found:
-        if not is_http_url(link.url):
+        why = _url_error(link.url)
+        if why is None:
+            links.append(link)
+        elif why is _NOT_HTTP:
             if include_all:
                 links.append(link)
-        elif problem := _malformed(link):
-            problems.append(problem)
         else:
-            links.append(link)
+            problems.append(Problem(link.issue, f"line {link.line}: malformed URL {link.written!r}: {why}"))
     return links, problems
 
 
-def _malformed(link: LinkOccurrence) -> Problem | None:
-    error = _url_error(link.url)
-    return Problem(link.issue, f"line {link.line}: malformed URL {link.written!r}: {error}") if error else None
+_NOT_HTTP = "not an http(s) URL"
 
 
 @lru_cache(maxsize=1 << 16)
 def _url_error(url: str) -> str | None:
-    """Why `url` cannot be requested, or None: asked once per distinct URL."""
-    return url_problem(url)
+    """Why `url` cannot be requested, `_NOT_HTTP` when it is no http(s) URL,
+    or None: asked once per distinct URL."""
+    return url_problem(url) if is_http_url(url) else _NOT_HTTP
 
 
 def _issue_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]]:
@@ -251,9 +296,10 @@ def _read_issue(path: Path, max_bytes: int) -> Issue | Problem:
         return Problem(name, f"cannot read file: {error.strerror or error}")
     if b"\0" in data:
         return Problem(name, "binary file (it contains NUL bytes; UTF-16 text is not supported); skipped")
-    text = _decode(data)
-    if text is None:
+    decoded = _decoded(data)
+    if decoded is None:
         return Problem(name, "not UTF-8 or GB18030 text; skipped")
+    text = decoded[0]
     return Issue(path, name, text, publication_date(path, text))
 
 
@@ -263,31 +309,32 @@ def encode_like(original: bytes, text: str) -> bytes:
     An edited issue (an archival copy) is written back as its editor saved
     it: UTF-8 with its byte-order mark when it had one, UTF-8, or GB18030;
     GB18030 too for bytes no issue could be read from. So
-    `encode_like(data, _decode(data)) == data` for every readable issue.
+    `encode_like(data, _decoded(data)[0]) == data` for every readable issue.
     """
     return text.encode(_encoding_of(original) or "gb18030")
 
 
-def _decode(data: bytes) -> str | None:
-    """UTF-8 (a byte-order mark dropped), else GB18030, which older Chinese
-    editors save; None when it is neither."""
-    encoding = _encoding_of(data)
-    return data.decode(encoding) if encoding else None
-
-
 def _encoding_of(data: bytes) -> str | None:
-    """The codec an issue is written in, the one decision for reading and writing.
+    """The codec an issue is written in (see `_decoded`); None when it is neither."""
+    decoded = _decoded(data)
+    return decoded[1] if decoded else None
 
-    UTF-8 first, then GB18030; "utf-8-sig" for UTF-8 behind a byte-order mark
+
+def _decoded(data: bytes) -> tuple[str, str] | None:
+    """The text of an issue and its codec, the one decision for reading and writing.
+
+    UTF-8 first, then GB18030, which older Chinese editors save; "utf-8-sig" for UTF-8 behind a byte-order mark
     (Python's codec drops the mark when decoding and writes it when encoding).
-    None when the bytes are neither.
+    None when the bytes are neither. The bytes are decoded once.
     """
     for encoding in ("utf-8", "gb18030"):
         try:
-            data.decode(encoding)
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        return "utf-8-sig" if encoding == "utf-8" and data.startswith(codecs.BOM_UTF8) else encoding
+        if encoding == "utf-8" and data.startswith(codecs.BOM_UTF8):
+            return text[1:], "utf-8-sig"
+        return text, encoding
     return None
 
 

@@ -161,6 +161,22 @@ def test_ideographic_space_lines_do_not_shift_positions() -> None:
     assert summary("\u3000\n[a](https://x.org/)") == [(2, 5, "link", "https://x.org/")]
 
 
+def test_emphasis_over_lines_in_a_list_item_keeps_its_links() -> None:
+    # The parser's span of such emphasis is off (it may start after the link in
+    # it, on the list marker or inside a character); from an issue of This Week in Rust.
+    markdown = (
+        "- **[a b\n  c](https://github.com/mozilla/rust/pull/7684) d\n  e.** f `(i` k\n"
+        "- 中文**a\n  https://x.org/ b.** e\n"
+        "> - ***a\n>   https://b.example/ b.*** e https://c.example/\n"
+    )
+    assert summary(markdown) == [
+        (2, 6, "link", "https://github.com/mozilla/rust/pull/7684"),
+        (5, 3, "bare", "https://x.org/"),
+        (7, 5, "bare", "https://b.example/"),
+        (7, 32, "bare", "https://c.example/"),
+    ]
+
+
 # -- Nothing from code ------------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import tempfile
 import tracemalloc
 from datetime import date
@@ -352,10 +353,44 @@ def test_a_large_archive_read_by_a_process_per_core_gives_what_one_process_gives
     alone = collect_links(["issues"])
 
     monkeypatch.setattr(crawler.issues.reading, "PARALLEL_FROM_BYTES", 0)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))  # whatever else this machine runs
     pooled = collect_links(["issues"])
 
     assert pooled == alone
     assert len(alone[0]) == 24 * 60 and len(alone[2]) == 24 + 1
+
+
+# Run in a fresh process: the pool is used only while no other thread runs, and
+# other tests leave threads behind.
+_LOAD_SCRIPT = """
+import logging, os, sys
+import crawler.issues.reading as reading
+
+log = logging.getLogger("crawler.issues.reading")
+log.setLevel(logging.DEBUG)
+log.addHandler(logging.StreamHandler(sys.stdout))
+reading.PARALLEL_FROM_BYTES = 0
+os.cpu_count = lambda: 2
+found = []
+for load in (2.0, 1.9):  # both cores busy over the last minute, then not quite
+    os.getloadavg = lambda load=load: (load, 3.0, 3.0)
+    found.append(reading.collect_links(["issues"])[0])
+print(len(found[0]), found[0] == found[1])
+"""
+
+
+def test_a_busy_machine_reads_a_large_archive_in_this_process(here: Path) -> None:
+    for number in range(4):
+        write(here / "issues" / f"2024-01-{number + 1:02}-issue.md", f"[链接](https://y.org/{number})\n")
+
+    done = subprocess.run([sys.executable, "-c", _LOAD_SCRIPT], capture_output=True, text=True, check=True)
+
+    assert done.stdout.splitlines() == [
+        "load average 2.0 on 2 cores: reading the files in this process only",
+        "reading 4 files with 2 processes",
+        "4 True",
+    ]
 
 
 def test_a_folder_outside_git_costs_one_git_call_not_one_per_file(
