@@ -7,9 +7,6 @@ catalogue of behaviours with the verdict each should get (see
 `SimWayback` is the simulated Wayback Machine a `SimWeb` can serve too;
 `SimWeb.crawl_overrides()` gives the settings that point a crawl at it.
 `python -m crawler.simweb` serves it from a separate process for benchmarks.
-
-`SimArchive` is the former name of `SimWayback`, kept while tests elsewhere
-still use it.
 """
 
 from crawler.simweb.crawl_settings import crawl_flags, crawl_overrides
@@ -20,8 +17,6 @@ from crawler.simweb.scenarios import SCENARIOS, Scenario
 from crawler.simweb.server import SimWeb
 from crawler.simweb.wayback import SimWayback
 
-SimArchive = SimWayback
-
 __all__ = [
     "HOME_TITLE",
     "SCENARIOS",
@@ -29,7 +24,6 @@ __all__ = [
     "RequestLog",
     "RequestRecord",
     "Scenario",
-    "SimArchive",
     "SimWayback",
     "SimWeb",
     "crawl_flags",

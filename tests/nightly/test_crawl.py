@@ -19,7 +19,7 @@ from crawler.issues.reading import collect_links
 from crawler.nightly.crawl import crawl
 from crawler.nightly.policy import policy_of
 from crawler.nightly.store import StateStore
-from crawler.simweb import HostSpec, SimArchive, SimWeb
+from crawler.simweb import HostSpec, SimWayback, SimWeb
 from tests.cli_helpers import archive_flags, loopback_flags, rotwatch, rotwatch_command
 
 NIGHT_1 = datetime(2024, 4, 1, 2, 0, tzinfo=UTC)
@@ -173,7 +173,7 @@ def test_a_second_crawl_on_the_same_state_is_refused(archive_folder):
 
 def test_a_killed_crawl_leaves_a_consistent_state_and_the_next_one_completes(tmp_path):
     slow = [HostSpec(f"slow{n}.test", latency=0.4) for n in range(4)]
-    with SimWeb(hosts=slow, archive=SimArchive()) as web:
+    with SimWeb(hosts=slow, archive=SimWayback()) as web:
         (tmp_path / "issues").mkdir()
         links = [f"* [{n}]({web.url(f'slow{n % 4}.test', f'/page/{n}')})" for n in range(240)]
         (tmp_path / "issues" / "2024-01-01-big.md").write_text("\n".join(links) + "\n", encoding="utf-8")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.simweb import HostSpec, SimArchive, SimWeb
+from crawler.simweb import HostSpec, SimWayback, SimWeb
 from tests.cli_helpers import archive_flags, loopback_flags, rotwatch, rotwatch_command
 from tests.wayback.scripted_archive import ScriptedArchive
 
@@ -122,7 +122,7 @@ def test_a_crawl_stopped_during_lookups_writes_every_report_with_captures_pendin
 
 def test_a_crawl_stopped_during_its_checks_stores_every_result_and_still_reports(tmp_path):
     slow = [HostSpec(f"slow{n}.test", latency=0.4) for n in range(4)]
-    with SimWeb(hosts=slow, archive=SimArchive()) as web:
+    with SimWeb(hosts=slow, archive=SimWayback()) as web:
         (tmp_path / "issues").mkdir()
         links = [f"* [{n}]({web.url(f'slow{n % 4}.test', f'/page/{n}')})" for n in range(240)]
         (tmp_path / "issues" / "2024-01-01-big.md").write_text("\n".join(links) + "\n", encoding="utf-8")

@@ -14,7 +14,6 @@ def test_public_names_are_pinned():
             "RequestLog",
             "RequestRecord",
             "Scenario",
-            "SimArchive",
             "SimWayback",
             "SimWeb",
             "crawl_flags",
@@ -23,7 +22,3 @@ def test_public_names_are_pinned():
             "numbered_hosts",
         ]
     )
-
-
-def test_the_former_name_of_the_simulated_wayback_machine_still_works():
-    assert crawler.simweb.SimArchive is crawler.simweb.SimWayback

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from crawler.models import LookupOutcome
-from crawler.simweb import HostSpec, SimArchive, SimWeb
+from crawler.simweb import HostSpec, SimWayback, SimWeb
 from crawler.wayback.pace import PLAYBACK, QUERY
 from tests.wayback.scripted_archive import ScriptedArchive
 
@@ -239,7 +239,7 @@ def test_a_429_pauses_only_the_playback_pool(archive, lookup):
 def test_rate_limited_archive_still_completes_and_loses_nothing(reactor_thread):
     from crawler.fetch.runner import base_settings, lookup_captures
 
-    strict = SimArchive(host="strict-archive.test", rate_limit=4.0, burst=1.0, playback_rate=4.0, playback_burst=1.0)
+    strict = SimWayback(host="strict-archive.test", rate_limit=4.0, burst=1.0, playback_rate=4.0, playback_burst=1.0)
     urls = [f"https://gone.test/many/{n}" for n in range(6)]
     for url in urls:
         strict.add_capture(url, "20240320000000", title="Many")
