@@ -49,17 +49,7 @@ def archive_folder(tmp_path, web, wayback):
 
 def night(web, reactor_thread, folder, when, *, full=False):
     """One crawl of `folder` at `when`."""
-    hosts = web.resolve_map()
-    config = load_config(
-        {
-            "resolve": [f"{h}={a}" for h, a in hosts.items()],
-            "archive_endpoint": web.archive_endpoint,
-            "archive_rate": 6000,
-            "retries": 0,
-            "timeout": 5,
-        },
-        cwd=folder,
-    )
+    config = load_config({**web.crawl_overrides(), "archive_rate": 6000, "retries": 0, "timeout": 5}, cwd=folder)
     overrides = {**scrapy_overrides(config), "ROTWATCH_ALLOWED_PRIVATE": (ipaddress.ip_network("127.0.0.0/8"),)}
     from crawler.fetch.runner import base_settings
 
