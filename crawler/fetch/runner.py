@@ -53,6 +53,7 @@ __all__ = [
     "lookup_captures",
     "nightly_settings",
     "run_in_reactor",
+    "stream_checks",
 ]
 
 log = logging.getLogger(__name__)
@@ -116,16 +117,19 @@ async def _collect(
     on_item: Callable[[T], None] | None,
     *,
     interruption: Interruption | None = None,
+    keep: bool = True,
     **kwargs: object,
 ) -> list[T]:
-    """Runs one spider to its end (or a requested stop); returns the items of `item_types` it produced."""
+    """Runs one spider to its end (or a requested stop); returns the items of `item_types` it
+    produced, or none with `keep` false (each still goes to `on_item`)."""
     items: list[T] = []
     if interruption is not None and interruption.requested:
         return items
 
     def collect(item: T, **_: object) -> None:
         if isinstance(item, item_types):
-            items.append(item)
+            if keep:
+                items.append(item)
             if on_item:
                 on_item(item)
 
@@ -154,6 +158,24 @@ async def check_urls(
             LinkSpider, settings, CheckResult, on_result, interruption=interruption, urls=list(urls)
         )
     return {result.url: result for result in results}
+
+
+async def stream_checks(
+    urls: Iterable[str],
+    settings: Settings,
+    on_result: Callable[[CheckResult], None],
+    interruption: Interruption | None = None,
+) -> None:
+    """Checks every URL once, handing each result to `on_result` as it arrives and keeping none.
+
+    The nightly crawl stores results as they come and reads them back from
+    the state in chunks: a million results held until the end (a page's
+    text excerpt, headers and redirects each) would be gigabytes.
+    """
+    with long_lived_frozen():
+        await _collect(
+            LinkSpider, settings, CheckResult, on_result, interruption=interruption, keep=False, urls=list(urls)
+        )
 
 
 def archive_settings(settings: Settings) -> Settings:
@@ -197,7 +219,6 @@ async def lookup_captures(
     wanted = list(dict.fromkeys(lookups))
     run = ArchiveRun()
     seconds = budget.total_seconds() if budget else 0.0
-    spider_args = {"checks": list(checks), "recent": list(recent), "today": today, "tally": run.tally}
     items: list[ArchiveItem] = await _collect(
         WaybackSpider,
         archive_settings(settings),
@@ -207,7 +228,10 @@ async def lookup_captures(
         lookups=wanted,
         endpoint=endpoint,
         budget=seconds,
-        **spider_args,
+        checks=list(checks),
+        recent=list(recent),
+        today=today,
+        tally=run.tally,
     )
     for item in items:
         if isinstance(item, ArchiveLookup):
