@@ -35,8 +35,8 @@ nothing and raising OfflineError if it still does not resolve.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -52,12 +52,13 @@ from crawler.check.plan import (
     resolved_a_name,
     with_captures,
 )
+from crawler.check.reasons import translate
 from crawler.check.site_rules import SiteRule
 from crawler.check.urls import is_http_url
 from crawler.config import Config
 from crawler.errors import OfflineError
 from crawler.fetch.canary import names_resolve, offline_message
-from crawler.fetch.runner import Interruption, check_urls, nightly_settings
+from crawler.fetch.runner import Interruption, nightly_settings, stream_checks
 from crawler.issues.reading import Issue
 from crawler.models import (
     ArchiveLookup,
@@ -67,6 +68,7 @@ from crawler.models import (
     LinkHistory,
     LinkOccurrence,
     LinkReport,
+    Page,
     Verdict,
 )
 from crawler.nightly.archive_step import Item, archive_step
@@ -128,19 +130,16 @@ async def crawl(
     if on_due:
         on_due(len(due))
 
-    # 3. Check them, storing results in batches as they arrive.
+    # 3. Check them, storing results in batches as they arrive (the state keeps them, not the crawl).
     batches = _ResultBatches(store, run.id, on_result, config.site_rules)
-    results = await check_urls(due, nightly_settings(settings), batches.add, interruption) if due else {}
+    if due:
+        await stream_checks(due, nightly_settings(settings), batches.add, interruption)
     if batches.look_offline() and not await names_resolve(config.canary, settings):
         raise OfflineError(offline_message(config.canary, "nothing was recorded; run again later"))
     batches.flush()
 
     # 4. Look the dead links up in the archive, unless their answer is known.
-    earlier = store.last_results(u for u in plan.to_fetch if u not in results)
-    first_pass = build_reports(plan, results, earlier, rules=config.site_rules)
-    histories = store.histories(report.url for report in first_pass)
-    dead = [report for report in first_pass if is_dead(report.assessment.verdict, histories.get(report.url))]
-    live = _live_links(first_pass) if save_live else []
+    dead, live, verdicts = _first_pass(store, plan, batches.kept, config.site_rules, save_live)
     step = await archive_step(
         store, dead, _issue_dates(issues), live, settings, config, interruption=interruption, on_item=on_lookup
     )
@@ -149,17 +148,18 @@ async def crawl(
     stopped = "interrupted" if interruption is not None and interruption.requested else step.stopped
     run_counts = {
         "issues": len(issues),
-        "checked": len(results),
-        "reused": len(plan.to_fetch) - len(results),
+        "checked": batches.count,
+        "reused": len(plan.to_fetch) - batches.count,
         "archive_lookups": step.asked,
         **step.counts,
         **({"captures_pending": step.pending} if step.pending else {}),
     }
-    view = _view(store, plan, results, step.answers, issues, run.id, config, store.now(), run_counts)
+    view = _view(store, plan, batches.kept, step.answers, issues, run.id, config, store.now(), run_counts)
     written = _write_outputs(view, issues, config, reports_dir, lang)
     if stopped != "interrupted":
-        store.finish_run(run.id, {verdict.value: n for verdict, n in count_by_verdict(first_pass).items()})
-    return CrawlOutcome(view, written, len(results), step.asked, step.pending, step.minutes_left, step.to_save, stopped)
+        store.finish_run(run.id, {verdict.value: n for verdict, n in verdicts.items()})
+    checked = batches.count
+    return CrawlOutcome(view, written, checked, step.asked, step.pending, step.minutes_left, step.to_save, stopped)
 
 
 def rebuild_reports(
@@ -188,6 +188,9 @@ class _ResultBatches:
 
     Nothing is stored until some result shows that names resolve: on a night
     the machine has no DNS, every link would otherwise turn dead at once.
+    Once stored, a result is dropped: the reports read it back from the state
+    (`StateStore.last_results`). Only what the state cannot give back as it
+    was is `kept` (`_unlike_stored`), a few links in a hundred.
     """
 
     def __init__(
@@ -199,10 +202,16 @@ class _ResultBatches:
     ):
         self.store, self.run_id, self.on_result, self.rules = store, run_id, on_result, rules
         self.pending: list[tuple[CheckResult, Assessment]] = []
+        self.kept: dict[str, tuple[CheckResult, Assessment]] = {}
+        self.count = 0
         self.online = False
 
     def add(self, result: CheckResult) -> None:
-        self.pending.append((result, assess(result, self.rules)))
+        judged = assess(result, self.rules)
+        self.pending.append((result, judged))
+        self.count += 1
+        if _unlike_stored(result, judged):
+            self.kept[result.url] = (_as_reported_result(result), judged)
         self.online = self.online or resolved_a_name(result)
         if self.online and len(self.pending) >= RESULT_BATCH:
             self.flush()
@@ -219,7 +228,66 @@ class _ResultBatches:
             self.pending = []
 
 
+def _unlike_stored(result: CheckResult, judged: Assessment) -> bool:
+    """Whether the reports would read this result differently from the state: the state keeps
+    an error's kind but not its detail, and a reason's English text, translated again on reading."""
+    if result.error_detail:
+        return True
+    return any(translate(judged.reason, lang) != text for lang, text in judged.translations.items())
+
+
+def _as_reported_result(result: CheckResult) -> CheckResult:
+    """The result with what the reports read only (page text, headers and hops dropped)."""
+    page = Page(title=result.title) if result.title is not None else None
+    return replace(result, page=page, headers={}, redirects=())
+
+
 # Step 4.
+
+REPORT_CHUNK = 10_000  # links read back from the state at a time
+
+
+def _first_pass(
+    store: StateStore,
+    plan: CheckPlan,
+    kept: Mapping[str, tuple[CheckResult, Assessment]],
+    rules: Sequence[SiteRule] | None,
+    save_live: bool,
+) -> tuple[list[LinkReport], list[str], dict[Verdict, int]]:
+    """The dead links (for the archive), the live ones (for Save Page Now, if asked) and the
+    links by verdict, read from the state a chunk at a time so no night holds every report twice."""
+    dead: list[LinkReport] = []
+    live: list[str] = []
+    verdicts = count_by_verdict(())
+    for reports in _reports_in_chunks(store, plan, kept, rules):
+        histories = store.histories(report.url for report in reports)
+        dead += [report for report in reports if is_dead(report.assessment.verdict, histories.get(report.url))]
+        live += _live_links(reports) if save_live else []
+        for verdict, count in count_by_verdict(reports).items():
+            verdicts[verdict] += count
+    return sorted(dead, key=_url), sorted(live), verdicts
+
+
+def _reports_in_chunks(
+    store: StateStore,
+    plan: CheckPlan,
+    kept: Mapping[str, tuple[CheckResult, Assessment]],
+    rules: Sequence[SiteRule] | None,
+) -> Iterator[list[LinkReport]]:
+    """`build_reports` over the plan, REPORT_CHUNK links at a time, each with its last check
+    from the state (or as `kept`); the links not fetched come last."""
+    urls = list(plan.to_fetch)
+    for start in range(0, len(urls), REPORT_CHUNK):
+        chunk = {url: plan.to_fetch[url] for url in urls[start : start + REPORT_CHUNK]}
+        stored = store.last_results(chunk)
+        stored.update((url, kept[url]) for url in chunk if url in kept)
+        yield build_reports(CheckPlan(to_fetch=chunk), {}, stored, rules=rules)
+    if plan.not_fetched:
+        yield build_reports(CheckPlan(not_fetched=plan.not_fetched), {}, rules=rules)
+
+
+def _url(report: LinkReport) -> str:
+    return report.url
 
 
 def _live_links(reports: Sequence[LinkReport]) -> list[str]:
@@ -234,7 +302,7 @@ def _live_links(reports: Sequence[LinkReport]) -> list[str]:
 def _view(
     store: StateStore,
     plan: CheckPlan,
-    results: Mapping[str, CheckResult],
+    kept: Mapping[str, tuple[CheckResult, Assessment]],
     answers: Mapping[tuple[str, date | None], ArchiveLookup] | None,
     issues: Sequence[Issue],
     run_id: int,
@@ -242,13 +310,12 @@ def _view(
     generated_at: datetime,
     run_counts: Mapping[str, int],
 ) -> CrawlView:
-    """Reports for every cited URL: fresh results, else the last ones stored; each dead
+    """Reports for every cited URL from its last check stored (or `kept`); each dead
     link with its capture per date cited (`answers`, else the state's)."""
     urls = list(plan.to_fetch)
-    earlier = store.last_results([url for url in urls if url not in results])
     histories = store.histories(urls)
-    reports = build_reports(plan, results, earlier, rules=config.site_rules)
-    reports = [as_reported(report, histories.get(report.url)) for report in reports]
+    chunks = _reports_in_chunks(store, plan, kept, config.site_rules)
+    reports = sorted((as_reported(report, histories.get(report.url)) for chunk in chunks for report in chunk), key=_url)
     dead = [report for report in reports if _counts_as_dead(report, histories)]
     issue_dates = _issue_dates(issues)
     if answers is None:
