@@ -28,7 +28,7 @@ from tests.report.links import (
     rendered,
 )
 from tests.report.scale import scale_view
-from tests.report.views import FLAKY, FLAKY_DEAD, IMAGE, sample_view
+from tests.report.views import FLAKY, FLAKY_DEAD, IMAGE, REPORTS, sample_view
 from tests.report.views import MOVED as VIEW_MOVED
 
 
@@ -160,3 +160,13 @@ def test_crawl_json_diff_is_sorted_and_not_checked_counted():
         "still_dead": sorted(view.diff.still_dead),
     }
     assert document["not_checked"] == 7
+
+
+@pytest.mark.parametrize("links", [0, 1, 4])
+def test_crawl_json_written_a_link_at_a_time_is_the_whole_document_as_one_dump(links: int):
+    view = sample_view(reports=REPORTS[:links])
+    pieces = list(json_report.crawl_pieces(view))
+    text = "".join(pieces)
+    assert text == json.dumps(json.loads(text), ensure_ascii=False, indent=2) + "\n"
+    assert len(json.loads(text)["links"]) == links
+    assert len(pieces) == links + 3  # the head, a piece per link, the list's end, the tail

@@ -29,7 +29,15 @@ def test_public_names_are_pinned():
         (github, ["escape_message", "escape_property", "render", "render_offline"]),
         (
             json_report,
-            ["archive_counts", "link_fields", "occurrence_fields", "render", "render_crawl", "render_offline"],
+            [
+                "archive_counts",
+                "crawl_pieces",
+                "link_fields",
+                "occurrence_fields",
+                "render",
+                "render_crawl",
+                "render_offline",
+            ],
         ),
         (junit, ["render", "render_offline"]),
         (
