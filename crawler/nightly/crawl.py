@@ -259,8 +259,7 @@ def _first_pass(
     dead: list[LinkReport] = []
     live: list[str] = []
     verdicts = count_by_verdict(())
-    for reports in _reports_in_chunks(store, plan, kept, rules):
-        histories = store.histories(report.url for report in reports)
+    for reports, histories in _reports_in_chunks(store, plan, kept, rules):
         dead += [report for report in reports if is_dead(report.assessment.verdict, histories.get(report.url))]
         live += _live_links(reports) if save_live else []
         for verdict, count in count_by_verdict(reports).items():
@@ -273,17 +272,17 @@ def _reports_in_chunks(
     plan: CheckPlan,
     kept: Mapping[str, tuple[CheckResult, Assessment]],
     rules: Sequence[SiteRule] | None,
-) -> Iterator[list[LinkReport]]:
+) -> Iterator[tuple[list[LinkReport], dict[str, LinkHistory]]]:
     """`build_reports` over the plan, REPORT_CHUNK links at a time, each with its last check
-    from the state (or as `kept`); the links not fetched come last."""
+    from the state (or as `kept`), and their histories; the links not fetched come last."""
     urls = list(plan.to_fetch)
     for start in range(0, len(urls), REPORT_CHUNK):
         chunk = {url: plan.to_fetch[url] for url in urls[start : start + REPORT_CHUNK]}
         stored = store.last_results(chunk)
         stored.update((url, kept[url]) for url in chunk if url in kept)
-        yield build_reports(CheckPlan(to_fetch=chunk), {}, stored, rules=rules)
+        yield build_reports(CheckPlan(to_fetch=chunk), {}, stored, rules=rules), store.histories(chunk)
     if plan.not_fetched:
-        yield build_reports(CheckPlan(not_fetched=plan.not_fetched), {}, rules=rules)
+        yield build_reports(CheckPlan(not_fetched=plan.not_fetched), {}, rules=rules), {}
 
 
 def _url(report: LinkReport) -> str:
@@ -311,11 +310,18 @@ def _view(
     run_counts: Mapping[str, int],
 ) -> CrawlView:
     """Reports for every cited URL from its last check stored (or `kept`); each dead
-    link with its capture per date cited (`answers`, else the state's)."""
-    urls = list(plan.to_fetch)
-    histories = store.histories(urls)
-    chunks = _reports_in_chunks(store, plan, kept, config.site_rules)
-    reports = sorted((as_reported(report, histories.get(report.url)) for chunk in chunks for report in chunk), key=_url)
+    link with its capture per date cited (`answers`, else the state's).
+
+    The view keeps the histories of links failing or dead only (`_has_news`): every
+    report reads a link with neither as one the state knows nothing of (dead only if
+    broken now, no dates), and at a million links the rest would be most of a gigabyte.
+    """
+    reports: list[LinkReport] = []
+    histories: dict[str, LinkHistory] = {}
+    for chunk, known in _reports_in_chunks(store, plan, kept, config.site_rules):
+        reports += (as_reported(report, known.get(report.url)) for report in chunk)
+        histories.update((url, history) for url, history in known.items() if _has_news(history))
+    reports.sort(key=_url)
     dead = [report for report in reports if _counts_as_dead(report, histories)]
     issue_dates = _issue_dates(issues)
     if answers is None:
@@ -338,6 +344,11 @@ def _write_outputs(
     """The archival copies (the view's dead links pointed at captures), then the reports."""
     written = write_archive_copies(issues, view.dead_reports(), config.archive_endpoint, reports_dir / "archive")
     return written + write_crawl_reports(view, reports_dir, lang=lang)
+
+
+def _has_news(history: LinkHistory) -> bool:
+    """Whether a link's history says more than "never failed": it is failing, or dead, or was."""
+    return history.dead or history.failing_since is not None or history.dead_since is not None
 
 
 def _counts_as_dead(report: LinkReport, histories: Mapping[str, LinkHistory]) -> bool:
