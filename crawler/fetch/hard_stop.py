@@ -42,6 +42,7 @@ import sys
 from typing import Protocol, TypeVar
 
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler, _ResultT, _ScrapyAgent
+from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from scrapy.utils._download_handlers import wrap_twisted_exceptions
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -70,6 +71,11 @@ class _Connection(Protocol):
 
 class HardStopDownloadHandler(HTTP11DownloadHandler):
     """Scrapy's HTTP/1.1 download handler, whose early stops reset the connection."""
+
+    def __init__(self, crawler: Crawler):
+        super().__init__(crawler)
+        # Idle kept-alive connections are closed after ROTWATCH_IDLE_CONNECTION_TIMEOUT (crawler/settings.py).
+        self._pool.cachedConnectionTimeout = crawler.settings.getint("ROTWATCH_IDLE_CONNECTION_TIMEOUT")
 
     async def download_request(self, request: Request) -> Response:
         # HTTP11DownloadHandler.download_request, with the agent below. DOWNLOAD_FAIL_ON_DATALOSS

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import FrameType
@@ -54,6 +54,7 @@ __all__ = [
     "lookup_captures",
     "nightly_settings",
     "run_in_reactor",
+    "stream_checks",
 ]
 
 log = logging.getLogger(__name__)
@@ -118,16 +119,19 @@ async def _collect(
     on_item: Callable[[T], None] | None,
     *,
     interruption: Interruption | None = None,
+    keep: bool = True,
     **kwargs: object,
 ) -> list[T]:
-    """Runs one spider to its end (or a requested stop); returns the items of `item_types` it produced."""
+    """Runs one spider to its end (or a requested stop); returns the items of `item_types` it
+    produced, or none with `keep` false (each still goes to `on_item`)."""
     items: list[T] = []
     if interruption is not None and interruption.requested:
         return items
 
     def collect(item: T, **_: object) -> None:
         if isinstance(item, item_types):
-            items.append(item)
+            if keep:
+                items.append(item)
             if on_item:
                 on_item(item)
 
@@ -156,6 +160,24 @@ async def check_urls(
             LinkSpider, settings, CheckResult, on_result, interruption=interruption, urls=list(urls)
         )
     return {result.url: result for result in results}
+
+
+async def stream_checks(
+    urls: Iterable[str],
+    settings: Settings,
+    on_result: Callable[[CheckResult], None],
+    interruption: Interruption | None = None,
+) -> None:
+    """Checks every URL once, handing each result to `on_result` as it arrives and keeping none.
+
+    The nightly crawl stores results as they come and reads them back from
+    the state in chunks: a million results held until the end (a page's
+    text excerpt, headers and redirects each) would be gigabytes.
+    """
+    with long_lived_frozen():
+        await _collect(
+            LinkSpider, settings, CheckResult, on_result, interruption=interruption, keep=False, urls=list(urls)
+        )
 
 
 def archive_settings(settings: Settings) -> Settings:
@@ -197,8 +219,17 @@ async def lookup_captures(
     """Finds a verified capture for each (URL, issue date) pair (crawler.wayback.lookups says how),
     and the newest capture of each `recent` URL as of `today`. `checks` are captures verified
     before (not fetched again); `budget` bounds the time spent asking."""
-    spider_args = {"checks": list(checks), "recent": list(recent), "today": today}
-    return await _run_wayback(lookups, settings, endpoint, on_result, budget, interruption, **spider_args)
+    return await _run_wayback(
+        lookups,
+        settings,
+        endpoint,
+        on_result,
+        budget,
+        interruption,
+        checks=list(checks),
+        recent=list(recent),
+        today=today,
+    )
 
 
 async def lookup_baselines(
@@ -222,7 +253,11 @@ async def _run_wayback(
     on_result: Callable[[T], None] | None,
     budget: timedelta | None,
     interruption: Interruption | None,
-    **spider_args: object,
+    *,
+    checks: Sequence[CaptureCheck] = (),
+    recent: Sequence[str] = (),
+    today: date | None = None,
+    baseline: bool = False,
 ) -> ArchiveRun:
     """One run of the Wayback spider over `lookups`, its items sorted into an ArchiveRun."""
     wanted = list(dict.fromkeys(lookups))
@@ -238,7 +273,10 @@ async def _run_wayback(
         endpoint=endpoint,
         budget=seconds,
         tally=run.tally,
-        **spider_args,
+        checks=checks,
+        recent=recent,
+        today=today,
+        baseline=baseline,
     )
     for item in items:
         if isinstance(item, ArchiveLookup):

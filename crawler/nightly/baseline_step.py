@@ -46,7 +46,7 @@ from crawler.spiders.wayback import CapturePage
 from crawler.wayback.pace import PLAYBACK, QUERY
 from crawler.wayback.protocol import playback_url
 
-__all__ = ["BaselineStep", "baseline_step", "drifts", "record_drifts", "remaining_budget"]
+__all__ = ["BaselineStep", "baseline_step", "drifts", "live_cited", "record_drifts", "remaining_budget"]
 
 log = logging.getLogger(__name__)  # archive choices: how many baselines are known, asked, pending
 
@@ -107,11 +107,14 @@ class _Baselines:
         self.pending = []
 
 
-def wanted_baselines(
-    store: StateStore, reports: Sequence[LinkReport], issue_dates: Mapping[str, date | None]
-) -> list[Pair]:
-    """(URL, earliest date cited) of the live links whose "then" must come from the archive, oldest first."""
-    cited = {report.url: _earliest(report, issue_dates) for report in reports if _live(report)}
+def live_cited(reports: Sequence[LinkReport], issue_dates: Mapping[str, date | None]) -> dict[str, date | None]:
+    """The live links among `reports`, each with the earliest date an issue cites it on."""
+    return {report.url: _earliest(report, issue_dates) for report in reports if _live(report)}
+
+
+def wanted_baselines(store: StateStore, cited: Mapping[str, date | None]) -> list[Pair]:
+    """(URL, earliest date cited) of the live links (`live_cited`) whose "then" must come
+    from the archive, oldest first."""
     with_page = store.baselines.fingerprints(cited)
     known = store.baselines.known(with_page)
     wanted = [(url, cited[url]) for url in with_page if needs_capture(known.get(url), cited[url])]
@@ -120,8 +123,7 @@ def wanted_baselines(
 
 async def baseline_step(
     store: StateStore,
-    reports: Sequence[LinkReport],
-    issue_dates: Mapping[str, date | None],
+    cited: Mapping[str, date | None],
     settings: Settings,
     config: Config,
     *,
@@ -130,7 +132,7 @@ async def baseline_step(
 ) -> BaselineStep:
     """Looks up and stores the capture baselines the live links need (see the module);
     `budget` is what the archive budget leaves (None: no limit)."""
-    wanted = wanted_baselines(store, reports, issue_dates)
+    wanted = wanted_baselines(store, cited)
     log.debug("%d live links need the archive's capture before their issue", len(wanted))
     stopped = _why_not(config, budget, interruption) if wanted else ""
     if not wanted or stopped:

@@ -40,8 +40,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -57,12 +57,13 @@ from crawler.check.plan import (
     resolved_a_name,
     with_captures,
 )
+from crawler.check.reasons import translate
 from crawler.check.site_rules import SiteRule
 from crawler.check.urls import is_http_url
 from crawler.config import Config
 from crawler.errors import OfflineError
 from crawler.fetch.canary import names_resolve, offline_message
-from crawler.fetch.runner import Interruption, check_urls, nightly_settings
+from crawler.fetch.runner import Interruption, nightly_settings, stream_checks
 from crawler.issues.reading import Issue
 from crawler.models import (
     ArchiveLookup,
@@ -73,10 +74,11 @@ from crawler.models import (
     LinkHistory,
     LinkOccurrence,
     LinkReport,
+    Page,
     Verdict,
 )
 from crawler.nightly.archive_step import Item, archive_step, settled_answers
-from crawler.nightly.baseline_step import baseline_step, drifts, record_drifts, remaining_budget
+from crawler.nightly.baseline_step import baseline_step, drifts, live_cited, record_drifts, remaining_budget
 from crawler.nightly.drift_rules import DriftRewrite
 from crawler.nightly.policy import is_dead
 from crawler.nightly.store import StateStore
@@ -136,46 +138,42 @@ async def crawl(
     if on_due:
         on_due(len(due))
 
-    # 3. Check them, storing results in batches as they arrive.
+    # 3. Check them, storing results in batches as they arrive (the state keeps them, not the crawl).
     batches = _ResultBatches(store, run.id, on_result, config.site_rules)
-    results = await check_urls(due, nightly_settings(settings), batches.add, interruption) if due else {}
+    if due:
+        await stream_checks(due, nightly_settings(settings), batches.add, interruption)
     if batches.look_offline() and not await names_resolve(config.canary, settings):
         raise OfflineError(offline_message(config.canary, "nothing was recorded; run again later"))
     batches.flush()
 
     # 4. Look the dead links up in the archive, unless their answer is known.
-    earlier = store.last_results(u for u in plan.to_fetch if u not in results)
-    first_pass = build_reports(plan, results, earlier, rules=config.site_rules)
-    histories = store.histories(report.url for report in first_pass)
-    dead = [report for report in first_pass if is_dead(report.assessment.verdict, histories.get(report.url))]
-    live = _live_links(first_pass) if save_live else []
+    issue_dates = _issue_dates(issues)
+    first = _first_pass(store, plan, batches.kept, config.site_rules, save_live, issue_dates)
     started = time.monotonic()
     step = await archive_step(
-        store, dead, _issue_dates(issues), live, settings, config, interruption=interruption, on_item=on_lookup
+        store, first.dead, issue_dates, first.live, settings, config, interruption=interruption, on_item=on_lookup
     )
     # 4b. Drift: the "then" of old live links (within what the archive budget left), tonight's judgement.
     budget = remaining_budget(config, timedelta(seconds=time.monotonic() - started))
-    baselines = await baseline_step(
-        store, first_pass, _issue_dates(issues), settings, config, budget=budget, interruption=interruption
-    )
-    drifted = drifts(store, first_pass, _issue_dates(issues))
-    record_drifts(store, drifted)
+    baselines = await baseline_step(store, first.cited, settings, config, budget=budget, interruption=interruption)
+    drifted = _judge_drifts(store, plan, batches.kept, config.site_rules, issue_dates)
 
     # 5. Archival copies and reports, then the run is finished (unless it was stopped).
     stopped = "interrupted" if interruption is not None and interruption.requested else step.stopped
     run_counts = {
         "issues": len(issues),
-        "checked": len(results),
-        "reused": len(plan.to_fetch) - len(results),
+        "checked": batches.count,
+        "reused": len(plan.to_fetch) - batches.count,
         "archive_lookups": step.asked,
         **_added(step.counts, baselines.counts),
         **({"captures_pending": step.pending} if step.pending else {}),
     }
-    view = _view(store, plan, results, step.answers, issues, run.id, config, store.now(), run_counts, drifted)
+    view = _view(store, plan, batches.kept, step.answers, issues, run.id, config, store.now(), run_counts, drifted)
     written = _write_outputs(view, issues, config, reports_dir, lang)
     if stopped != "interrupted":
-        store.finish_run(run.id, {verdict.value: n for verdict, n in count_by_verdict(first_pass).items()})
-    return CrawlOutcome(view, written, len(results), step.asked, step.pending, step.minutes_left, step.to_save, stopped)
+        store.finish_run(run.id, {verdict.value: n for verdict, n in first.verdicts.items()})
+    checked = batches.count
+    return CrawlOutcome(view, written, checked, step.asked, step.pending, step.minutes_left, step.to_save, stopped)
 
 
 def rebuild_reports(
@@ -204,6 +202,9 @@ class _ResultBatches:
 
     Nothing is stored until some result shows that names resolve: on a night
     the machine has no DNS, every link would otherwise turn dead at once.
+    Once stored, a result is dropped: the reports read it back from the state
+    (`StateStore.last_results`). Only what the state cannot give back as it
+    was is `kept` (`_unlike_stored`), a few links in a hundred.
     """
 
     def __init__(
@@ -215,10 +216,16 @@ class _ResultBatches:
     ):
         self.store, self.run_id, self.on_result, self.rules = store, run_id, on_result, rules
         self.pending: list[tuple[CheckResult, Assessment]] = []
+        self.kept: dict[str, tuple[CheckResult, Assessment]] = {}
+        self.count = 0
         self.online = False
 
     def add(self, result: CheckResult) -> None:
-        self.pending.append((result, assess(result, self.rules)))
+        judged = assess(result, self.rules)
+        self.pending.append((result, judged))
+        self.count += 1
+        if _unlike_stored(result, judged):
+            self.kept[result.url] = (_as_reported_result(result), judged)
         self.online = self.online or resolved_a_name(result)
         if self.online and len(self.pending) >= RESULT_BATCH:
             self.flush()
@@ -235,7 +242,94 @@ class _ResultBatches:
             self.pending = []
 
 
+def _unlike_stored(result: CheckResult, judged: Assessment) -> bool:
+    """Whether the reports would read this result differently from the state: the state keeps
+    an error's kind but not its detail, and a reason's English text, translated again on reading."""
+    if result.error_detail:
+        return True
+    return any(translate(judged.reason, lang) != text for lang, text in judged.translations.items())
+
+
+def _as_reported_result(result: CheckResult) -> CheckResult:
+    """The result with what the reports read only (page text, headers and hops dropped)."""
+    page = Page(title=result.title) if result.title is not None else None
+    return replace(result, page=page, headers={}, redirects=())
+
+
 # Step 4.
+
+REPORT_CHUNK = 10_000  # links read back from the state at a time
+
+
+@dataclass
+class _FirstPass:
+    """What steps 4 and 4b need of every link, gathered a chunk of reports at a time."""
+
+    dead: list[LinkReport] = field(default_factory=list)  # for the archive
+    live: list[str] = field(default_factory=list)  # for Save Page Now, if asked
+    cited: dict[str, date | None] = field(default_factory=dict)  # live links by earliest date cited (drift)
+    verdicts: dict[Verdict, int] = field(default_factory=lambda: count_by_verdict(()))
+
+
+def _first_pass(
+    store: StateStore,
+    plan: CheckPlan,
+    kept: Mapping[str, tuple[CheckResult, Assessment]],
+    rules: Sequence[SiteRule] | None,
+    save_live: bool,
+    issue_dates: Mapping[str, date | None],
+) -> _FirstPass:
+    """The dead links, the live ones and the links by verdict, read from the state a chunk
+    at a time so no night holds every report twice."""
+    first = _FirstPass()
+    for reports, histories in _reports_in_chunks(store, plan, kept, rules):
+        first.dead += [report for report in reports if is_dead(report.assessment.verdict, histories.get(report.url))]
+        first.live += _live_links(reports) if save_live else []
+        first.cited.update(live_cited(reports, issue_dates))
+        for verdict, count in count_by_verdict(reports).items():
+            first.verdicts[verdict] += count
+    first.dead.sort(key=_url)
+    first.live.sort()
+    return first
+
+
+def _judge_drifts(
+    store: StateStore,
+    plan: CheckPlan,
+    kept: Mapping[str, tuple[CheckResult, Assessment]],
+    rules: Sequence[SiteRule] | None,
+    issue_dates: Mapping[str, date | None],
+) -> dict[str, Drift]:
+    """Tonight's drift of every link, noted in the state a chunk at a time (`drifted_since`);
+    only the drifted ones are kept."""
+    drifted: dict[str, Drift] = {}
+    for reports, _ in _reports_in_chunks(store, plan, kept, rules):
+        judged = drifts(store, reports, issue_dates)
+        record_drifts(store, judged)
+        drifted.update((url, drift) for url, drift in judged.items() if drift is not None)
+    return drifted
+
+
+def _reports_in_chunks(
+    store: StateStore,
+    plan: CheckPlan,
+    kept: Mapping[str, tuple[CheckResult, Assessment]],
+    rules: Sequence[SiteRule] | None,
+) -> Iterator[tuple[list[LinkReport], dict[str, LinkHistory]]]:
+    """`build_reports` over the plan, REPORT_CHUNK links at a time, each with its last check
+    from the state (or as `kept`), and their histories; the links not fetched come last."""
+    urls = list(plan.to_fetch)
+    for start in range(0, len(urls), REPORT_CHUNK):
+        chunk = {url: plan.to_fetch[url] for url in urls[start : start + REPORT_CHUNK]}
+        stored = store.last_results(chunk)
+        stored.update((url, kept[url]) for url in chunk if url in kept)
+        yield build_reports(CheckPlan(to_fetch=chunk), {}, stored, rules=rules), store.histories(chunk)
+    if plan.not_fetched:
+        yield build_reports(CheckPlan(not_fetched=plan.not_fetched), {}, rules=rules), {}
+
+
+def _url(report: LinkReport) -> str:
+    return report.url
 
 
 def _live_links(reports: Sequence[LinkReport]) -> list[str]:
@@ -250,7 +344,7 @@ def _live_links(reports: Sequence[LinkReport]) -> list[str]:
 def _view(
     store: StateStore,
     plan: CheckPlan,
-    results: Mapping[str, CheckResult],
+    kept: Mapping[str, tuple[CheckResult, Assessment]],
     answers: Mapping[tuple[str, date | None], ArchiveLookup] | None,
     issues: Sequence[Issue],
     run_id: int,
@@ -259,14 +353,20 @@ def _view(
     run_counts: Mapping[str, int],
     drifted: Mapping[str, Drift | None] | None = None,
 ) -> CrawlView:
-    """Reports for every cited URL: fresh results, else the last ones stored; each dead
+    """Reports for every cited URL from its last check stored (or `kept`); each dead
     link with its capture per date cited (`answers`, else the state's); each live link
-    with its drift (`drifted`, else judged from the state)."""
-    urls = list(plan.to_fetch)
-    earlier = store.last_results([url for url in urls if url not in results])
-    histories = store.histories(urls)
-    reports = build_reports(plan, results, earlier, rules=config.site_rules)
-    reports = [as_reported(report, histories.get(report.url)) for report in reports]
+    with its drift (`drifted`, else judged from the state).
+
+    The view keeps the histories of links failing or dead only (`_has_news`): every
+    report reads a link with neither as one the state knows nothing of (dead only if
+    broken now, no dates), and at a million links the rest would be most of a gigabyte.
+    """
+    reports: list[LinkReport] = []
+    histories: dict[str, LinkHistory] = {}
+    for chunk, known in _reports_in_chunks(store, plan, kept, config.site_rules):
+        reports += (as_reported(report, known.get(report.url)) for report in chunk)
+        histories.update((url, history) for url, history in known.items() if _has_news(history))
+    reports.sort(key=_url)
     dead = [report for report in reports if _counts_as_dead(report, histories)]
     issue_dates = _issue_dates(issues)
     if answers is None:
@@ -297,6 +397,11 @@ def _write_outputs(
 def _added(counts: Mapping[str, int], more: Mapping[str, int]) -> dict[str, int]:
     """Two steps' run counts, summed key by key (the first step's keys first)."""
     return {key: counts.get(key, 0) + more.get(key, 0) for key in [*counts, *(k for k in more if k not in counts)]}
+
+
+def _has_news(history: LinkHistory) -> bool:
+    """Whether a link's history says more than "never failed": it is failing, or dead, or was."""
+    return history.dead or history.failing_since is not None or history.dead_since is not None
 
 
 def _counts_as_dead(report: LinkReport, histories: Mapping[str, LinkHistory]) -> bool:

@@ -7,20 +7,24 @@
 | dead-links.csv, links.csv | editors' spreadsheets, scripts | `crawler.report.csv_tables` (pandas) |
 | report.json | machines (docs/report.schema.json) | `crawler.report.json_report` |
 
-All five are rendered before any is written, then each is replaced
-atomically (temporary file beside it, fsync, `os.replace`): a crash or a
-rendering error leaves the previous night's file, never half a file.
+All five are written to temporary files beside them (fsync) before any
+is replaced, then each is replaced atomically (`os.replace`): a crash or a
+rendering error leaves the previous night's files, never half a file.
+report.json and the CSV files are written in pieces as they are rendered
+(`json_report.crawl_pieces`, `csv_tables.csv_pieces`): at a million links
+each would be hundreds of megabytes held whole.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from crawler.nightly.view import CrawlView
 from crawler.report import html, json_report
-from crawler.report.csv_tables import csv_bytes, links_frame
+from crawler.report.csv_tables import csv_pieces
 from crawler.report.dead_links import render_dead_links
 
 __all__ = ["write_crawl_reports"]
@@ -30,30 +34,40 @@ def write_crawl_reports(view: CrawlView, reports_dir: Path, *, lang: str = "en")
     """Write index.html (in `lang`), dead-links.md, dead-links.csv,
     links.csv and report.json into `reports_dir` (created if missing);
     returns their paths in that order."""
-    frame = links_frame(view)
-    contents = {
-        "index.html": html.render(view, lang=lang).encode(),
-        "dead-links.md": render_dead_links(view).encode(),
-        "dead-links.csv": csv_bytes(frame[frame["dead"]]),
-        "links.csv": csv_bytes(frame),
-        "report.json": json_report.render_crawl(view).encode(),
+    mentions = view.mentions()
+    contents: dict[str, Iterable[bytes]] = {
+        "index.html": [html.render(view, lang=lang).encode()],
+        "dead-links.md": [render_dead_links(view).encode()],
+        "dead-links.csv": csv_pieces(view, mentions, dead_only=True),
+        "links.csv": csv_pieces(view, mentions),
+        "report.json": (piece.encode() for piece in json_report.crawl_pieces(view)),
     }
     reports_dir.mkdir(parents=True, exist_ok=True)
-    return [_replace_atomically(reports_dir / name, data) for name, data in contents.items()]
+    written: dict[Path, str] = {}
+    try:
+        for name, pieces in contents.items():
+            written[reports_dir / name] = _temporary_file(reports_dir / name, pieces)
+        for path, temporary in list(written.items()):
+            os.replace(temporary, path)
+            del written[path]
+    finally:
+        for temporary in written.values():
+            os.unlink(temporary)
+    return [reports_dir / name for name in contents]
 
 
-def _replace_atomically(path: Path, data: bytes) -> Path:
-    """Write `data` to a temporary file beside `path`, flush it to disk,
-    then rename it over `path`: readers see the old file or the new one."""
+def _temporary_file(path: Path, pieces: Iterable[bytes]) -> str:
+    """Writes `pieces` to a temporary file beside `path`, flushed to disk, readable by others;
+    returns its name, for `os.replace` over `path` once every report is written."""
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(descriptor, "wb") as file:
-            file.write(data)
+            for piece in pieces:
+                file.write(piece)
             file.flush()
             os.fsync(file.fileno())
         os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide the reports from a web server
-        os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
         raise
-    return path
+    return temporary

@@ -25,6 +25,7 @@ Decisions:
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -35,7 +36,7 @@ from crawler.nightly.view import CrawlView
 from crawler.report.json_report import drift_fields, link_fields
 from crawler.report.summary import Mention, capture_url, one_line
 
-__all__ = ["CSV_COLUMNS", "CSV_ENCODING", "csv_bytes", "links_frame"]
+__all__ = ["CSV_COLUMNS", "CSV_ENCODING", "csv_bytes", "csv_pieces", "links_frame"]
 
 CSV_COLUMNS = (
     "issue",
@@ -62,6 +63,7 @@ CSV_COLUMNS = (
     "drift_capture",
 )
 CSV_ENCODING = "utf-8-sig"  # UTF-8 with a byte order mark, for Excel
+CSV_CHUNK = 20_000  # rows made into a frame and written at a time (`csv_pieces`)
 
 # Columns holding text from issues or the web, made inert for spreadsheets.
 _TEXT_COLUMNS = (
@@ -90,18 +92,35 @@ def links_frame(view: CrawlView) -> pd.DataFrame:
     `http_status` is a nullable integer (no `404.0`); dates are ISO 8601
     text, empty when unknown; `dead` follows `CrawlView.is_dead`.
     """
-    rows = [_row(view, mention) for mention in view.mentions()]
-    frame = pd.DataFrame(rows, columns=list(CSV_COLUMNS))
-    return frame.astype({"line": "int64", "http_status": "Int64", "dead": "bool"})
+    return _frame(view, view.mentions())
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """The rows of a `links_frame` as a CSV file, its text made inert."""
+    return _csv_text(frame).encode(CSV_ENCODING)
+
+
+def csv_pieces(view: CrawlView, mentions: Sequence[Mention], *, dead_only: bool = False) -> Iterator[bytes]:
+    """`csv_bytes` of the `links_frame` of `mentions` (`view.mentions()`), or of its dead rows,
+    CSV_CHUNK rows at a time: the same bytes, without a frame of every occurrence at once."""
+    for start in range(0, max(len(mentions), 1), CSV_CHUNK):
+        frame = _frame(view, mentions[start : start + CSV_CHUNK])
+        text = _csv_text(frame[frame["dead"]] if dead_only else frame, header=start == 0)
+        yield text.encode(CSV_ENCODING if start == 0 else "utf-8")  # one byte order mark, at the start
+
+
+def _frame(view: CrawlView, mentions: Sequence[Mention]) -> pd.DataFrame:
+    rows = [_row(view, mention) for mention in mentions]
+    frame = pd.DataFrame(rows, columns=list(CSV_COLUMNS))
+    return frame.astype({"line": "int64", "http_status": "Int64", "dead": "bool"})
+
+
+def _csv_text(frame: pd.DataFrame, *, header: bool = True) -> str:
     inert = frame.assign(
         **{column: frame[column].map(_spreadsheet_text, na_action="ignore") for column in _TEXT_COLUMNS}
     )
-    text: str = inert.to_csv(index=False, lineterminator="\n")
-    return text.encode(CSV_ENCODING)
+    text: str = inert.to_csv(index=False, header=header, lineterminator="\n")
+    return text
 
 
 def _row(view: CrawlView, mention: Mention) -> dict[str, Any]:

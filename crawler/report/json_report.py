@@ -68,7 +68,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -80,6 +80,7 @@ if TYPE_CHECKING:  # crawler.nightly.view imports crawler.report, which imports 
 
 __all__ = [
     "archive_counts",
+    "crawl_pieces",
     "drift_fields",
     "link_fields",
     "occurrence_fields",
@@ -98,7 +99,20 @@ def render(reports: Sequence[LinkReport], *, failing: frozenset[Verdict], genera
 def render_crawl(view: CrawlView) -> str:
     """The nightly crawl's report.json: `render`'s document plus, per link,
     whether it is dead and since when, and the run's diff."""
-    document = _document(view.reports, view.generated_at, view)
+    return "".join(crawl_pieces(view))
+
+
+def crawl_pieces(view: CrawlView) -> Iterator[str]:
+    """`render_crawl`'s text a link at a time, so a crawl of a million links writes its
+    report.json without holding it whole (as one string, or one document of dicts)."""
+    document = _document(view.reports, view.generated_at, view, links=False)
+    head, tail = _crawl_text(document, view).split(json.dumps(_LINKS_PLACE), 1)
+    yield head
+    yield from _indented_items(_link(report, view) for report in sorted_reports(view.reports))
+    yield tail
+
+
+def _crawl_text(document: dict[str, Any], view: CrawlView) -> str:
     diff = view.diff
     document["diff"] = {
         "newly_dead": sorted(diff.newly_dead),
@@ -148,13 +162,29 @@ def _text(document: dict[str, Any]) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
-def _document(reports: Sequence[LinkReport], generated_at: datetime, view: CrawlView | None = None) -> dict[str, Any]:
+def _document(
+    reports: Sequence[LinkReport], generated_at: datetime, view: CrawlView | None = None, *, links: bool = True
+) -> dict[str, Any]:
+    """The document; without `links`, a placeholder stands where the links go (`crawl_pieces`)."""
     return {
         "generated_at": generated_at.isoformat(),
-        "links": [_link(report, view) for report in sorted_reports(reports)],
+        "links": [_link(report, view) for report in sorted_reports(reports)] if links else _LINKS_PLACE,
         "summary": {verdict.value: count for verdict, count in count_by_verdict(reports).items()},
         "drifted": {kind.value: count for kind, count in count_by_drift(reports).items()},
     }
+
+
+# Stands for the links in a document written in pieces; JSON escapes NUL, so no text can be it.
+_LINKS_PLACE = "\0links\0"
+
+
+def _indented_items(items: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """A list at the document's second level, as `_text` (indent 2) writes it, an item at a time."""
+    opening = "[\n    "
+    for item in items:
+        yield opening + json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n    ")
+        opening = ",\n    "
+    yield "[]" if opening == "[\n    " else "\n  ]"
 
 
 def _link(report: LinkReport, view: CrawlView | None) -> dict[str, Any]:

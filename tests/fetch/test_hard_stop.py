@@ -51,3 +51,14 @@ def test_under_load_a_server_writes_little_of_a_large_body_and_never_serves_more
     # server wrote while the client, busy with 63 other downloads, got to the socket.
     for name in ("huge-html", "large-pdf", "endless"):
         assert max(written[name]) <= 300 * KB, (name, sorted(written[name]))
+
+
+def test_idle_connections_are_closed_after_the_idle_timeout_not_twisteds_four_minutes(reactor_thread):
+    from scrapy.utils.test import get_crawler
+
+    from crawler.fetch.hard_stop import HardStopDownloadHandler
+    from crawler.fetch.runner import base_settings
+
+    assert base_settings().getint("ROTWATCH_IDLE_CONNECTION_TIMEOUT") == 15
+    crawler = get_crawler(settings_dict={"ROTWATCH_IDLE_CONNECTION_TIMEOUT": 3})
+    assert HardStopDownloadHandler(crawler)._pool.cachedConnectionTimeout == 3

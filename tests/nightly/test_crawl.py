@@ -85,6 +85,35 @@ def test_first_night_checks_everything_and_mends_dead_links(web, reactor_thread,
     assert report["summary"]["broken"] == 2
 
 
+def test_the_view_keeps_the_histories_of_failing_links_only_and_reports_read_the_rest_as_healthy(
+    web, reactor_thread, archive_folder
+):
+    outcome = night(web, reactor_thread, archive_folder, NIGHT_1)
+    dead = {web.scenario_url("not-found", "news.test"), web.scenario_url("gone", "blog.test")}
+    assert set(outcome.view.histories) == dead
+    report = json.loads((archive_folder / "reports" / "report.json").read_text(encoding="utf-8"))
+    healthy = [link for link in report["links"] if link["url"] not in dead]
+    assert len(healthy) == 3
+    assert all(not link["dead"] and link["failing_since"] is None and link["dead_since"] is None for link in healthy)
+    assert all(
+        link["dead"] and link["failing_since"] == NIGHT_1.isoformat() for link in report["links"] if link["url"] in dead
+    )
+
+
+def test_a_failed_checks_detail_reaches_report_json_though_the_crawl_keeps_no_results(
+    web, reactor_thread, archive_folder
+):
+    """Results are read back from the state, which keeps an error's kind, not its detail: the crawl keeps those."""
+    (archive_folder / "issues" / "2024-04-03-weekly.md").write_text(
+        f"* {web.url('flaky.test', '/story')}\n* http://gone.invalid/page\n", encoding="utf-8"
+    )
+    night(web, reactor_thread, archive_folder, NIGHT_1)
+    report = json.loads((archive_folder / "reports" / "report.json").read_text(encoding="utf-8"))
+    (gone,) = [link for link in report["links"] if link["url"] == "http://gone.invalid/page"]
+    assert gone["verdict"] == "broken"
+    assert gone["error"] and gone["error"] != "nxdomain"  # the spider's words, not the kind the state keeps
+
+
 def test_archival_copy_changes_only_the_dead_urls(web, reactor_thread, archive_folder):
     original = archive_folder / "issues" / "2024-03-27-weekly.md"
     before = hashlib.sha256(original.read_bytes()).hexdigest()

@@ -115,6 +115,19 @@ def test_a_history_tells_the_links_story(store, clock):
     assert store.histories([url, "https://never.example/"]) == {url: store.history(url)}
 
 
+def test_a_batch_reads_its_histories_once_and_a_repeated_url_sees_its_first_check(store):
+    urls = [f"https://site{n}.example/post" for n in range(30)]
+    run = store.begin_run({})
+    statements: list[str] = []
+    store._connection.set_trace_callback(statements.append)
+    store.record_results(run.id, [outcome(url, Verdict.UNREACHABLE) for url in [*urls, urls[0]]])
+    store._connection.set_trace_callback(None)
+    assert sum(statement.lstrip().startswith("SELECT") for statement in statements) == 1
+    assert store.history(urls[0]).consecutive_failures == 2
+    assert store.history(urls[1]).consecutive_failures == 1
+    assert len(store.events(urls[0])) == 2
+
+
 def test_events_list_every_check_oldest_first(store, clock):
     url = "https://gone.example/"
     for verdict, status in [(Verdict.OK, 200), (Verdict.BROKEN, 404), (Verdict.OK, 200)]:

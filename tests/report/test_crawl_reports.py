@@ -68,7 +68,7 @@ def test_a_rendering_error_leaves_the_previous_reports_untouched(written: Path, 
     def broken_renderer(*args, **kwargs):
         raise RuntimeError("renderer bug")
 
-    monkeypatch.setattr(crawl_reports.json_report, "render_crawl", broken_renderer)
+    monkeypatch.setattr(crawl_reports.json_report, "crawl_pieces", broken_renderer)
     with pytest.raises(RuntimeError):
         write_crawl_reports(sample_view(reports=REPORTS[:2]), written)
     assert {name: (written / name).read_bytes() for name in FILES} == before

@@ -50,11 +50,26 @@ def written(tmp_path: Path) -> Path:
 
 
 def test_public_names_are_pinned():
-    assert csv_tables.__all__ == ["CSV_COLUMNS", "CSV_ENCODING", "csv_bytes", "links_frame"]
+    assert csv_tables.__all__ == ["CSV_COLUMNS", "CSV_ENCODING", "csv_bytes", "csv_pieces", "links_frame"]
 
 
 def test_csv_bytes_of_a_frame_are_the_written_file(written: Path):
     assert csv_bytes(links_frame(sample_view())) == (written / "links.csv").read_bytes()
+
+
+@pytest.mark.parametrize("rows", [1, 2, 5])
+def test_files_written_a_few_rows_at_a_time_are_the_same_bytes(tmp_path: Path, monkeypatch, rows: int):
+    view = sample_view()
+    frame = links_frame(view)
+    monkeypatch.setattr(csv_tables, "CSV_CHUNK", rows)
+    write_crawl_reports(view, tmp_path)
+    assert (tmp_path / "links.csv").read_bytes() == csv_bytes(frame)
+    assert (tmp_path / "dead-links.csv").read_bytes() == csv_bytes(frame[frame["dead"]])
+
+
+def test_pieces_of_no_occurrence_are_the_header_alone():
+    view = sample_view(reports=[])
+    assert b"".join(csv_tables.csv_pieces(view, view.mentions())) == csv_bytes(links_frame(view))
 
 
 def test_links_csv_has_one_row_per_occurrence_with_the_documented_columns(written: Path):

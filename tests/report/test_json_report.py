@@ -35,7 +35,7 @@ from tests.report.links import (
     rendered,
 )
 from tests.report.scale import scale_view
-from tests.report.views import FLAKY, FLAKY_DEAD, IMAGE, PARKED, TAKEOVER, drift_view, sample_view
+from tests.report.views import FLAKY, FLAKY_DEAD, IMAGE, PARKED, REPORTS, TAKEOVER, drift_view, sample_view
 from tests.report.views import MENDED as VIEW_MENDED
 from tests.report.views import MOVED as VIEW_MOVED
 
@@ -222,3 +222,13 @@ def test_crawl_json_diff_names_the_newly_drifted():
     assert document["drifted"] == {"takeover": 1, "parked": 1, "replaced": 1}
     mended = next(entry for entry in document["links"] if entry["url"] == VIEW_MENDED.url)
     assert mended["archive"]["archive"] == "archive.today" and mended["dead"] is True
+
+
+@pytest.mark.parametrize("links", [0, 1, 4])
+def test_crawl_json_written_a_link_at_a_time_is_the_whole_document_as_one_dump(links: int):
+    view = sample_view(reports=REPORTS[:links])
+    pieces = list(json_report.crawl_pieces(view))
+    text = "".join(pieces)
+    assert text == json.dumps(json.loads(text), ensure_ascii=False, indent=2) + "\n"
+    assert len(json.loads(text)["links"]) == links
+    assert len(pieces) == links + 3  # the head, a piece per link, the list's end, the tail

@@ -31,6 +31,7 @@ def test_public_names_are_pinned():
             json_report,
             [
                 "archive_counts",
+                "crawl_pieces",
                 "drift_fields",
                 "link_fields",
                 "occurrence_fields",

@@ -1,0 +1,214 @@
+"""The nightly crawl at scale: memory, CPU, state and reports as the archive grows to a million links.
+
+Writes an archive citing `--urls` unique URLs over `--hosts` simulated hosts
+(the corpus of corpus.py: Zipf-cited hosts, dead sites, the scenario mix),
+serves them from the simulated web in a process of its own, and runs
+`rotwatch crawl --no-archive` (the CLI, in its own process) over it with an
+empty state. Measured from outside:
+
+- wall time against the politeness bound (corpus.politeness_bound);
+- the crawl process's resident memory, sampled every second (peak, and the
+  curve: RSS at each tenth of the run), and its CPU seconds (user + system,
+  from the kernel's accounting of the reaped child) per 1,000 URLs;
+- the state database's size after the crawl, and how long storing that many
+  results takes (`StateStore.record_results` in batches of the crawl's size,
+  timed in this process on a fresh database);
+- `rotwatch report` (every report rebuilt from the state, no network): wall
+  time, CPU and peak RSS.
+
+    python benchmarks/bench_million.py --urls 1000000 --hosts 20000
+    python benchmarks/bench_million.py --urls 50000 --hosts 20000 --latency 0.01,0.04
+
+The simulated hosts answer in 50-200 ms as in the other benchmarks unless
+`--latency MIN,MAX` says otherwise; shorter latencies make the run bound by
+CPU rather than politeness, which is what the memory and CPU figures ask.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+from corpus import Corpus, build_corpus, politeness_bound, write_issues
+from harness import SimServer
+
+from crawler.models import Assessment, CheckResult, Page, Verdict
+from crawler.nightly.crawl import RESULT_BATCH
+from crawler.nightly.policy import Policy
+from crawler.nightly.store import StateStore
+from crawler.simweb.hosts import numbered_hosts
+
+SAMPLE_INTERVAL = 1.0  # s between RSS samples
+ISSUES = 400  # issues in the archive, whatever its size (a weekly of eight years)
+HOST_SUFFIX = "bench"
+
+
+@dataclass
+class Run:
+    """A finished command: wall, CPU and the memory of its process (not its children)."""
+
+    wall: float
+    cpu: float  # s, user + system
+    returncode: int
+    timeline: list[tuple[float, int]] = field(default_factory=list)  # (s since start, RSS bytes)
+    stderr: str = ""
+
+    @property
+    def peak(self) -> int:
+        return max((rss for _, rss in self.timeline), default=0)
+
+    def curve(self, points: int = 10) -> list[int]:
+        """RSS in MB at each 1/points of the run (the sample just before)."""
+        marks = []
+        for step in range(1, points + 1):
+            before = [rss for at, rss in self.timeline if at <= self.wall * step / points]
+            marks.append(round((before[-1] if before else 0) / 2**20))
+        return marks
+
+
+def run_sampled(command: list[str], cwd: Path) -> Run:
+    """Runs `command`, sampling its RSS every SAMPLE_INTERVAL s; CPU from the reaped child's rusage."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
+    child = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    errors: list[str] = []
+    reader = threading.Thread(target=lambda: errors.append(child.stderr.read() if child.stderr else ""), daemon=True)
+    reader.start()
+    watched = psutil.Process(child.pid)
+    timeline: list[tuple[float, int]] = []
+    while child.poll() is None:
+        with contextlib.suppress(psutil.Error):
+            timeline.append((time.monotonic() - started, watched.memory_info().rss))
+        time.sleep(SAMPLE_INTERVAL)
+    wall = time.monotonic() - started
+    reader.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Run(wall, cpu, child.returncode, timeline, "".join(errors))
+
+
+def write_settings(folder: Path, corpus: Corpus, args: argparse.Namespace) -> None:
+    """rotwatch.toml: the benchmark's limits and every simulated host's address (too many for flags)."""
+    resolve = "\n".join(f'"{name}" = "{address}"' for name, address in sorted(corpus.addresses.items()))
+    folder.joinpath("rotwatch.toml").write_text(
+        f"concurrency = {args.concurrency}\nper_host = {args.per_host}\ntimeout = 10\nretries = 2\n"
+        f'allow_private = "127.0.0.0/8"\ncanary_host = "localhost"\n\n[resolve]\n{resolve}\n',
+        encoding="utf-8",
+    )
+
+
+def rotwatch(*arguments: str) -> list[str]:
+    return [sys.executable, "-m", "crawler.cli", *arguments]
+
+
+def state_size(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.glob("state.sqlite*"))
+
+
+def synthetic_batches(urls: int) -> Iterator[list[tuple[CheckResult, Assessment]]]:
+    """Results shaped like the crawl's (an ordinary page with a title), in batches of the crawl's size."""
+    batch = []
+    for n in range(urls):
+        url = f"http://site{n % 20_000:05d}.{HOST_SUFFIX}/2020/01/page-{n}"
+        result = CheckResult(url=url, http_status=200, final_url=url, page=Page(title=f"Page {n}"))
+        batch.append((result, Assessment(Verdict.OK, "200 OK")))
+        if len(batch) == RESULT_BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def write_time(urls: int, folder: Path) -> tuple[float, int]:
+    """Seconds to record `urls` results in a fresh state database (sightings first, as a crawl does), and its size."""
+    path = folder / "writes.sqlite"
+    moment = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+    with StateStore.open(path, policy=Policy(), clock=lambda: moment) as store:
+        run = store.begin_run({})
+        started = time.monotonic()
+        for batch in synthetic_batches(urls):
+            store.record_results(run.id, batch)
+        seconds = time.monotonic() - started
+    return seconds, sum(p.stat().st_size for p in folder.glob("writes.sqlite*"))
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--urls", type=int, default=1_000_000)
+    parser.add_argument("--hosts", type=int, default=20_000)
+    parser.add_argument("--latency", default="0.05,0.2", help="MIN,MAX seconds per answer of a host")
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--per-host", type=int, default=4)
+    parser.add_argument("--keep", type=Path, help="run in this folder and keep it (issues, state, reports)")
+    args = parser.parse_args()
+    low, high = (float(value) for value in args.latency.split(","))
+    hosts = numbered_hosts(args.hosts, low, high, suffix=HOST_SUFFIX)
+
+    with SimServer(hosts) as sim, tempfile.TemporaryDirectory(prefix="rotwatch-million-") as tmp:
+        folder = args.keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        corpus = build_corpus(hosts, sim.port, args.urls)
+        write_issues(folder / "issues", corpus.links, per_issue=max(50, args.urls // ISSUES))
+        write_settings(folder, corpus, args)
+        bound, busiest = politeness_bound(corpus, args.per_host)
+        print(f"{args.urls} URLs over {args.hosts} hosts, {os.cpu_count()} cores, load {load_average()}", flush=True)
+
+        load_before = load_average()
+        crawl = run_sampled(rotwatch("crawl", "issues", "--state", "state.sqlite", "--no-archive"), folder)
+        load_after = load_average()
+        if crawl.returncode not in (0, 1):
+            sys.exit(f"rotwatch crawl exited {crawl.returncode}:\n{crawl.stderr[-4000:]}")
+        size = state_size(folder)
+        requests = sum(sim.stats().requests.values())
+        report = run_sampled(rotwatch("report", "issues", "--state", "state.sqlite", "--reports", "rebuilt"), folder)
+        if report.returncode not in (0, 1):
+            sys.exit(f"rotwatch report exited {report.returncode}:\n{report.stderr[-4000:]}")
+        report_json = folder / "rebuilt" / "report.json"
+        links = len(json.loads(report_json.read_text(encoding="utf-8"))["links"])
+        writes, written_size = write_time(args.urls, folder)
+
+    figures = {
+        "urls": args.urls,
+        "hosts": args.hosts,
+        "latency": args.latency,
+        "cores": os.cpu_count(),
+        "load": f"{load_before} -> {load_after}",
+        "crawl_wall_s": round(crawl.wall, 1),
+        "bound_s": round(bound, 1),
+        "x_bound": round(crawl.wall / bound, 2),
+        "busiest": busiest,
+        "requests": requests,
+        "crawl_cpu_s": round(crawl.cpu, 1),
+        "cpu_ms_per_url": round(1000 * crawl.cpu / args.urls, 3),
+        "crawl_peak_rss_mb": round(crawl.peak / 2**20),
+        "crawl_rss_curve_mb": crawl.curve(),
+        "state_mb": round(size / 2**20, 1),
+        "report_wall_s": round(report.wall, 1),
+        "report_cpu_s": round(report.cpu, 1),
+        "report_peak_rss_mb": round(report.peak / 2**20),
+        "report_links": links,
+        "sqlite_write_s": round(writes, 1),
+        "sqlite_write_mb": round(written_size / 2**20, 1),
+    }
+    print(json.dumps(figures, indent=1))
+
+
+if __name__ == "__main__":
+    main()
