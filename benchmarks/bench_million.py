@@ -46,8 +46,8 @@ from corpus import Corpus, build_corpus, politeness_bound, write_issues
 from harness import SimServer
 
 from crawler.models import Assessment, CheckResult, Page, Verdict
-from crawler.nightly.crawl import RESULT_BATCH
 from crawler.nightly.policy import Policy
+from crawler.nightly.results import RESULT_BATCH
 from crawler.nightly.store import StateStore
 from crawler.simweb.hosts import numbered_hosts
 

@@ -40,26 +40,19 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from scrapy.settings import Settings
 
-from crawler.check.classify import assess
 from crawler.check.plan import (
     CheckPlan,
     archive_requests,
-    build_reports,
-    looks_offline,
     plan_checks,
-    resolved_a_name,
     with_captures,
 )
-from crawler.check.reasons import translate
-from crawler.check.site_rules import SiteRule
-from crawler.check.urls import is_http_url
 from crawler.config import Config
 from crawler.errors import OfflineError
 from crawler.fetch.canary import names_resolve, offline_message
@@ -74,25 +67,23 @@ from crawler.models import (
     LinkHistory,
     LinkOccurrence,
     LinkReport,
-    Page,
     Verdict,
 )
 from crawler.nightly.archive_step import Item, archive_step, settled_answers
-from crawler.nightly.baseline_step import baseline_step, drifts, live_cited, record_drifts, remaining_budget
+from crawler.nightly.baseline_step import baseline_step, drifts, remaining_budget
 from crawler.nightly.drift_rules import DriftRewrite
 from crawler.nightly.policy import is_dead
+from crawler.nightly.results import ResultBatches
 from crawler.nightly.store import StateStore
+from crawler.nightly.stored_reports import StoredReports
 from crawler.nightly.view import CrawlView, as_reported, with_drifts
 from crawler.report.crawl_reports import write_crawl_reports
-from crawler.report.summary import count_by_verdict
 from crawler.wayback.copies import write_archive_copies
 from crawler.wayback.pace import FIRST_PASS, minutes_left
 
 __all__ = ["CrawlOutcome", "crawl", "rebuild_reports"]
 
 log = logging.getLogger(__name__)  # scheduling: how many links are due, how many dead ones need the archive
-
-RESULT_BATCH = 50  # results per state transaction
 
 
 @dataclass(frozen=True)
@@ -139,7 +130,7 @@ async def crawl(
         on_due(len(due))
 
     # 3. Check them, storing results in batches as they arrive (the state keeps them, not the crawl).
-    batches = _ResultBatches(store, run.id, on_result, config.site_rules)
+    batches = ResultBatches(store, run.id, on_result, config.site_rules)
     if due:
         await stream_checks(due, nightly_settings(settings), batches.add, interruption)
     if batches.look_offline() and not await names_resolve(config.canary, settings):
@@ -148,7 +139,8 @@ async def crawl(
 
     # 4. Look the dead links up in the archive, unless their answer is known.
     issue_dates = _issue_dates(issues)
-    first = _first_pass(store, plan, batches.kept, config.site_rules, save_live, issue_dates)
+    stored = StoredReports(store, plan, batches.kept, config.site_rules)
+    first = stored.first_pass(save_live, issue_dates)
     started = time.monotonic()
     step = await archive_step(
         store, first.dead, issue_dates, first.live, settings, config, interruption=interruption, on_item=on_lookup
@@ -156,7 +148,7 @@ async def crawl(
     # 4b. Drift: the "then" of old live links (within what the archive budget left), tonight's judgement.
     budget = remaining_budget(config, timedelta(seconds=time.monotonic() - started))
     baselines = await baseline_step(store, first.cited, settings, config, budget=budget, interruption=interruption)
-    drifted = _judge_drifts(store, plan, batches.kept, config.site_rules, issue_dates)
+    drifted = stored.judge_drifts(issue_dates)
 
     # 5. Archival copies and reports, then the run is finished (unless it was stopped).
     stopped = "interrupted" if interruption is not None and interruption.requested else step.stopped
@@ -194,150 +186,6 @@ def rebuild_reports(
     return CrawlOutcome(view, _write_outputs(view, issues, config, reports_dir, lang), 0, 0, pending, minutes)
 
 
-# Step 3.
-
-
-class _ResultBatches:
-    """Collects check results and stores them in batches, one transaction each.
-
-    Nothing is stored until some result shows that names resolve: on a night
-    the machine has no DNS, every link would otherwise turn dead at once.
-    Once stored, a result is dropped: the reports read it back from the state
-    (`StateStore.last_results`). Only what the state cannot give back as it
-    was is `kept` (`_unlike_stored`), a few links in a hundred.
-    """
-
-    def __init__(
-        self,
-        store: StateStore,
-        run_id: int,
-        on_result: Callable[[CheckResult], None] | None,
-        rules: Sequence[SiteRule] | None = None,
-    ):
-        self.store, self.run_id, self.on_result, self.rules = store, run_id, on_result, rules
-        self.pending: list[tuple[CheckResult, Assessment]] = []
-        self.kept: dict[str, tuple[CheckResult, Assessment]] = {}
-        self.count = 0
-        self.online = False
-
-    def add(self, result: CheckResult) -> None:
-        judged = assess(result, self.rules)
-        self.pending.append((result, judged))
-        self.count += 1
-        if _unlike_stored(result, judged):
-            self.kept[result.url] = (_as_reported_result(result), judged)
-        self.online = self.online or resolved_a_name(result)
-        if self.online and len(self.pending) >= RESULT_BATCH:
-            self.flush()
-        if self.on_result:
-            self.on_result(result)
-
-    def look_offline(self) -> bool:
-        """No result so far got past DNS, and there are enough to say so (`looks_offline`)."""
-        return not self.online and looks_offline([result for result, _ in self.pending])
-
-    def flush(self) -> None:
-        if self.pending:
-            self.store.record_results(self.run_id, self.pending)
-            self.pending = []
-
-
-def _unlike_stored(result: CheckResult, judged: Assessment) -> bool:
-    """Whether the reports would read this result differently from the state: the state keeps
-    an error's kind but not its detail, and a reason's English text, translated again on reading."""
-    if result.error_detail:
-        return True
-    return any(translate(judged.reason, lang) != text for lang, text in judged.translations.items())
-
-
-def _as_reported_result(result: CheckResult) -> CheckResult:
-    """The result with what the reports read only (page text, headers and hops dropped)."""
-    page = Page(title=result.title) if result.title is not None else None
-    return replace(result, page=page, headers={}, redirects=())
-
-
-# Step 4.
-
-REPORT_CHUNK = 10_000  # links read back from the state at a time
-
-
-@dataclass
-class _FirstPass:
-    """What steps 4 and 4b need of every link, gathered a chunk of reports at a time."""
-
-    dead: list[LinkReport] = field(default_factory=list)  # for the archive
-    live: list[str] = field(default_factory=list)  # for Save Page Now, if asked
-    cited: dict[str, date | None] = field(default_factory=dict)  # live links by earliest date cited (drift)
-    verdicts: dict[Verdict, int] = field(default_factory=lambda: count_by_verdict(()))
-
-
-def _first_pass(
-    store: StateStore,
-    plan: CheckPlan,
-    kept: Mapping[str, tuple[CheckResult, Assessment]],
-    rules: Sequence[SiteRule] | None,
-    save_live: bool,
-    issue_dates: Mapping[str, date | None],
-) -> _FirstPass:
-    """The dead links, the live ones and the links by verdict, read from the state a chunk
-    at a time so no night holds every report twice."""
-    first = _FirstPass()
-    for reports, histories in _reports_in_chunks(store, plan, kept, rules):
-        first.dead += [report for report in reports if is_dead(report.assessment.verdict, histories.get(report.url))]
-        first.live += _live_links(reports) if save_live else []
-        first.cited.update(live_cited(reports, issue_dates))
-        for verdict, count in count_by_verdict(reports).items():
-            first.verdicts[verdict] += count
-    first.dead.sort(key=_url)
-    first.live.sort()
-    return first
-
-
-def _judge_drifts(
-    store: StateStore,
-    plan: CheckPlan,
-    kept: Mapping[str, tuple[CheckResult, Assessment]],
-    rules: Sequence[SiteRule] | None,
-    issue_dates: Mapping[str, date | None],
-) -> dict[str, Drift]:
-    """Tonight's drift of every link, noted in the state a chunk at a time (`drifted_since`);
-    only the drifted ones are kept."""
-    drifted: dict[str, Drift] = {}
-    for reports, _ in _reports_in_chunks(store, plan, kept, rules):
-        judged = drifts(store, reports, issue_dates)
-        record_drifts(store, judged)
-        drifted.update((url, drift) for url, drift in judged.items() if drift is not None)
-    return drifted
-
-
-def _reports_in_chunks(
-    store: StateStore,
-    plan: CheckPlan,
-    kept: Mapping[str, tuple[CheckResult, Assessment]],
-    rules: Sequence[SiteRule] | None,
-) -> Iterator[tuple[list[LinkReport], dict[str, LinkHistory]]]:
-    """`build_reports` over the plan, REPORT_CHUNK links at a time, each with its last check
-    from the state (or as `kept`), and their histories; the links not fetched come last."""
-    urls = list(plan.to_fetch)
-    for start in range(0, len(urls), REPORT_CHUNK):
-        chunk = {url: plan.to_fetch[url] for url in urls[start : start + REPORT_CHUNK]}
-        stored = store.last_results(chunk)
-        stored.update((url, kept[url]) for url in chunk if url in kept)
-        yield build_reports(CheckPlan(to_fetch=chunk), {}, stored, rules=rules), store.histories(chunk)
-    if plan.not_fetched:
-        yield build_reports(CheckPlan(not_fetched=plan.not_fetched), {}, rules=rules), {}
-
-
-def _url(report: LinkReport) -> str:
-    return report.url
-
-
-def _live_links(reports: Sequence[LinkReport]) -> list[str]:
-    """The working http(s) links: what Save Page Now may capture."""
-    working = (Verdict.OK, Verdict.REDIRECTED)
-    return [report.url for report in reports if report.assessment.verdict in working and is_http_url(report.url)]
-
-
 # Step 5.
 
 
@@ -363,10 +211,10 @@ def _view(
     """
     reports: list[LinkReport] = []
     histories: dict[str, LinkHistory] = {}
-    for chunk, known in _reports_in_chunks(store, plan, kept, config.site_rules):
+    for chunk, known in StoredReports(store, plan, kept, config.site_rules).chunks():
         reports += (as_reported(report, known.get(report.url)) for report in chunk)
         histories.update((url, history) for url, history in known.items() if _has_news(history))
-    reports.sort(key=_url)
+    reports.sort(key=lambda report: report.url)
     dead = [report for report in reports if _counts_as_dead(report, histories)]
     issue_dates = _issue_dates(issues)
     if answers is None:
