@@ -116,7 +116,8 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "shown": "{shown} of {total} shown",
         "all_links": "All links",
         "all_links_at_scale": "{total} links are too many for one page: every link is in {csv}, beside this page. "
-        "Listed here: the {count} links that need a look (failing, blocked, redirected); the dead links are above.",
+        "Listed here: the {count} failing links (broken, blocked, unreachable) that are not dead yet; "
+        "the dead and drifted links are above.",
         "chart_title": "Link rot by publication month",
         "chart_desc": "Share of each month's links that work, redirect, are dead with or without an archive capture.",
         "chart_data": "Chart data",
@@ -232,7 +233,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "shown": "显示 {shown} / {total}",
         "all_links": "全部链接",
         "all_links_at_scale": "共 {total} 条链接，一页放不下：全部链接见本页旁边的 {csv}。"
-        "这里列出其中 {count} 条需要留意的链接（失败、被拦截、已重定向）；死链见上文。",
+        "这里列出其中 {count} 条失败但尚未判定为死链的链接（失效、被拦截、无法访问）；死链和内容已变的链接见上文。",
         "chart_title": "按发布月份统计的链接失效情况",
         "chart_desc": "每月发布的链接中：可用、已重定向、失效但有存档快照、失效且无快照的比例。",
         "chart_data": "图表数据",
@@ -280,7 +281,8 @@ SINGULAR: Mapping[str, Mapping[str, str]] = {
         "no_dead_drifted": "No dead links, but {count} link now shows another page: see the drifted link below.",
         "chart_bar": "{month}: {total} link",
         "all_links_at_scale": "{total} links are too many for one page: every link is in {csv}, beside this page. "
-        "Listed here: the {count} link that needs a look (failing, blocked, redirected); the dead links are above.",
+        "Listed here: the {count} failing link (broken, blocked, unreachable) that is not dead yet; "
+        "the dead and drifted links are above.",
     },
     "zh": {},
 }

@@ -83,11 +83,13 @@ def day_text(moment: date | None) -> str:
 
 def listed_in_all_links(view: CrawlView, mentions: Sequence[Mention]) -> list[Mention]:
     """The occurrences the "All links" table lists: all of them up to
-    FULL_TABLE_LIMIT unique links, else those of links that need a look
-    and are not dead (the dead ones have their own tables)."""
+    FULL_TABLE_LIMIT unique links, else those of failing links that are not
+    dead (the dead and the drifted have their own tables; working links,
+    redirected ones included, are in links.csv): an archive of a million
+    links has hundreds of thousands of redirects, too many for one page."""
     if len(view.reports) <= FULL_TABLE_LIMIT:
         return list(mentions)
-    quiet = {Verdict.OK, Verdict.SKIPPED}
+    quiet = {Verdict.OK, Verdict.REDIRECTED, Verdict.SKIPPED}
     return [m for m in mentions if m.report.assessment.verdict not in quiet and not view.is_dead(m.report)]
 
 
