@@ -31,7 +31,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from crawler import __version__
-from crawler.models import LinkReport, Verdict
+from crawler.models import CaptureStatus, LinkReport, Verdict
 from crawler.nightly.view import CrawlView
 from crawler.report.html.chart import chart_section, month_bands
 from crawler.report.html.labels import Labels
@@ -102,6 +102,15 @@ class Page:
             class_="masthead",
         )
 
+    def dead_split(self, captured: int) -> str:
+        """How many dead links have a capture, how many have none, and how many are not known
+        yet (pending is not "without": the archive was not asked, or did not answer)."""
+        pending = sum(report.archive is None and report.capture_status is CaptureStatus.PENDING for report in self.dead)
+        uncaptured = len(self.dead) - captured - pending
+        if pending:
+            return self.labels.fill("dead_split_pending", captured=captured, uncaptured=uncaptured, pending=pending)
+        return self.labels.fill("dead_split", captured=captured, uncaptured=uncaptured)
+
     def summary(self) -> Markup:
         captured = sum(report.archive is not None for report in self.dead)
         issues = len({mention.occurrence.issue for mention in self.ordered})
@@ -112,9 +121,7 @@ class Page:
                 "dead",
                 self.labels.form("dead_links", len(self.dead)),
                 len(self.dead),
-                self.labels.fill("dead_split", captured=captured, uncaptured=len(self.dead) - captured)
-                if self.dead
-                else None,
+                self.dead_split(captured) if self.dead else None,
             ),
             self.card("new", self.labels["newly_dead"], len(diff.newly_dead)),
             self.card("fixed", self.labels["fixed"], len(diff.fixed)),
