@@ -170,6 +170,8 @@ def print_crawl_summary(outcome: CrawlOutcome) -> None:
             f"captures pending: {outcome.pending} (links x dates cited{'; ' + why if why else ''});"
             f" {_duration(outcome.minutes_left)} more at the configured archive rates"
         )
+    if waiting := outcome.view.run_counts.get("drift_baselines_pending", 0):
+        print(f"not yet compared for drift: {waiting} links (their capture before the issue is asked next run)")
     index = next((path for path in outcome.written if path.name == "index.html"), None)
     if index:
         print(f"report: {index}")

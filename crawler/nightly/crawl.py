@@ -159,6 +159,7 @@ async def crawl(
         "archive_lookups": step.asked,
         **_added(step.counts, baselines.counts),
         **({"captures_pending": step.pending} if step.pending else {}),
+        **({"drift_baselines_pending": baselines.pending} if baselines.pending and config.archive else {}),
     }
     view = _view(store, plan, batches.kept, step.answers, issues, run.id, config, store.now(), run_counts, drifted)
     written = _write_outputs(view, issues, config, reports_dir, lang)

@@ -139,6 +139,7 @@ def archive_counts(run_counts: Mapping[str, int]) -> dict[str, Any]:
         "further_lookups": run_counts.get("memento_lookups", 0),
         "further": _further_archives(run_counts),
         "drift_baselines": run_counts.get("drift_baselines", 0),
+        "drift_baselines_pending": run_counts.get("drift_baselines_pending", 0),
     }
 
 

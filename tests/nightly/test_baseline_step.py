@@ -173,8 +173,10 @@ def test_baselines_wait_for_the_next_night_when_the_dead_links_spent_the_archive
     assert launch not in wayback.batch_lines() and dead in wayback.batch_lines()
     assert baselines(tmp_path)[launch][0] == "first-check" and report_of(first, launch).drift is None
     assert "drift_baselines" not in first.view.run_counts
+    assert first.view.run_counts["drift_baselines_pending"] == 1  # the reports say it was not compared yet
     second = night(web, reactor_thread, tmp_path, NIGHT_1 + timedelta(days=1))
     assert report_of(second, launch).drift is not None  # asked the next night
+    assert "drift_baselines_pending" not in second.view.run_counts
 
 
 def test_a_crawl_killed_during_baseline_lookups_is_resumed_asking_only_the_rest(tmp_path, web, wayback):

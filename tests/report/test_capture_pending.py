@@ -110,4 +110,5 @@ def test_report_json_has_each_link_s_capture_status_and_the_run_s_archive_counts
         "further_lookups": 0,
         "further": {},
         "drift_baselines": 0,
+        "drift_baselines_pending": 0,
     }

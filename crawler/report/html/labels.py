@@ -76,6 +76,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "run.memento_requests": "{count} requests to {archive}",
         "run.memento_429s": "{count} requests refused by {archive} (429)",
         "run.drift_baselines": "{count} links compared with a capture for drift",
+        "run.drift_baselines_pending": "{count} links not yet compared for drift (asked next run)",
         "not_checked": "Not checked",
         "not_checked_detail": "no answer recorded",
         "not_checked_warning": "{count} links were not checked: no answer is recorded for them (the crawl stopped "
@@ -194,6 +195,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "run.memento_requests": "{archive} 请求 {count} 次",
         "run.memento_429s": "{archive} 拒绝请求 {count} 次（429）",
         "run.drift_baselines": "与存档快照对比内容的链接 {count} 条",
+        "run.drift_baselines_pending": "尚未对比内容的链接 {count} 条（下次运行再查）",
         "not_checked": "未检查",
         "not_checked_detail": "没有记录到检查结果",
         "not_checked_warning": "有 {count} 条链接未检查：没有记录到它们的检查结果（抓取在检查它们之前停止，"
@@ -277,6 +279,7 @@ SINGULAR: Mapping[str, Mapping[str, str]] = {
         "run.memento_requests": "{count} request to {archive}",
         "run.memento_429s": "{count} request refused by {archive} (429)",
         "run.drift_baselines": "{count} link compared with a capture for drift",
+        "run.drift_baselines_pending": "{count} link not yet compared for drift (asked next run)",
         "not_checked_warning": "{count} link was not checked: no answer is recorded for it (the crawl stopped "
         "before it reached it, or recorded nothing). This report cannot say whether it works.",
         "no_dead_unchecked": "No dead links among the links checked, but {count} link was not checked.",
