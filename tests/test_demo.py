@@ -51,6 +51,8 @@ def test_the_demo_mends_a_dead_link_from_the_second_archive_with_its_name(demo):
             "SELECT url, archive, memento_url FROM archive_answers WHERE archive = ?", (SECOND_ARCHIVE,)
         )
         assert stored.fetchall() == [(mended["url"], SECOND_ARCHIVE, mended["archive"]["url"])]
+    history = rotwatch("history", mended["url"], "--state", str(reports / "state.sqlite"), cwd=reports)
+    assert f"archive capture {mended['archive']['timestamp']} in {SECOND_ARCHIVE}" in history.stdout, history.stderr
 
 
 def test_the_demo_shows_a_taken_over_link_as_drifted_and_mends_it_from_its_capture(demo):

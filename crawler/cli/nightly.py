@@ -29,7 +29,7 @@ from crawler.errors import ConfigError, OfflineError
 
 if TYPE_CHECKING:
     from crawler.issues.reading import Issue
-    from crawler.models import LinkOccurrence
+    from crawler.models import LinkOccurrence, Snapshot
     from crawler.nightly.crawl import CrawlOutcome
     from crawler.nightly.store import StateStore
 
@@ -222,9 +222,17 @@ def run_history(args: HistoryArguments) -> int:
             print(f"  {event.checked_at:%Y-%m-%d %H:%M}  {event.verdict.value:<11} {status:>4}  {event.reason}")
         for lookup in store.archive.cached_for(args.url):
             cited = f"cited {lookup.cited_on:%Y-%m-%d}" if lookup.cited_on else "cited undated"
-            found = f"archive capture {lookup.snapshot.timestamp}" if lookup.snapshot else "no archive capture"
+            found = _capture_line(lookup.snapshot)
             print(f"  {found} ({cited}; {lookup.detail})")
     return EXIT_OK
+
+
+def _capture_line(snapshot: Snapshot | None) -> str:
+    """A stored answer as `history` shows it, naming an archive other than the Wayback Machine."""
+    if snapshot is None:
+        return "no archive capture"
+    elsewhere = f" in {snapshot.archive}" if snapshot.archive != "wayback" else ""
+    return f"archive capture {snapshot.timestamp}{elsewhere}"
 
 
 def run_demo(args: DemoArguments) -> int:
