@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from crawler.simweb import HostSpec, SimWayback, SimWeb
+from crawler.simweb import SimWayback, SimWeb
 from crawler.simweb.memento import SimMemento
 from tests.cli_helpers import loopback_flags, rotwatch
+from tests.further_archives import SECOND, THIRD, start_afresh, web_with_archives
 
-SECOND, THIRD = "second.test", "third.test"
 ISSUE = "2024-03-27-weekly.md"
 
 
@@ -34,16 +34,13 @@ def third() -> SimMemento:
 
 @pytest.fixture(scope="module")
 def web(wayback, second, third) -> Iterator[SimWeb]:
-    with SimWeb(hosts=[HostSpec("news.test")], archive=wayback, mementos=[second, third]) as simulated:
+    with web_with_archives(wayback, second, third) as simulated:
         yield simulated
 
 
 @pytest.fixture(autouse=True)
 def fresh(web, wayback, second, third) -> None:
-    web.log.wait_idle()
-    for archive in (wayback, second, third):
-        archive.reset()
-    web.log.clear()
+    start_afresh(web, wayback, second, third)
 
 
 def suggest(web: SimWeb, folder: Path, *dead: str, extra: tuple[str, ...] = ()) -> dict[str, dict]:

@@ -17,12 +17,12 @@ from crawler.issues.reading import collect_links
 from crawler.nightly.crawl import CrawlOutcome, crawl, rebuild_reports
 from crawler.nightly.policy import policy_of
 from crawler.nightly.store import StateStore
-from crawler.simweb import HostSpec, SimWeb
+from crawler.simweb import SimWeb
 from crawler.simweb.memento import SimMemento
+from tests.further_archives import SECOND, THIRD, start_afresh, web_with_archives
 from tests.wayback.scripted_archive import ScriptedArchive
 
 NIGHT_1 = datetime(2024, 7, 1, 2, 0, tzinfo=UTC)
-SECOND, THIRD = "second.test", "third.test"
 QUICK = {"ROTWATCH_RETRY_BACKOFF": 0.01, "ROTWATCH_BACKOFF_CAP": 0.02, "ROTWATCH_ARCHIVE_429_PAUSE": 0.05}
 
 
@@ -43,17 +43,14 @@ def third() -> SimMemento:
 
 @pytest.fixture(scope="module")
 def web(wayback, second, third) -> Iterator[SimWeb]:
-    with SimWeb(hosts=[HostSpec("news.test")], archive=wayback, mementos=[second, third]) as simulated:
+    with web_with_archives(wayback, second, third) as simulated:
         yield simulated
 
 
 @pytest.fixture(autouse=True)
 def fresh(web, wayback, second, third) -> None:
-    web.log.wait_idle()
-    for archive in (wayback, second, third):
-        archive.reset()
+    start_afresh(web, wayback, second, third)
     wayback.asked.clear()
-    web.log.clear()
 
 
 def write_issue(folder: Path, name: str, *urls: str) -> None:
