@@ -222,6 +222,7 @@ class Drift:
     now_title: str
     capture: str | None = None
     then_on: str = ""
+    capture_archive: str = "wayback"  # the archive holding `capture` (baselines are the Wayback Machine's)
 
 
 @dataclass(frozen=True, slots=True)

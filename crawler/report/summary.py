@@ -36,14 +36,11 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
-from functools import cache
 from itertools import groupby
 from typing import NamedTuple
-from urllib.parse import urlsplit
 
 from crawler.check.plan import NO_ANSWER
 from crawler.models import Drift, DriftKind, ErrorKind, LinkOccurrence, LinkReport, Snapshot, Verdict
-from crawler.wayback.archives import SHIPPED_ARCHIVES
 
 __all__ = [
     "ARCHIVE_NAMES",
@@ -53,7 +50,6 @@ __all__ = [
     "Mention",
     "Severity",
     "archive_name",
-    "archive_of_url",
     "by_issue",
     "capture_reference",
     "capture_text",
@@ -218,25 +214,6 @@ def capture_reference(report: LinkReport) -> str | None:
     return f"{url} ({capture_text(report.archive)})"
 
 
-def archive_of_url(url: str) -> str:
-    """The archive a capture's URL belongs to, by the hosts of the shipped
-    Memento archives (their TimeMap and raw addresses); the Wayback Machine
-    otherwise, whose endpoint can be any Wayback-compatible server.
-    A drift's `capture` is only a URL, so this is how its archive is named."""
-    host = (urlsplit(url).hostname or "").lower()
-    return _archive_hosts().get(host, WAYBACK)
-
-
-@cache
-def _archive_hosts() -> dict[str, str]:
-    hosts: dict[str, str] = {}
-    for archive in SHIPPED_ARCHIVES.values():
-        for address in (archive.timemap, archive.raw or ""):
-            if host := urlsplit(address).hostname:
-                hosts[host.lower()] = archive.name
-    return hosts
-
-
 def drift_then(drift: Drift) -> str:
     """Where the "then" of a drift comes from: `capture of 2019-03-04` (with
     the archive's name when it is not the Wayback Machine), or `first checked
@@ -244,8 +221,7 @@ def drift_then(drift: Drift) -> str:
     day = drift.then_on or "date unknown"
     if drift.capture is None:
         return f"first checked {day}"
-    archive = archive_of_url(drift.capture)
-    named = "" if archive == WAYBACK else f"{archive_name(archive)} "
+    named = "" if drift.capture_archive == WAYBACK else f"{archive_name(drift.capture_archive)} "
     return f"{named}capture of {day}"
 
 

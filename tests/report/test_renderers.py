@@ -71,7 +71,6 @@ def test_public_names_are_pinned():
                 "Mention",
                 "Severity",
                 "archive_name",
-                "archive_of_url",
                 "by_issue",
                 "capture_reference",
                 "capture_text",

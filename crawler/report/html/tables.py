@@ -52,7 +52,7 @@ from crawler.models import CaptureStatus, Drift, LinkKind, LinkReport, Snapshot,
 from crawler.nightly.view import CrawlView
 from crawler.report.html.labels import Labels
 from crawler.report.html.markup import Child, Markup, children, link, tag
-from crawler.report.summary import WAYBACK, Mention, archive_name, archive_of_url, by_issue, capture_url
+from crawler.report.summary import WAYBACK, Mention, archive_name, by_issue, capture_url
 
 __all__ = ["FULL_TABLE_LIMIT", "LinkTables", "day_text", "listed_in_all_links", "shown_site", "verdict_badge"]
 
@@ -317,7 +317,7 @@ class LinkTables:
         if drift.capture is None:
             source: Child = self.labels.fill("then_first_check", date=day)
         else:
-            archive = archive_of_url(drift.capture)
+            archive = drift.capture_archive
             text = self.labels.fill("then_capture", date=day)
             named = (
                 text if archive == WAYBACK else self.labels.fill("capture_in", archive=self.archive(archive), date=text)
