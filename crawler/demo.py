@@ -27,6 +27,7 @@ from crawler.fetch.runner import base_settings, run_in_reactor
 from crawler.issues.reading import Issue, collect_links
 from crawler.models import LinkOccurrence
 from crawler.nightly.crawl import CrawlOutcome, crawl
+from crawler.nightly.plan_spool import PlanSpool
 from crawler.nightly.policy import policy_of
 from crawler.nightly.store import StateStore
 from crawler.simweb import HostSpec, SimWayback, SimWeb
@@ -125,11 +126,14 @@ async def _crawl_nights(
     """Crawls the archive once a night, in order, each night on the same state."""
     outcomes = []
     for night in nights:
-        with StateStore.open(
-            folder / "reports" / "state.sqlite", policy=policy_of(night.config), clock=night.clock
-        ) as store:
+        with (
+            StateStore.open(
+                folder / "reports" / "state.sqlite", policy=policy_of(night.config), clock=night.clock
+            ) as store,
+            PlanSpool.of(occurrences, night.config.exclude_patterns) as plan,
+        ):
             outcome = await crawl(
-                store, occurrences, issues, night.settings, night.config, folder / "reports", full=True, lang=lang
+                store, plan, issues, night.settings, night.config, folder / "reports", full=True, lang=lang
             )
         outcomes.append(outcome)
     return outcomes

@@ -40,7 +40,9 @@ __all__ = [
     "archive_requests",
     "build_reports",
     "cited_dates",
+    "excluded_result",
     "failing",
+    "is_excluded",
     "looks_offline",
     "plan_checks",
     "resolved_a_name",
@@ -61,18 +63,28 @@ class CheckPlan:
 
 
 def plan_checks(occurrences: Sequence[LinkOccurrence], exclude: Sequence[re.Pattern[str]] = ()) -> CheckPlan:
-    """Groups occurrences by normalized URL; the first spelling seen is the one requested."""
+    """Groups occurrences by normalized URL; the first spelling seen is the one requested
+    (crawler.nightly.plan_spool groups them the same way on disk, for the nightly crawl)."""
     plan = CheckPlan()
     requested_as: dict[str, str] = {}
     for occurrence in occurrences:
         key = normalize_url(occurrence.url)
-        if any(pattern.search(occurrence.url) for pattern in exclude):
-            result = CheckResult(url=occurrence.url, error=ErrorKind.EXCLUDED, error_detail="matches --exclude")
-            plan.not_fetched.setdefault(key, (result, []))[1].append(occurrence)
+        if is_excluded(occurrence.url, exclude):
+            plan.not_fetched.setdefault(key, (excluded_result(occurrence.url), []))[1].append(occurrence)
             continue
         url = requested_as.setdefault(key, occurrence.url)
         plan.to_fetch.setdefault(url, []).append(occurrence)
     return plan
+
+
+def is_excluded(url: str, exclude: Sequence[re.Pattern[str]]) -> bool:
+    """Whether the user's --exclude patterns keep `url` from being requested."""
+    return any(pattern.search(url) for pattern in exclude)
+
+
+def excluded_result(url: str) -> CheckResult:
+    """What an excluded link's report says instead of a check."""
+    return CheckResult(url=url, error=ErrorKind.EXCLUDED, error_detail="matches --exclude")
 
 
 def build_reports(

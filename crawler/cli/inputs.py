@@ -11,7 +11,7 @@ could be read" that would hide which path was wrong.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,12 +22,13 @@ from crawler.models import LinkOccurrence, Problem
 if TYPE_CHECKING:
     from crawler.issues.reading import Issue
 
-__all__ = ["read_links", "read_links_or_fail"]
+__all__ = ["read_links", "read_links_or_fail", "spool_links_or_fail"]
 
 
 def read_links(paths: Sequence[str], include_all: bool = False) -> tuple[list[LinkOccurrence], list[Issue]]:
     """The link occurrences and the readable issues under `paths`; problems are reported, the run goes on."""
-    occurrences, issues, notes = _read(paths, include_all)
+    occurrences: list[LinkOccurrence] = []
+    issues, notes = _read(paths, occurrences.extend, include_all)
     for note in notes:
         warn(note)
     return occurrences, issues
@@ -35,7 +36,16 @@ def read_links(paths: Sequence[str], include_all: bool = False) -> tuple[list[Li
 
 def read_links_or_fail(paths: Sequence[str], include_all: bool = False) -> tuple[list[LinkOccurrence], list[Issue]]:
     """As read_links, for commands that have nothing to do when no issue could be read (exit 2)."""
-    occurrences, issues, notes = _read(paths, include_all)
+    occurrences: list[LinkOccurrence] = []
+    return occurrences, spool_links_or_fail(paths, occurrences.extend, include_all)
+
+
+def spool_links_or_fail(
+    paths: Sequence[str], take: Callable[[list[LinkOccurrence]], None], include_all: bool = False
+) -> list[Issue]:
+    """As read_links_or_fail, handing each issue's links to `take` as it is read (the nightly
+    crawl spools them to disk) and returning the issues."""
+    issues, notes = _read(paths, take, include_all)
     if not issues:
         *said, last = notes or ["no issue could be read"]
         for note in said:
@@ -43,16 +53,18 @@ def read_links_or_fail(paths: Sequence[str], include_all: bool = False) -> tuple
         raise ConfigError(last)
     for note in notes:
         warn(note)
-    return occurrences, issues
+    return issues
 
 
-def _read(paths: Sequence[str], include_all: bool) -> tuple[list[LinkOccurrence], list[Issue], list[str]]:
-    from crawler.issues.reading import collect_links
+def _read(
+    paths: Sequence[str], take: Callable[[list[LinkOccurrence]], None], include_all: bool
+) -> tuple[list[Issue], list[str]]:
+    from crawler.issues.reading import read_archive
 
-    occurrences, issues, problems = collect_links(paths, include_all=include_all)
+    issues, problems = read_archive(paths, take, include_all=include_all)
     notes = [f"{problem.path}: {problem.message}" for problem in problems]
     notes += [f"no .md or .markdown files under {path}" for path in _empty_folders(paths, issues, problems)]
-    return occurrences, issues, notes
+    return issues, notes
 
 
 def _empty_folders(paths: Sequence[str], issues: Sequence[Issue], problems: Sequence[Problem]) -> list[str]:

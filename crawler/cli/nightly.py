@@ -16,13 +16,14 @@ creating an empty one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crawler.cli.console import CheckProgress, warn
 from crawler.cli.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
-from crawler.cli.inputs import read_links_or_fail
+from crawler.cli.inputs import spool_links_or_fail
 from crawler.cli.parser import DEFAULT_ISSUES
 from crawler.config import Config, scrapy_overrides
 from crawler.errors import ConfigError, OfflineError
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from crawler.issues.reading import Issue
     from crawler.models import LinkOccurrence, Snapshot
     from crawler.nightly.crawl import CrawlOutcome
+    from crawler.nightly.plan_spool import PlanSpool
     from crawler.nightly.store import StateStore
 
 __all__ = [
@@ -79,22 +81,28 @@ class DemoArguments:
     lang: str
 
 
-def _read_issues(paths: list[str], command: str) -> tuple[list[LinkOccurrence], list[Issue]]:
-    """The issues under `paths`; without PATH and without an issues/ folder here, say how to name one."""
+def _read_issues(paths: list[str], command: str, take: Callable[[list[LinkOccurrence]], None]) -> list[Issue]:
+    """The issues under `paths`, their links handed to `take`; without PATH and without an issues/
+    folder here, say how to name one."""
     if paths == [DEFAULT_ISSUES] and not Path(DEFAULT_ISSUES).exists():
         raise ConfigError(f"no {DEFAULT_ISSUES}/ folder here: give the folder of your issues (rotwatch {command} PATH)")
-    return read_links_or_fail(paths)
+    return spool_links_or_fail(paths, take)
 
 
-def _one_shard(
-    occurrences: list[LinkOccurrence], config: Config, shard_text: str
-) -> tuple[list[LinkOccurrence], Config]:
-    """This machine's share of a crawl split by site; the archive is asked once, after `merge`,
-    because its rate limit is per client and would be multiplied by scaling out."""
+def _spooled(plan: PlanSpool, shard_text: str | None) -> Callable[[list[LinkOccurrence]], None]:
+    """What takes the links read: the plan, or with --shard only this machine's share of the sites."""
+    if not shard_text:
+        return plan.add
     from crawler.check.shards import Shard
 
     shard = Shard.parse(shard_text)
-    return [o for o in occurrences if shard.takes(o.url)], replace(config, archive=False)
+    return lambda links: plan.add(o for o in links if shard.takes(o.url))
+
+
+def _sharded(config: Config, shard_text: str | None) -> Config:
+    """A shard never asks the archive: it is asked once, after `merge`, because its
+    rate limit is per client and would be multiplied by scaling out."""
+    return replace(config, archive=False) if shard_text else config
 
 
 def _open_state(path: Path, config: Config, *, read_only: bool = False) -> StateStore:
@@ -111,34 +119,34 @@ def run_crawl(args: CrawlArguments) -> int:
     from crawler.fetch.canary import names_resolve, offline_message
     from crawler.fetch.runner import Interruption, base_settings, run_in_reactor
     from crawler.nightly.crawl import crawl
+    from crawler.nightly.plan_spool import PlanSpool
 
-    config = args.config
-    occurrences, issues = _read_issues(args.paths, "crawl" if isinstance(args, CrawlArguments) else "report")
-    if args.shard:
-        occurrences, config = _one_shard(occurrences, config, args.shard)
-    settings = base_settings(scrapy_overrides(config))
-    interruption = Interruption()  # Ctrl-C once: stop, store, report; twice: quit at once
+    config = _sharded(args.config, args.shard)
+    with PlanSpool.create(config.exclude_patterns) as plan:
+        issues = _read_issues(args.paths, "crawl", _spooled(plan, args.shard))
+        settings = base_settings(scrapy_overrides(config))
+        interruption = Interruption()  # Ctrl-C once: stop, store, report; twice: quit at once
 
-    async def night() -> CrawlOutcome:
-        if occurrences and not await names_resolve(config.canary, settings):
-            raise OfflineError(offline_message(config.canary, "nothing was checked or recorded; run again later"))
-        with _open_state(args.state, config) as store, CheckProgress(0) as progress:
-            return await crawl(
-                store,
-                occurrences,
-                issues,
-                settings,
-                config,
-                args.reports,
-                full=args.full,
-                lang=args.lang,
-                on_result=progress.advance,
-                on_due=progress.start,
-                save_live=args.save_live,
-                interruption=interruption,
-            )
+        async def night() -> CrawlOutcome:
+            if len(plan) and not await names_resolve(config.canary, settings):
+                raise OfflineError(offline_message(config.canary, "nothing was checked or recorded; run again later"))
+            with _open_state(args.state, config) as store, CheckProgress(0) as progress:
+                return await crawl(
+                    store,
+                    plan,
+                    issues,
+                    settings,
+                    config,
+                    args.reports,
+                    full=args.full,
+                    lang=args.lang,
+                    on_result=progress.advance,
+                    on_due=progress.start,
+                    save_live=args.save_live,
+                    interruption=interruption,
+                )
 
-    outcome = run_in_reactor(night, settings, interruption)
+        outcome = run_in_reactor(night, settings, interruption)
     print_crawl_summary(outcome)
     if outcome.stopped == "interrupted":
         return EXIT_INTERRUPTED
@@ -200,10 +208,12 @@ def _duration(minutes: float) -> str:
 
 def run_report(args: ReportArguments) -> int:
     from crawler.nightly.crawl import rebuild_reports
+    from crawler.nightly.plan_spool import PlanSpool
 
-    occurrences, issues = _read_issues(args.paths, "crawl" if isinstance(args, CrawlArguments) else "report")
-    with _open_state(args.state, args.config, read_only=True) as store:
-        outcome = rebuild_reports(store, occurrences, issues, args.config, args.reports, lang=args.lang)
+    with PlanSpool.create(args.config.exclude_patterns) as plan:
+        issues = _read_issues(args.paths, "report", plan.add)
+        with _open_state(args.state, args.config, read_only=True) as store:
+            outcome = rebuild_reports(store, plan, issues, args.config, args.reports, lang=args.lang)
     print_crawl_summary(outcome)
     return EXIT_OK
 

@@ -39,9 +39,10 @@ import codecs
 import logging
 import multiprocessing
 import os
+import re
 import subprocess
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
@@ -60,7 +61,10 @@ __all__ = [
     "collect_links",
     "display_name",
     "encode_like",
+    "heading_of",
+    "issue_text",
     "publication_date",
+    "read_archive",
     "read_issues",
 ]
 
@@ -78,13 +82,16 @@ class Issue:
 
     `name` is how reports and occurrences refer to it: the path relative to
     the current directory when it lies under it (POSIX separators), else the
-    path as given.
+    path as given. The text is not kept: at a million links an archive's
+    text is 150 MB of memory for the hours a crawl lasts, and only the
+    archival copies need it again, at the end (`issue_text` reads it back).
     """
 
     path: Path
     name: str
-    text: str
     published: date | None
+    title: str = ""  # the first top-level heading: the name an editor knows the issue by
+    stamp: tuple[int, int] = (0, 0)  # size and modification time (ns) when read: `issue_text` checks them
 
 
 # One file's outcome: the issue (or why it could not be read), its links, its malformed URLs.
@@ -107,7 +114,7 @@ def read_issues(paths: Sequence[str | Path], max_bytes: int = DEFAULT_MAX_BYTES)
         if isinstance(read, Problem):
             problems.append(read)
         else:
-            issues.append(read)
+            issues.append(read[0])
     return issues, problems
 
 
@@ -120,17 +127,29 @@ def collect_links(
     requested (no host, bad port, ...) is left out and reported as a Problem
     naming the issue and line.
     """
+    links: list[LinkOccurrence] = []
+    issues, problems = read_archive(paths, links.extend, include_all, max_bytes)
+    return links, issues, problems
+
+
+def read_archive(
+    paths: Sequence[str | Path],
+    take: Callable[[list[LinkOccurrence]], None],
+    include_all: bool = False,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> tuple[list[Issue], list[Problem]]:
+    """`collect_links`, handing each issue's links to `take` as it is read instead of
+    holding them: the nightly crawl spools a million links to disk (crawler.nightly.plan_spool)."""
     files, problems = _issue_files(paths)
     issues: list[Issue] = []
-    links: list[LinkOccurrence] = []
     for read, found, malformed in _read_all(files, max_bytes, include_all):
         if isinstance(read, Problem):
             problems.append(read)
         else:
             issues.append(read)
-        links += found
+        take(found)
         problems += malformed
-    return links, issues, problems
+    return issues, problems
 
 
 def _read_all(files: list[Path], max_bytes: int, include_all: bool) -> Iterator[_FileLinks]:
@@ -147,8 +166,7 @@ def _read_all(files: list[Path], max_bytes: int, include_all: bool) -> Iterator[
     packed_task = partial(_read_and_pack, max_bytes=max_bytes, include_all=include_all)
     with ProcessPoolExecutor(cores - 1, mp_context=multiprocessing.get_context("fork")) as pool:
         read_there = pool.map(packed_task, theirs, chunksize=max(1, len(theirs) // (cores * 8)))
-        read_here = [task(path) for path in mine]
-        here, there = iter(read_here), iter(read_there)
+        here, there = map(task, mine), iter(read_there)  # lazily: each file's links are handed on, not held
         for index in range(len(files)):
             yield _unpacked(next(there)) if index % cores else next(here)
 
@@ -169,8 +187,9 @@ def _read_and_collect(path: Path, max_bytes: int, include_all: bool) -> _FileLin
     read = _read_issue(path, max_bytes)
     if isinstance(read, Problem):
         return read, [], []
-    found, malformed = _links_in(read, include_all)
-    return read, found, malformed
+    issue, text = read
+    found, malformed = _links_in(issue, text, include_all)
+    return issue, found, malformed
 
 
 def _read_and_pack(path: Path, max_bytes: int, include_all: bool) -> _PackedFileLinks:
@@ -219,9 +238,9 @@ def display_name(path: Path) -> str:
     return under.replace(os.sep, "/") if under != absolute else path.as_posix()
 
 
-def _links_in(issue: Issue, include_all: bool) -> tuple[list[LinkOccurrence], list[Problem]]:
+def _links_in(issue: Issue, text: str, include_all: bool) -> tuple[list[LinkOccurrence], list[Problem]]:
     try:
-        found = extract_links(issue.text, issue.name)
+        found = extract_links(text, issue.name)
     except Exception as error:  # a parser bug must not stop the run: report it, go on
         message = f"links could not be read ({type(error).__name__}: {error}); please report this rotwatch bug"
         return [], [Problem(issue.name, message)]
@@ -284,11 +303,12 @@ def _files_in_folder(folder: Path) -> tuple[list[Path], list[Problem]]:
     return sorted(found), problems
 
 
-def _read_issue(path: Path, max_bytes: int) -> Issue | Problem:
+def _read_issue(path: Path, max_bytes: int) -> tuple[Issue, str] | Problem:
     name = display_name(path)
     try:
         with path.open("rb") as file:
-            size = os.fstat(file.fileno()).st_size
+            status = os.fstat(file.fileno())
+            size = status.st_size
             if size > max_bytes:  # checked before reading: the file is never loaded
                 return Problem(name, f"{_megabytes(size)} is over the {_megabytes(max_bytes)} limit; skipped")
             data = file.read()
@@ -300,7 +320,31 @@ def _read_issue(path: Path, max_bytes: int) -> Issue | Problem:
     if decoded is None:
         return Problem(name, "not UTF-8 or GB18030 text; skipped")
     text = decoded[0]
-    return Issue(path, name, text, publication_date(path, text))
+    return Issue(path, name, publication_date(path, text), heading_of(text), (size, status.st_mtime_ns)), text
+
+
+def heading_of(text: str) -> str:
+    """An issue's first top-level heading (`# ...`), or "" when it has none."""
+    found = _HEADING.search(text)
+    return found[1].strip() if found else ""
+
+
+_HEADING = re.compile(r"(?:^|(?<=[\r\n]))# ([^\r\n]*)")  # a line starting "# ", found without splitting the text
+
+
+def issue_text(issue: Issue) -> str | None:
+    """The issue's text, read again from disk; None when the file changed (or went)
+    since it was read: its links' lines and columns would no longer match it."""
+    try:
+        with issue.path.open("rb") as file:
+            status = os.fstat(file.fileno())
+            if (status.st_size, status.st_mtime_ns) != issue.stamp:
+                return None
+            data = file.read()
+    except OSError:
+        return None
+    decoded = _decoded(data)
+    return decoded[0] if decoded else None
 
 
 def encode_like(original: bytes, text: str) -> bytes:

@@ -47,12 +47,7 @@ from pathlib import Path
 
 from scrapy.settings import Settings
 
-from crawler.check.plan import (
-    CheckPlan,
-    archive_requests,
-    plan_checks,
-    with_captures,
-)
+from crawler.check.plan import archive_requests, with_captures
 from crawler.config import Config
 from crawler.errors import OfflineError
 from crawler.fetch.canary import names_resolve, offline_message
@@ -65,13 +60,13 @@ from crawler.models import (
     CheckResult,
     Drift,
     LinkHistory,
-    LinkOccurrence,
     LinkReport,
     Verdict,
 )
 from crawler.nightly.archive_step import Item, archive_step, settled_answers
 from crawler.nightly.baseline_step import baseline_step, drifts, remaining_budget
 from crawler.nightly.drift_rules import DriftRewrite
+from crawler.nightly.plan_spool import PlanSpool
 from crawler.nightly.policy import is_dead
 from crawler.nightly.results import ResultBatches
 from crawler.nightly.store import StateStore
@@ -102,7 +97,7 @@ class CrawlOutcome:
 
 async def crawl(
     store: StateStore,
-    occurrences: Sequence[LinkOccurrence],
+    plan: PlanSpool,
     issues: Sequence[Issue],
     settings: Settings,
     config: Config,
@@ -116,23 +111,25 @@ async def crawl(
     save_live: bool = False,
     interruption: Interruption | None = None,
 ) -> CrawlOutcome:
-    """One nightly crawl over `occurrences` (runs inside the reactor), in the module's steps;
+    """One nightly crawl over `plan` (runs inside the reactor), in the module's steps;
     `on_due` is told how many URLs it checks."""
-    # 1. One request per unique URL.
-    plan = plan_checks(occurrences, config.exclude_patterns)
-
+    # 1. One request per unique URL: `plan`, spooled as the issues were read.
     # 2. What is due tonight.
     run = store.begin_run({"config": config.__dict__, "full": full})
-    store.record_sightings(run.id, plan.to_fetch)
-    due = store.due_urls(plan.to_fetch, full=full)
-    log.debug("run %d: %d of %d links due%s", run.id, len(due), len(plan.to_fetch), " (full)" if full else "")
+    due = 0
+    for urls in plan.urls():
+        store.record_sightings(run.id, urls)
+        tonight = store.due_urls(urls, full=full)
+        plan.mark_due(tonight)
+        due += len(tonight)
+    log.debug("run %d: %d of %d links due%s", run.id, due, len(plan), " (full)" if full else "")
     if on_due:
-        on_due(len(due))
+        on_due(due)
 
     # 3. Check them, storing results in batches as they arrive (the state keeps them, not the crawl).
     batches = ResultBatches(store, run.id, on_result, config.site_rules)
     if due:
-        await stream_checks(due, nightly_settings(settings), batches.add, interruption)
+        await stream_checks(plan.due_in_order(), nightly_settings(settings), batches.add, interruption)
     if batches.look_offline() and not await names_resolve(config.canary, settings):
         raise OfflineError(offline_message(config.canary, "nothing was recorded; run again later"))
     batches.flush()
@@ -155,7 +152,7 @@ async def crawl(
     run_counts = {
         "issues": len(issues),
         "checked": batches.count,
-        "reused": len(plan.to_fetch) - batches.count,
+        "reused": len(plan) - batches.count,
         "archive_lookups": step.asked,
         **_added(step.counts, baselines.counts),
         **({"captures_pending": step.pending} if step.pending else {}),
@@ -171,7 +168,7 @@ async def crawl(
 
 def rebuild_reports(
     store: StateStore,
-    occurrences: Sequence[LinkOccurrence],
+    plan: PlanSpool,
     issues: Sequence[Issue],
     config: Config,
     reports_dir: Path,
@@ -179,7 +176,6 @@ def rebuild_reports(
     lang: str = "en",
 ) -> CrawlOutcome:
     """All reports and archival copies again, from the state alone (no network)."""
-    plan = plan_checks(occurrences, config.exclude_patterns)
     last = store.latest_run()
     view = _view(store, plan, {}, None, issues, last.id if last else 0, config, store.now(), {})
     pending = sum(capture.status is CaptureStatus.PENDING for report in view.reports for capture in report.captures)
@@ -192,7 +188,7 @@ def rebuild_reports(
 
 def _view(
     store: StateStore,
-    plan: CheckPlan,
+    plan: PlanSpool,
     kept: Mapping[str, tuple[CheckResult, Assessment]],
     answers: Mapping[tuple[str, date | None], ArchiveLookup] | None,
     issues: Sequence[Issue],
@@ -263,9 +259,4 @@ def _issue_dates(issues: Sequence[Issue]) -> dict[str, date | None]:
 
 def _issue_titles(issues: Sequence[Issue]) -> dict[str, str]:
     """Each issue's first top-level heading, the name an editor knows it by."""
-    titles = {}
-    for issue in issues:
-        heading = next((line[2:].strip() for line in issue.text.splitlines() if line.startswith("# ")), "")
-        if heading:
-            titles[issue.name] = heading
-    return titles
+    return {issue.name: issue.title for issue in issues if issue.title}

@@ -14,11 +14,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from crawler.check.plan import CheckPlan, build_reports
+from crawler.check.plan import build_reports
 from crawler.check.site_rules import SiteRule
 from crawler.check.urls import is_http_url
 from crawler.models import Assessment, CheckResult, Drift, LinkHistory, LinkReport, Verdict
 from crawler.nightly.baseline_step import drifts, live_cited, record_drifts
+from crawler.nightly.plan_spool import PlanSpool
 from crawler.nightly.policy import is_dead
 from crawler.nightly.store import StateStore
 from crawler.report.summary import count_by_verdict
@@ -45,23 +46,18 @@ class StoredReports:
     def __init__(
         self,
         store: StateStore,
-        plan: CheckPlan,
+        plan: PlanSpool,
         kept: Mapping[str, tuple[CheckResult, Assessment]],
         rules: Sequence[SiteRule] | None,
     ) -> None:
         self.store, self.plan, self.kept, self.rules = store, plan, kept, rules
 
     def chunks(self) -> Iterator[tuple[list[LinkReport], dict[str, LinkHistory]]]:
-        """`build_reports` over the plan, REPORT_CHUNK links at a time, with their histories;
-        the links not fetched come last."""
-        urls = list(self.plan.to_fetch)
-        for start in range(0, len(urls), REPORT_CHUNK):
-            chunk = {url: self.plan.to_fetch[url] for url in urls[start : start + REPORT_CHUNK]}
-            stored = self.store.last_results(chunk)
-            stored.update((url, self.kept[url]) for url in chunk if url in self.kept)
-            yield build_reports(CheckPlan(to_fetch=chunk), {}, stored, rules=self.rules), self.store.histories(chunk)
-        if self.plan.not_fetched:
-            yield build_reports(CheckPlan(not_fetched=self.plan.not_fetched), {}, rules=self.rules), {}
+        """`build_reports` over the plan, REPORT_CHUNK links at a time in URL order, with their histories."""
+        for part in self.plan.chunks(REPORT_CHUNK):
+            stored = self.store.last_results(part.to_fetch)
+            stored.update((url, self.kept[url]) for url in part.to_fetch if url in self.kept)
+            yield build_reports(part, {}, stored, rules=self.rules), self.store.histories(part.to_fetch)
 
     def first_pass(self, save_live: bool, issue_dates: Mapping[str, date | None]) -> FirstPass:
         """The dead links, the live ones (with `save_live`, for Save Page Now; and by the

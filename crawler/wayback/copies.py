@@ -7,15 +7,19 @@ folder overlaps the issues.
 
 from __future__ import annotations
 
+import logging
 import posixpath
+from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
-from crawler.issues.reading import Issue, encode_like
+from crawler.issues.reading import Issue, encode_like, issue_text
 from crawler.models import LinkReport
-from crawler.wayback.rewrite import edit_for, rewrite_issue
+from crawler.wayback.rewrite import Edit, edit_for, rewrite_issue
 
 __all__ = ["archive_names", "write_archive_copies"]
+
+log = logging.getLogger(__name__)  # issues edited while the crawl ran
 
 
 def write_archive_copies(
@@ -35,19 +39,23 @@ def write_archive_copies(
     """
     originals = {issue.path.resolve() for issue in issues}
     names = archive_names(issues)
+    published = {issue.name: issue.published for issue in issues}
+    edits: dict[str, list[Edit]] = defaultdict(list)  # by issue: one pass over the dead links, not one per issue
+    for report in dead:
+        for occurrence in report.occurrences:
+            capture = report.capture_for(published.get(occurrence.issue))
+            if capture is not None and capture.snapshot is not None:
+                edits[occurrence.issue].append(edit_for(occurrence, endpoint, capture.snapshot))
     written = []
     for issue in issues:
-        edits = [
-            edit_for(occurrence, endpoint, capture.snapshot)
-            for report in dead
-            if (capture := report.capture_for(issue.published)) is not None and capture.snapshot is not None
-            for occurrence in report.occurrences
-            if occurrence.issue == issue.name
-        ]
         target = folder / names[issue.name]
         if target.resolve() in originals:
             continue  # the reports folder overlaps the issues: never overwrite a source
-        written.append(_write_copy(issue, rewrite_issue(issue.text, edits).text, target))
+        text = issue_text(issue)
+        if text is None:
+            log.warning("%s changed while the crawl ran: its archival copy is written by the next run", issue.name)
+            continue
+        written.append(_write_copy(issue, rewrite_issue(text, edits[issue.name]).text, target))
     return written
 
 

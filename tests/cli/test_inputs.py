@@ -11,7 +11,7 @@ from crawler.errors import ConfigError
 
 
 def test_public_names_are_pinned():
-    assert sorted(crawler.cli.inputs.__all__) == ["read_links", "read_links_or_fail"]
+    assert sorted(crawler.cli.inputs.__all__) == ["read_links", "read_links_or_fail", "spool_links_or_fail"]
     assert sorted(crawler.cli.exit_codes.__all__) == [
         "EXIT_BROKEN_PIPE",
         "EXIT_CODES_HELP",

@@ -21,6 +21,7 @@ from crawler.errors import OfflineError
 from crawler.fetch.runner import base_settings
 from crawler.issues.reading import collect_links
 from crawler.nightly.crawl import crawl
+from crawler.nightly.plan_spool import PlanSpool
 from crawler.nightly.policy import policy_of
 from crawler.nightly.store import StateStore
 from crawler.simweb import HostSpec
@@ -153,11 +154,12 @@ def test_a_crawl_whose_results_all_fail_dns_asks_the_canary_again_and_records_no
     config = load_config({"canary_host": "offline.invalid", "archive": False}, cwd=tmp_path)
     occurrences, issues, _ = collect_links([tmp_path / "issues"])
     state = tmp_path / "state.sqlite"
-    with StateStore.open(state, policy=policy_of(config)) as store:
+    with (
+        StateStore.open(state, policy=policy_of(config)) as store,
+        PlanSpool.of(occurrences, config.exclude_patterns) as plan,
+    ):
         with pytest.raises(OfflineError, match=r"offline\.invalid does not resolve"):
             reactor_thread.run(
-                lambda: crawl(
-                    store, occurrences, issues, base_settings(scrapy_overrides(config)), config, tmp_path / "r"
-                )
+                lambda: crawl(store, plan, issues, base_settings(scrapy_overrides(config)), config, tmp_path / "r")
             )
         assert all(store.history(f"https://site{n}.invalid/a").last_verdict is None for n in range(5))

@@ -15,6 +15,7 @@ from crawler.config import load_config, scrapy_overrides
 from crawler.fetch.runner import base_settings
 from crawler.issues.reading import collect_links
 from crawler.nightly.crawl import CrawlOutcome, crawl
+from crawler.nightly.plan_spool import PlanSpool
 from crawler.nightly.policy import policy_of
 from crawler.nightly.store import StateStore
 from crawler.simweb import HostSpec
@@ -51,11 +52,12 @@ def night(web, reactor_thread, folder, when, *, save_live=False, full=False, set
     scrapy = base_settings({**scrapy_overrides(config), **(settings or {})})
     occurrences, issues, _ = collect_links([folder / "issues"])
     state = folder / "reports" / "state.sqlite"
-    with StateStore.open(state, policy=policy_of(config), clock=lambda: when) as store:
+    with (
+        StateStore.open(state, policy=policy_of(config), clock=lambda: when) as store,
+        PlanSpool.of(occurrences, config.exclude_patterns) as plan,
+    ):
         outcome = reactor_thread.run(
-            lambda: crawl(
-                store, occurrences, issues, scrapy, config, folder / "reports", full=full, save_live=save_live
-            )
+            lambda: crawl(store, plan, issues, scrapy, config, folder / "reports", full=full, save_live=save_live)
         )
     web.log.wait_idle()
     return outcome

@@ -15,6 +15,7 @@ from crawler.config import load_config, scrapy_overrides
 from crawler.fetch.runner import base_settings
 from crawler.issues.reading import collect_links
 from crawler.nightly.crawl import CrawlOutcome, crawl, rebuild_reports
+from crawler.nightly.plan_spool import PlanSpool
 from crawler.nightly.policy import policy_of
 from crawler.nightly.store import StateStore
 from crawler.simweb import SimWeb
@@ -66,9 +67,12 @@ def night(web, reactor_thread, folder, when, **values) -> CrawlOutcome:
     )
     settings = base_settings({**scrapy_overrides(config), **QUICK})
     occurrences, issues, _ = collect_links([folder / "issues"])
-    with StateStore.open(folder / "reports" / "state.sqlite", policy=policy_of(config), clock=lambda: when) as store:
+    with (
+        StateStore.open(folder / "reports" / "state.sqlite", policy=policy_of(config), clock=lambda: when) as store,
+        PlanSpool.of(occurrences, config.exclude_patterns) as plan,
+    ):
         outcome = reactor_thread.run(
-            lambda: crawl(store, occurrences, issues, settings, config, folder / "reports", full=True)
+            lambda: crawl(store, plan, issues, settings, config, folder / "reports", full=True)
         )
     web.log.wait_idle()
     return outcome
@@ -132,8 +136,11 @@ def test_a_second_night_asks_no_archive_again_and_rebuilt_reports_keep_the_captu
     assert {url: link["capture_status"] for url, link in links(tmp_path).items()} == {found: "found", nowhere: "none"}
     config = load_config(web.crawl_overrides(), cwd=tmp_path)
     occurrences, issues, _ = collect_links([tmp_path / "issues"])
-    with StateStore.open(tmp_path / "reports" / "state.sqlite", clock=lambda: NIGHT_1) as store:
-        rebuilt = rebuild_reports(store, occurrences, issues, config, tmp_path / "rebuilt")
+    with (
+        StateStore.open(tmp_path / "reports" / "state.sqlite", clock=lambda: NIGHT_1) as store,
+        PlanSpool.of(occurrences, config.exclude_patterns) as plan,
+    ):
+        rebuilt = rebuild_reports(store, plan, issues, config, tmp_path / "rebuilt")
     assert {r.url: (r.capture_status.value, r.archive_url) for r in rebuilt.view.dead_reports()} == {
         found: ("found", web.url(SECOND, f"/web/20240320120000/{found}")),
         nowhere: ("none", None),

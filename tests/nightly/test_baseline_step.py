@@ -15,6 +15,7 @@ from crawler.fetch.runner import base_settings
 from crawler.issues.reading import collect_links
 from crawler.models import DriftKind, LinkReport, Snapshot
 from crawler.nightly.crawl import CrawlOutcome, crawl
+from crawler.nightly.plan_spool import PlanSpool
 from crawler.nightly.policy import policy_of
 from crawler.nightly.store import StateStore
 from crawler.simweb import HostSpec
@@ -57,9 +58,12 @@ def night(web, reactor_thread, folder: Path, when: datetime, **values) -> CrawlO
     )
     occurrences, issues, _ = collect_links([folder / "issues"])
     settings = base_settings(scrapy_overrides(config))
-    with StateStore.open(folder / "reports" / "state.sqlite", policy=policy_of(config), clock=lambda: when) as store:
+    with (
+        StateStore.open(folder / "reports" / "state.sqlite", policy=policy_of(config), clock=lambda: when) as store,
+        PlanSpool.of(occurrences, config.exclude_patterns) as plan,
+    ):
         outcome = reactor_thread.run(
-            lambda: crawl(store, occurrences, issues, settings, config, folder / "reports", full=True)
+            lambda: crawl(store, plan, issues, settings, config, folder / "reports", full=True)
         )
     web.log.wait_idle()
     return outcome

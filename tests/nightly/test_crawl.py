@@ -17,6 +17,7 @@ import pytest
 from crawler.config import load_config, scrapy_overrides
 from crawler.issues.reading import collect_links
 from crawler.nightly.crawl import crawl
+from crawler.nightly.plan_spool import PlanSpool
 from crawler.nightly.policy import policy_of
 from crawler.nightly.store import StateStore
 from crawler.simweb import HostSpec, SimWayback, SimWeb
@@ -54,9 +55,12 @@ def night(web, reactor_thread, folder, when, *, full=False):
     from crawler.fetch.runner import base_settings
 
     occurrences, issues, _ = collect_links([folder / "issues"])
-    with StateStore.open(folder / "reports" / "state.sqlite", policy=policy_of(config), clock=lambda: when) as store:
+    with (
+        StateStore.open(folder / "reports" / "state.sqlite", policy=policy_of(config), clock=lambda: when) as store,
+        PlanSpool.of(occurrences, config.exclude_patterns) as plan,
+    ):
         outcome = reactor_thread.run(
-            lambda: crawl(store, occurrences, issues, base_settings(overrides), config, folder / "reports", full=full)
+            lambda: crawl(store, plan, issues, base_settings(overrides), config, folder / "reports", full=full)
         )
     web.log.wait_idle()
     return outcome

@@ -9,6 +9,7 @@ from crawler.config import load_config, scrapy_overrides
 from crawler.fetch.runner import base_settings
 from crawler.issues.reading import collect_links
 from crawler.nightly.crawl import crawl
+from crawler.nightly.plan_spool import PlanSpool
 from crawler.nightly.policy import policy_of
 from crawler.nightly.store import StateStore
 from crawler.simweb import HostSpec
@@ -24,8 +25,11 @@ def test_a_timeout_in_the_nightly_crawl_is_asked_once(tmp_path, web, reactor_thr
     config = load_config({**web.crawl_overrides(archive=False), "archive": False, "timeout": 0.5}, cwd=tmp_path)
     occurrences, found, _ = collect_links([issues])
     settings = base_settings(scrapy_overrides(config))
-    with StateStore.open(tmp_path / "state.sqlite", policy=policy_of(config), clock=lambda: datetime.now(UTC)) as store:
-        outcome = reactor_thread.run(lambda: crawl(store, occurrences, found, settings, config, tmp_path / "r"))
+    with (
+        StateStore.open(tmp_path / "state.sqlite", policy=policy_of(config), clock=lambda: datetime.now(UTC)) as store,
+        PlanSpool.of(occurrences, config.exclude_patterns) as plan,
+    ):
+        outcome = reactor_thread.run(lambda: crawl(store, plan, found, settings, config, tmp_path / "r"))
     web.log.wait_idle()
     assert outcome.view.reports[0].assessment.verdict.value == "unreachable"
     assert len(web.log.records(path="/s/hang")) == 1

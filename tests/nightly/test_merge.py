@@ -16,6 +16,7 @@ from crawler.fetch.runner import base_settings
 from crawler.issues.reading import collect_links
 from crawler.nightly.crawl import crawl
 from crawler.nightly.merge import merge_states
+from crawler.nightly.plan_spool import PlanSpool
 from crawler.nightly.policy import policy_of
 from crawler.nightly.store import StateStore
 from crawler.simweb import HostSpec
@@ -43,8 +44,11 @@ def crawl_into(web, reactor_thread, issues: Path, state: Path, shard: Shard | No
     if shard is not None:
         occurrences = [occurrence for occurrence in occurrences if shard.takes(occurrence.url)]
     settings = base_settings(scrapy_overrides(config))
-    with StateStore.open(state, policy=policy_of(config), clock=lambda: when) as store:
-        reactor_thread.run(lambda: crawl(store, occurrences, found, settings, config, state.parent / "reports"))
+    with (
+        StateStore.open(state, policy=policy_of(config), clock=lambda: when) as store,
+        PlanSpool.of(occurrences, config.exclude_patterns) as plan,
+    ):
+        reactor_thread.run(lambda: crawl(store, plan, found, settings, config, state.parent / "reports"))
     web.log.wait_idle()
 
 
