@@ -7,9 +7,9 @@ crawler.fetch.resolver), then races connection attempts to the addresses
 it got, one started every 0.3 s from a `LoopingCall` (RFC 8305, "Happy
 Eyeballs"); and each `connect` declares a class with zope.interface's
 `implementer`, which computes an interface resolution order anew. With one
-pinned address there is nothing to race. On the 50,000-link benchmark,
-where nearly every link needs a new connection, that machinery took about
-8 % of the crawl's CPU (py-spy, benchmarks/README.md).
+pinned address there is nothing to race. On the 50,000-link benchmark
+(benchmarks/bench_million.py), where nearly every link needs a new
+connection, that machinery took about 8 % of the crawl's CPU (py-spy).
 
 So a pinned host is connected to directly: a TCP endpoint to the pinned
 address, with the connect timeout and bind address the agent was given,
