@@ -160,6 +160,17 @@ SPIDER_MIDDLEWARES = {
 }
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
+MEMUSAGE_ENABLED = False  # no memory limit is set, and nothing reads the peak it would record
+# Nothing reads the counts of responses and items CoreStats keeps, two signal handlers a link.
+EXTENSIONS = {"scrapy.extensions.corestats.CoreStats": None}
+# Scrapy's components left on, each for a reason: DownloadTimeoutMiddleware (download_timeout of
+# requests no middleware of ours times, the archive's), DefaultHeadersMiddleware and
+# UserAgentMiddleware (the headers a request is sent with), RedirectMiddleware (above),
+# HttpProxyMiddleware (the machine's http_proxy/https_proxy), the start and referer spider
+# middlewares (start requests pass the first; RedirectMiddleware asks the second for a hop's
+# Referer), LogCount (stderr is set up around it, crawler.cli.console) and FeedExporter
+# (`scrapy crawl links -O`, crawler.spiders.links). The others turn themselves off under the
+# settings above.
 LOG_LEVEL = "WARNING"
 LOGSTATS_INTERVAL = 0
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -12,11 +12,14 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = ["AddressPolicy", "parse_allowed_networks"]
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+ADDRESSES_KEPT = 2**16  # addresses whose verdict is remembered (every request asks; a site's links ask alike)
 
 
 def parse_allowed_networks(spec: str | None) -> tuple[IPNetwork, ...] | None:
@@ -51,16 +54,7 @@ class AddressPolicy:
 
     def refusal(self, address: str) -> str | None:
         """Why `address` must not be contacted, or None when it may be."""
-        if self.allowed is None:
-            return None
-        ip = ipaddress.ip_address(address)
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-            ip = ip.ipv4_mapped
-        if ip.is_global:
-            return None
-        if any(ip in network for network in self.allowed if network.version == ip.version):
-            return None
-        return f"{address} is a {_address_class(ip)} address (use --allow-private to check it)"
+        return _refusal(self.allowed, address)
 
     def first_refusal(self, addresses: Iterable[str]) -> str | None:
         """The refusal for the first disallowed address, if any.
@@ -73,6 +67,21 @@ class AddressPolicy:
             if reason:
                 return reason
         return None
+
+
+@lru_cache(maxsize=ADDRESSES_KEPT)
+def _refusal(allowed: tuple[IPNetwork, ...] | None, address: str) -> str | None:
+    """AddressPolicy.refusal; every request asks it, mostly about an address it was asked before."""
+    if allowed is None:
+        return None
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    if ip.is_global:
+        return None
+    if any(ip in network for network in allowed if network.version == ip.version):
+        return None
+    return f"{address} is a {_address_class(ip)} address (use --allow-private to check it)"
 
 
 def _address_class(ip: IPAddress) -> str:

@@ -7,6 +7,7 @@ archive with many GitHub links; sent anywhere else it would leak.
 from __future__ import annotations
 
 from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 from scrapy.http import Request
 from scrapy.utils.httpobj import urlparse_cached
 
@@ -27,7 +28,10 @@ class GitHubTokenMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> GitHubTokenMiddleware:
-        return cls(crawler.settings.get("ROTWATCH_GITHUB_TOKEN"))
+        token = crawler.settings.get("ROTWATCH_GITHUB_TOKEN")
+        if not token:  # nothing to send: no call on every request
+            raise NotConfigured
+        return cls(token)
 
     def process_request(self, request: Request) -> None:
         parsed = urlparse_cached(request)

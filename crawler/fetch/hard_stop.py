@@ -41,16 +41,23 @@ import struct
 import sys
 from typing import Protocol, TypeVar
 
-from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler, _ResultT, _ScrapyAgent
+from scrapy.core.downloader.handlers.http11 import (
+    HTTP11DownloadHandler,
+    _BindAddressAgent,
+    _ResultT,
+    _ScrapyAgent,
+)
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from scrapy.utils._download_handlers import wrap_twisted_exceptions
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 from twisted.internet.tcp import Connection as TCPConnection
+from twisted.web.client import Agent
 from twisted.web.client import Response as TxResponse
 
-from crawler.fetch.resolver import installed_reactor
+from crawler.fetch.pinned_connections import PinnedEndpointFactory
+from crawler.fetch.resolver import installed_reactor, installed_resolver
 
 __all__ = ["HardStopDownloadHandler"]
 
@@ -95,7 +102,17 @@ class HardStopDownloadHandler(HTTP11DownloadHandler):
 
 
 class _HardStopAgent(_ScrapyAgent):
-    """Scrapy's agent, resetting the connection of a stopped download before handing its response back."""
+    """Scrapy's agent, resetting the connection of a stopped download before handing its response back.
+
+    Without a proxy, a pinned host is connected to directly (crawler.fetch.pinned_connections).
+    """
+
+    def _get_agent(self, request: Request, timeout: float) -> Agent:
+        agent = super()._get_agent(request, timeout)
+        if type(agent) is _BindAddressAgent:  # not through a proxy
+            resolver = installed_resolver(installed_reactor())
+            agent._endpointFactory = PinnedEndpointFactory(agent._endpointFactory, resolver)
+        return agent
 
     def _cb_bodyready(self, txresponse: TxResponse, request: Request) -> _ResultT | Deferred[_ResultT]:
         connection: _Connection = txresponse._transport._producer  # as Scrapy's _cancel reaches it

@@ -128,8 +128,12 @@ class PinnedResolver:
     def pin(self, host: str, address: str) -> None:
         self._pins[host.lower().rstrip(".")] = address
 
+    def pinned(self, host: str) -> str | None:
+        """The address pinned for `host`, or None when the address guard did not vet it."""
+        return self._pins.get(host.lower().rstrip("."))
+
     def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> defer.Deferred[str]:  # noqa: N802 (Twisted API)
-        address = self._pins.get(name.lower().rstrip("."))
+        address = self.pinned(name)
         if address is None:
             return defer.fail(DNSLookupError(f"{name} was not vetted by the address guard"))
         return defer.succeed(address)

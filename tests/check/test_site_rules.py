@@ -146,6 +146,28 @@ def test_rule_is_not_about_a_malformed_url():
     assert not the_rule().is_about("http://[example.com/x")
 
 
+@pytest.mark.parametrize(
+    ("url", "final_url", "matched"),
+    [
+        ("https://example.com/x", None, True),
+        ("https://m.news.example.com/x", None, True),
+        ("https://EXAMPLE.com./x", None, True),
+        ("https://a..example.com/x", None, True),
+        ("https://short.link/x", "https://www.example.com/landing", True),
+        ("https://example.com/x", "http://[broken/", True),
+        ("https://notexample.com/x", None, False),
+        ("https://example.com.evil.net/x", None, False),
+        ("http://[example.com/x", None, False),
+    ],
+)
+def test_first_rule_matches_hosts_as_is_about_does(url: str, final_url: str | None, matched: bool):
+    rules = (the_rule(hosts=["other.org"]), the_rule(), the_rule(hosts=["example.com", "news.example.com"]))
+    checked = result(url, final_url=final_url, page=Page(title="x", text="This page is gone"))
+    expected = next((rule for rule in rules if rule.holds_for(checked)), None)
+    assert first_rule(rules, checked) is expected
+    assert (expected is rules[1]) is matched
+
+
 def test_rule_holds_on_the_page_a_link_ended_on():
     rule = the_rule(hosts=["hugedomains.com"], final_url="/domain_profile", text=None)
     sent = result("https://lapsed.example/", final_url="https://www.hugedomains.com/domain_profile.cfm?d=lapsed")

@@ -26,3 +26,13 @@ def test_without_a_token_nothing_is_sent():
     request = Request("https://github.com/a/b")
     GitHubTokenMiddleware(None).process_request(request)
     assert b"Authorization" not in request.headers
+
+
+def test_without_a_token_the_middleware_is_not_installed():
+    from scrapy.exceptions import NotConfigured
+    from scrapy.utils.test import get_crawler
+
+    with pytest.raises(NotConfigured):
+        GitHubTokenMiddleware.from_crawler(get_crawler(settings_dict={"ROTWATCH_GITHUB_TOKEN": None}))
+    installed = GitHubTokenMiddleware.from_crawler(get_crawler(settings_dict={"ROTWATCH_GITHUB_TOKEN": "t0ken"}))
+    assert installed.token == "t0ken"

@@ -182,3 +182,28 @@ def test_start_requests_give_the_reactor_a_turn_every_batch():
     requests, turns = asyncio.run(count_turns())
     assert requests == 1000
     assert turns >= requests // START_BATCH > 0
+
+
+def test_a_result_keeps_the_headers_the_verdict_reads_in_their_order_each_with_its_last_value():
+    from scrapy.http import Headers
+
+    from crawler.spiders.links import _kept_headers
+
+    headers = Headers(
+        [
+            (b"server", b"first"),
+            (b"SERVER", b"nginx"),
+            (b"Content-Type", b"text/html; charset=utf-8"),
+            (b"X-Adblock-Key", b""),
+            (b"Date", b"Mon, 30 Nov 2026 02:00:00 GMT"),
+            (b"Location", "/caf\u00e9".encode("latin-1")),
+        ]
+    )
+    kept = _kept_headers(headers)
+    assert kept == {
+        "content-type": "text/html; charset=utf-8",
+        "location": "/caf\u00e9",
+        "server": "nginx",
+        "x-adblock-key": "",
+    }
+    assert list(kept) == ["content-type", "location", "server", "x-adblock-key"]
