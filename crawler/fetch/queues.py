@@ -39,6 +39,7 @@ one per connection in flight) and those whose next request is not due.
 from __future__ import annotations
 
 import heapq
+import itertools
 import logging
 from collections import Counter
 from collections.abc import Iterable
@@ -52,6 +53,7 @@ from scrapy.utils.asyncio import call_later
 from crawler.fetch.meta import DOWNLOAD_SLOT, RETRY_DUE
 from crawler.fetch.retry_after import RetryAfterMiddleware
 from crawler.fetch.site_pauses import SitePauses
+from crawler.fetch.start_window import StartWindow
 
 __all__ = ["BusiestSiteFirstQueue"]
 
@@ -74,7 +76,11 @@ class BusiestSiteFirstQueue(DownloaderAwarePriorityQueue):
         self._downloader = self._downloader_interface.downloader
         self._wake_at: float | None = None
         self._waiting: Counter[str] = Counter()  # site -> requests queued (len() of a queue is slow)
-        self._by_waiting: list[tuple[int, str]] = []  # heap of (-requests waiting, site); outdated entries skipped
+        self._by_waiting: list[tuple[int, int, str]] = []  # heap of (-requests waiting, arrival, site)
+        self._placed: dict[str, int] = {}  # site -> arrival of its current heap entry (others are outdated)
+        self._arrivals = itertools.count()
+        settings = crawler.settings
+        self.start_window = StartWindow(settings.getint("ROTWATCH_START_WINDOW"), settings.getint("ROTWATCH_START_CAP"))
         retries = crawler.get_downloader_middleware(RetryAfterMiddleware)
         self._pauses: SitePauses | None = retries.pauses if retries is not None else None
 
@@ -103,8 +109,8 @@ class BusiestSiteFirstQueue(DownloaderAwarePriorityQueue):
         now, next_due, passed, chosen = monotonic(), None, [], None
         while self._by_waiting:
             entry = heapq.heappop(self._by_waiting)
-            waiting, site = -entry[0], entry[1]
-            if self._waiting.get(site) != waiting:
+            site = entry[2]
+            if self._placed.get(site) != entry[1]:
                 continue  # outdated: the site's count changed since
             passed.append(entry)
             if site in full:
@@ -121,14 +127,19 @@ class BusiestSiteFirstQueue(DownloaderAwarePriorityQueue):
         return chosen
 
     def _count(self, site: str, change: int) -> None:
-        """Changes the site's count of waiting requests, and its place in the heap."""
-        self._waiting[site] += change
-        if self._waiting[site]:
-            heapq.heappush(self._by_waiting, (-self._waiting[site], site))
+        """Changes the site's count of waiting requests, its place in the heap (behind the sites with as
+        many waiting), and the start window's count."""
+        before = self._waiting[site]
+        after = before + change
+        self.start_window.changed(before, after, self._limit(site))
+        if after:
+            self._waiting[site] = after
+            self._placed[site] = arrival = next(self._arrivals)
+            heapq.heappush(self._by_waiting, (-after, arrival, site))
         else:
-            del self._waiting[site]
+            del self._waiting[site], self._placed[site]
         if len(self._by_waiting) > 2 * len(self._waiting) + 64:  # mostly outdated entries: rebuild
-            self._by_waiting = [(-waiting, site) for site, waiting in self._waiting.items()]
+            self._by_waiting = [(-self._waiting[site], arrival, site) for site, arrival in self._placed.items()]
             heapq.heapify(self._by_waiting)
 
     def _pause_end(self, site: str) -> float:
