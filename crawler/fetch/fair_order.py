@@ -13,8 +13,8 @@ first requests to the last and is never starved, and a slow site's requests
 piling up for its connections pace the reading no more than its share asks.
 Sites with few URLs bunch where their keys meet (all sites with one URL
 stand at 0.5), so a prefix can be off by a few URLs: on the benchmark's
-20,000 URLs over 400 Zipf-cited sites the busiest (2,984 URLs) is never more
-than 14 URLs off its share of any prefix.
+20,000 URLs over 400 Zipf-cited sites (benchmarks/corpus.py) the busiest,
+2,984 URLs, is never more than 14 URLs off its share of any prefix.
 
 Equal keys go to the bigger site first (its place is the tighter), then by
 site name and the URLs' given order, so the order is the same on every run.
@@ -22,8 +22,10 @@ site name and the URLs' given order, so the order is the same on every run.
 The same key orders the nightly crawl's due URLs in the state (registered
 with SQLite as a function of two integers): `fair_key` is the one decision,
 `fair_order` applies it to a list held in memory (`rotwatch check`,
-`scrapy crawl links`). The site of a URL is `crawler.check.urls.site_key` of
-its host (`host_of`), the registered domain the download slot uses.
+`scrapy crawl links`). The site of a URL is `site_key(host_of(url))`
+(crawler.check.urls), the registered domain the download slot uses; for a
+normalized URL, as the plan and the state keep them, `site_of(url)` is the
+same and cheaper.
 """
 
 from __future__ import annotations

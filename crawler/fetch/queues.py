@@ -1,4 +1,4 @@
-"""The scheduler's queue: the site with the most links left goes first.
+"""The scheduler's queue: the site with the most requests waiting goes first.
 
 A crawl over hundreds of sites lasts as long as its busiest site, which can
 only take a few requests at a time: in a newsletter archive one site (often
@@ -12,6 +12,18 @@ against the total concurrency.
 `BusiestSiteFirstQueue` hands out only requests whose site has a free
 connection, and of those the site with the most requests waiting, so the
 busiest site never idles and the others fill the remaining connections.
+
+The queue no longer holds every start request: the link spider reads them
+as the downloader drains, in a fair order that spreads each site's links
+through the crawl in proportion to its share (crawler.fetch.fair_order),
+and this queue keeps the count the spider reads by (`start_window`,
+crawler.fetch.start_window). "Most requests waiting" is now a site's pile in
+that window: the site that falls behind its share, the one that bounds the
+run, piles up and goes first. Sites with as many waiting go in the order
+their count last changed (first come, first served): by name, as the scan
+had it, a site late in the alphabet with one request waiting would be
+passed over for every newer one, and its request would stay in the window
+to the end.
 
 It also holds back a retry until the time in its meta RETRY_DUE (set by
 the retry middleware), so a URL that failed waits out its backoff without
@@ -29,8 +41,8 @@ other sites would get none for the whole pause.
 Finding the busiest ready site must not cost a look at every site: with
 20,000 sites the scan took 5 ms per request and half the crawl's CPU
 (py-spy, benchmarks/README.md). Sites are kept in a heap by (requests
-waiting, name), in the order the scan used; a change of a site's count
-pushes a new entry and the outdated one is skipped when it comes up (the
+waiting, arrival); a change of a site's count pushes a new entry and the
+outdated one is skipped when it comes up (the
 heap is rebuilt when outdated entries outnumber the sites). A request then
 looks only at the sites ahead of the one it takes: the full ones (at most
 one per connection in flight) and those whose next request is not due.

@@ -5,6 +5,11 @@ item, and `crawler.check.classify` decides the verdict. Requests bypass Scrapy's
 duplicate filter because rotwatch de-duplicates before crawling (Scrapy
 2.19's filter would silently drop redirects that meet; see crawler/settings.py).
 
+Start requests are read lazily, as the downloader drains (crawler.fetch.start_window),
+in the order given: `rotwatch check` and `scrapy crawl` pass their URLs in the
+fair order (crawler.fetch.fair_order), the nightly crawl reads its due URLs
+from the state in that order.
+
 Run it on its own with the project's settings:
     scrapy crawl links -a paths=issues/ -O results.jsonl
 """
