@@ -187,7 +187,7 @@ class BusiestSiteFirstQueue(DownloaderAwarePriorityQueue):
         return request
 
     def __len__(self) -> int:
-        return sum(self._waiting.values())
+        return self.start_window.waiting  # every push and pop is counted there
 
     def push(self, request: Request) -> None:
         super().push(request)
