@@ -42,8 +42,8 @@ Finding the busiest ready site must not cost a look at every site: with
 20,000 sites the scan took 5 ms per request and half the crawl's CPU
 (py-spy, benchmarks/README.md). Sites are kept in a heap by (requests
 waiting, arrival); a change of a site's count pushes a new entry and the
-outdated one is skipped when it comes up (the
-heap is rebuilt when outdated entries outnumber the sites). A request then
+outdated one is skipped when it comes up (the heap is rebuilt when
+outdated entries outnumber the sites). A request then
 looks only at the sites ahead of the one it takes: the full ones (at most
 one per connection in flight) and those whose next request is not due.
 """
