@@ -28,6 +28,9 @@ DOWNLOADER = "crawler.fetch.downloader.PoliteDownloader"
 # the busiest site bounds the run, and a request waiting inside the downloader
 # for its site would hold one of the total slots (see crawler.fetch.queues).
 SCHEDULER_PRIORITY_QUEUE = "crawler.fetch.queues.BusiestSiteFirstQueue"
+# Start requests are read as the downloader drains, in the fair order (crawler.fetch.start_window):
+ROTWATCH_START_WINDOW = 256  # requests waiting that their sites could send at once (each site's up to its limit)
+ROTWATCH_START_CAP = 10_000  # requests waiting in all, whatever their sites: the bound on memory
 
 # A link check reads one page, as a reader's browser would; robots.txt governs
 # crawlers that walk a site, and obeying it per link would fetch an extra file

@@ -24,6 +24,8 @@ PURE = [
     "check/page.py",
     "check/classify.py",
     "check/drift.py",
+    "fetch/fair_order.py",
+    "fetch/start_window.py",
     "nightly/policy.py",
     "nightly/drift_rules.py",
     "nightly/view.py",

@@ -1,4 +1,4 @@
-"""The scheduler's queue: the site with the most links left goes first.
+"""The scheduler's queue: the site with the most requests waiting goes first.
 
 A crawl over hundreds of sites lasts as long as its busiest site, which can
 only take a few requests at a time: in a newsletter archive one site (often
@@ -12,6 +12,18 @@ against the total concurrency.
 `BusiestSiteFirstQueue` hands out only requests whose site has a free
 connection, and of those the site with the most requests waiting, so the
 busiest site never idles and the others fill the remaining connections.
+
+The queue no longer holds every start request: the link spider reads them
+as the downloader drains, in a fair order that spreads each site's links
+through the crawl in proportion to its share (crawler.fetch.fair_order),
+and this queue keeps the count the spider reads by (`start_window`,
+crawler.fetch.start_window). "Most requests waiting" is now a site's pile in
+that window: the site that falls behind its share, the one that bounds the
+run, piles up and goes first. Sites with as many waiting go in the order
+their count last changed (first come, first served): by name, as the scan
+had it, a site late in the alphabet with one request waiting would be
+passed over for every newer one, and its request would stay in the window
+to the end.
 
 It also holds back a retry until the time in its meta RETRY_DUE (set by
 the retry middleware), so a URL that failed waits out its backoff without
@@ -29,9 +41,9 @@ other sites would get none for the whole pause.
 Finding the busiest ready site must not cost a look at every site: with
 20,000 sites the scan took 5 ms per request and half the crawl's CPU
 (py-spy, benchmarks/README.md). Sites are kept in a heap by (requests
-waiting, name), in the order the scan used; a change of a site's count
-pushes a new entry and the outdated one is skipped when it comes up (the
-heap is rebuilt when outdated entries outnumber the sites). A request then
+waiting, arrival); a change of a site's count pushes a new entry and the
+outdated one is skipped when it comes up (the heap is rebuilt when
+outdated entries outnumber the sites). A request then
 looks only at the sites ahead of the one it takes: the full ones (at most
 one per connection in flight) and those whose next request is not due.
 """
@@ -39,6 +51,7 @@ one per connection in flight) and those whose next request is not due.
 from __future__ import annotations
 
 import heapq
+import itertools
 import logging
 from collections import Counter
 from collections.abc import Iterable
@@ -52,6 +65,7 @@ from scrapy.utils.asyncio import call_later
 from crawler.fetch.meta import DOWNLOAD_SLOT, RETRY_DUE
 from crawler.fetch.retry_after import RetryAfterMiddleware
 from crawler.fetch.site_pauses import SitePauses
+from crawler.fetch.start_window import StartWindow
 
 __all__ = ["BusiestSiteFirstQueue"]
 
@@ -74,7 +88,11 @@ class BusiestSiteFirstQueue(DownloaderAwarePriorityQueue):
         self._downloader = self._downloader_interface.downloader
         self._wake_at: float | None = None
         self._waiting: Counter[str] = Counter()  # site -> requests queued (len() of a queue is slow)
-        self._by_waiting: list[tuple[int, str]] = []  # heap of (-requests waiting, site); outdated entries skipped
+        self._by_waiting: list[tuple[int, int, str]] = []  # heap of (-requests waiting, arrival, site)
+        self._placed: dict[str, int] = {}  # site -> arrival of its current heap entry (others are outdated)
+        self._arrivals = itertools.count()
+        settings = crawler.settings
+        self.start_window = StartWindow(settings.getint("ROTWATCH_START_WINDOW"), settings.getint("ROTWATCH_START_CAP"))
         retries = crawler.get_downloader_middleware(RetryAfterMiddleware)
         self._pauses: SitePauses | None = retries.pauses if retries is not None else None
 
@@ -103,8 +121,8 @@ class BusiestSiteFirstQueue(DownloaderAwarePriorityQueue):
         now, next_due, passed, chosen = monotonic(), None, [], None
         while self._by_waiting:
             entry = heapq.heappop(self._by_waiting)
-            waiting, site = -entry[0], entry[1]
-            if self._waiting.get(site) != waiting:
+            site = entry[2]
+            if self._placed.get(site) != entry[1]:
                 continue  # outdated: the site's count changed since
             passed.append(entry)
             if site in full:
@@ -121,14 +139,19 @@ class BusiestSiteFirstQueue(DownloaderAwarePriorityQueue):
         return chosen
 
     def _count(self, site: str, change: int) -> None:
-        """Changes the site's count of waiting requests, and its place in the heap."""
-        self._waiting[site] += change
-        if self._waiting[site]:
-            heapq.heappush(self._by_waiting, (-self._waiting[site], site))
+        """Changes the site's count of waiting requests, its place in the heap (behind the sites with as
+        many waiting), and the start window's count."""
+        before = self._waiting[site]
+        after = before + change
+        self.start_window.changed(before, after, self._limit(site))
+        if after:
+            self._waiting[site] = after
+            self._placed[site] = arrival = next(self._arrivals)
+            heapq.heappush(self._by_waiting, (-after, arrival, site))
         else:
-            del self._waiting[site]
+            del self._waiting[site], self._placed[site]
         if len(self._by_waiting) > 2 * len(self._waiting) + 64:  # mostly outdated entries: rebuild
-            self._by_waiting = [(-waiting, site) for site, waiting in self._waiting.items()]
+            self._by_waiting = [(-self._waiting[site], arrival, site) for site, arrival in self._placed.items()]
             heapq.heapify(self._by_waiting)
 
     def _pause_end(self, site: str) -> float:
@@ -164,7 +187,7 @@ class BusiestSiteFirstQueue(DownloaderAwarePriorityQueue):
         return request
 
     def __len__(self) -> int:
-        return sum(self._waiting.values())
+        return self.start_window.waiting  # every push and pop is counted there
 
     def push(self, request: Request) -> None:
         super().push(request)

@@ -36,6 +36,7 @@ from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.reactor import install_reactor
 from twisted.python.failure import Failure
 
+from crawler.fetch.fair_order import fair_order
 from crawler.fetch.long_lived import long_lived_frozen
 from crawler.fetch.resolver import installed_reactor, installed_resolver
 from crawler.fetch.timeout_policy import Mode
@@ -154,10 +155,11 @@ async def check_urls(
     on_result: Callable[[CheckResult], None] | None = None,
     interruption: Interruption | None = None,
 ) -> dict[str, CheckResult]:
-    """Checks every URL once; returns results keyed by the URL as requested."""
+    """Checks every URL once, in the fair order (crawler.fetch.fair_order); returns results keyed by the URL
+    as requested."""
     with long_lived_frozen():
         results: list[CheckResult] = await _collect(
-            LinkSpider, settings, CheckResult, on_result, interruption=interruption, urls=list(urls)
+            LinkSpider, settings, CheckResult, on_result, interruption=interruption, urls=fair_order(urls)
         )
     return {result.url: result for result in results}
 
@@ -172,12 +174,13 @@ async def stream_checks(
 
     The nightly crawl stores results as they come and reads them back from
     the state in chunks: a million results held until the end (a page's
-    text excerpt, headers and redirects each) would be gigabytes.
+    text excerpt, headers and redirects each) would be gigabytes. `urls` is
+    read lazily, in the order given (pass the fair order, crawler.fetch.fair_order),
+    as the downloader drains (crawler.fetch.start_window), and not beyond an
+    interruption: a generator over the state's rows never holds them all.
     """
     with long_lived_frozen():
-        await _collect(
-            LinkSpider, settings, CheckResult, on_result, interruption=interruption, keep=False, urls=list(urls)
-        )
+        await _collect(LinkSpider, settings, CheckResult, on_result, interruption=interruption, keep=False, urls=urls)
 
 
 def archive_settings(settings: Settings) -> Settings:

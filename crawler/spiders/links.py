@@ -5,6 +5,11 @@ item, and `crawler.check.classify` decides the verdict. Requests bypass Scrapy's
 duplicate filter because rotwatch de-duplicates before crawling (Scrapy
 2.19's filter would silently drop redirects that meet; see crawler/settings.py).
 
+Start requests are read lazily, as the downloader drains (crawler.fetch.start_window),
+in the order given: `rotwatch check` and `scrapy crawl` pass their URLs in the
+fair order (crawler.fetch.fair_order), the nightly crawl reads its due URLs
+from the state in that order.
+
 Run it on its own with the project's settings:
     scrapy crawl links -a paths=issues/ -O results.jsonl
 """
@@ -13,8 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import scrapy
@@ -30,7 +34,7 @@ from twisted.internet import error as tx_error
 from twisted.python.failure import Failure
 
 from crawler.check.page import may_be_html, read_page
-from crawler.check.urls import host_of, site_key
+from crawler.check.urls import site_of
 from crawler.errors import (
     AddressRefusedError,
     NameLookupFailedError,
@@ -38,6 +42,7 @@ from crawler.errors import (
     RedirectLoopError,
     TooManyRedirectsError,
 )
+from crawler.fetch.fair_order import fair_order
 from crawler.fetch.long_lived import freeze_long_lived
 from crawler.fetch.meta import (
     CHECKED_URL,
@@ -48,6 +53,8 @@ from crawler.fetch.meta import (
     REDIRECT_URLS,
     SHORTENED_TIMEOUT,
 )
+from crawler.fetch.queues import BusiestSiteFirstQueue
+from crawler.fetch.start_window import StartWindow
 from crawler.fetch.timeout_policy import shortened_timeout_detail
 from crawler.models import CheckResult, ErrorKind, Hop
 from crawler.spiders.failures import exception_of, request_of
@@ -86,32 +93,22 @@ ERROR_KINDS: tuple[tuple[type[BaseException], ErrorKind], ...] = (
 )
 
 
-def sites_in_turn(urls: Iterable[str]) -> Iterator[tuple[str, str]]:
-    """(site, URL) taking one URL of each site in turn, the sites with most URLs first.
-
-    Scrapy reads start requests while it sends the first ones, so their
-    order decides which sites start early: every site should, and the
-    busiest, which bounds the run, should lead (see crawler.fetch.queues).
-    """
-    by_site: dict[str, list[str]] = defaultdict(list)
-    for url in urls:
-        by_site[site_key(host_of(url))].append(url)
-    queues = sorted(by_site.items(), key=lambda item: -len(item[1]))
-    for turn in itertools.zip_longest(*(site_urls for _, site_urls in queues)):
-        yield from ((site, url) for (site, _), url in zip(queues, turn, strict=False) if url is not None)
-
-
 class LinkSpider(scrapy.Spider):
-    """Checks the given URLs; yields one CheckResult per URL."""
+    """Checks the given URLs, read as the downloader drains; yields one CheckResult per URL.
+
+    `urls` is read lazily and in the order given: callers pass the fair order
+    (crawler.fetch.fair_order), the nightly crawl straight from its state.
+    """
 
     name = "links"
 
     def __init__(self, urls: Iterable[str] = (), paths: str = "", **kwargs: Any):
         super().__init__(**kwargs)
-        self.urls = list(urls) or _urls_in(paths)
+        self.urls: Iterable[str] = fair_order(_urls_in(paths)) if paths else urls
 
     async def start(self) -> AsyncIterator[Request]:
-        """One request per URL, handing the reactor a turn every START_BATCH of them.
+        """One request per URL, read while the scheduler's start window has room (crawler.fetch.start_window),
+        handing the reactor a turn every START_BATCH of them.
 
         Once the downloader is full, Scrapy 2.19's engine reads start requests
         in a loop that never yields while this generator does not: 20,000
@@ -121,21 +118,60 @@ class LinkSpider(scrapy.Spider):
         links 370 answers were handled while they were scheduled, the first
         70 ms after the first request. (A millisecond's pause instead of a bare
         turn let answers through sooner on a small crawl, but cost the large
-        one 1-2 s and a 764 KB body in two runs of each.)
+        one 1-2 s and a 764 KB body in two runs of each.) The window now stops
+        the reading itself until requests leave the scheduler; the turns still
+        matter while it fills. Reading stops when the crawl is being stopped (an
+        interruption, crawler.fetch.runner): the rest of `urls` is never read.
         """
-        for count, (site, url) in enumerate(sites_in_turn(self.urls), start=1):
-            # The slot is set before scheduling: the scheduler balances sites by it.
-            meta = {CHECKED_URL: url, DOWNLOAD_SLOT: site, COOKIE_JAR: url}  # the link's own cookie jar
-            yield Request(url, callback=self.parse, errback=self.failed, dont_filter=True, meta=meta)
+        window = self._start_window()
+        urls = iter(self.urls)
+        for count in itertools.count(1):
+            if window is not None and not window.has_room():
+                await _room_in(window)
+            url = None if self._stopping() else next(urls, None)
+            if url is None:
+                break
+            yield self._request(url)
             if count % START_BATCH == 0:
                 await asyncio.sleep(0)
-        freeze_long_lived()  # they wait in the scheduler's queue, most of them for long (crawler.fetch.long_lived)
+        freeze_long_lived()  # those waiting in the scheduler's queue wait long (crawler.fetch.long_lived)
+
+    def _request(self, url: str) -> Request:
+        meta = {CHECKED_URL: url, COOKIE_JAR: url}  # the link's own cookie jar
+        request = Request(url, callback=self.parse, errback=self.failed, dont_filter=True, meta=meta)
+        # The slot is set before scheduling: the scheduler balances sites by it (as crawler.fetch.site_slots).
+        request.meta[DOWNLOAD_SLOT] = site_of(request.url)
+        return request
+
+    def _start_window(self) -> StartWindow | None:
+        """The scheduler queue's start window; None outside a crawl (a test) or with another queue."""
+        crawler = getattr(self, "crawler", None)
+        scheduler = crawler.engine.scheduler if crawler is not None and crawler.engine is not None else None
+        queue = getattr(scheduler, "mqs", None)  # Scrapy's Scheduler keeps its memory queue there
+        return queue.start_window if isinstance(queue, BusiestSiteFirstQueue) else None
+
+    def _stopping(self) -> bool:
+        """Whether the crawl is being stopped (Crawler.stop_async: an interruption, a close)."""
+        crawler = getattr(self, "crawler", None)
+        return crawler is not None and not crawler.crawling
 
     def parse(self, response: Response) -> Iterable[CheckResult]:
         yield result_from_response(response)
 
     def failed(self, failure: Failure) -> Iterable[CheckResult]:
         yield result_from_failure(failure)
+
+
+async def _room_in(window: StartWindow) -> None:
+    """Returns once a request has left the scheduler and the window has room."""
+    made: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def room() -> None:
+        if not made.done():
+            made.set_result(None)
+
+    window.call_when_room(room)
+    await made
 
 
 def _urls_in(paths: str) -> list[str]:

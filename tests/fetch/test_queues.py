@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from types import SimpleNamespace
 
@@ -10,6 +11,7 @@ from scrapy import Request
 import crawler.fetch.queues
 from crawler.fetch.meta import DOWNLOAD_SLOT, RETRY_DUE
 from crawler.fetch.queues import BusiestSiteFirstQueue
+from crawler.fetch.start_window import StartWindow
 from crawler.simweb import HostSpec
 from tests.fetch.crawls import crawl, peak_overlap
 from tests.fetch.probes import PROBE, DownloaderProbe
@@ -94,6 +96,7 @@ def _queue_over(waiting: dict[str, int], due: dict[str, float] | None = None, ac
     queue = object.__new__(BusiestSiteFirstQueue)
     queue._downloader = SimpleNamespace(active=list(active), slots={}, per_slot_settings={}, domain_concurrency=1)
     queue._waiting, queue._by_waiting, queue._pauses, queue._wake_at = _CountingCounter(), [], None, None
+    queue._placed, queue._arrivals, queue.start_window = {}, itertools.count(), StartWindow()
     queue.pqueues = {site: _SiteQueue((due or {}).get(site, 0.0)) for site in waiting}
     queue._wake_engine_at = lambda moment: None
     for site, count in waiting.items():
@@ -111,7 +114,7 @@ def test_the_busiest_ready_site_is_found_without_looking_at_every_site():
         site = queue._busiest_ready_site()
         chosen.append(site)
         queue._count(site, -1)
-    assert chosen[:3] == ["site00002.test", "site00005.test", "site00008.test"]  # most waiting, then by name
+    assert chosen[:3] == ["site00002.test", "site00005.test", "site00008.test"]  # most waiting, then the earliest
     assert _CountingCounter.reads < 20 * 200  # a scan would read all 5,000 counts per request
 
 

@@ -1,4 +1,4 @@
-"""Every scenario of the simulated web through a real Scrapy crawl, and the order of start requests.
+"""Every scenario of the simulated web through a real Scrapy crawl, and how start requests are read.
 
 One crawl checks every scenario at once (as a real run would, many sites in
 parallel); each test then reads the verdict, title and final URL of its
@@ -15,7 +15,7 @@ import pytest
 from crawler.check.classify import assess
 from crawler.models import Verdict
 from crawler.simweb import SCENARIOS, HostSpec, SimWeb
-from crawler.spiders.links import START_BATCH, LinkSpider, sites_in_turn
+from crawler.spiders.links import START_BATCH, LinkSpider
 
 LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"),)
 SLOW_SCENARIOS = {"slow"}  # need a longer timeout than the rest; tested on their own
@@ -132,31 +132,22 @@ def test_slow_page_is_ok_with_a_long_enough_timeout(web, run_crawl):
     assert assess(result).verdict == Verdict.OK
 
 
-# The order start requests are sent in: one URL of each site in turn, busiest sites first.
+# Start requests: read in the order given (the fair order, crawler.fetch.fair_order), lazily.
 
 
-def test_takes_one_url_of_each_site_in_turn_busiest_first():
-    urls = [
-        "http://a.test/1",
-        "http://big.test/1",
-        "http://b.test/1",
-        "http://big.test/2",
-        "http://www.big.test/3",
-        "http://a.test/2",
+def test_start_requests_come_in_the_order_given_each_in_its_sites_slot():
+    urls = ["http://a.test/1", "http://big.test/1", "http://www.big.test/2", "http://b.test/1"]
+    spider = LinkSpider(urls=iter(urls))
+
+    async def read() -> list[tuple[str, str]]:
+        return [(request.url, request.meta["download_slot"]) async for request in spider.start()]
+
+    assert asyncio.run(read()) == [
+        ("http://a.test/1", "a.test"),
+        ("http://big.test/1", "big.test"),
+        ("http://www.big.test/2", "big.test"),
+        ("http://b.test/1", "b.test"),
     ]
-    assert list(sites_in_turn(urls)) == [
-        ("big.test", "http://big.test/1"),
-        ("a.test", "http://a.test/1"),
-        ("b.test", "http://b.test/1"),
-        ("big.test", "http://big.test/2"),
-        ("a.test", "http://a.test/2"),
-        ("big.test", "http://www.big.test/3"),
-    ]
-
-
-def test_keeps_every_url_once():
-    urls = [f"http://site{n % 7}.test/{n}" for n in range(100)]
-    assert sorted(url for _, url in sites_in_turn(urls)) == sorted(urls)
 
 
 def test_start_requests_give_the_reactor_a_turn_every_batch():
