@@ -20,7 +20,7 @@ server's next write fails instead of filling buffers, and the response is
 handed back, flagged RESET_FLAG, only once Twisted has closed the socket.
 The next request to the site therefore leaves after the reset. A reset is
 only as early as the reactor reads the socket, so the reactor must not
-stall either: start requests are scheduled in batches (crawler.spiders.links)
+stall either: start requests are read as the downloader drains, a turn of the reactor every few (crawler.spiders.links)
 and long-lived objects are kept out of full garbage collections
 (crawler.fetch.long_lived). With all three, the benchmark's servers wrote
 at most 191 KB of a large page and 128 KB of a PDF (benchmarks/README.md).

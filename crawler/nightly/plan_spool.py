@@ -32,8 +32,8 @@ from re import Pattern
 from typing import Any, Self
 
 from crawler.check.plan import CheckPlan, excluded_result, is_excluded
-from crawler.check.urls import normalize_url
-from crawler.fetch.fair_order import fair_key, site_of
+from crawler.check.urls import normalize_url, site_of
+from crawler.fetch.fair_order import fair_key
 from crawler.models import LinkKind, LinkOccurrence
 
 __all__ = ["PlanSpool"]
