@@ -49,9 +49,7 @@ from scrapy.settings import Settings
 
 from crawler.check.plan import (
     CheckPlan,
-    archive_requests,
     plan_checks,
-    with_captures,
 )
 from crawler.config import Config
 from crawler.errors import OfflineError
@@ -64,19 +62,15 @@ from crawler.models import (
     CaptureStatus,
     CheckResult,
     Drift,
-    LinkHistory,
     LinkOccurrence,
-    LinkReport,
-    Verdict,
 )
-from crawler.nightly.archive_step import Item, archive_step, settled_answers
-from crawler.nightly.baseline_step import baseline_step, drifts, remaining_budget
+from crawler.nightly.archive_step import Item, archive_step
+from crawler.nightly.baseline_step import baseline_step, remaining_budget
 from crawler.nightly.drift_rules import DriftRewrite
-from crawler.nightly.policy import is_dead
 from crawler.nightly.results import ResultBatches
 from crawler.nightly.store import StateStore
-from crawler.nightly.stored_reports import StoredReports
-from crawler.nightly.view import CrawlView, as_reported, with_drifts
+from crawler.nightly.stored_reports import ReportedLinks, StoredReports
+from crawler.nightly.view import CrawlView
 from crawler.report.crawl_reports import write_crawl_reports
 from crawler.wayback.copies import write_archive_copies
 from crawler.wayback.pace import FIRST_PASS, minutes_left
@@ -202,36 +196,15 @@ def _view(
     run_counts: Mapping[str, int],
     drifted: Mapping[str, Drift | None] | None = None,
 ) -> CrawlView:
-    """Reports for every cited URL from its last check stored (or `kept`); each dead
+    """The view of every cited URL from its last check stored (or `kept`); each dead
     link with its capture per date cited (`answers`, else the state's); each live link
-    with its drift (`drifted`, else judged from the state).
-
-    The view keeps the histories of links failing or dead only (`_has_news`): every
-    report reads a link with neither as one the state knows nothing of (dead only if
-    broken now, no dates), and at a million links the rest would be most of a gigabyte.
-    """
-    reports: list[LinkReport] = []
-    histories: dict[str, LinkHistory] = {}
-    for chunk, known in StoredReports(store, plan, kept, config.site_rules).chunks():
-        reports += (as_reported(report, known.get(report.url)) for report in chunk)
-        histories.update((url, history) for url, history in known.items() if _has_news(history))
-    reports.sort(key=lambda report: report.url)
-    dead = [report for report in reports if _counts_as_dead(report, histories)]
+    with its drift (`drifted`, else judged from the state): `ReportedLinks`, which the
+    view reads once and the outputs over every link read again."""
     issue_dates = _issue_dates(issues)
-    if answers is None:
-        cached = store.archive.cached(archive_requests(dead, frozenset(Verdict), issue_dates))
-        answers = settled_answers(cached, config.memento_archives)  # a "none" the further archives owe is pending
-    wanting = {report.url for report in dead}
-    reports = with_drifts(reports, drifts(store, reports, issue_dates) if drifted is None else drifted)
-    return CrawlView(
-        reports=with_captures(reports, answers, config.archive_endpoint, issue_dates, wanting),
-        histories=histories,
-        issue_dates=issue_dates,
-        diff=store.diff(run_id),
-        generated_at=generated_at,
-        run_counts=dict(run_counts),
-        issue_titles=_issue_titles(issues),
-    )
+    stored = StoredReports(store, plan, kept, config.site_rules)
+    links = ReportedLinks(stored, issue_dates, config.archive_endpoint, config.memento_archives, answers, drifted)
+    diff = store.diff(run_id)
+    return CrawlView(links, {}, issue_dates, diff, generated_at, run_counts, _issue_titles(issues))
 
 
 def _write_outputs(
@@ -246,15 +219,6 @@ def _write_outputs(
 def _added(counts: Mapping[str, int], more: Mapping[str, int]) -> dict[str, int]:
     """Two steps' run counts, summed key by key (the first step's keys first)."""
     return {key: counts.get(key, 0) + more.get(key, 0) for key in [*counts, *(k for k in more if k not in counts)]}
-
-
-def _has_news(history: LinkHistory) -> bool:
-    """Whether a link's history says more than "never failed": it is failing, or dead, or was."""
-    return history.dead or history.failing_since is not None or history.dead_since is not None
-
-
-def _counts_as_dead(report: LinkReport, histories: Mapping[str, LinkHistory]) -> bool:
-    return is_dead(report.assessment.verdict, histories.get(report.url))
 
 
 def _issue_dates(issues: Sequence[Issue]) -> dict[str, date | None]:

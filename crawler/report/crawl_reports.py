@@ -11,8 +11,11 @@ All five are written to temporary files beside them (fsync) before any
 is replaced, then each is replaced atomically (`os.replace`): a crash or a
 rendering error leaves the previous night's files, never half a file.
 report.json and the CSV files are written in pieces as they are rendered
-(`json_report.crawl_pieces`, `csv_tables.csv_pieces`): at a million links
-each would be hundreds of megabytes held whole.
+(`json_report.crawl_pieces`, `csv_tables.csv_pieces`,
+`csv_tables.links_csv_pieces`): at a million links each would be hundreds of
+megabytes held whole. index.html, dead-links.md and dead-links.csv list the
+links the view holds (`CrawlView.reports`); report.json's links and links.csv
+go over every link, read again from the view's source.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from pathlib import Path
 
 from crawler.nightly.view import CrawlView
 from crawler.report import html, json_report
-from crawler.report.csv_tables import csv_pieces
+from crawler.report.csv_tables import csv_pieces, links_csv_pieces
 from crawler.report.dead_links import render_dead_links
 
 __all__ = ["write_crawl_reports"]
@@ -34,12 +37,11 @@ def write_crawl_reports(view: CrawlView, reports_dir: Path, *, lang: str = "en")
     """Write index.html (in `lang`), dead-links.md, dead-links.csv,
     links.csv and report.json into `reports_dir` (created if missing);
     returns their paths in that order."""
-    mentions = view.mentions()
     contents: dict[str, Iterable[bytes]] = {
         "index.html": [html.render(view, lang=lang).encode()],
         "dead-links.md": [render_dead_links(view).encode()],
-        "dead-links.csv": csv_pieces(view, mentions, dead_only=True),
-        "links.csv": csv_pieces(view, mentions),
+        "dead-links.csv": csv_pieces(view, view.mentions(), dead_only=True),
+        "links.csv": links_csv_pieces(view),
         "report.json": (piece.encode() for piece in json_report.crawl_pieces(view)),
     }
     reports_dir.mkdir(parents=True, exist_ok=True)
