@@ -66,6 +66,7 @@ __all__ = [
     "CrawlView",
     "LinkFigures",
     "LinkSource",
+    "ReadingOrder",
     "as_reported",
     "with_drifts",
 ]
@@ -75,6 +76,7 @@ QUIET = frozenset({Verdict.OK, Verdict.REDIRECTED, Verdict.SKIPPED})  # above th
 
 # One chunk of a source: reports, and the histories of those that say more than "never failed".
 Chunk = tuple[Sequence[LinkReport], Mapping[str, LinkHistory]]
+ReadingOrder = tuple[bool, int, str, int, int, str]  # `CrawlView.reading_order`
 MonthFact = tuple[str, Verdict, bool, bool]  # publication month ("" undated), verdict, dead, captured
 
 
@@ -251,7 +253,7 @@ class CrawlView:
         ordered = sorted(every, key=lambda mention: self.issue_order(mention.occurrence.issue))
         return [Mention(self.as_cited(report, occurrence.issue), occurrence) for report, occurrence in ordered]
 
-    def reading_order(self, mention: Mention) -> tuple[bool, int, str, int, int, str]:
+    def reading_order(self, mention: Mention) -> ReadingOrder:
         """Where `mentions` puts an occurrence, as one key: its issue's order, then its place."""
         occurrence = mention.occurrence
         return (*self.issue_order(occurrence.issue), occurrence.line, occurrence.column, mention.report.url)

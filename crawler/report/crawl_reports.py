@@ -15,20 +15,24 @@ report.json and the CSV files are written in pieces as they are rendered
 `csv_tables.links_csv_pieces`): at a million links each would be hundreds of
 megabytes held whole. index.html, dead-links.md and dead-links.csv list the
 links the view holds (`CrawlView.reports`); report.json's links and links.csv
-go over every link, read again from the view's source.
+go over every link, read again from the view's source once for both: the
+rows of links.csv are sorted into reading order as report.json is written,
+and links.csv is written last.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
+from crawler.models import LinkReport
 from crawler.nightly.view import CrawlView
 from crawler.report import html, json_report
-from crawler.report.csv_tables import csv_pieces, links_csv_pieces
+from crawler.report.csv_tables import csv_pieces, links_csv_pieces, links_csv_rows
 from crawler.report.dead_links import render_dead_links
+from crawler.report.sorted_rows import SortedLines
 
 __all__ = ["write_crawl_reports"]
 
@@ -37,25 +41,40 @@ def write_crawl_reports(view: CrawlView, reports_dir: Path, *, lang: str = "en")
     """Write index.html (in `lang`), dead-links.md, dead-links.csv,
     links.csv and report.json into `reports_dir` (created if missing);
     returns their paths in that order."""
-    contents: dict[str, Iterable[bytes]] = {
-        "index.html": [html.render(view, lang=lang).encode()],
-        "dead-links.md": [render_dead_links(view).encode()],
-        "dead-links.csv": csv_pieces(view, view.mentions(), dead_only=True),
-        "links.csv": links_csv_pieces(view),
-        "report.json": (piece.encode() for piece in json_report.crawl_pieces(view)),
-    }
     reports_dir.mkdir(parents=True, exist_ok=True)
+    with SortedLines() as rows:
+        contents: dict[str, Iterable[bytes]] = {
+            "index.html": [html.render(view, lang=lang).encode()],
+            "dead-links.md": [render_dead_links(view).encode()],
+            "dead-links.csv": csv_pieces(view, view.mentions(), dead_only=True),
+            "links.csv": links_csv_pieces(view, rows),
+            "report.json": (piece.encode() for piece in json_report.crawl_pieces(view, _feeding(view, rows))),
+        }
+        _write_all(contents, reports_dir, last="links.csv")
+    return [reports_dir / name for name in contents]
+
+
+def _feeding(view: CrawlView, rows: SortedLines) -> Iterator[list[LinkReport]]:
+    """Every link a chunk at a time for report.json, its rows of links.csv added to `rows` on
+    the way: one reading of every link serves both files."""
+    for reports in view.links():
+        rows.add(links_csv_rows(view, reports))
+        yield reports
+
+
+def _write_all(contents: Mapping[str, Iterable[bytes]], reports_dir: Path, *, last: str) -> None:
+    """Every file to a temporary file (`last` after the others: its pieces are known only then),
+    then each replaced atomically; on an error, no file is replaced and no temporary is left."""
     written: dict[Path, str] = {}
     try:
-        for name, pieces in contents.items():
-            written[reports_dir / name] = _temporary_file(reports_dir / name, pieces)
+        for name in sorted(contents, key=lambda name: name == last):
+            written[reports_dir / name] = _temporary_file(reports_dir / name, contents[name])
         for path, temporary in list(written.items()):
             os.replace(temporary, path)
             del written[path]
     finally:
         for temporary in written.values():
             os.unlink(temporary)
-    return [reports_dir / name for name in contents]
 
 
 def _temporary_file(path: Path, pieces: Iterable[bytes]) -> str:

@@ -24,27 +24,35 @@ Decisions:
 - links.csv goes over every link, read again from the view's source a chunk
   at a time (`CrawlView.links`, by URL), and lists them in the editors'
   reading order (`CrawlView.reading_order`): its rows are rendered as they
-  come and sorted through a temporary file (`crawler.report.sorted_rows`),
-  so no step holds every row. A row is one line (the text is one line, the
+  come (`links_csv_rows`, in the same reading of the links as report.json's)
+  and sorted through a temporary file (`crawler.report.sorted_rows`), so no
+  step holds every row. A row is one line (the text is one line, the
   other columns are values), which is what makes a row a line to sort.
   dead-links.csv lists the view's dead links, which it holds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
 
 from crawler.models import LinkReport
-from crawler.nightly.view import CrawlView
+from crawler.nightly.view import CrawlView, ReadingOrder
 from crawler.report.json_report import drift_fields, link_fields
-from crawler.report.sorted_rows import sorted_lines
 from crawler.report.summary import Mention, capture_url, one_line
 
-__all__ = ["CSV_COLUMNS", "CSV_ENCODING", "csv_bytes", "csv_pieces", "links_csv_pieces", "links_frame"]
+__all__ = [
+    "CSV_COLUMNS",
+    "CSV_ENCODING",
+    "csv_bytes",
+    "csv_pieces",
+    "links_csv_pieces",
+    "links_csv_rows",
+    "links_frame",
+]
 
 CSV_COLUMNS = (
     "issue",
@@ -117,25 +125,24 @@ def csv_pieces(view: CrawlView, mentions: Sequence[Mention], *, dead_only: bool 
         yield text.encode(CSV_ENCODING if start == 0 else "utf-8")  # one byte order mark, at the start
 
 
-def links_csv_pieces(view: CrawlView) -> Iterator[bytes]:
-    """links.csv: `csv_bytes` of the `links_frame` of every link, not only the view's, without
-    holding them: rendered a chunk of links at a time, sorted through a temporary file."""
+def links_csv_pieces(view: CrawlView, rows: Iterable[str]) -> Iterator[bytes]:
+    """links.csv: `csv_bytes` of the `links_frame` of every link, not only the view's, from
+    `rows`, the lines of `links_csv_rows` of every link in key order (`sorted_rows`)."""
     yield _csv_text(_frame(view, [])).encode(CSV_ENCODING)  # the header, after the byte order mark
-    for line in sorted_lines(_keyed_rows(view)):
+    for line in rows:
         yield line.encode()
 
 
-def _keyed_rows(view: CrawlView) -> Iterator[tuple[tuple[bool, int, str, int, int, str], str]]:
-    """Each occurrence's row as a line of CSV, with its place in reading order."""
-    for reports in view.links():
-        mentions = view.mentions(reports)
-        for start in range(0, len(mentions), CSV_CHUNK):
-            part = mentions[start : start + CSV_CHUNK]
-            lines = _csv_text(_frame(view, part), header=False).split("\n")[:-1]  # each ends the lineterminator
-            if len(lines) != len(part):  # a value held a line break: a row is no longer a line
-                raise ValueError(f"{len(part)} rows of links.csv rendered as {len(lines)} lines")
-            keys = (view.reading_order(mention) for mention in part)
-            yield from ((key, line + "\n") for key, line in zip(keys, lines, strict=True))
+def links_csv_rows(view: CrawlView, reports: Sequence[LinkReport]) -> Iterator[tuple[ReadingOrder, str]]:
+    """Each occurrence's row of links.csv as a line, with its place in reading order."""
+    mentions = view.mentions(reports)
+    for start in range(0, len(mentions), CSV_CHUNK):
+        part = mentions[start : start + CSV_CHUNK]
+        lines = _csv_text(_frame(view, part), header=False).split("\n")[:-1]  # each ends the lineterminator
+        if len(lines) != len(part):  # a value held a line break: a row is no longer a line
+            raise ValueError(f"{len(part)} rows of links.csv rendered as {len(lines)} lines")
+        keys = (view.reading_order(mention) for mention in part)
+        yield from ((key, line + "\n") for key, line in zip(keys, lines, strict=True))
 
 
 def _frame(view: CrawlView, mentions: Sequence[Mention]) -> pd.DataFrame:

@@ -103,15 +103,17 @@ def render_crawl(view: CrawlView) -> str:
     return "".join(crawl_pieces(view))
 
 
-def crawl_pieces(view: CrawlView) -> Iterator[str]:
+def crawl_pieces(view: CrawlView, links: Iterable[Sequence[LinkReport]] | None = None) -> Iterator[str]:
     """`render_crawl`'s text a link at a time, so a crawl of a million links writes its
     report.json without holding it whole (as one string, or one document of dicts): the
-    links are read again from the view's source (`CrawlView.links`), the counts are the view's."""
+    links are read again from the view's source (`links`, by default `CrawlView.links`),
+    the counts are the view's."""
     figures = view.figures
     document = _document(view.generated_at, _LINKS_PLACE, figures.verdicts, figures.drifted)
     head, tail = _crawl_text(document, view).split(json.dumps(_LINKS_PLACE), 1)
     yield head
-    yield from _indented_items(_link(report, view) for chunk in view.links() for report in chunk)
+    every = view.links() if links is None else links
+    yield from _indented_items(_link(report, view) for chunk in every for report in chunk)
     yield tail
 
 

@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator
-from contextlib import closing
 from itertools import chain
 
-__all__ = ["SORT_CACHE_KIB", "sorted_lines"]
+__all__ = ["SORT_CACHE_KIB", "SortedLines", "sorted_lines"]
 
 SORT_CACHE_KIB = 32_768  # page cache of the temporary database (and so of its sorter), KiB
 _BATCH = 10_000  # rows fetched at a time
@@ -31,20 +30,49 @@ _BATCH = 10_000  # rows fetched at a time
 Key = tuple[int | bool | str, ...]
 
 
-def sorted_lines(keyed: Iterable[tuple[Key, str]]) -> Iterator[str]:
-    """The lines of `keyed` (key, line) in key order, ties in their given order."""
-    rows = iter(keyed)
-    first = next(rows, None)
-    if first is None:
-        return
-    width = len(first[0])
-    columns = [f"k{index}" for index in range(width)]
-    with closing(sqlite3.connect("")) as db:
-        db.execute(f"PRAGMA cache_size = -{SORT_CACHE_KIB}")
-        db.execute(f"CREATE TABLE rows ({', '.join(columns)}, line TEXT)")
-        insert = f"INSERT INTO rows VALUES ({', '.join('?' * (width + 1))})"
-        db.executemany(insert, ((*key, line) for key, line in chain([first], rows)))  # streamed, not listed
-        cursor = db.execute(f"SELECT line FROM rows ORDER BY {', '.join(columns)}, rowid")
+class SortedLines:
+    """Lines added with their keys, then read back in key order (ties in the order added);
+    the temporary file goes when `close` is called (or the block of `with` ends)."""
+
+    def __init__(self) -> None:
+        self._db = sqlite3.connect("")  # a private temporary file, deleted on close
+        self._db.execute(f"PRAGMA cache_size = -{SORT_CACHE_KIB}")
+        self._width: int | None = None
+
+    def add(self, keyed: Iterable[tuple[Key, str]]) -> None:
+        rows = iter(keyed)
+        first = next(rows, None)
+        if first is None:
+            return
+        if self._width is None:
+            self._width = len(first[0])
+            self._db.execute(f"CREATE TABLE rows ({', '.join(self._columns())}, line TEXT)")
+        insert = f"INSERT INTO rows VALUES ({', '.join('?' * (self._width + 1))})"
+        self._db.executemany(insert, ((*key, line) for key, line in chain([first], rows)))  # streamed, not listed
+
+    def __iter__(self) -> Iterator[str]:
+        if self._width is None:
+            return
+        cursor = self._db.execute(f"SELECT line FROM rows ORDER BY {', '.join(self._columns())}, rowid")
         while fetched := cursor.fetchmany(_BATCH):
             for (line,) in fetched:
                 yield line
+
+    def _columns(self) -> list[str]:
+        return [f"k{index}" for index in range(self._width or 0)]
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> SortedLines:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def sorted_lines(keyed: Iterable[tuple[Key, str]]) -> Iterator[str]:
+    """The lines of `keyed` (key, line) in key order, ties in their given order."""
+    with SortedLines() as lines:
+        lines.add(keyed)
+        yield from lines

@@ -50,7 +50,15 @@ def written(tmp_path: Path) -> Path:
 
 
 def test_public_names_are_pinned():
-    assert csv_tables.__all__ == ["CSV_COLUMNS", "CSV_ENCODING", "csv_bytes", "csv_pieces", "links_csv_pieces", "links_frame"]
+    assert csv_tables.__all__ == [
+        "CSV_COLUMNS",
+        "CSV_ENCODING",
+        "csv_bytes",
+        "csv_pieces",
+        "links_csv_pieces",
+        "links_csv_rows",
+        "links_frame",
+    ]
 
 
 def test_csv_bytes_of_a_frame_are_the_written_file(written: Path):
