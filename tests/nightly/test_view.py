@@ -53,6 +53,7 @@ def test_public_names_are_pinned():
         "LinkFigures",
         "LinkSource",
         "QUIET",
+        "ReadingOrder",
         "as_reported",
         "with_drifts",
     ]
