@@ -4,7 +4,7 @@
 |---|---|---|
 | index.html | editors, in a browser | `crawler.report.html` |
 | dead-links.md | editors, on the Git host | `crawler.report.dead_links` |
-| dead-links.csv, links.csv | editors' spreadsheets, scripts | `crawler.report.csv_tables` (pandas) |
+| dead-links.csv, links.csv | editors' spreadsheets, scripts | `crawler.report.csv_tables` |
 | report.json | machines (docs/report.schema.json) | `crawler.report.json_report` |
 
 All five are written to temporary files beside them (fsync) before any

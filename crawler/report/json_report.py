@@ -130,6 +130,8 @@ def _crawl_text(document: dict[str, Any], view: CrawlView) -> str:
     return _text(document)
 
 
+_string = json.encoder.encode_basestring  # JSON string escaping for ensure_ascii=False (C when available)
+
 _FURTHER_COUNT = re.compile(r"memento_(.+)_(requests|429s)")  # crawler.nightly.archive_step's run counts
 
 
@@ -192,9 +194,29 @@ def _indented_items(items: Iterable[dict[str, Any]]) -> Iterator[str]:
     """A list at the document's second level, as `_text` (indent 2) writes it, an item at a time."""
     opening = "[\n    "
     for item in items:
-        yield opening + json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n    ")
+        yield opening + _indented(item, "    ")
         opening = ",\n    "
     yield "[]" if opening == "[\n    " else "\n  ]"
+
+
+def _indented(value: object, indent: str) -> str:
+    """`json.dumps(value, ensure_ascii=False, indent=2)` at `indent`, the same text: the standard
+    library encodes indented JSON in Python only (its C encoder does no indent), which was most of
+    the time report.json took; strings still go through its C escaping."""
+    if isinstance(value, str):
+        return _string(value)
+    if value is None or isinstance(value, bool):
+        return "null" if value is None else "true" if value else "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    inner = indent + "  "
+    if isinstance(value, dict) and value:
+        pairs = ",\n".join(f"{inner}{_string(key)}: {_indented(item, inner)}" for key, item in value.items())
+        return f"{{\n{pairs}\n{indent}}}"
+    if isinstance(value, list | tuple) and value:
+        items = ",\n".join(inner + _indented(item, inner) for item in value)
+        return f"[\n{items}\n{indent}]"
+    return json.dumps(value, ensure_ascii=False)  # empty containers, floats: as the standard library writes them
 
 
 def _link(report: LinkReport, view: CrawlView | None) -> dict[str, Any]:
