@@ -210,10 +210,11 @@ def _view(
 def _write_outputs(
     view: CrawlView, issues: Sequence[Issue], config: Config, reports_dir: Path, lang: str
 ) -> list[Path]:
-    """The archival copies (the view's dead links pointed at captures), then the reports."""
+    """The reports, then the archival copies (the view's dead links pointed at captures); their
+    paths, copies first. The reports come first: report.json's reading of every link builds the view."""
+    reports = write_crawl_reports(view, reports_dir, lang=lang)
     rewritten = view.rewritten_reports(DriftRewrite(config.drift_rewrite))
-    written = write_archive_copies(issues, rewritten, config.archive_endpoint, reports_dir / "archive")
-    return written + write_crawl_reports(view, reports_dir, lang=lang)
+    return write_archive_copies(issues, rewritten, config.archive_endpoint, reports_dir / "archive") + reports
 
 
 def _added(counts: Mapping[str, int], more: Mapping[str, int]) -> dict[str, int]:

@@ -34,14 +34,18 @@ keeps
   lists them all then). Redirected links are a large share of a real archive
   (7 % of benchmarks/corpus.py's mix: moved-301, moved-308, chain-301-302),
   so they are quiet: at scale the page leaves them to links.csv.
-The outputs over every link (report.json's links, links.csv) read the source
-again, a chunk at a time (`links`), and write as they go.
+The outputs over every link (report.json's links, links.csv) read the links a
+chunk at a time (`links`) and write as they go. The first of them to read
+them builds the view on the way (its figures and held links are ready once
+that reading is done): at a million links each reading of the state takes
+about half a minute, so the view does not read it on its own beforehand.
+Asking for the figures or the held links first reads the source whole.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Protocol
@@ -152,13 +156,14 @@ class CrawlView:
     """
 
     __slots__ = (
+        "_figures",
+        "_held",
+        "_reading",
         "diff",
-        "figures",
         "generated_at",
         "histories",
         "issue_dates",
         "issue_titles",
-        "reports",
         "run_counts",
         "source",
     )
@@ -180,23 +185,60 @@ class CrawlView:
         self.generated_at = generated_at
         self.run_counts: Mapping[str, int] = run_counts if run_counts is not None else {}
         self.issue_titles: Mapping[str, str] = issue_titles if issue_titles is not None else {}
-        self.figures = LinkFigures()
-        self.reports: list[LinkReport] = self._read()
+        self._figures = LinkFigures()
+        self._held: list[LinkReport] | None = None  # until the source has been read whole once
+        self._reading = False
 
-    def _read(self) -> list[LinkReport]:
-        """Reads the source once: the figures of every link, and the links listed one by one
+    @property
+    def reports(self) -> list[LinkReport]:
+        """The links listed one by one (see the module), in the source's order."""
+        return self._read_whole()
+
+    @property
+    def figures(self) -> LinkFigures:
+        """The counts over every link."""
+        self._read_whole()
+        return self._figures
+
+    def _read_whole(self) -> list[LinkReport]:
+        if self._held is None:
+            for _ in self.links():
+                pass
+        return self._held or []  # a whole reading has set it
+
+    def links(self) -> Iterator[list[LinkReport]]:
+        """Every link, a chunk at a time, by URL (the order of report.json). The first whole
+        reading is also the view's own: what an output over every link reads before the others
+        (report.json, crawler.report.crawl_reports) builds the view on the way, so the links are
+        read once for both; later readings read the source again."""
+        if self._held is not None:
+            for reports, _ in self.source.chunks():
+                yield sorted_reports(reports)
+            return
+        if self._reading:
+            raise RuntimeError("the view's figures were asked for while its first reading was under way")
+        self._reading = True
+        try:
+            figures, held = yield from self._gather()
+        finally:
+            self._reading = False
+        self._figures, self._held = figures, held
+
+    def _gather(self) -> Generator[list[LinkReport], None, tuple[LinkFigures, list[LinkReport]]]:
+        """Reads the source: the figures of every link, and the links listed one by one
         (every one until there are more than EVERY_LINK_LISTED_UP_TO), in the source's order."""
         named = {*self.diff.newly_dead, *self.diff.fixed, *self.diff.still_dead, *self.diff.newly_drifted}
-        held: list[LinkReport] = []
+        figures, held = LinkFigures(), list[LinkReport]()
         whole = True  # every link read so far is held
         for reports, histories in self.source.chunks():
             self.histories.update(histories)
             for report in reports:
-                self.figures.add(report, self)
-            if whole and self.figures.links > EVERY_LINK_LISTED_UP_TO:
+                figures.add(report, self)
+            if whole and figures.links > EVERY_LINK_LISTED_UP_TO:
                 whole, held = False, [report for report in held if self._listed(report, named)]
             held += reports if whole else [report for report in reports if self._listed(report, named)]
-        return held
+            yield sorted_reports(reports)
+        return figures, held
 
     def _listed(self, report: LinkReport, named: set[str]) -> bool:
         """Whether some report lists the link one by one whatever the number of links."""
@@ -207,11 +249,6 @@ class CrawlView:
             or not_checked(report)
             or report.url in named
         )
-
-    def links(self) -> Iterator[list[LinkReport]]:
-        """Every link again, a chunk at a time, by URL (the order of report.json)."""
-        for reports, _ in self.source.chunks():
-            yield sorted_reports(reports)
 
     def is_dead(self, report: LinkReport) -> bool:
         """Broken now, or dead under the N-of-D policy (README, "When a link is dead"): `policy.is_dead`."""

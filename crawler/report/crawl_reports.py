@@ -15,16 +15,16 @@ report.json and the CSV files are written in pieces as they are rendered
 `csv_tables.links_csv_pieces`): at a million links each would be hundreds of
 megabytes held whole. index.html, dead-links.md and dead-links.csv list the
 links the view holds (`CrawlView.reports`); report.json's links and links.csv
-go over every link, read again from the view's source once for both: the
-rows of links.csv are sorted into reading order as report.json is written,
-and links.csv is written last.
+go over every link in one reading, report.json's, written first: that reading
+builds the view (`CrawlView.links`) and sorts the rows of links.csv into
+reading order on the way; the other files follow.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from crawler.models import LinkReport
@@ -43,32 +43,33 @@ def write_crawl_reports(view: CrawlView, reports_dir: Path, *, lang: str = "en")
     returns their paths in that order."""
     reports_dir.mkdir(parents=True, exist_ok=True)
     with SortedLines() as rows:
-        contents: dict[str, Iterable[bytes]] = {
-            "index.html": [html.render(view, lang=lang).encode()],
-            "dead-links.md": [render_dead_links(view).encode()],
-            "dead-links.csv": csv_pieces(view, view.mentions(), dead_only=True),
-            "links.csv": links_csv_pieces(view, rows),
-            "report.json": (piece.encode() for piece in json_report.crawl_pieces(view, _feeding(view, rows))),
+        contents: dict[str, Callable[[], Iterable[bytes]]] = {
+            "index.html": lambda: [html.render(view, lang=lang).encode()],
+            "dead-links.md": lambda: [render_dead_links(view).encode()],
+            "dead-links.csv": lambda: csv_pieces(view, view.mentions(), dead_only=True),
+            "links.csv": lambda: links_csv_pieces(view, rows),
+            "report.json": lambda: (piece.encode() for piece in json_report.crawl_pieces(view, _feeding(view, rows))),
         }
-        _write_all(contents, reports_dir, last="links.csv")
+        _write_all(contents, reports_dir, first="report.json")
     return [reports_dir / name for name in contents]
 
 
 def _feeding(view: CrawlView, rows: SortedLines) -> Iterator[list[LinkReport]]:
     """Every link a chunk at a time for report.json, its rows of links.csv added to `rows` on
-    the way: one reading of every link serves both files."""
+    the way: one reading of every link serves both files (and builds the view, `CrawlView.links`)."""
     for reports in view.links():
         rows.add(links_csv_rows(view, reports))
         yield reports
 
 
-def _write_all(contents: Mapping[str, Iterable[bytes]], reports_dir: Path, *, last: str) -> None:
-    """Every file to a temporary file (`last` after the others: its pieces are known only then),
-    then each replaced atomically; on an error, no file is replaced and no temporary is left."""
+def _write_all(contents: Mapping[str, Callable[[], Iterable[bytes]]], reports_dir: Path, *, first: str) -> None:
+    """Every file to a temporary file, `first` first (its reading of the links builds the view
+    and sorts the rows of links.csv), then each replaced atomically; on an error, no file is
+    replaced and no temporary is left."""
     written: dict[Path, str] = {}
     try:
-        for name in sorted(contents, key=lambda name: name == last):
-            written[reports_dir / name] = _temporary_file(reports_dir / name, contents[name])
+        for name in sorted(contents, key=lambda name: name != first):
+            written[reports_dir / name] = _temporary_file(reports_dir / name, contents[name]())
         for path, temporary in list(written.items()):
             os.replace(temporary, path)
             del written[path]

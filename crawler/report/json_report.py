@@ -108,13 +108,13 @@ def crawl_pieces(view: CrawlView, links: Iterable[Sequence[LinkReport]] | None =
     report.json without holding it whole (as one string, or one document of dicts): the
     links are read again from the view's source (`links`, by default `CrawlView.links`),
     the counts are the view's."""
-    figures = view.figures
-    document = _document(view.generated_at, _LINKS_PLACE, figures.verdicts, figures.drifted)
-    head, tail = _crawl_text(document, view).split(json.dumps(_LINKS_PLACE), 1)
-    yield head
+    place = json.dumps(_LINKS_PLACE)
+    yield _text({"generated_at": view.generated_at.isoformat(), "links": _LINKS_PLACE}).split(place, 1)[0]
     every = view.links() if links is None else links
     yield from _indented_items(_link(report, view) for chunk in every for report in chunk)
-    yield tail
+    figures = view.figures  # known once the links are read (`CrawlView.links`)
+    document = _document(view.generated_at, _LINKS_PLACE, figures.verdicts, figures.drifted)
+    yield _crawl_text(document, view).split(place, 1)[1]
 
 
 def _crawl_text(document: dict[str, Any], view: CrawlView) -> str:

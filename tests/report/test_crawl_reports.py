@@ -100,8 +100,10 @@ class Chunked:
     def __init__(self, view, size: int) -> None:
         self.reports = sorted((report for chunk in view.links() for report in chunk), key=lambda r: r.url)
         self.histories, self.size = view.histories, size
+        self.readings = 0
 
     def chunks(self):
+        self.readings += 1
         for start in range(0, len(self.reports), self.size):
             chunk = self.reports[start : start + self.size]
             yield chunk, {r.url: self.histories[r.url] for r in chunk if r.url in self.histories}
@@ -137,3 +139,11 @@ def test_above_the_full_table_the_view_holds_only_the_links_listed_one_by_one():
     assert view.figures.links == len(every) == 2_500
     assert all((r.url in held) == (r.assessment.verdict not in QUIET or view.is_dead(r)) for r in every)
     assert view.figures.verdicts == count_by_verdict(every)
+
+
+def test_the_five_files_read_every_link_once(tmp_path: Path):
+    view = scale_view(2_500, newly_dead=30, fixed=2, unchecked=4)
+    chunked = Chunked(view, 700)
+    chunked_view = same_view(view, chunked)
+    write_crawl_reports(chunked_view, tmp_path)
+    assert chunked.readings == 1
