@@ -176,9 +176,10 @@ def rebuild_reports(
     plan = plan_checks(occurrences, config.exclude_patterns)
     last = store.latest_run()
     view = _view(store, plan, {}, None, issues, last.id if last else 0, config, store.now(), {})
+    written = _write_outputs(view, issues, config, reports_dir, lang)  # first: its reading builds the view
     pending = sum(capture.status is CaptureStatus.PENDING for report in view.reports for capture in report.captures)
     minutes = minutes_left(pending, FIRST_PASS, config.archive_rate, config.archive_playback_rate)
-    return CrawlOutcome(view, _write_outputs(view, issues, config, reports_dir, lang), 0, 0, pending, minutes)
+    return CrawlOutcome(view, written, 0, 0, pending, minutes)
 
 
 # Step 5.

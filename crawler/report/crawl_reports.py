@@ -44,7 +44,7 @@ def write_crawl_reports(view: CrawlView, reports_dir: Path, *, lang: str = "en")
     reports_dir.mkdir(parents=True, exist_ok=True)
     with SortedLines() as rows:
         contents: dict[str, Callable[[], Iterable[bytes]]] = {
-            "index.html": lambda: [html.render(view, lang=lang).encode()],
+            "index.html": lambda: (piece.encode() for piece in html.render_pieces(view, lang=lang)),
             "dead-links.md": lambda: [render_dead_links(view).encode()],
             "dead-links.csv": lambda: csv_pieces(view, view.mentions(), dead_only=True),
             "links.csv": lambda: links_csv_pieces(view, rows),

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from crawler import __version__
 from crawler.models import CaptureStatus, LinkReport, Verdict
@@ -67,24 +67,25 @@ class Page:
             self.place.setdefault(mention.report.url, position)
 
     def body(self) -> Markup:
-        return children(
-            [
-                self.masthead(),
-                self.summary(),
-                self.changes(),
-                self.filters(),
-                self.tables.dead_section(self.dead_mentions),
-                self.tables.drifted_section(self.drifted_mentions),
-                tag(
-                    "div",
-                    chart_section(month_bands(self.view), self.labels),
-                    self.sites_section(),
-                    class_="figures",
-                ),
-                self.tables.all_links_section(self.ordered),
-                self.footer(),
-            ]
+        return children(self.body_pieces())
+
+    def body_pieces(self) -> Iterator[Markup | None]:
+        """The body a section at a time, the dead links an issue at a time: at scale the page is
+        hundreds of megabytes, written as it is made (`crawler.report.html.render_pieces`)."""
+        yield self.masthead()
+        yield self.summary()
+        yield self.changes()
+        yield self.filters()
+        yield from self.tables.dead_section_pieces(self.dead_mentions)
+        yield self.tables.drifted_section(self.drifted_mentions)
+        yield tag(
+            "div",
+            chart_section(month_bands(self.view), self.labels),
+            self.sites_section(),
+            class_="figures",
         )
+        yield self.tables.all_links_section(self.ordered)
+        yield self.footer()
 
     # --- top of the page -------------------------------------------------
 

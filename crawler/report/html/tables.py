@@ -42,7 +42,7 @@ Decisions:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from functools import cache
 
@@ -61,6 +61,8 @@ FULL_TABLE_LIMIT = EVERY_LINK_LISTED_UP_TO  # unique links up to which "All link
 # The columns of the two tables, as LABELS keys, left to right.
 _DEAD_COLUMNS = ("col.line", "col.text", "col.url", "col.verdict", "col.reason", "col.since", "col.capture")
 _ALL_COLUMNS = ("col.issue", "col.line", "col.text", "col.url", "col.verdict", "col.reason", "col.capture")
+# Stands for a section's content made in pieces; `escape` turns control characters in text into spaces.
+_CONTENT = Markup("\0")
 _DRIFTED_COLUMNS = ("col.issue", "col.line", "col.text", "col.url", "col.drift", "col.then", "col.now")
 
 
@@ -109,19 +111,29 @@ class LinkTables:
         """The dead links, one table per issue, in the order of `dead_mentions`;
         newly dead rows are tinted unless every row is (a first crawl), when
         the tint would tell nothing."""
+        return children(self.dead_section_pieces(dead_mentions))
+
+    def dead_section_pieces(self, dead_mentions: Sequence[Mention]) -> Iterator[Markup]:
+        """`dead_section` in pieces, an issue's table at a time: the dead links are listed
+        whole at any size, so the section is most of the page."""
         groups = by_issue(dead_mentions)
         every_one_new = bool(dead_mentions) and all(m.report.url in self.newly_dead for m in dead_mentions)
-        content = [self.issue_block(issue, group) for issue, group in groups.items()]
-        nothing = self.nothing_dead()
-        return tag(
+        shell = tag(
             "section",
             self.section_head("dead", self.labels["dead_by_issue"]),
-            content or tag("p", nothing, class_="quiet"),
+            _CONTENT,
             tag("p", self.labels["no_match"], class_="quiet no-match", hidden=True),
             id="dead",
             class_="all-new" if every_one_new else None,
             aria_labelledby="dead-heading",
         )
+        opening, closing = shell.split(_CONTENT)
+        yield Markup(opening)
+        if not groups:
+            yield tag("p", self.nothing_dead(), class_="quiet")
+        for issue, group in groups.items():
+            yield self.issue_block(issue, group)
+        yield Markup(closing)
 
     def section_head(self, section: str, heading: str) -> Markup:
         """A section's heading and the count of its rows the filters show."""
