@@ -10,10 +10,18 @@ judgement and the view all go through it.
 `ReportedLinks` is the crawl view's source (crawler.nightly.view.LinkSource):
 each chunk as the reports show it, through the view's steps in their order
 (a link dead by its history reads as broken, `as_reported`; each live link
-with its drift; each dead link with its capture per date cited). The view
-reads it once, and report.json and links.csv read it again: what the first
-reading judged or looked up (drift, cached archive answers) is remembered for
-the drifted and dead links only, so a later reading repeats neither.
+with its drift; each dead link with its capture per date cited). The
+reports read it once (report.json's reading builds the view and sorts
+links.csv); a later reading (any output asking again) repeats neither the
+drift judgement nor the archive's cached answers: the first whole reading
+remembers them, for the drifted and dead links only.
+
+The crawl still reads the state three times: the first pass (before the
+archive step, which needs the dead links), tonight's drift judgement (after
+the baseline step, which it needs) and the reports'. The judgement cannot
+join the reports' reading: the run's diff names the newly drifted links it
+records, and the view needs the diff before it reads (it holds the links the
+diff names).
 """
 
 from __future__ import annotations
