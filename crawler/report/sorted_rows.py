@@ -22,7 +22,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from itertools import chain
 
-__all__ = ["SORT_CACHE_KIB", "SortedLines", "sorted_lines"]
+__all__ = ["SORT_CACHE_KIB", "SortedLines"]
 
 SORT_CACHE_KIB = 32_768  # page cache of the temporary database (and so of its sorter), KiB
 _BATCH = 10_000  # rows fetched at a time
@@ -69,10 +69,3 @@ class SortedLines:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def sorted_lines(keyed: Iterable[tuple[Key, str]]) -> Iterator[str]:
-    """The lines of `keyed` (key, line) in key order, ties in their given order."""
-    with SortedLines() as lines:
-        lines.add(keyed)
-        yield from lines
