@@ -159,15 +159,13 @@ def run_crawl(args: CrawlArguments) -> int:
 def print_crawl_summary(outcome: CrawlOutcome) -> None:
     """The diff first (what changed overnight), then the counts, the captures still
     pending and roughly how long they need, and where the reports are."""
-    from crawler.report.summary import summary_of
-
     diff = outcome.view.diff
     print(f"newly dead: {len(diff.newly_dead)}, fixed: {len(diff.fixed)}, still dead: {len(diff.still_dead)}")
     for label, urls in (("newly dead", diff.newly_dead), ("fixed", diff.fixed)):
         for url in urls:
             print(f"  {label}: {url}")
     print(f"checked {outcome.checked} links, {outcome.looked_up} archive lookups{_archive_costs(outcome)}")
-    print(summary_of(outcome.view.reports))
+    print(outcome.view.figures.summary_line())
     if outcome.pending:
         why = {
             "interrupted": "the crawl was stopped",

@@ -47,7 +47,6 @@ from pathlib import Path
 
 from scrapy.settings import Settings
 
-from crawler.check.plan import archive_requests, with_captures
 from crawler.config import Config
 from crawler.errors import OfflineError
 from crawler.fetch.canary import names_resolve, offline_message
@@ -59,19 +58,15 @@ from crawler.models import (
     CaptureStatus,
     CheckResult,
     Drift,
-    LinkHistory,
-    LinkReport,
-    Verdict,
 )
-from crawler.nightly.archive_step import Item, archive_step, settled_answers
-from crawler.nightly.baseline_step import baseline_step, drifts, remaining_budget
+from crawler.nightly.archive_step import Item, archive_step
+from crawler.nightly.baseline_step import baseline_step, remaining_budget
 from crawler.nightly.drift_rules import DriftRewrite
 from crawler.nightly.plan_spool import PlanSpool
-from crawler.nightly.policy import is_dead
 from crawler.nightly.results import ResultBatches
 from crawler.nightly.store import StateStore
-from crawler.nightly.stored_reports import StoredReports
-from crawler.nightly.view import CrawlView, as_reported, with_drifts
+from crawler.nightly.stored_reports import ReportedLinks, StoredReports
+from crawler.nightly.view import CrawlView
 from crawler.report.crawl_reports import write_crawl_reports
 from crawler.wayback.copies import write_archive_copies
 from crawler.wayback.pace import FIRST_PASS, minutes_left
@@ -178,9 +173,10 @@ def rebuild_reports(
     """All reports and archival copies again, from the state alone (no network)."""
     last = store.latest_run()
     view = _view(store, plan, {}, None, issues, last.id if last else 0, config, store.now(), {})
+    written = _write_outputs(view, issues, config, reports_dir, lang)  # first: its reading builds the view
     pending = sum(capture.status is CaptureStatus.PENDING for report in view.reports for capture in report.captures)
     minutes = minutes_left(pending, FIRST_PASS, config.archive_rate, config.archive_playback_rate)
-    return CrawlOutcome(view, _write_outputs(view, issues, config, reports_dir, lang), 0, 0, pending, minutes)
+    return CrawlOutcome(view, written, 0, 0, pending, minutes)
 
 
 # Step 5.
@@ -198,59 +194,30 @@ def _view(
     run_counts: Mapping[str, int],
     drifted: Mapping[str, Drift | None] | None = None,
 ) -> CrawlView:
-    """Reports for every cited URL from its last check stored (or `kept`); each dead
+    """The view of every cited URL from its last check stored (or `kept`); each dead
     link with its capture per date cited (`answers`, else the state's); each live link
-    with its drift (`drifted`, else judged from the state).
-
-    The view keeps the histories of links failing or dead only (`_has_news`): every
-    report reads a link with neither as one the state knows nothing of (dead only if
-    broken now, no dates), and at a million links the rest would be most of a gigabyte.
-    """
-    reports: list[LinkReport] = []
-    histories: dict[str, LinkHistory] = {}
-    for chunk, known in StoredReports(store, plan, kept, config.site_rules).chunks():
-        reports += (as_reported(report, known.get(report.url)) for report in chunk)
-        histories.update((url, history) for url, history in known.items() if _has_news(history))
-    reports.sort(key=lambda report: report.url)
-    dead = [report for report in reports if _counts_as_dead(report, histories)]
+    with its drift (`drifted`, else judged from the state): `ReportedLinks`, which the
+    view reads once and the outputs over every link read again."""
     issue_dates = _issue_dates(issues)
-    if answers is None:
-        cached = store.archive.cached(archive_requests(dead, frozenset(Verdict), issue_dates))
-        answers = settled_answers(cached, config.memento_archives)  # a "none" the further archives owe is pending
-    wanting = {report.url for report in dead}
-    reports = with_drifts(reports, drifts(store, reports, issue_dates) if drifted is None else drifted)
-    return CrawlView(
-        reports=with_captures(reports, answers, config.archive_endpoint, issue_dates, wanting),
-        histories=histories,
-        issue_dates=issue_dates,
-        diff=store.diff(run_id),
-        generated_at=generated_at,
-        run_counts=dict(run_counts),
-        issue_titles=_issue_titles(issues),
-    )
+    stored = StoredReports(store, plan, kept, config.site_rules)
+    links = ReportedLinks(stored, issue_dates, config.archive_endpoint, config.memento_archives, answers, drifted)
+    diff = store.diff(run_id)
+    return CrawlView(links, {}, issue_dates, diff, generated_at, run_counts, _issue_titles(issues))
 
 
 def _write_outputs(
     view: CrawlView, issues: Sequence[Issue], config: Config, reports_dir: Path, lang: str
 ) -> list[Path]:
-    """The archival copies (the view's dead links pointed at captures), then the reports."""
+    """The reports, then the archival copies (the view's dead links pointed at captures); their
+    paths, copies first. The reports come first: report.json's reading of every link builds the view."""
+    reports = write_crawl_reports(view, reports_dir, lang=lang)
     rewritten = view.rewritten_reports(DriftRewrite(config.drift_rewrite))
-    written = write_archive_copies(issues, rewritten, config.archive_endpoint, reports_dir / "archive")
-    return written + write_crawl_reports(view, reports_dir, lang=lang)
+    return write_archive_copies(issues, rewritten, config.archive_endpoint, reports_dir / "archive") + reports
 
 
 def _added(counts: Mapping[str, int], more: Mapping[str, int]) -> dict[str, int]:
     """Two steps' run counts, summed key by key (the first step's keys first)."""
     return {key: counts.get(key, 0) + more.get(key, 0) for key in [*counts, *(k for k in more if k not in counts)]}
-
-
-def _has_news(history: LinkHistory) -> bool:
-    """Whether a link's history says more than "never failed": it is failing, or dead, or was."""
-    return history.dead or history.failing_since is not None or history.dead_since is not None
-
-
-def _counts_as_dead(report: LinkReport, histories: Mapping[str, LinkHistory]) -> bool:
-    return is_dead(report.assessment.verdict, histories.get(report.url))
 
 
 def _issue_dates(issues: Sequence[Issue]) -> dict[str, date | None]:

@@ -6,6 +6,22 @@ links at a time, each chunk with its histories, so no step holds every
 report twice. `StoredReports` is that reading for one crawl's plan; the
 first pass (what the archive, Save Page Now and drift need), tonight's drift
 judgement and the view all go through it.
+
+`ReportedLinks` is the crawl view's source (crawler.nightly.view.LinkSource):
+each chunk as the reports show it, through the view's steps in their order
+(a link dead by its history reads as broken, `as_reported`; each live link
+with its drift; each dead link with its capture per date cited). The
+reports read it once (report.json's reading builds the view and sorts
+links.csv); a later reading (any output asking again) repeats neither the
+drift judgement nor the archive's cached answers: the first whole reading
+remembers them, for the drifted and dead links only.
+
+The crawl still reads the state three times: the first pass (before the
+archive step, which needs the dead links), tonight's drift judgement (after
+the baseline step, which it needs) and the reports'. The judgement cannot
+join the reports' reading: the run's diff names the newly drifted links it
+records, and the view needs the diff before it reads (it holds the links the
+diff names).
 """
 
 from __future__ import annotations
@@ -14,19 +30,24 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from crawler.check.plan import build_reports
+from crawler.check.plan import archive_requests, build_reports, with_captures
 from crawler.check.site_rules import SiteRule
 from crawler.check.urls import is_http_url
-from crawler.models import Assessment, CheckResult, Drift, LinkHistory, LinkReport, Verdict
+from crawler.models import ArchiveLookup, Assessment, CheckResult, Drift, LinkHistory, LinkReport, Verdict
+from crawler.nightly.archive_step import settled_answers
 from crawler.nightly.baseline_step import drifts, live_cited, record_drifts
 from crawler.nightly.plan_spool import PlanSpool
 from crawler.nightly.policy import is_dead
 from crawler.nightly.store import StateStore
+from crawler.nightly.view import Chunk, as_reported, with_drifts
 from crawler.report.summary import count_by_verdict
+from crawler.wayback.archives import MementoArchive
 
-__all__ = ["REPORT_CHUNK", "FirstPass", "StoredReports"]
+__all__ = ["REPORT_CHUNK", "FirstPass", "ReportedLinks", "StoredReports"]
 
 REPORT_CHUNK = 10_000  # links read back from the state at a time
+
+Pair = tuple[str, date | None]  # a link and a date it is cited on
 
 
 @dataclass
@@ -82,6 +103,61 @@ class StoredReports:
             record_drifts(self.store, judged)
             drifted.update((url, drift) for url, drift in judged.items() if drift is not None)
         return drifted
+
+
+class ReportedLinks:
+    """Every link's report as the crawl's reports show it, a chunk at a time (see the module):
+    with the crawl's `answers` and `drifted` when it has them, else the state's."""
+
+    def __init__(
+        self,
+        stored: StoredReports,
+        issue_dates: Mapping[str, date | None],
+        endpoint: str,
+        further: Sequence[MementoArchive],
+        answers: Mapping[Pair, ArchiveLookup] | None = None,
+        drifted: Mapping[str, Drift | None] | None = None,
+    ) -> None:
+        self.stored, self.issue_dates, self.endpoint, self.further = stored, issue_dates, endpoint, further
+        self.answers, self.drifted = answers, drifted
+
+    def chunks(self) -> Iterator[Chunk]:
+        """Each chunk's reports by URL, with the histories that say more than "never failed":
+        every report reads a link with none as one the state knows nothing of (dead only if
+        broken now, no dates)."""
+        answers: dict[Pair, ArchiveLookup] = {}
+        drifted: dict[str, Drift | None] = {}
+        for chunk, known in self.stored.chunks():
+            news = {url: history for url, history in known.items() if _has_news(history)}
+            reports = [as_reported(report, known.get(report.url)) for report in chunk]
+            dead = [report for report in reports if is_dead(report.assessment.verdict, news.get(report.url))]
+            judged = self._drifts(reports)
+            found = self._answers(dead)
+            reports = with_drifts(reports, judged)
+            reports = with_captures(reports, found, self.endpoint, self.issue_dates, {report.url for report in dead})
+            reports.sort(key=lambda report: report.url)
+            answers.update(found)
+            drifted.update((url, drift) for url, drift in judged.items() if drift is not None)
+            yield reports, news
+        self.answers = self.answers if self.answers is not None else answers
+        self.drifted = self.drifted if self.drifted is not None else drifted
+
+    def _drifts(self, reports: Sequence[LinkReport]) -> Mapping[str, Drift | None]:
+        if self.drifted is not None:
+            return self.drifted
+        return drifts(self.stored.store, reports, self.issue_dates)
+
+    def _answers(self, dead: Sequence[LinkReport]) -> Mapping[Pair, ArchiveLookup]:
+        """The archive's answers the dead links show: a "none" the further archives owe is pending."""
+        if self.answers is not None:
+            return self.answers
+        cached = self.stored.store.archive.cached(archive_requests(dead, frozenset(Verdict), self.issue_dates))
+        return settled_answers(cached, self.further)
+
+
+def _has_news(history: LinkHistory) -> bool:
+    """Whether a link's history says more than "never failed": it is failing, or dead, or was."""
+    return history.dead or history.failing_since is not None or history.dead_since is not None
 
 
 def _live_links(reports: Sequence[LinkReport]) -> list[str]:

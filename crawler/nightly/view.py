@@ -20,44 +20,235 @@ report whose `archive`, `archive_url` and `capture_status` are those of its
 issue's date, so the tables of dead links by issue, the CSV files and the
 archival copies agree occurrence by occurrence; what speaks of a link as a
 whole (report.json's links, the counts) shows its latest issue's capture.
+
+A view holds no report per link: at a million links that was most of three
+gigabytes (issue 14; a report is about 1.1 KB). It reads every link once from
+its source (`LinkSource`: a list in memory for `rotwatch check` and the tests,
+the state a chunk at a time for the crawl, crawler.nightly.stored_reports) and
+keeps
+- `figures`, every count the summaries show, gathered while reading
+  (`LinkFigures`);
+- `reports`, the links a report lists one by one: dead, failing (any verdict
+  but the `QUIET` ones), drifted, not checked, and those the run's diff names;
+  every link while there are at most `EVERY_LINK_LISTED_UP_TO` (index.html
+  lists them all then). Redirected links are a large share of a real archive
+  (7 % of benchmarks/corpus.py's mix: moved-301, moved-308, chain-301-302),
+  so they are quiet: at scale the page leaves them to links.csv.
+The outputs over every link (report.json's links, links.csv) read the links a
+chunk at a time (`links`) and write as they go. The first of them to read
+them builds the view on the way (its figures and held links are ready once
+that reading is done): at a million links each reading of the state takes
+about half a minute, so the view does not read it on its own beforehand.
+Asking for the figures or the held links first reads the source whole.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from typing import Protocol
 
 from crawler.check.reasons import assessment
-from crawler.models import CaptureStatus, Drift, LinkHistory, LinkReport, RunDiff, Verdict
+from crawler.models import CaptureStatus, Drift, DriftKind, LinkHistory, LinkReport, RunDiff, Verdict
 from crawler.nightly import policy
 from crawler.nightly.drift_rules import DriftRewrite, capture_of, mends
-from crawler.report.summary import Mention, mentions, not_checked
+from crawler.report.summary import (
+    Mention,
+    count_by_drift,
+    count_by_verdict,
+    mentions,
+    not_checked,
+    sorted_reports,
+    summary_line,
+)
 
-__all__ = ["CrawlView", "as_reported", "with_drifts"]
+__all__ = [
+    "EVERY_LINK_LISTED_UP_TO",
+    "QUIET",
+    "CrawlView",
+    "LinkFigures",
+    "LinkSource",
+    "ReadingOrder",
+    "as_reported",
+    "with_drifts",
+]
+
+EVERY_LINK_LISTED_UP_TO = 1_000  # links up to which index.html lists every one, so the view holds them all
+QUIET = frozenset({Verdict.OK, Verdict.REDIRECTED, Verdict.SKIPPED})  # above that, listed in links.csv only
+
+# One chunk of a source: reports, and the histories of those that say more than "never failed".
+Chunk = tuple[Sequence[LinkReport], Mapping[str, LinkHistory]]
+ReadingOrder = tuple[bool, int, str, int, int, str]  # `CrawlView.reading_order`
+MonthFact = tuple[str, Verdict, bool, bool]  # publication month ("" undated), verdict, dead, captured
 
 
-@dataclass(frozen=True, slots=True)
+class LinkSource(Protocol):
+    """Every link's report as the crawl's reports show it, a chunk at a time, in ascending URL
+    order from chunk to chunk; read again by each output that goes over every link."""
+
+    def chunks(self) -> Iterable[Chunk]: ...
+
+
+@dataclass(frozen=True)
+class _InMemory:
+    """A list of reports as one chunk (the histories are the view's own)."""
+
+    reports: Sequence[LinkReport]
+
+    def chunks(self) -> Iterator[Chunk]:
+        yield self.reports, {}
+
+
+@dataclass
+class LinkFigures:
+    """What the summaries count over every link, gathered while the view reads them."""
+
+    links: int = 0
+    occurrences: int = 0
+    verdicts: dict[Verdict, int] = field(default_factory=lambda: count_by_verdict(()))
+    drifted: dict[DriftKind, int] = field(default_factory=lambda: count_by_drift(()))
+    not_checked: int = 0
+    issues: set[str] = field(default_factory=set)  # the issues citing any link
+    months: Counter[MonthFact] = field(default_factory=Counter)  # links per (month, verdict, dead, captured)
+
+    def summary_line(self, *, unchecked: int = 0) -> str:
+        """`summary.summary_line` of every link: their verdicts and their drift."""
+        return summary_line(self.verdicts, unchecked=unchecked, drifted=self.drifted)
+
+    def add(self, report: LinkReport, view: CrawlView) -> None:
+        """Counts one link. Per publication month it is cited in, it counts once, with the
+        capture its last occurrence in reading order shows (`CrawlView.mentions`)."""
+        self.links += 1
+        self.occurrences += len(report.occurrences)
+        verdict = report.assessment.verdict
+        self.verdicts[verdict] += 1
+        if report.drift is not None:
+            self.drifted[report.drift.kind] += 1
+        self.not_checked += not_checked(report)
+        last: dict[str, tuple[tuple[bool, int, str], str]] = {}  # month -> the last issue in reading order
+        for occurrence in report.occurrences:
+            self.issues.add(occurrence.issue)
+            published = view.issue_date(occurrence.issue)
+            order = view.issue_order(occurrence.issue)
+            month = published.strftime("%Y-%m") if published else ""
+            if month not in last or order >= last[month][0]:
+                last[month] = (order, occurrence.issue)
+        dead = view.is_dead(report)
+        for month, (_, issue) in last.items():
+            self.months[(month, verdict, dead, view.as_cited(report, issue).archive is not None)] += 1
+
+
 class CrawlView:
     """One nightly crawl as the reports see it.
 
-    `reports` holds every unique URL; `histories` the state database's story
-    of each (a URL without one counts as dead only when broken now);
-    `issue_dates` the publication date of each issue path (None when
-    unknown); `diff` how the dead links changed since the previous crawl;
-    `run_counts` what the run did, in the runner's words (for example
+    `reports` is every unique URL's report, as a list or as a `LinkSource`;
+    the view reads it once and holds the links listed one by one (`reports`,
+    see the module) and the `figures`. `histories` the state database's story
+    of each (a URL without one counts as dead only when broken now; a source's
+    chunks add theirs); `issue_dates` the publication date of each issue path
+    (None when unknown); `diff` how the dead links changed since the previous
+    crawl; `run_counts` what the run did, in the runner's words (for example
     `{"issues": 52, "checked": 130, "reused": 870, "archive_lookups": 9}`),
     shown as given with known keys translated; `issue_titles` an optional
     human title per issue path (the path is shown when there is none).
     """
 
-    reports: Sequence[LinkReport]
-    histories: Mapping[str, LinkHistory]
-    issue_dates: Mapping[str, date | None]
-    diff: RunDiff
-    generated_at: datetime
-    run_counts: Mapping[str, int] = field(default_factory=dict)
-    issue_titles: Mapping[str, str] = field(default_factory=dict)
+    __slots__ = (
+        "_figures",
+        "_held",
+        "_reading",
+        "diff",
+        "generated_at",
+        "histories",
+        "issue_dates",
+        "issue_titles",
+        "run_counts",
+        "source",
+    )
+
+    def __init__(
+        self,
+        reports: Sequence[LinkReport] | LinkSource,
+        histories: Mapping[str, LinkHistory],
+        issue_dates: Mapping[str, date | None],
+        diff: RunDiff,
+        generated_at: datetime,
+        run_counts: Mapping[str, int] | None = None,
+        issue_titles: Mapping[str, str] | None = None,
+    ) -> None:
+        self.source: LinkSource = _InMemory(reports) if isinstance(reports, Sequence) else reports
+        self.histories = dict(histories)
+        self.issue_dates = issue_dates
+        self.diff = diff
+        self.generated_at = generated_at
+        self.run_counts: Mapping[str, int] = run_counts if run_counts is not None else {}
+        self.issue_titles: Mapping[str, str] = issue_titles if issue_titles is not None else {}
+        self._figures = LinkFigures()
+        self._held: list[LinkReport] | None = None  # until the source has been read whole once
+        self._reading = False
+
+    @property
+    def reports(self) -> list[LinkReport]:
+        """The links listed one by one (see the module), in the source's order."""
+        return self._read_whole()
+
+    @property
+    def figures(self) -> LinkFigures:
+        """The counts over every link."""
+        self._read_whole()
+        return self._figures
+
+    def _read_whole(self) -> list[LinkReport]:
+        if self._held is None:
+            for _ in self.links():
+                pass
+        return self._held or []  # a whole reading has set it
+
+    def links(self) -> Iterator[list[LinkReport]]:
+        """Every link, a chunk at a time, by URL (the order of report.json). The first whole
+        reading is also the view's own: what an output over every link reads before the others
+        (report.json, crawler.report.crawl_reports) builds the view on the way, so the links are
+        read once for both; later readings read the source again."""
+        if self._held is not None:
+            for reports, _ in self.source.chunks():
+                yield sorted_reports(reports)
+            return
+        if self._reading:
+            raise RuntimeError("the view's figures were asked for while its first reading was under way")
+        self._reading = True
+        try:
+            figures, held = yield from self._gather()
+        finally:
+            self._reading = False
+        self._figures, self._held = figures, held
+
+    def _gather(self) -> Generator[list[LinkReport], None, tuple[LinkFigures, list[LinkReport]]]:
+        """Reads the source: the figures of every link, and the links listed one by one
+        (every one until there are more than EVERY_LINK_LISTED_UP_TO), in the source's order."""
+        named = {*self.diff.newly_dead, *self.diff.fixed, *self.diff.still_dead, *self.diff.newly_drifted}
+        figures, held = LinkFigures(), list[LinkReport]()
+        whole = True  # every link read so far is held
+        for reports, histories in self.source.chunks():
+            self.histories.update(histories)
+            for report in reports:
+                figures.add(report, self)
+            if whole and figures.links > EVERY_LINK_LISTED_UP_TO:
+                whole, held = False, [report for report in held if self._listed(report, named)]
+            held += reports if whole else [report for report in reports if self._listed(report, named)]
+            yield sorted_reports(reports)
+        return figures, held
+
+    def _listed(self, report: LinkReport, named: set[str]) -> bool:
+        """Whether some report lists the link one by one whatever the number of links."""
+        return (
+            report.assessment.verdict not in QUIET
+            or self.is_dead(report)
+            or report.drift is not None
+            or not_checked(report)
+            or report.url in named
+        )
 
     def is_dead(self, report: LinkReport) -> bool:
         """Broken now, or dead under the N-of-D policy (README, "When a link is dead"): `policy.is_dead`."""
@@ -88,17 +279,23 @@ class CrawlView:
 
     def not_checked_reports(self) -> list[LinkReport]:
         """Links with no recorded answer (the crawl stopped before them):
-        every report says how many, and none says all is well while any is."""
+        every report says how many (`figures.not_checked`), and none says all is well while any is."""
         return [report for report in self.reports if not_checked(report)]
 
-    def mentions(self) -> list[Mention]:
-        """Every occurrence, newest issue first (undated last), each issue
-        top to bottom: the order editors read the archive in; each with the
+    def mentions(self, reports: Iterable[LinkReport] | None = None) -> list[Mention]:
+        """Every occurrence of the held links (or of `reports`), newest issue first (undated
+        last), each issue top to bottom: the order editors read the archive in; each with the
         capture of its own issue's date."""
-        ordered = sorted(mentions(self.reports), key=lambda mention: self._issue_order(mention.occurrence.issue))
-        return [Mention(self._as_cited(report, occurrence.issue), occurrence) for report, occurrence in ordered]
+        every = mentions(self.reports if reports is None else reports)
+        ordered = sorted(every, key=lambda mention: self.issue_order(mention.occurrence.issue))
+        return [Mention(self.as_cited(report, occurrence.issue), occurrence) for report, occurrence in ordered]
 
-    def _as_cited(self, report: LinkReport, issue: str) -> LinkReport:
+    def reading_order(self, mention: Mention) -> ReadingOrder:
+        """Where `mentions` puts an occurrence, as one key: its issue's order, then its place."""
+        occurrence = mention.occurrence
+        return (*self.issue_order(occurrence.issue), occurrence.line, occurrence.column, mention.report.url)
+
+    def as_cited(self, report: LinkReport, issue: str) -> LinkReport:
         """The report with the capture of `issue`'s date as the link's own."""
         if not report.captures:
             return report
@@ -107,7 +304,8 @@ class CrawlView:
             return report
         return replace(report, archive=capture.snapshot, archive_url=capture.url, capture_status=capture.status)
 
-    def _issue_order(self, issue: str) -> tuple[bool, int, str]:
+    def issue_order(self, issue: str) -> tuple[bool, int, str]:
+        """Newest issue first, undated last."""
         published = self.issue_date(issue)
         return (published is None, -published.toordinal() if published else 0, issue)
 

@@ -4,28 +4,35 @@
 |---|---|---|
 | index.html | editors, in a browser | `crawler.report.html` |
 | dead-links.md | editors, on the Git host | `crawler.report.dead_links` |
-| dead-links.csv, links.csv | editors' spreadsheets, scripts | `crawler.report.csv_tables` (pandas) |
+| dead-links.csv, links.csv | editors' spreadsheets, scripts | `crawler.report.csv_tables` |
 | report.json | machines (docs/report.schema.json) | `crawler.report.json_report` |
 
 All five are written to temporary files beside them (fsync) before any
 is replaced, then each is replaced atomically (`os.replace`): a crash or a
 rendering error leaves the previous night's files, never half a file.
 report.json and the CSV files are written in pieces as they are rendered
-(`json_report.crawl_pieces`, `csv_tables.csv_pieces`): at a million links
-each would be hundreds of megabytes held whole.
+(`json_report.crawl_pieces`, `csv_tables.csv_pieces`,
+`csv_tables.links_csv_pieces`): at a million links each would be hundreds of
+megabytes held whole. index.html, dead-links.md and dead-links.csv list the
+links the view holds (`CrawlView.reports`); report.json's links and links.csv
+go over every link in one reading, report.json's, written first: that reading
+builds the view (`CrawlView.links`) and sorts the rows of links.csv into
+reading order on the way; the other files follow.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
+from crawler.models import LinkReport
 from crawler.nightly.view import CrawlView
 from crawler.report import html, json_report
-from crawler.report.csv_tables import csv_pieces
+from crawler.report.csv_tables import csv_pieces, links_csv_pieces, links_csv_rows
 from crawler.report.dead_links import render_dead_links
+from crawler.report.sorted_rows import SortedLines
 
 __all__ = ["write_crawl_reports"]
 
@@ -34,26 +41,41 @@ def write_crawl_reports(view: CrawlView, reports_dir: Path, *, lang: str = "en")
     """Write index.html (in `lang`), dead-links.md, dead-links.csv,
     links.csv and report.json into `reports_dir` (created if missing);
     returns their paths in that order."""
-    mentions = view.mentions()
-    contents: dict[str, Iterable[bytes]] = {
-        "index.html": [html.render(view, lang=lang).encode()],
-        "dead-links.md": [render_dead_links(view).encode()],
-        "dead-links.csv": csv_pieces(view, mentions, dead_only=True),
-        "links.csv": csv_pieces(view, mentions),
-        "report.json": (piece.encode() for piece in json_report.crawl_pieces(view)),
-    }
     reports_dir.mkdir(parents=True, exist_ok=True)
+    with SortedLines() as rows:
+        contents: dict[str, Callable[[], Iterable[bytes]]] = {
+            "index.html": lambda: (piece.encode() for piece in html.render_pieces(view, lang=lang)),
+            "dead-links.md": lambda: [render_dead_links(view).encode()],
+            "dead-links.csv": lambda: csv_pieces(view, view.mentions(), dead_only=True),
+            "links.csv": lambda: links_csv_pieces(view, rows),
+            "report.json": lambda: (piece.encode() for piece in json_report.crawl_pieces(view, _feeding(view, rows))),
+        }
+        _write_all(contents, reports_dir, first="report.json")
+    return [reports_dir / name for name in contents]
+
+
+def _feeding(view: CrawlView, rows: SortedLines) -> Iterator[list[LinkReport]]:
+    """Every link a chunk at a time for report.json, its rows of links.csv added to `rows` on
+    the way: one reading of every link serves both files (and builds the view, `CrawlView.links`)."""
+    for reports in view.links():
+        rows.add(links_csv_rows(view, reports))
+        yield reports
+
+
+def _write_all(contents: Mapping[str, Callable[[], Iterable[bytes]]], reports_dir: Path, *, first: str) -> None:
+    """Every file to a temporary file, `first` first (its reading of the links builds the view
+    and sorts the rows of links.csv), then each replaced atomically; on an error, no file is
+    replaced and no temporary is left."""
     written: dict[Path, str] = {}
     try:
-        for name, pieces in contents.items():
-            written[reports_dir / name] = _temporary_file(reports_dir / name, pieces)
+        for name in sorted(contents, key=lambda name: name != first):
+            written[reports_dir / name] = _temporary_file(reports_dir / name, contents[name]())
         for path, temporary in list(written.items()):
             os.replace(temporary, path)
             del written[path]
     finally:
         for temporary in written.values():
             os.unlink(temporary)
-    return [reports_dir / name for name in contents]
 
 
 def _temporary_file(path: Path, pieces: Iterable[bytes]) -> str:

@@ -21,22 +21,42 @@ Decisions:
 - Text in the CSV files is one line, and a cell that would start with `=`,
   `+`, `-` or `@` gets a leading `'`: titles and link text come from the web
   and the issues, and a spreadsheet would run such a cell as a formula.
+- links.csv goes over every link, read again from the view's source a chunk
+  at a time (`CrawlView.links`, by URL), and lists them in the editors'
+  reading order (`CrawlView.reading_order`): its rows are rendered as they
+  come (`links_csv_rows`, in the same reading of the links as report.json's)
+  and sorted through a temporary file (`crawler.report.sorted_rows`), so no
+  step holds every row. dead-links.csv lists the view's dead links, which it
+  holds.
+- The files are written a row at a time by the csv module in the dialect
+  pandas writes `links_frame` with (`csv_bytes`: the same bytes, which the
+  tests compare): a frame per chunk of rows took most of the time the files
+  took at scale.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import csv
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
 
 from crawler.models import LinkReport
-from crawler.nightly.view import CrawlView
+from crawler.nightly.view import CrawlView, ReadingOrder
 from crawler.report.json_report import drift_fields, link_fields
 from crawler.report.summary import Mention, capture_url, one_line
 
-__all__ = ["CSV_COLUMNS", "CSV_ENCODING", "csv_bytes", "csv_pieces", "links_frame"]
+__all__ = [
+    "CSV_COLUMNS",
+    "CSV_ENCODING",
+    "csv_bytes",
+    "csv_pieces",
+    "links_csv_pieces",
+    "links_csv_rows",
+    "links_frame",
+]
 
 CSV_COLUMNS = (
     "issue",
@@ -63,7 +83,6 @@ CSV_COLUMNS = (
     "drift_capture",
 )
 CSV_ENCODING = "utf-8-sig"  # UTF-8 with a byte order mark, for Excel
-CSV_CHUNK = 20_000  # rows made into a frame and written at a time (`csv_pieces`)
 
 # Columns holding text from issues or the web, made inert for spreadsheets.
 _TEXT_COLUMNS = (
@@ -102,11 +121,54 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 def csv_pieces(view: CrawlView, mentions: Sequence[Mention], *, dead_only: bool = False) -> Iterator[bytes]:
     """`csv_bytes` of the `links_frame` of `mentions` (`view.mentions()`), or of its dead rows,
-    CSV_CHUNK rows at a time: the same bytes, without a frame of every occurrence at once."""
-    for start in range(0, max(len(mentions), 1), CSV_CHUNK):
-        frame = _frame(view, mentions[start : start + CSV_CHUNK])
-        text = _csv_text(frame[frame["dead"]] if dead_only else frame, header=start == 0)
-        yield text.encode(CSV_ENCODING if start == 0 else "utf-8")  # one byte order mark, at the start
+    a row at a time: the same bytes, without a frame of every occurrence at once."""
+    yield _csv_line(CSV_COLUMNS).encode(CSV_ENCODING)  # the header, after the byte order mark
+    for mention in mentions:
+        if not dead_only or view.is_dead(mention.report):
+            yield _csv_line(_row_values(view, mention)).encode()
+
+
+def links_csv_pieces(view: CrawlView, rows: Iterable[str]) -> Iterator[bytes]:
+    """links.csv: `csv_bytes` of the `links_frame` of every link, not only the view's, from
+    `rows`, the rows of `links_csv_rows` of every link in key order (`sorted_rows`)."""
+    yield _csv_line(CSV_COLUMNS).encode(CSV_ENCODING)  # the header, after the byte order mark
+    for row in rows:
+        yield row.encode()
+
+
+def links_csv_rows(view: CrawlView, reports: Sequence[LinkReport]) -> Iterator[tuple[ReadingOrder, str]]:
+    """Each occurrence's row of links.csv as CSV text, with its place in reading order."""
+    for mention in view.mentions(reports):
+        yield view.reading_order(mention), _csv_line(_row_values(view, mention))
+
+
+class _LastWritten:
+    """A file for `csv.writer` that keeps what it was last given: one row's text."""
+
+    text = ""
+
+    def write(self, text: str) -> int:
+        self.text = text
+        return len(text)
+
+
+_written = _LastWritten()
+_writer = csv.writer(_written, lineterminator="\n")  # the dialect `DataFrame.to_csv` writes with
+
+
+def _csv_line(values: Iterable[object]) -> str:
+    """One row as `DataFrame.to_csv` writes it (None empty, True as `True`), in the csv module's C."""
+    _writer.writerow(values)
+    return _written.text
+
+
+def _row_values(view: CrawlView, mention: Mention) -> list[object]:
+    """A row's cells in CSV_COLUMNS order, its text made inert."""
+    row = _row(view, mention)
+    for column in _TEXT_COLUMNS:
+        if row[column] is not None:
+            row[column] = _spreadsheet_text(row[column])
+    return [row[column] for column in CSV_COLUMNS]
 
 
 def _frame(view: CrawlView, mentions: Sequence[Mention]) -> pd.DataFrame:

@@ -31,7 +31,7 @@ from crawler.report.markdown import (
     markdown_table,
     occurrence_cells,
 )
-from crawler.report.summary import Mention, by_issue, summary_of
+from crawler.report.summary import Mention, by_issue
 
 __all__ = ["render_dead_links"]
 
@@ -43,7 +43,7 @@ def render_dead_links(view: CrawlView) -> str:
     """dead-links.md: summary and changes since the last run, then one
     table of dead links per issue, newest issue first."""
     dead_mentions = [mention for mention in view.mentions() if view.is_dead(mention.report)]
-    unchecked = len(view.not_checked_reports())
+    unchecked = view.figures.not_checked
     generated = f"Generated {view.generated_at.isoformat()} by rotwatch {__version__}."
     blocks = ["# Dead links", generated, _summary(view, unchecked), _changes(view)]
     blocks += [_issue(view, issue, group) for issue, group in by_issue(dead_mentions).items()]
@@ -71,7 +71,7 @@ def _summary(view: CrawlView, unchecked: int) -> str:
     of_them = f", {pending} of them with the capture pending" if pending else ""
     line = (
         f"**{len(dead)} dead** ({captured} with an archive capture, {len(dead) - captured} without{of_them}). "
-        f"{summary_of(view.reports, unchecked=unchecked)}."
+        f"{view.figures.summary_line(unchecked=unchecked)}."
     )
     if not unchecked:
         return line

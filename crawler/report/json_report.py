@@ -72,7 +72,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from crawler.models import CheckResult, Drift, LinkOccurrence, LinkReport, Verdict
+from crawler.models import CheckResult, Drift, DriftKind, LinkOccurrence, LinkReport, Verdict
 from crawler.report.summary import capture_url, count_by_drift, count_by_verdict, occurrence_order, sorted_reports
 
 if TYPE_CHECKING:  # crawler.nightly.view imports crawler.report, which imports this module
@@ -93,7 +93,8 @@ __all__ = [
 def render(reports: Sequence[LinkReport], *, failing: frozenset[Verdict], generated_at: datetime) -> str:
     """report.json as text. `failing` is unused: the verdicts speak for
     themselves and readers apply their own policy."""
-    return _text(_document(reports, generated_at))
+    links = [_link(report, None) for report in sorted_reports(reports)]
+    return _text(_document(generated_at, links, count_by_verdict(reports), count_by_drift(reports)))
 
 
 def render_crawl(view: CrawlView) -> str:
@@ -102,14 +103,18 @@ def render_crawl(view: CrawlView) -> str:
     return "".join(crawl_pieces(view))
 
 
-def crawl_pieces(view: CrawlView) -> Iterator[str]:
+def crawl_pieces(view: CrawlView, links: Iterable[Sequence[LinkReport]] | None = None) -> Iterator[str]:
     """`render_crawl`'s text a link at a time, so a crawl of a million links writes its
-    report.json without holding it whole (as one string, or one document of dicts)."""
-    document = _document(view.reports, view.generated_at, view, links=False)
-    head, tail = _crawl_text(document, view).split(json.dumps(_LINKS_PLACE), 1)
-    yield head
-    yield from _indented_items(_link(report, view) for report in sorted_reports(view.reports))
-    yield tail
+    report.json without holding it whole (as one string, or one document of dicts): the
+    links are read again from the view's source (`links`, by default `CrawlView.links`),
+    the counts are the view's."""
+    place = json.dumps(_LINKS_PLACE)
+    yield _text({"generated_at": view.generated_at.isoformat(), "links": _LINKS_PLACE}).split(place, 1)[0]
+    every = view.links() if links is None else links
+    yield from _indented_items(_link(report, view) for chunk in every for report in chunk)
+    figures = view.figures  # known once the links are read (`CrawlView.links`)
+    document = _document(view.generated_at, _LINKS_PLACE, figures.verdicts, figures.drifted)
+    yield _crawl_text(document, view).split(place, 1)[1]
 
 
 def _crawl_text(document: dict[str, Any], view: CrawlView) -> str:
@@ -120,10 +125,12 @@ def _crawl_text(document: dict[str, Any], view: CrawlView) -> str:
         "still_dead": sorted(diff.still_dead),
         "newly_drifted": sorted(diff.newly_drifted),
     }
-    document["not_checked"] = len(view.not_checked_reports())
+    document["not_checked"] = view.figures.not_checked
     document["archive"] = archive_counts(view.run_counts)
     return _text(document)
 
+
+_string = json.encoder.encode_basestring  # JSON string escaping for ensure_ascii=False (C when available)
 
 _FURTHER_COUNT = re.compile(r"memento_(.+)_(requests|429s)")  # crawler.nightly.archive_step's run counts
 
@@ -156,7 +163,8 @@ def _further_archives(run_counts: Mapping[str, int]) -> dict[str, dict[str, int]
 
 def render_offline(message: str, *, generated_at: datetime) -> str:
     """Nothing was checked: `offline` and the message, no link judged."""
-    return _text({**_document([], generated_at), "offline": True, "message": message})
+    empty = _document(generated_at, [], count_by_verdict(()), count_by_drift(()))
+    return _text({**empty, "offline": True, "message": message})
 
 
 def _text(document: dict[str, Any]) -> str:
@@ -164,14 +172,17 @@ def _text(document: dict[str, Any]) -> str:
 
 
 def _document(
-    reports: Sequence[LinkReport], generated_at: datetime, view: CrawlView | None = None, *, links: bool = True
+    generated_at: datetime,
+    links: list[dict[str, Any]] | str,
+    verdicts: Mapping[Verdict, int],
+    drifted: Mapping[DriftKind, int],
 ) -> dict[str, Any]:
-    """The document; without `links`, a placeholder stands where the links go (`crawl_pieces`)."""
+    """The document; a placeholder may stand where the links go (`crawl_pieces`)."""
     return {
         "generated_at": generated_at.isoformat(),
-        "links": [_link(report, view) for report in sorted_reports(reports)] if links else _LINKS_PLACE,
-        "summary": {verdict.value: count for verdict, count in count_by_verdict(reports).items()},
-        "drifted": {kind.value: count for kind, count in count_by_drift(reports).items()},
+        "links": links,
+        "summary": {verdict.value: count for verdict, count in verdicts.items()},
+        "drifted": {kind.value: count for kind, count in drifted.items()},
     }
 
 
@@ -183,9 +194,29 @@ def _indented_items(items: Iterable[dict[str, Any]]) -> Iterator[str]:
     """A list at the document's second level, as `_text` (indent 2) writes it, an item at a time."""
     opening = "[\n    "
     for item in items:
-        yield opening + json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n    ")
+        yield opening + _indented(item, "    ")
         opening = ",\n    "
     yield "[]" if opening == "[\n    " else "\n  ]"
+
+
+def _indented(value: object, indent: str) -> str:
+    """`json.dumps(value, ensure_ascii=False, indent=2)` at `indent`, the same text: the standard
+    library encodes indented JSON in Python only (its C encoder does no indent), which was most of
+    the time report.json took; strings still go through its C escaping."""
+    if isinstance(value, str):
+        return _string(value)
+    if value is None or isinstance(value, bool):
+        return "null" if value is None else "true" if value else "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    inner = indent + "  "
+    if isinstance(value, dict) and value:
+        pairs = ",\n".join(f"{inner}{_string(key)}: {_indented(item, inner)}" for key, item in value.items())
+        return f"{{\n{pairs}\n{indent}}}"
+    if isinstance(value, list | tuple) and value:
+        items = ",\n".join(inner + _indented(item, inner) for item in value)
+        return f"[\n{items}\n{indent}]"
+    return json.dumps(value, ensure_ascii=False)  # empty containers, floats: as the standard library writes them
 
 
 def _link(report: LinkReport, view: CrawlView | None) -> dict[str, Any]:

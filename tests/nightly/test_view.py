@@ -47,4 +47,13 @@ def test_dead_reports_are_the_links_the_policy_counts_as_dead():
 
 
 def test_public_names_are_pinned():
-    assert sorted(crawler.nightly.view.__all__) == ["CrawlView", "as_reported", "with_drifts"]
+    assert sorted(crawler.nightly.view.__all__) == [
+        "CrawlView",
+        "EVERY_LINK_LISTED_UP_TO",
+        "LinkFigures",
+        "LinkSource",
+        "QUIET",
+        "ReadingOrder",
+        "as_reported",
+        "with_drifts",
+    ]

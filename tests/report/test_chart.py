@@ -49,7 +49,7 @@ def test_band_of_puts_dead_links_first_by_capture(report, band):
 
 def test_month_bands_oldest_first_undated_last_each_url_once_per_month():
     view = sample_view()
-    months = month_bands(view, view.mentions())
+    months = month_bands(view)
     assert list(months) == ["2024-02", "2024-03", "2024-04", ""]
     assert months["2024-03"] == {
         Band.DEAD_UNCAPTURED: 2,

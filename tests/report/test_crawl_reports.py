@@ -13,8 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from crawler.nightly.view import QUIET, CrawlView
 from crawler.report import crawl_reports
 from crawler.report.crawl_reports import write_crawl_reports
+from crawler.report.summary import count_by_verdict
+from tests.report.scale import scale_view
 from tests.report.views import REPORTS, sample_view
 
 FILES = ["index.html", "dead-links.md", "dead-links.csv", "links.csv", "report.json"]
@@ -86,3 +89,61 @@ def test_a_failed_write_keeps_the_old_file_and_removes_the_temporary_one(written
         write_crawl_reports(sample_view(reports=REPORTS[:2]), written)
     assert (written / "index.html").read_bytes() == before
     assert sorted(os.listdir(written)) == sorted(FILES)
+
+
+# --- every link read again, a chunk at a time ------------------------------------------
+
+
+class Chunked:
+    """Links by URL in chunks of `size`, each with its histories: the crawl's source, in memory."""
+
+    def __init__(self, view, size: int) -> None:
+        self.reports = sorted((report for chunk in view.links() for report in chunk), key=lambda r: r.url)
+        self.histories, self.size = view.histories, size
+        self.readings = 0
+
+    def chunks(self):
+        self.readings += 1
+        for start in range(0, len(self.reports), self.size):
+            chunk = self.reports[start : start + self.size]
+            yield chunk, {r.url: self.histories[r.url] for r in chunk if r.url in self.histories}
+
+
+def same_view(view, reports):
+    return CrawlView(reports, {}, view.issue_dates, view.diff, view.generated_at, view.run_counts, view.issue_titles)
+
+
+@pytest.mark.parametrize("links", [40, 2_500])
+def test_a_view_read_a_chunk_at_a_time_writes_the_files_of_one_list(tmp_path: Path, links: int):
+    view = scale_view(links, newly_dead=links // 20, still_dead=links // 40, fixed=3, unchecked=links // 100)
+    chunked = Chunked(view, 700 if links > 1_000 else 7)
+    whole = CrawlView(
+        chunked.reports,
+        view.histories,
+        view.issue_dates,
+        view.diff,
+        view.generated_at,
+        view.run_counts,
+        view.issue_titles,
+    )
+    write_crawl_reports(whole, tmp_path / "list")
+    write_crawl_reports(same_view(view, chunked), tmp_path / "chunks")
+    for name in FILES:
+        assert (tmp_path / "list" / name).read_bytes() == (tmp_path / "chunks" / name).read_bytes(), name
+
+
+def test_above_the_full_table_the_view_holds_only_the_links_listed_one_by_one():
+    view = scale_view(2_500, newly_dead=30, fixed=2, unchecked=4)
+    held = {report.url for report in view.reports}
+    every = [report for chunk in view.links() for report in chunk]
+    assert view.figures.links == len(every) == 2_500
+    assert all((r.url in held) == (r.assessment.verdict not in QUIET or view.is_dead(r)) for r in every)
+    assert view.figures.verdicts == count_by_verdict(every)
+
+
+def test_the_five_files_read_every_link_once(tmp_path: Path):
+    view = scale_view(2_500, newly_dead=30, fixed=2, unchecked=4)
+    chunked = Chunked(view, 700)
+    chunked_view = same_view(view, chunked)
+    write_crawl_reports(chunked_view, tmp_path)
+    assert chunked.readings == 1

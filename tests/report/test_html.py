@@ -40,7 +40,7 @@ from tests.report.views import (
 
 
 def test_public_names_are_pinned():
-    assert html_report.__all__ == ["LABELS", "Band", "render"]
+    assert html_report.__all__ == ["LABELS", "Band", "render", "render_pieces"]
 
 
 def test_broken_now_is_dead_even_without_history():

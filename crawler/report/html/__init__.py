@@ -32,6 +32,7 @@ month chart); `template.html` holds the page's CSS and script.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from importlib.resources import files
 from string import Template
 
@@ -41,10 +42,11 @@ from crawler.report.html.labels import LABELS, Labels
 from crawler.report.html.markup import content_security_policy, escape, json_for_script
 from crawler.report.html.page import Page
 
-__all__ = ["LABELS", "Band", "render"]
+__all__ = ["LABELS", "Band", "render", "render_pieces"]
 
 _TEMPLATE = Template(files(__name__).joinpath("template.html").read_text(encoding="utf-8"))
 _CSP = content_security_policy(_TEMPLATE.template)
+_BODY = "\0"  # where the body goes: no text on the page holds a control character (`markup.escape`)
 
 
 def render(view: CrawlView, *, lang: str = "en") -> str:
@@ -52,11 +54,21 @@ def render(view: CrawlView, *, lang: str = "en") -> str:
 
     Raises ValueError naming the languages when `lang` is not one of them.
     """
+    return "".join(render_pieces(view, lang=lang))
+
+
+def render_pieces(view: CrawlView, *, lang: str = "en") -> Iterator[str]:
+    """`render`'s text a piece at a time (a section, an issue's dead links), so the page of a
+    million links is written without being held whole."""
     labels = Labels(lang)
-    return _TEMPLATE.substitute(
+    page = _TEMPLATE.substitute(
         lang=labels.html_lang,
         csp=escape(_CSP),
         title=escape(labels["page_title"]),
-        body=Page(view, labels).body(),
+        body=_BODY,
         script_data=json_for_script({"shown": labels["shown"]}),
     )
+    head, tail = page.split(_BODY)
+    yield head
+    yield from (piece for piece in Page(view, labels).body_pieces() if piece)
+    yield tail

@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
-from datetime import date
+from collections.abc import Mapping
 from enum import StrEnum
 
 from crawler.models import LinkReport, Verdict
 from crawler.nightly.view import CrawlView
 from crawler.report.html.labels import Labels
 from crawler.report.html.markup import Markup, tag, void
-from crawler.report.summary import Mention
 
 __all__ = ["Band", "MonthChart", "band_of", "chart_section", "month_bands"]
 
@@ -42,21 +40,22 @@ class Band(StrEnum):
 
 def band_of(view: CrawlView, report: LinkReport) -> Band:
     """The band a link is drawn in."""
-    if view.is_dead(report):
-        return Band.DEAD_CAPTURED if report.archive is not None else Band.DEAD_UNCAPTURED
-    return {Verdict.OK: Band.OK, Verdict.REDIRECTED: Band.REDIRECTED}.get(report.assessment.verdict, Band.OTHER)
+    return _band(report.assessment.verdict, view.is_dead(report), report.archive is not None)
 
 
-def month_bands(view: CrawlView, mentions: Iterable[Mention]) -> dict[str, Counter[Band]]:
+def _band(verdict: Verdict, dead: bool, captured: bool) -> Band:
+    if dead:
+        return Band.DEAD_CAPTURED if captured else Band.DEAD_UNCAPTURED
+    return {Verdict.OK: Band.OK, Verdict.REDIRECTED: Band.REDIRECTED}.get(verdict, Band.OTHER)
+
+
+def month_bands(view: CrawlView) -> dict[str, Counter[Band]]:
     """Per publication month (oldest first, undated last as ""), how many
-    of its links fall in each band; a URL counts once per month."""
-    seen = {
-        (_month_key(view.issue_date(mention.occurrence.issue)), mention.report.url): band_of(view, mention.report)
-        for mention in mentions
-    }
+    of its links fall in each band; a URL counts once per month, with the capture
+    of its last occurrence that month (the view counts them: `LinkFigures.months`)."""
     months: defaultdict[str, Counter[Band]] = defaultdict(Counter)
-    for (month, _), counted in seen.items():
-        months[month][counted] += 1
+    for (month, verdict, dead, captured), count in view.figures.months.items():
+        months[month][_band(verdict, dead, captured)] += count
     return {month: months[month] for month in sorted(months, key=lambda month: (month == "", month))}
 
 
@@ -74,10 +73,6 @@ def chart_section(months: Mapping[str, Counter[Band]], labels: Labels) -> Markup
         class_="chart-section",
         aria_labelledby="chart-heading",
     )
-
-
-def _month_key(published: date | None) -> str:
-    return published.strftime("%Y-%m") if published else ""
 
 
 class MonthChart:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from crawler import __version__
 from crawler.models import CaptureStatus, LinkReport, Verdict
@@ -37,7 +37,7 @@ from crawler.report.html.chart import chart_section, month_bands
 from crawler.report.html.labels import Labels
 from crawler.report.html.markup import Markup, children, link, tag, void
 from crawler.report.html.tables import LinkTables, day_text, listed_in_all_links, shown_site, verdict_badge
-from crawler.report.summary import Mention, count_by_drift, count_by_verdict
+from crawler.report.summary import Mention
 
 __all__ = ["CHANGES_PREVIEW", "CHANGES_SHOWN_WHOLE", "Page"]
 
@@ -61,30 +61,31 @@ class Page:
         self.dead_mentions = [mention for mention in self.ordered if view.is_dead(mention.report)]
         self.drifted_mentions = [mention for mention in self.ordered if mention.report.drift is not None]
         self.by_url = {report.url: report for report in view.reports}
-        self.unchecked = view.not_checked_reports()
+        self.unchecked = view.figures.not_checked
         self.place: dict[str, int] = {}  # each URL's first row in page order
         for position, mention in enumerate(self.ordered):
             self.place.setdefault(mention.report.url, position)
 
     def body(self) -> Markup:
-        return children(
-            [
-                self.masthead(),
-                self.summary(),
-                self.changes(),
-                self.filters(),
-                self.tables.dead_section(self.dead_mentions),
-                self.tables.drifted_section(self.drifted_mentions),
-                tag(
-                    "div",
-                    chart_section(month_bands(self.view, self.ordered), self.labels),
-                    self.sites_section(),
-                    class_="figures",
-                ),
-                self.tables.all_links_section(self.ordered),
-                self.footer(),
-            ]
+        return children(self.body_pieces())
+
+    def body_pieces(self) -> Iterator[Markup | None]:
+        """The body a section at a time, the dead links an issue at a time: at scale the page is
+        hundreds of megabytes, written as it is made (`crawler.report.html.render_pieces`)."""
+        yield self.masthead()
+        yield self.summary()
+        yield self.changes()
+        yield self.filters()
+        yield from self.tables.dead_section_pieces(self.dead_mentions)
+        yield self.tables.drifted_section(self.drifted_mentions)
+        yield tag(
+            "div",
+            chart_section(month_bands(self.view), self.labels),
+            self.sites_section(),
+            class_="figures",
         )
+        yield self.tables.all_links_section(self.ordered)
+        yield self.footer()
 
     # --- top of the page -------------------------------------------------
 
@@ -113,8 +114,8 @@ class Page:
 
     def summary(self) -> Markup:
         captured = sum(report.archive is not None for report in self.dead)
-        issues = len({mention.occurrence.issue for mention in self.ordered})
-        checked = len(self.view.reports) - len(self.unchecked)
+        issues = len(self.view.figures.issues)
+        checked = self.view.figures.links - self.unchecked
         diff = self.view.diff
         cards = [
             self.card(
@@ -136,8 +137,8 @@ class Page:
         ]
         if self.unchecked:
             detail = self.labels["not_checked_detail"]
-            cards.append(self.card("unchecked", self.labels["not_checked"], len(self.unchecked), detail))
-        warning = self.labels.fill("not_checked_warning", count=len(self.unchecked)) if self.unchecked else None
+            cards.append(self.card("unchecked", self.labels["not_checked"], self.unchecked, detail))
+        warning = self.labels.fill("not_checked_warning", count=self.unchecked) if self.unchecked else None
         return tag(
             "section",
             tag("ul", cards, class_="cards"),
@@ -150,7 +151,7 @@ class Page:
 
     def drifted_card(self) -> Markup | None:
         """How many links now show another page, of which kinds, and how many are new; none when none did."""
-        kinds = count_by_drift(self.view.reports)
+        kinds = self.view.figures.drifted
         total = sum(kinds.values())
         if not total:
             return None
@@ -172,7 +173,7 @@ class Page:
     def verdict_counts(self) -> Markup:
         chips = [
             tag("li", verdict_badge(self.labels, verdict), " ", tag("span", f"{count:,}", class_="chip-count"))
-            for verdict, count in count_by_verdict(self.view.reports).items()
+            for verdict, count in self.view.figures.verdicts.items()
             if count
         ]
         return self.facts(self.labels["verdicts"], chips)
@@ -259,7 +260,7 @@ class Page:
         free-text search, reset."""
         rows = self.rows_on_page()
         present = {mention.report.assessment.verdict for mention in rows}
-        verdicts = [verdict for verdict in count_by_verdict(self.view.reports) if verdict in present]
+        verdicts = [verdict for verdict in Verdict if verdict in present]
         issues = list(dict.fromkeys(mention.occurrence.issue for mention in rows))
         sites = sorted({site for mention in rows if (site := shown_site(mention.report.url))})
         return tag(

@@ -42,25 +42,27 @@ Decisions:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from functools import cache
 
 from crawler.check.reasons import reason_in, translate
 from crawler.check.urls import host_of, is_http_url, site_key
 from crawler.models import CaptureStatus, Drift, LinkKind, LinkReport, Snapshot, Verdict
-from crawler.nightly.view import CrawlView
+from crawler.nightly.view import EVERY_LINK_LISTED_UP_TO, QUIET, CrawlView
 from crawler.report.html.labels import Labels
 from crawler.report.html.markup import Child, Markup, children, link, tag
 from crawler.report.summary import WAYBACK, Mention, archive_name, by_issue, capture_url
 
 __all__ = ["FULL_TABLE_LIMIT", "LinkTables", "day_text", "listed_in_all_links", "shown_site", "verdict_badge"]
 
-FULL_TABLE_LIMIT = 1_000  # unique links up to which "All links" lists every one
+FULL_TABLE_LIMIT = EVERY_LINK_LISTED_UP_TO  # unique links up to which "All links" lists every one
 
 # The columns of the two tables, as LABELS keys, left to right.
 _DEAD_COLUMNS = ("col.line", "col.text", "col.url", "col.verdict", "col.reason", "col.since", "col.capture")
 _ALL_COLUMNS = ("col.issue", "col.line", "col.text", "col.url", "col.verdict", "col.reason", "col.capture")
+# Stands for a section's content made in pieces; `escape` turns control characters in text into spaces.
+_CONTENT = Markup("\0")
 _DRIFTED_COLUMNS = ("col.issue", "col.line", "col.text", "col.url", "col.drift", "col.then", "col.now")
 
 
@@ -87,10 +89,9 @@ def listed_in_all_links(view: CrawlView, mentions: Sequence[Mention]) -> list[Me
     dead (the dead and the drifted have their own tables; working links,
     redirected ones included, are in links.csv): an archive of a million
     links has hundreds of thousands of redirects, too many for one page."""
-    if len(view.reports) <= FULL_TABLE_LIMIT:
+    if view.figures.links <= FULL_TABLE_LIMIT:
         return list(mentions)
-    quiet = {Verdict.OK, Verdict.REDIRECTED, Verdict.SKIPPED}
-    return [m for m in mentions if m.report.assessment.verdict not in quiet and not view.is_dead(m.report)]
+    return [m for m in mentions if m.report.assessment.verdict not in QUIET and not view.is_dead(m.report)]
 
 
 def verdict_badge(labels: Labels, verdict: Verdict) -> Markup:
@@ -110,19 +111,29 @@ class LinkTables:
         """The dead links, one table per issue, in the order of `dead_mentions`;
         newly dead rows are tinted unless every row is (a first crawl), when
         the tint would tell nothing."""
+        return children(self.dead_section_pieces(dead_mentions))
+
+    def dead_section_pieces(self, dead_mentions: Sequence[Mention]) -> Iterator[Markup]:
+        """`dead_section` in pieces, an issue's table at a time: the dead links are listed
+        whole at any size, so the section is most of the page."""
         groups = by_issue(dead_mentions)
         every_one_new = bool(dead_mentions) and all(m.report.url in self.newly_dead for m in dead_mentions)
-        content = [self.issue_block(issue, group) for issue, group in groups.items()]
-        nothing = self.nothing_dead()
-        return tag(
+        shell = tag(
             "section",
             self.section_head("dead", self.labels["dead_by_issue"]),
-            content or tag("p", nothing, class_="quiet"),
+            _CONTENT,
             tag("p", self.labels["no_match"], class_="quiet no-match", hidden=True),
             id="dead",
             class_="all-new" if every_one_new else None,
             aria_labelledby="dead-heading",
         )
+        opening, closing = shell.split(_CONTENT)
+        yield Markup(opening)
+        if not groups:
+            yield tag("p", self.nothing_dead(), class_="quiet")
+        for issue, group in groups.items():
+            yield self.issue_block(issue, group)
+        yield Markup(closing)
 
     def section_head(self, section: str, heading: str) -> Markup:
         """A section's heading and the count of its rows the filters show."""
@@ -136,10 +147,10 @@ class LinkTables:
     def nothing_dead(self) -> str:
         """What the dead links' section says when there are none: never that every
         link works while some were not checked or now show another page."""
-        unchecked = len(self.view.not_checked_reports())
+        unchecked = self.view.figures.not_checked
         if unchecked:
             return self.labels.fill("no_dead_unchecked", count=unchecked)
-        drifted = sum(report.drift is not None for report in self.view.reports)
+        drifted = sum(self.view.figures.drifted.values())
         if drifted:
             return self.labels.fill("no_dead_drifted", count=drifted)
         return self.labels["no_dead"]
@@ -179,16 +190,18 @@ class LinkTables:
 
     def all_links_section(self, mentions: Sequence[Mention]) -> Markup:
         """Every occurrence in one table, collapsed; at scale only those of
-        links that are not ok, under a pointer to links.csv."""
+        links that are not ok, under a pointer to links.csv. `mentions` are the
+        view's (`CrawlView.mentions`): every occurrence up to FULL_TABLE_LIMIT links."""
         listed = listed_in_all_links(self.view, mentions)
+        total = self.view.figures.occurrences
         return tag(
             "details",
             tag(
                 "summary",
-                tag("h2", self.labels["all_links"], " ", tag("span", f"{len(mentions):,}", class_="tally")),
+                tag("h2", self.labels["all_links"], " ", tag("span", f"{total:,}", class_="tally")),
                 tag("output", class_="shown", data_counts="all-links", aria_live="polite"),
             ),
-            self.csv_pointer(len(listed), len(mentions)) if len(listed) < len(mentions) else None,
+            self.csv_pointer(len(listed), total) if len(listed) < total else None,
             self.links_table(_ALL_COLUMNS, listed, class_="links all-links"),
             id="all-links",
             class_="all-links-section",

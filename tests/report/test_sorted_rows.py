@@ -1,0 +1,28 @@
+"""The external sort under links.csv (crawler/report/sorted_rows.py)."""
+
+from __future__ import annotations
+
+import random
+
+from crawler.report import sorted_rows
+from crawler.report.sorted_rows import SortedLines
+
+
+def test_public_names_are_pinned():
+    assert sorted_rows.__all__ == ["SORT_CACHE_KIB", "SortedLines"]
+
+
+def test_lines_come_back_in_key_order_as_python_sorts_them_ties_as_given():
+    rng = random.Random(7)
+    words = ["a", "B", "é", "中文", "z", "ä", "😀", ""]
+    keyed = [((rng.random() < 0.5, rng.randint(-5, 5), rng.choice(words)), f"line {n}\n") for n in range(2_000)]
+    with SortedLines() as lines:
+        lines.add(keyed[:700])
+        lines.add(keyed[700:])
+        assert list(lines) == [line for _, line in sorted(keyed, key=lambda pair: pair[0])]
+
+
+def test_nothing_in_nothing_out():
+    with SortedLines() as lines:
+        lines.add([])
+        assert list(lines) == []
