@@ -21,7 +21,11 @@ Capture lookups (`baseline_step`):
   or killed crawl keeps what it learned.
 - Budget: `--archive-budget` bounds the dead links' lookups and these
   together: this step gets what step 4 left (`remaining_budget`), and with
-  nothing left it waits for the next night. The requests it sends are added
+  nothing left it waits for the next night. A night asks for at most
+  `BASELINES_PER_NIGHT` links (the oldest, `WantedBaselines`): the first
+  crawl of a million-link archive would otherwise hold a million pairs and
+  ask the archive for days (1.1 playbacks a link at 480 a minute is 38
+  hours); the rest are counted pending and asked on the nights after. The requests it sends are added
   to the run's archive counts; `drift_baselines` counts the links asked.
 """
 
@@ -46,11 +50,22 @@ from crawler.spiders.wayback import CapturePage
 from crawler.wayback.pace import PLAYBACK, QUERY
 from crawler.wayback.protocol import playback_url
 
-__all__ = ["BaselineStep", "baseline_step", "drifts", "live_cited", "record_drifts", "remaining_budget"]
+__all__ = [
+    "BASELINES_PER_NIGHT",
+    "BaselineStep",
+    "WantedBaselines",
+    "baseline_step",
+    "drifts",
+    "live_cited",
+    "record_drifts",
+    "remaining_budget",
+]
 
 log = logging.getLogger(__name__)  # archive choices: how many baselines are known, asked, pending
 
 Pair = tuple[str, date | None]
+
+BASELINES_PER_NIGHT = 20_000  # links a night asks the "then" of: about 46 minutes of playbacks at 480 a minute
 
 
 @dataclass(frozen=True)
@@ -112,18 +127,32 @@ def live_cited(reports: Sequence[LinkReport], issue_dates: Mapping[str, date | N
     return {report.url: _earliest(report, issue_dates) for report in reports if _live(report)}
 
 
-def wanted_baselines(store: StateStore, cited: Mapping[str, date | None]) -> list[Pair]:
-    """(URL, earliest date cited) of the live links (`live_cited`) whose "then" must come
-    from the archive, oldest first."""
-    with_page = store.baselines.fingerprints(cited)
-    known = store.baselines.known(with_page)
-    wanted = [(url, cited[url]) for url in with_page if needs_capture(known.get(url), cited[url])]
-    return sorted(wanted, key=lambda pair: (pair[1] or date.max, pair[0]))
+class WantedBaselines:
+    """The oldest `limit` live links whose "then" must come from the archive, gathered a chunk of
+    reports at a time with at most twice `limit` held; `total` counts every one found."""
+
+    def __init__(self, store: StateStore, limit: int = BASELINES_PER_NIGHT) -> None:
+        self.store, self.limit, self.total = store, limit, 0
+        self._oldest: list[Pair] = []
+
+    def add(self, cited: Mapping[str, date | None]) -> None:
+        """The live links of a chunk (`live_cited`): those needing a capture are kept, oldest first."""
+        with_page = self.store.baselines.fingerprints(cited)
+        known = self.store.baselines.known(with_page)
+        wanted = [(url, cited[url]) for url in with_page if needs_capture(known.get(url), cited[url])]
+        self.total += len(wanted)
+        self._oldest += wanted
+        if len(self._oldest) > 2 * self.limit:
+            self._oldest = self.oldest()
+
+    def oldest(self) -> list[Pair]:
+        """Tonight's share, oldest issues first."""
+        return sorted(self._oldest, key=lambda pair: (pair[1] or date.max, pair[0]))[: self.limit]
 
 
 async def baseline_step(
     store: StateStore,
-    cited: Mapping[str, date | None],
+    needed: WantedBaselines,
     settings: Settings,
     config: Config,
     *,
@@ -132,11 +161,11 @@ async def baseline_step(
 ) -> BaselineStep:
     """Looks up and stores the capture baselines the live links need (see the module);
     `budget` is what the archive budget leaves (None: no limit)."""
-    wanted = wanted_baselines(store, cited)
-    log.debug("%d live links need the archive's capture before their issue", len(wanted))
+    wanted = needed.oldest()
+    log.debug("%d live links need the archive's capture before their issue, %d asked", needed.total, len(wanted))
     stopped = _why_not(config, budget, interruption) if wanted else ""
     if not wanted or stopped:
-        return BaselineStep(pending=len(wanted), stopped=stopped)
+        return BaselineStep(pending=needed.total, stopped=stopped)
     batches = _Baselines(store, config.archive_endpoint)
     try:
         run = await lookup_baselines(
@@ -147,7 +176,7 @@ async def baseline_step(
     settled = sum(answer.outcome is not LookupOutcome.FAILED for answer in run.answers.values())
     counts = {f"archive_{pool}_requests": run.tally.requests[pool] for pool in (QUERY, PLAYBACK)}
     counts["drift_baselines"] = len(wanted)
-    return BaselineStep(len(wanted), settled, len(wanted) - settled, counts, run.tally.stopped)
+    return BaselineStep(len(wanted), settled, needed.total - settled, counts, run.tally.stopped)
 
 
 def _why_not(config: Config, budget: timedelta | None, interruption: Interruption | None) -> str:

@@ -60,7 +60,7 @@ from crawler.models import (
     Drift,
 )
 from crawler.nightly.archive_step import Item, archive_step
-from crawler.nightly.baseline_step import baseline_step, remaining_budget
+from crawler.nightly.baseline_step import BaselineStep, baseline_step, remaining_budget
 from crawler.nightly.drift_rules import DriftRewrite
 from crawler.nightly.plan_spool import PlanSpool
 from crawler.nightly.results import ResultBatches
@@ -132,14 +132,18 @@ async def crawl(
     # 4. Look the dead links up in the archive, unless their answer is known.
     issue_dates = _issue_dates(issues)
     stored = StoredReports(store, plan, batches.kept, config.site_rules)
-    first = stored.first_pass(save_live, issue_dates)
+    first = stored.first_pass(save_live, issue_dates, archive=config.archive)
     started = time.monotonic()
     step = await archive_step(
         store, first.dead, issue_dates, first.live, settings, config, interruption=interruption, on_item=on_lookup
     )
     # 4b. Drift: the "then" of old live links (within what the archive budget left), tonight's judgement.
     budget = remaining_budget(config, timedelta(seconds=time.monotonic() - started))
-    baselines = await baseline_step(store, first.cited, settings, config, budget=budget, interruption=interruption)
+    baselines = (
+        await baseline_step(store, first.baselines, settings, config, budget=budget, interruption=interruption)
+        if first.baselines is not None
+        else BaselineStep(stopped="off")
+    )
     drifted = stored.judge_drifts(issue_dates)
 
     # 5. Archival copies and reports, then the run is finished (unless it was stopped).

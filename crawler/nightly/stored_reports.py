@@ -35,7 +35,7 @@ from crawler.check.site_rules import SiteRule
 from crawler.check.urls import is_http_url
 from crawler.models import ArchiveLookup, Assessment, CheckResult, Drift, LinkHistory, LinkReport, Verdict
 from crawler.nightly.archive_step import settled_answers
-from crawler.nightly.baseline_step import drifts, live_cited, record_drifts
+from crawler.nightly.baseline_step import WantedBaselines, drifts, live_cited, record_drifts
 from crawler.nightly.plan_spool import PlanSpool
 from crawler.nightly.policy import is_dead
 from crawler.nightly.store import StateStore
@@ -56,7 +56,7 @@ class FirstPass:
 
     dead: list[LinkReport] = field(default_factory=list)  # for the archive
     live: list[str] = field(default_factory=list)  # for Save Page Now, if asked
-    cited: dict[str, date | None] = field(default_factory=dict)  # live links by earliest date cited (drift)
+    baselines: WantedBaselines | None = None  # the live links whose "then" the archive must give (drift)
     verdicts: dict[Verdict, int] = field(default_factory=lambda: count_by_verdict(()))
 
 
@@ -80,14 +80,15 @@ class StoredReports:
             stored.update((url, self.kept[url]) for url in part.to_fetch if url in self.kept)
             yield build_reports(part, {}, stored, rules=self.rules), self.store.histories(part.to_fetch)
 
-    def first_pass(self, save_live: bool, issue_dates: Mapping[str, date | None]) -> FirstPass:
-        """The dead links, the live ones (with `save_live`, for Save Page Now; and by the
-        earliest date cited, for drift) and the links by verdict."""
-        first = FirstPass()
+    def first_pass(self, save_live: bool, issue_dates: Mapping[str, date | None], *, archive: bool) -> FirstPass:
+        """The dead links, the live ones (with `save_live`, for Save Page Now), those whose "then"
+        the archive must give for drift (unless the `archive` is off) and the links by verdict."""
+        first = FirstPass(baselines=WantedBaselines(self.store) if archive else None)
         for reports, histories in self.chunks():
             first.dead += [r for r in reports if is_dead(r.assessment.verdict, histories.get(r.url))]
             first.live += _live_links(reports) if save_live else []
-            first.cited.update(live_cited(reports, issue_dates))
+            if first.baselines is not None:
+                first.baselines.add(live_cited(reports, issue_dates))
             for verdict, count in count_by_verdict(reports).items():
                 first.verdicts[verdict] += count
         first.dead.sort(key=lambda report: report.url)

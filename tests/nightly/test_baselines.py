@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from crawler.check.drift import Fingerprint
 from crawler.models import Page, Verdict
+from crawler.nightly.baseline_step import WantedBaselines
 from crawler.nightly.drift_rules import Baseline, BaselineSource
 from crawler.nightly.store import StateStore
 from tests.nightly.state_helpers import DAY, T0, Clock, outcome
@@ -74,3 +75,19 @@ def test_newly_drifted_is_news_once_even_when_a_stopped_run_saw_it_first(store: 
     again = check(store, Verdict.OK)
     store.baselines.judged({URL: True})
     assert store.diff(again).newly_drifted == (URL,)  # a drift that ends and comes back is news again
+
+
+def test_a_night_asks_the_oldest_links_needing_a_capture_and_counts_the_rest(tmp_path) -> None:
+    moment = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+    urls = [f"https://site{n}.example/post" for n in range(7)]
+    with StateStore.open(tmp_path / "state.sqlite", clock=lambda: moment) as store:
+        run = store.begin_run({})
+        page = Page(title="Launch notes", text="Our editor ships its first stable release today")
+        store.record_results(run.id, [outcome(url, Verdict.OK, http_status=200, page=page) for url in urls])
+        wanted = WantedBaselines(store, limit=2)
+        wanted.add({urls[0]: date(2021, 5, 1), urls[1]: date(2019, 1, 1), urls[2]: None})  # undated: never asked
+        wanted.add({urls[3]: date(2018, 6, 1), urls[4]: date(2023, 1, 1)})
+        wanted.add({urls[5]: date(2020, 1, 1), "https://never.example/checked": date(2017, 1, 1)})  # no page: no
+
+        assert wanted.oldest() == [(urls[3], date(2018, 6, 1)), (urls[1], date(2019, 1, 1))]
+        assert wanted.total == 5

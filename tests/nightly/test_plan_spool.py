@@ -53,12 +53,18 @@ def test_the_spool_groups_links_exactly_as_plan_checks_does(cited: list[tuple[st
     assert all(len(chunk.to_fetch) + len(chunk.not_fetched) <= 2 for chunk in chunks)
 
 
-def test_chunks_come_in_url_order_across_chunks() -> None:
+def test_chunks_come_in_url_order_across_chunks_excluded_links_among_them() -> None:
     urls = [f"https://site{n % 7}.example/page/{n}" for n in range(50)]
-    with PlanSpool.of([occurrence(url) for url in reversed(urls)]) as spool:
-        order = [url for chunk in spool.chunks(8) for url in chunk.to_fetch]
+    excluded = ["https://a-skip.example/first", "https://site3.example/page/skip/x", "https://zz-skip.example/"]
+    exclude = [re.compile("skip")]
+    with PlanSpool.of([occurrence(url) for url in reversed(urls + excluded)], exclude) as spool:
+        order = [
+            url
+            for chunk in spool.chunks(8)
+            for url in sorted([*chunk.to_fetch, *(result.url for result, _ in chunk.not_fetched.values())])
+        ]
 
-    assert order == sorted(urls)
+    assert order == sorted(urls + excluded)
 
 
 def test_due_links_come_back_each_once_with_every_site_spread_by_its_share() -> None:
