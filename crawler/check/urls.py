@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import tldextract
@@ -65,8 +65,13 @@ def is_http_url(url: str) -> bool:
     return _HTTP_SCHEME.match(url) is not None
 
 
+@lru_cache(maxsize=1 << 16)
 def normalize_url(url: str) -> str:
     """The form of `url` used to tell whether two links are the same.
+
+    Remembered for the last 65,536 URLs: reading an issue validates its links
+    (`url_problem`) and the plan groups them just after, and normalizing costs
+    more than extracting (benchmarks/README.md).
 
     Meant for http(s) URLs. Raises ValueError, with a message fit for an
     editor, when the URL names no host or an impossible one (`exa mple.com`,
