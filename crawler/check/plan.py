@@ -30,6 +30,7 @@ from crawler.models import (
     LinkOccurrence,
     LinkReport,
     LookupOutcome,
+    Page,
     Verdict,
 )
 from crawler.wayback.rewrite import capture_link
@@ -38,6 +39,7 @@ __all__ = [
     "NO_ANSWER",
     "CheckPlan",
     "archive_requests",
+    "as_reported_result",
     "build_reports",
     "cited_dates",
     "excluded_result",
@@ -85,6 +87,13 @@ def is_excluded(url: str, exclude: Sequence[re.Pattern[str]]) -> bool:
 def excluded_result(url: str) -> CheckResult:
     """What an excluded link's report says instead of a check."""
     return CheckResult(url=url, error=ErrorKind.EXCLUDED, error_detail="matches --exclude")
+
+
+def as_reported_result(result: CheckResult) -> CheckResult:
+    """The result with what the reports read only (page text, headers and hops dropped): what a
+    run keeps of a result once it is judged, for its reports."""
+    page = Page(title=result.title) if result.title is not None else None
+    return replace(result, page=page, headers={}, redirects=())
 
 
 def build_reports(

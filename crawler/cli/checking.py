@@ -40,7 +40,7 @@ from crawler.cli.exit_codes import EXIT_FAILING, EXIT_OFFLINE, EXIT_OK
 from crawler.cli.inputs import read_links_or_fail
 from crawler.config import Config, scrapy_overrides
 from crawler.errors import ChangesError, ConfigError
-from crawler.models import ArchiveLookup, LinkOccurrence, LinkReport
+from crawler.models import ArchiveLookup, Assessment, CheckResult, LinkOccurrence, LinkReport
 
 if TYPE_CHECKING:
     from scrapy.settings import Settings
@@ -122,9 +122,11 @@ def _check(plan: CheckPlan, args: CheckArguments, issue_dates: dict[str, date | 
     None when the machine is offline: the canary does not resolve before the
     checks, or after checks whose results all failed to resolve a name.
     """
-    from crawler.check.plan import archive_requests, build_reports, looks_offline, with_captures
+    from crawler.check.classify import assess
+    from crawler.check.plan import archive_requests, as_reported_result, build_reports, looks_offline, with_captures
     from crawler.fetch.canary import names_resolve
-    from crawler.fetch.runner import base_settings, check_urls, lookup_captures, run_in_reactor
+    from crawler.fetch.fair_order import fair_order
+    from crawler.fetch.runner import base_settings, lookup_captures, run_in_reactor, stream_checks
 
     config = args.config
     settings = base_settings(scrapy_overrides(config))
@@ -132,11 +134,19 @@ def _check(plan: CheckPlan, args: CheckArguments, issue_dates: dict[str, date | 
     async def check_then_suggest() -> list[LinkReport] | None:
         if plan.to_fetch and not await names_resolve(config.canary, settings):
             return None
+        judged: dict[str, tuple[CheckResult, Assessment]] = {}  # each result judged as it comes, its page dropped
         with CheckProgress(len(plan.to_fetch)) as progress:
-            results = await check_urls(plan.to_fetch, settings, progress.advance)
-        if looks_offline(list(results.values())) and not await names_resolve(config.canary, settings):
+
+            def judge(result: CheckResult) -> None:
+                judged[result.url] = (as_reported_result(result), assess(result, config.site_rules))
+                progress.advance(result)
+
+            await stream_checks(fair_order(plan.to_fetch), settings, judge)
+        if looks_offline([result for result, _ in judged.values()]) and not await names_resolve(
+            config.canary, settings
+        ):
             return None
-        reports = build_reports(plan, results, rules=config.site_rules)
+        reports = build_reports(plan, {}, judged, rules=config.site_rules)
         if not (args.suggest and config.archive):
             return reports
         wanted = archive_requests(reports, config.failing_verdicts, issue_dates)

@@ -13,13 +13,12 @@ is kept (`ResultBatches.kept`), a few links in a hundred.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 
 from crawler.check.classify import assess
-from crawler.check.plan import looks_offline, resolved_a_name
+from crawler.check.plan import as_reported_result, looks_offline, resolved_a_name
 from crawler.check.reasons import translate
 from crawler.check.site_rules import SiteRule
-from crawler.models import Assessment, CheckResult, Page
+from crawler.models import Assessment, CheckResult
 from crawler.nightly.store import StateStore
 
 __all__ = ["RESULT_BATCH", "ResultBatches"]
@@ -49,7 +48,7 @@ class ResultBatches:
         self.pending.append((result, judged))
         self.count += 1
         if _unlike_stored(result, judged):
-            self.kept[result.url] = (_as_reported_result(result), judged)
+            self.kept[result.url] = (as_reported_result(result), judged)
         self.online = self.online or resolved_a_name(result)
         if self.online and len(self.pending) >= RESULT_BATCH:
             self.flush()
@@ -72,9 +71,3 @@ def _unlike_stored(result: CheckResult, judged: Assessment) -> bool:
     if result.error_detail:
         return True
     return any(translate(judged.reason, lang) != text for lang, text in judged.translations.items())
-
-
-def _as_reported_result(result: CheckResult) -> CheckResult:
-    """The result with what the reports read only (page text, headers and hops dropped)."""
-    page = Page(title=result.title) if result.title is not None else None
-    return replace(result, page=page, headers={}, redirects=())
