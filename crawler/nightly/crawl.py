@@ -144,6 +144,8 @@ async def crawl(
         if first.baselines is not None
         else BaselineStep(stopped="off")
     )
+    verdicts = first.verdicts
+    del first  # its dead links' reports: the view holds its own, and at a million links they are 100 MB
     drifted = stored.judge_drifts(issue_dates)
 
     # 5. Archival copies and reports, then the run is finished (unless it was stopped).
@@ -160,7 +162,7 @@ async def crawl(
     view = _view(store, plan, batches.kept, step.answers, issues, run.id, config, store.now(), run_counts, drifted)
     written = _write_outputs(view, issues, config, reports_dir, lang)
     if stopped != "interrupted":
-        store.finish_run(run.id, {verdict.value: n for verdict, n in first.verdicts.items()})
+        store.finish_run(run.id, {verdict.value: n for verdict, n in verdicts.items()})
     checked = batches.count
     return CrawlOutcome(view, written, checked, step.asked, step.pending, step.minutes_left, step.to_save, stopped)
 
