@@ -13,12 +13,10 @@ import pytest
 
 from crawler.config import load_config, scrapy_overrides
 from crawler.fetch.runner import base_settings
-from crawler.issues.reading import collect_links
-from crawler.nightly.crawl import CrawlOutcome, crawl
-from crawler.nightly.plan_spool import PlanSpool
-from crawler.nightly.policy import policy_of
+from crawler.nightly.crawl import CrawlOutcome
 from crawler.nightly.store import StateStore
 from crawler.simweb import HostSpec
+from tests.nightly.nights import crawl_folder
 from tests.wayback.scripted_archive import ScriptedArchive
 
 NIGHT_1 = datetime(2024, 7, 1, 2, 0, tzinfo=UTC)
@@ -50,17 +48,7 @@ def night(web, reactor_thread, folder, when, *, save_live=False, full=False, set
         {**web.crawl_overrides(), "archive_playback_rate": 60000, "retries": 0, "timeout": 5, **values}, cwd=folder
     )
     scrapy = base_settings({**scrapy_overrides(config), **(settings or {})})
-    occurrences, issues, _ = collect_links([folder / "issues"])
-    state = folder / "reports" / "state.sqlite"
-    with (
-        StateStore.open(state, policy=policy_of(config), clock=lambda: when) as store,
-        PlanSpool.of(occurrences, config.exclude_patterns) as plan,
-    ):
-        outcome = reactor_thread.run(
-            lambda: crawl(store, plan, issues, scrapy, config, folder / "reports", full=full, save_live=save_live)
-        )
-    web.log.wait_idle()
-    return outcome
+    return crawl_folder(web, reactor_thread, folder, when, config, scrapy, full=full, save_live=save_live)
 
 
 def report_json(folder: Path) -> dict:

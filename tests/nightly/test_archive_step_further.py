@@ -14,13 +14,13 @@ import pytest
 from crawler.config import load_config, scrapy_overrides
 from crawler.fetch.runner import base_settings
 from crawler.issues.reading import collect_links
-from crawler.nightly.crawl import CrawlOutcome, crawl, rebuild_reports
+from crawler.nightly.crawl import CrawlOutcome, rebuild_reports
 from crawler.nightly.plan_spool import PlanSpool
-from crawler.nightly.policy import policy_of
 from crawler.nightly.store import StateStore
 from crawler.simweb import SimWeb
 from crawler.simweb.memento import SimMemento
 from tests.further_archives import SECOND, THIRD, start_afresh, web_with_archives
+from tests.nightly.nights import crawl_folder
 from tests.wayback.scripted_archive import ScriptedArchive
 
 NIGHT_1 = datetime(2024, 7, 1, 2, 0, tzinfo=UTC)
@@ -66,16 +66,7 @@ def night(web, reactor_thread, folder, when, **values) -> CrawlOutcome:
         {**web.crawl_overrides(), "archive_playback_rate": 60000, "retries": 0, "timeout": 5, **values}, cwd=folder
     )
     settings = base_settings({**scrapy_overrides(config), **QUICK})
-    occurrences, issues, _ = collect_links([folder / "issues"])
-    with (
-        StateStore.open(folder / "reports" / "state.sqlite", policy=policy_of(config), clock=lambda: when) as store,
-        PlanSpool.of(occurrences, config.exclude_patterns) as plan,
-    ):
-        outcome = reactor_thread.run(
-            lambda: crawl(store, plan, issues, settings, config, folder / "reports", full=True)
-        )
-    web.log.wait_idle()
-    return outcome
+    return crawl_folder(web, reactor_thread, folder, when, config, settings, full=True)
 
 
 def links(folder: Path) -> dict[str, dict]:

@@ -12,15 +12,12 @@ import pytest
 
 from crawler.config import load_config, scrapy_overrides
 from crawler.fetch.runner import base_settings
-from crawler.issues.reading import collect_links
 from crawler.models import DriftKind, LinkReport, Snapshot
-from crawler.nightly.crawl import CrawlOutcome, crawl
-from crawler.nightly.plan_spool import PlanSpool
-from crawler.nightly.policy import policy_of
-from crawler.nightly.store import StateStore
+from crawler.nightly.crawl import CrawlOutcome
 from crawler.simweb import HostSpec
 from crawler.simweb.pages import TAKEOVER_TITLE, render
 from crawler.wayback.protocol import playback_url
+from tests.nightly.nights import crawl_folder
 from tests.nightly.test_stopping import rows, start_and_wait
 from tests.wayback.scripted_archive import ScriptedArchive
 
@@ -56,17 +53,8 @@ def night(web, reactor_thread, folder: Path, when: datetime, **values) -> CrawlO
     config = load_config(
         {**web.crawl_overrides(), "archive_playback_rate": 60000, "retries": 0, "timeout": 5, **values}, cwd=folder
     )
-    occurrences, issues, _ = collect_links([folder / "issues"])
     settings = base_settings(scrapy_overrides(config))
-    with (
-        StateStore.open(folder / "reports" / "state.sqlite", policy=policy_of(config), clock=lambda: when) as store,
-        PlanSpool.of(occurrences, config.exclude_patterns) as plan,
-    ):
-        outcome = reactor_thread.run(
-            lambda: crawl(store, plan, issues, settings, config, folder / "reports", full=True)
-        )
-    web.log.wait_idle()
-    return outcome
+    return crawl_folder(web, reactor_thread, folder, when, config, settings, full=True)
 
 
 def report_of(outcome: CrawlOutcome, url: str) -> LinkReport:

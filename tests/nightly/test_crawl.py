@@ -15,13 +15,10 @@ from pathlib import Path
 import pytest
 
 from crawler.config import load_config, scrapy_overrides
-from crawler.issues.reading import collect_links
-from crawler.nightly.crawl import crawl
-from crawler.nightly.plan_spool import PlanSpool
-from crawler.nightly.policy import policy_of
 from crawler.nightly.store import StateStore
 from crawler.simweb import HostSpec, SimWayback, SimWeb
 from tests.cli_helpers import archive_flags, loopback_flags, rotwatch, rotwatch_command
+from tests.nightly.nights import crawl_folder
 
 NIGHT_1 = datetime(2024, 4, 1, 2, 0, tzinfo=UTC)
 # Served to this module by the `web` fixture in conftest.py.
@@ -54,16 +51,7 @@ def night(web, reactor_thread, folder, when, *, full=False):
     overrides = {**scrapy_overrides(config), "ROTWATCH_ALLOWED_PRIVATE": (ipaddress.ip_network("127.0.0.0/8"),)}
     from crawler.fetch.runner import base_settings
 
-    occurrences, issues, _ = collect_links([folder / "issues"])
-    with (
-        StateStore.open(folder / "reports" / "state.sqlite", policy=policy_of(config), clock=lambda: when) as store,
-        PlanSpool.of(occurrences, config.exclude_patterns) as plan,
-    ):
-        outcome = reactor_thread.run(
-            lambda: crawl(store, plan, issues, base_settings(overrides), config, folder / "reports", full=full)
-        )
-    web.log.wait_idle()
-    return outcome
+    return crawl_folder(web, reactor_thread, folder, when, config, base_settings(overrides), full=full)
 
 
 def verdicts(outcome):
