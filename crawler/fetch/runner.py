@@ -37,7 +37,7 @@ from scrapy.utils.reactor import install_reactor
 from twisted.python.failure import Failure
 
 from crawler.fetch.fair_order import fair_order
-from crawler.fetch.long_lived import long_lived_frozen
+from crawler.fetch.long_lived import FrozenAsKept, long_lived_frozen
 from crawler.fetch.resolver import installed_reactor, installed_resolver
 from crawler.fetch.timeout_policy import Mode
 from crawler.models import ArchiveLookup, CaptureCheck, CheckResult, RecentCapture
@@ -128,11 +128,13 @@ async def _collect(
     items: list[T] = []
     if interruption is not None and interruption.requested:
         return items
+    frozen = FrozenAsKept()
 
     def collect(item: T, **_: object) -> None:
         if isinstance(item, item_types):
             if keep:
                 items.append(item)
+                frozen.kept()
             if on_item:
                 on_item(item)
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import gc
+import weakref
 
 import crawler.fetch.long_lived
-from crawler.fetch.long_lived import freeze_long_lived, long_lived_frozen
+from crawler.fetch.long_lived import FrozenAsKept, freeze_long_lived, long_lived_frozen
 
 
 def test_public_names():
-    assert crawler.fetch.long_lived.__all__ == ["freeze_long_lived", "long_lived_frozen"]
+    assert crawler.fetch.long_lived.__all__ == ["FrozenAsKept", "freeze_long_lived", "long_lived_frozen"]
 
 
 def test_what_exists_and_what_is_frozen_meanwhile_is_unfrozen_at_the_end():
@@ -20,3 +21,31 @@ def test_what_exists_and_what_is_frozen_meanwhile_is_unfrozen_at_the_end():
         freeze_long_lived()
         assert gc.get_freeze_count() >= frozen + len(queued)
     assert gc.get_freeze_count() == 0
+
+
+class _Node:
+    """An object in a reference cycle: only the collector frees it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_kept_results_are_frozen_a_batch_at_a_time_and_the_garbage_with_them_is_collected_first():
+    gc.disable()  # only FrozenAsKept collects here
+    try:
+        with long_lived_frozen():
+            frozen = FrozenAsKept(every=3)
+            before = gc.get_freeze_count()
+            kept = []
+            for n in range(2):
+                kept.append([n])
+                frozen.kept()
+            assert gc.get_freeze_count() == before  # not a batch yet
+            garbage = weakref.ref(_Node())
+            assert garbage() is not None  # a cycle outlives its last reference until a pass
+            kept.append([2])
+            frozen.kept()
+            assert gc.get_freeze_count() >= before + len(kept)
+            assert garbage() is None
+    finally:
+        gc.enable()
