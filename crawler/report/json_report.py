@@ -92,9 +92,12 @@ __all__ = [
 
 def render(reports: Sequence[LinkReport], *, failing: frozenset[Verdict], generated_at: datetime) -> str:
     """report.json as text. `failing` is unused: the verdicts speak for
-    themselves and readers apply their own policy."""
-    links = [_link(report, None) for report in sorted_reports(reports)]
-    return _text(_document(generated_at, links, count_by_verdict(reports), count_by_drift(reports)))
+    themselves and readers apply their own policy. The links are encoded one
+    at a time: the document as dicts took 60 MB more at its peak on 20,000
+    links than its text (benchmarks/bench_lychee.py)."""
+    document = _document(generated_at, _LINKS_PLACE, count_by_verdict(reports), count_by_drift(reports))
+    head, tail = _around_links(_text(document))
+    return "".join((head, *_indented_items(_link(report, None) for report in sorted_reports(reports)), tail))
 
 
 def render_crawl(view: CrawlView) -> str:
@@ -108,13 +111,12 @@ def crawl_pieces(view: CrawlView, links: Iterable[Sequence[LinkReport]] | None =
     report.json without holding it whole (as one string, or one document of dicts): the
     links are read again from the view's source (`links`, by default `CrawlView.links`),
     the counts are the view's."""
-    place = json.dumps(_LINKS_PLACE)
-    yield _text({"generated_at": view.generated_at.isoformat(), "links": _LINKS_PLACE}).split(place, 1)[0]
+    yield _around_links(_text({"generated_at": view.generated_at.isoformat(), "links": _LINKS_PLACE}))[0]
     every = view.links() if links is None else links
     yield from _indented_items(_link(report, view) for chunk in every for report in chunk)
     figures = view.figures  # known once the links are read (`CrawlView.links`)
     document = _document(view.generated_at, _LINKS_PLACE, figures.verdicts, figures.drifted)
-    yield _crawl_text(document, view).split(place, 1)[1]
+    yield _around_links(_crawl_text(document, view))[1]
 
 
 def _crawl_text(document: dict[str, Any], view: CrawlView) -> str:
@@ -188,6 +190,12 @@ def _document(
 
 # Stands for the links in a document written in pieces; JSON escapes NUL, so no text can be it.
 _LINKS_PLACE = "\0links\0"
+
+
+def _around_links(text: str) -> tuple[str, str]:
+    """A document's text before and after the placeholder standing for its links."""
+    head, tail = text.split(json.dumps(_LINKS_PLACE), 1)
+    return head, tail
 
 
 def _indented_items(items: Iterable[dict[str, Any]]) -> Iterator[str]:

@@ -235,6 +235,13 @@ def test_crawl_json_written_a_link_at_a_time_is_the_whole_document_as_one_dump(l
     assert len(pieces) == links + 3  # the head, a piece per link, the list's end, the tail
 
 
+@pytest.mark.parametrize("links", [0, 1, 4])
+def test_check_json_written_a_link_at_a_time_is_the_whole_document_as_one_dump(links: int):
+    text = json_report.render(ALL[:links], failing=frozenset(), generated_at=datetime(2026, 1, 2))
+    assert text == json.dumps(json.loads(text), ensure_ascii=False, indent=2) + "\n"
+    assert len(json.loads(text)["links"]) == links
+
+
 def test_report_json_s_links_are_indented_as_the_standard_library_indents_them():
     """The links are written by a faster indenting encoder of their own: the same text."""
     rng = random.Random(3)
