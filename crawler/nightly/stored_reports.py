@@ -76,9 +76,9 @@ class StoredReports:
     def chunks(self) -> Iterator[tuple[list[LinkReport], dict[str, LinkHistory]]]:
         """`build_reports` over the plan, REPORT_CHUNK links at a time in URL order, with their histories."""
         for part in self.plan.chunks(REPORT_CHUNK):
-            stored = self.store.last_results(part.to_fetch)
+            stored, histories = self.store.stories(part.to_fetch)
             stored.update((url, self.kept[url]) for url in part.to_fetch if url in self.kept)
-            yield build_reports(part, {}, stored, rules=self.rules), self.store.histories(part.to_fetch)
+            yield build_reports(part, {}, stored, rules=self.rules), histories
 
     def first_pass(self, save_live: bool, issue_dates: Mapping[str, date | None], *, archive: bool) -> FirstPass:
         """The dead links, the live ones (with `save_live`, for Save Page Now), those whose "then"
