@@ -32,8 +32,9 @@ dot segments: those are different requests that merely often answer alike.
 `url_problem` says why a URL cannot be requested, without normalising it
 when it plainly can: an ASCII http(s) URL whose host is dot-separated
 letters, digits and inner single hyphens, ending in a letter label, with at
-most a four-digit port, is one `normalize_url` accepts (tests hold the two
-to the same answer). Reading an archive asks it for every distinct URL.
+most a port up to 65535 (four digits, or five without a leading zero), is
+one `normalize_url` accepts (tests hold the two to the same answer).
+Reading an archive asks it for every distinct URL.
 
 `site_key` groups hosts into sites (for politeness limits and reports) by
 the registered domain under the Public Suffix List, private section
@@ -60,9 +61,10 @@ _HTTP_SCHEME = re.compile(r"https?:", re.I)
 _HOST_NAME = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?")
 _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
 # http(s) URLs normalize_url certainly accepts: no userinfo, IP literal, IDN,
-# odd hyphen or underscore in the host, no port over 9999, printable ASCII after.
+# odd hyphen or underscore in the host, no port over 65535, printable ASCII after.
+_PORT_NUMBER = r"(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"  # <= 65535
 _PLAIN_HTTP_URL = re.compile(
-    r"https?://(?:[a-z0-9]+(?:-[a-z0-9]+)*\.)*[a-z]+(?:-[a-z0-9]+)*(?::[0-9]{1,4})?(?:[/?#][\x21-\x7e]*)?", re.I
+    rf"https?://(?:[a-z0-9]+(?:-[a-z0-9]+)*\.)*[a-z]+(?:-[a-z0-9]+)*(?::{_PORT_NUMBER})?(?:[/?#][\x21-\x7e]*)?", re.I
 )
 # http(s) URLs normalize_url returns unchanged (when the port is not the default one): lower-case
 # host as _PLAIN_HTTP_URL's, a path; in it and the query only characters w3lib leaves as they are, no `%`.

@@ -169,6 +169,10 @@ _URL_PIECES = st.sampled_from(
 @example("https://-a.example/")
 @example("http://x.org:0/")
 @example("https://1.2.3.4/")
+@example("http://x.org:65535/")
+@example("http://x.org:65536/")
+@example("http://x.org:06553/")
+@example("http://x.org:45837/a")
 def test_url_problem_answers_as_normalize_url_does(url: str) -> None:
     assert url_problem(url) == _normalize_url_problem(url)
 
