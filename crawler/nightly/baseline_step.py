@@ -194,13 +194,17 @@ def _why_not(config: Config, budget: timedelta | None, interruption: Interruptio
 def drifts(
     store: StateStore, reports: Sequence[LinkReport], issue_dates: Mapping[str, date | None]
 ) -> dict[str, Drift | None]:
-    """Each link's drift (None: not drifted, or not judged), by `drift_rules.drift_of`."""
-    urls = [report.url for report in reports]
-    now = store.baselines.fingerprints(urls)
-    known = store.baselines.known(now)
+    """Each link's drift (None: not drifted, or not judged), by `drift_rules.drift_of`.
+
+    Only the links whose page differs from their baseline are judged: `drift_of` finds no
+    drift without a page now or a "then" to compare it with, nor between a page and itself.
+    """
+    changed = store.baselines.changed(report.url for report in reports)
     return {
-        report.url: drift_of(
-            report.assessment.verdict, now.get(report.url), known.get(report.url), _earliest(report, issue_dates)
+        report.url: (
+            drift_of(report.assessment.verdict, *changed[report.url], _earliest(report, issue_dates))
+            if report.url in changed
+            else None
         )
         for report in reports
     }

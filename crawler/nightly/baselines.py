@@ -43,6 +43,11 @@ FIRST_CHECKS = f"""INSERT INTO baselines (url, fingerprint, source, taken_on, re
 _BASELINES = f"""SELECT url, fingerprint, source, capture, taken_on, recorded_at FROM baselines
     WHERE url IN ({_URLS})"""
 _FINGERPRINTS = f"SELECT url, fingerprint FROM links WHERE fingerprint IS NOT NULL AND url IN ({_URLS})"
+# The pages read whose text is not their baseline's: only these can have drifted (a page has not drifted
+# from itself), and at a million links nearly every page is still its baseline (issue 14).
+_CHANGED = f"""SELECT links.url, links.fingerprint AS now, baselines.fingerprint, source, capture, taken_on,
+    recorded_at FROM links JOIN baselines ON baselines.url = links.url
+    WHERE links.fingerprint != baselines.fingerprint AND links.url IN ({_URLS})"""
 _STORE = """INSERT OR REPLACE INTO baselines (url, fingerprint, source, capture, taken_on, recorded_at)
     VALUES (?, ?, ?, ?, ?, ?)"""
 _DRIFTED = "UPDATE links SET drifted_since = coalesce(drifted_since, ?) WHERE url = ?"
@@ -65,6 +70,13 @@ class BaselineMemory:
         """The page each of `urls` showed when last read, for those a check read one of."""
         rows = self._rows(_FINGERPRINTS, (_json_list(urls),))
         return {row["url"]: Fingerprint.from_json(row["fingerprint"]) for row in rows}
+
+    def changed(self, urls: Iterable[str]) -> dict[str, tuple[Fingerprint, Baseline]]:
+        """The page each of `urls` showed when last read and its baseline, for those whose page
+        differs from their baseline's (both known): no other page can have drifted. Only these
+        fingerprints are parsed."""
+        rows = self._rows(_CHANGED, (_json_list(urls),))
+        return {row["url"]: (Fingerprint.from_json(row["now"]), _baseline(row)) for row in rows}
 
     def record(self, baselines: Iterable[Baseline]) -> None:
         """Stores capture baselines (found, or none usable) in one transaction."""

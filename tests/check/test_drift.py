@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import crawler.check.drift
 from crawler.check.drift import (
@@ -303,6 +305,24 @@ def test_site_name_is_the_shorter_end_of_the_title():
     assert fp("Portfolio").site == ""
     assert fp("新闻中心_新浪网").site == "新浪网"
     assert fp("Using async_hooks | Node.js").site == "Node.js"  # "_" inside a word is no separator
+
+
+_TITLE_PIECES = st.sampled_from(["Launch", "notes", " | ", " - ", "Example", "博彩", "casino", "slot", "·", "", "2024"])
+_FINGERPRINTS = st.builds(
+    Fingerprint,
+    title=st.lists(_TITLE_PIECES, max_size=6).map("".join),
+    site=st.sampled_from(["", "Example"]),
+    simhash=st.none() | st.integers(0, 2**64 - 1),
+    takeover_words=st.lists(st.sampled_from(["casino", "slot", "porn", "loan"]), max_size=3).map(tuple),
+    parked=st.booleans(),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(_FINGERPRINTS, st.builds(fp, st.text(max_size=40), st.text(max_size=200))))
+def test_a_page_has_not_drifted_from_itself(page: Fingerprint):
+    # The nightly crawl judges only the pages whose stored fingerprint differs from their baseline's.
+    assert judge_drift(page, page) is None
 
 
 # ----------------------------------------------------------- serialisation

@@ -169,6 +169,10 @@ _URL_PIECES = st.sampled_from(
 @example("https://-a.example/")
 @example("http://x.org:0/")
 @example("https://1.2.3.4/")
+@example("http://x.org:65535/")
+@example("http://x.org:65536/")
+@example("http://x.org:06553/")
+@example("http://x.org:45837/a")
 def test_url_problem_answers_as_normalize_url_does(url: str) -> None:
     assert url_problem(url) == _normalize_url_problem(url)
 
@@ -185,3 +189,75 @@ def test_url_problem_answers_as_normalize_url_does(url: str) -> None:
 )
 def test_url_problem_says_why_a_url_cannot_be_requested(url: str, problem: str | None) -> None:
     assert url_problem(url) == problem
+
+
+_NORMAL_PIECES = st.sampled_from(
+    [
+        *"abcXYZ019-_.:/?#@[]%&=~'!$()*+,;\\\"<>^`{|} \t",
+        "http://",
+        "https://",
+        "HTTP://",
+        "www.",
+        "xn--",
+        "例子",
+        ":80",
+        ":443",
+        ":8080",
+        ":0",
+        ":065",
+        ":65535",
+        ":65536",
+        ":99999",
+        "%E4",
+        "%7e",
+        "%41",
+        "/./",
+        "/../",
+        ".com",
+    ]
+)
+
+
+def _normalized_or_why(url: str) -> str:
+    try:
+        return crawler.check.urls._normalized(url)
+    except ValueError as error:
+        return f"ValueError: {error}"
+
+
+def _normalize_or_why(url: str) -> str:
+    try:
+        return normalize_url(url)
+    except ValueError as error:
+        return f"ValueError: {error}"
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.sampled_from(["http://", "https://", "HTTPS://", ""]),
+    st.lists(_NORMAL_PIECES, max_size=14),
+)
+@example("http://", ["x.org", ":80", "/a"])
+@example("https://", ["x.org", ":443", "/a"])
+@example("https://", ["x.org", ":65536", "/a"])
+@example("https://", ["x.org/a?"])
+@example("https://", ["x.org/it's?q='"])
+@example("https://", ["a", "--", "b.org/"])
+def test_urls_already_normal_skip_the_long_way_with_the_same_answer(scheme: str, pieces: list[str]) -> None:
+    url = scheme + "".join(pieces)
+    assert _normalize_or_why(url) == _normalized_or_why(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://site17362.bench:45837/2015/06/site17362-0-05574325",
+        "https://example.com/",
+        "https://a.b-c.example.org/path/to;x=1/(y)?q=1&r=a:b/c?d",
+        "http://x.org:8080/a",
+        "https://x.org:80/a",
+    ],
+)
+def test_urls_already_normal_are_themselves(url: str) -> None:
+    assert crawler.check.urls._NORMAL_HTTP_URL.fullmatch(url)
+    assert normalize_url(url) == url == crawler.check.urls._normalized(url)

@@ -91,3 +91,14 @@ def test_a_night_asks_the_oldest_links_needing_a_capture_and_counts_the_rest(tmp
 
         assert wanted.oldest() == [(urls[3], date(2018, 6, 1)), (urls[1], date(2019, 1, 1))]
         assert wanted.total == 5
+
+
+def test_changed_pages_are_those_unlike_their_baseline(store: StateStore, clock: Clock):
+    check(store, Verdict.OK)
+    assert store.baselines.changed([URL, "https://never.example/"]) == {}  # the first check is its own baseline
+    clock.now += DAY
+    check(store, Verdict.OK, Page("Slot online | Casino"))
+    now = store.baselines.fingerprints([URL])[URL]
+    assert store.baselines.changed([URL]) == {URL: (now, store.baselines.known([URL])[URL])}
+    store.baselines.record([Baseline(URL, BaselineSource.CAPTURE, None, None, T0)])  # no usable capture
+    assert store.baselines.changed([URL]) == {}

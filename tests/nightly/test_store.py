@@ -115,6 +115,16 @@ def test_a_history_tells_the_links_story(store, clock):
     assert store.histories([url, "https://never.example/"]) == {url: store.history(url)}
 
 
+def test_stories_are_the_last_results_and_histories_read_at_once(store):
+    seen, checked, never = "https://seen.example/", "https://checked.example/", "https://never.example/"
+    run = store.begin_run({})
+    store.record_sightings(run.id, [seen])
+    store.record_results(run.id, [outcome(checked, Verdict.BROKEN, http_status=404)])
+    urls = [seen, checked, never]
+    assert store.stories(urls) == (store.last_results(urls), store.histories(urls))
+    assert set(store.stories(urls)[1]) == {seen, checked}
+
+
 def test_a_batch_reads_its_histories_once_and_a_repeated_url_sees_its_first_check(store):
     urls = [f"https://site{n}.example/post" for n in range(30)]
     run = store.begin_run({})
