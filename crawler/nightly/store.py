@@ -89,8 +89,10 @@ _LATEST_RUN = """SELECT id, started_at, finished_at, settings, counts FROM runs
     WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1"""
 _DEAD_AT = """coalesce((SELECT dead FROM checks WHERE checks.url = links.url AND run_id {} ?
     ORDER BY run_id DESC, id DESC LIMIT 1), 0)"""
-_DEAD_BEFORE_AND_AFTER = f"""SELECT url, {_DEAD_AT.format("<=")}, {_DEAD_AT.format("<=")}
-    FROM links WHERE last_seen_run >= ?"""
+# Only links dead on one side or both: the others are in no list of the diff (a million rows at scale).
+_DEAD_BEFORE_OR_AFTER = f"""SELECT url, before, after FROM (
+    SELECT url, {_DEAD_AT.format("<=")} AS before, {_DEAD_AT.format("<=")} AS after
+    FROM links WHERE last_seen_run >= ?) WHERE before OR after"""
 # Drifted during the run: after the last run that finished before it, up to its own end (if it has one).
 _NEWLY_DRIFTED = """SELECT url FROM links WHERE drifted_since IS NOT NULL AND last_seen_run >= :run
     AND drifted_since > coalesce((SELECT finished_at FROM runs WHERE finished_at IS NOT NULL AND id < :run
@@ -305,7 +307,7 @@ class StateStore:
         run's news, so a link that died then is still reported newly dead once. Newly drifted:
         links whose `drifted_since` is after that run finished and not after this one did."""
         previous = self.previous_finished_run(run_id)
-        rows = self._rows(_DEAD_BEFORE_AND_AFTER, (previous.id if previous else 0, run_id, run_id))
+        rows = self._rows(_DEAD_BEFORE_OR_AFTER, (previous.id if previous else 0, run_id, run_id))
         drifted = tuple(row["url"] for row in self._rows(_NEWLY_DRIFTED, {"run": run_id}))
         return replace(run_diff((url, bool(before), bool(after)) for url, before, after in rows), newly_drifted=drifted)
 
