@@ -26,8 +26,8 @@ Decisions:
   reading order (`CrawlView.reading_order`): its rows are rendered as they
   come (`links_csv_rows`, in the same reading of the links as report.json's)
   and sorted through a temporary file (`crawler.report.sorted_rows`), so no
-  step holds every row. dead-links.csv lists the view's dead links, which it
-  holds.
+  step holds every row. dead-links.csv lists the view's dead links, read
+  back in reading order from its spool (`CrawlView.listed_mentions`).
 - The files are written a row at a time by the csv module in the dialect
   pandas writes `links_frame` with (`csv_bytes`: the same bytes, which the
   tests compare): a frame per chunk of rows took most of the time the files
@@ -119,7 +119,7 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     return _csv_text(frame).encode(CSV_ENCODING)
 
 
-def csv_pieces(view: CrawlView, mentions: Sequence[Mention], *, dead_only: bool = False) -> Iterator[bytes]:
+def csv_pieces(view: CrawlView, mentions: Iterable[Mention], *, dead_only: bool = False) -> Iterator[bytes]:
     """`csv_bytes` of the `links_frame` of `mentions` (`view.mentions()`), or of its dead rows,
     a row at a time: the same bytes, without a frame of every occurrence at once."""
     yield _csv_line(CSV_COLUMNS).encode(CSV_ENCODING)  # the header, after the byte order mark
@@ -128,12 +128,12 @@ def csv_pieces(view: CrawlView, mentions: Sequence[Mention], *, dead_only: bool 
             yield _csv_line(_row_values(view, mention)).encode()
 
 
-def links_csv_pieces(view: CrawlView, rows: Iterable[str]) -> Iterator[bytes]:
+def links_csv_pieces(view: CrawlView, rows: Iterable[str | bytes]) -> Iterator[bytes]:
     """links.csv: `csv_bytes` of the `links_frame` of every link, not only the view's, from
     `rows`, the rows of `links_csv_rows` of every link in key order (`sorted_rows`)."""
     yield _csv_line(CSV_COLUMNS).encode(CSV_ENCODING)  # the header, after the byte order mark
     for row in rows:
-        yield row.encode()
+        yield row.encode() if isinstance(row, str) else row
 
 
 def links_csv_rows(view: CrawlView, reports: Sequence[LinkReport]) -> Iterator[tuple[ReadingOrder, str]]:

@@ -42,9 +42,10 @@ Decisions:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from functools import cache
+from itertools import groupby
 
 from crawler.check.reasons import reason_in, translate
 from crawler.check.urls import host_of, is_http_url, site_key
@@ -52,7 +53,7 @@ from crawler.models import CaptureStatus, Drift, LinkKind, LinkReport, Snapshot,
 from crawler.nightly.view import EVERY_LINK_LISTED_UP_TO, QUIET, CrawlView
 from crawler.report.html.labels import Labels
 from crawler.report.html.markup import Child, Markup, children, link, tag
-from crawler.report.summary import WAYBACK, Mention, archive_name, by_issue, capture_url
+from crawler.report.summary import WAYBACK, Mention, archive_name, capture_url
 
 __all__ = ["FULL_TABLE_LIMIT", "LinkTables", "day_text", "listed_in_all_links", "shown_site", "verdict_badge"]
 
@@ -111,13 +112,12 @@ class LinkTables:
         """The dead links, one table per issue, in the order of `dead_mentions`;
         newly dead rows are tinted unless every row is (a first crawl), when
         the tint would tell nothing."""
-        return children(self.dead_section_pieces(dead_mentions))
-
-    def dead_section_pieces(self, dead_mentions: Sequence[Mention]) -> Iterator[Markup]:
-        """`dead_section` in pieces, an issue's table at a time: the dead links are listed
-        whole at any size, so the section is most of the page."""
-        groups = by_issue(dead_mentions)
         every_one_new = bool(dead_mentions) and all(m.report.url in self.newly_dead for m in dead_mentions)
+        return children(self.dead_section_pieces(dead_mentions, every_one_new=every_one_new))
+
+    def dead_section_pieces(self, dead_mentions: Iterable[Mention], *, every_one_new: bool) -> Iterator[Markup]:
+        """`dead_section` in pieces, an issue's table at a time, read as they come: the dead
+        links are listed whole at any size, so the section is most of the page."""
         shell = tag(
             "section",
             self.section_head("dead", self.labels["dead_by_issue"]),
@@ -129,10 +129,12 @@ class LinkTables:
         )
         opening, closing = shell.split(_CONTENT)
         yield Markup(opening)
-        if not groups:
+        empty = True
+        for issue, group in groupby(dead_mentions, key=lambda mention: mention.occurrence.issue):
+            empty = False
+            yield self.issue_block(issue, list(group))
+        if empty:
             yield tag("p", self.nothing_dead(), class_="quiet")
-        for issue, group in groups.items():
-            yield self.issue_block(issue, group)
         yield Markup(closing)
 
     def section_head(self, section: str, heading: str) -> Markup:
@@ -188,12 +190,13 @@ class LinkTables:
             data_issue_block=True,
         )
 
-    def all_links_section(self, mentions: Sequence[Mention]) -> Markup:
+    def all_links_section(self, listed: Iterable[Mention]) -> Markup:
         """Every occurrence in one table, collapsed; at scale only those of
-        links that are not ok, under a pointer to links.csv. `mentions` are the
-        view's (`CrawlView.mentions`): every occurrence up to FULL_TABLE_LIMIT links."""
-        listed = listed_in_all_links(self.view, mentions)
-        total = self.view.figures.occurrences
+        links that are not ok, under a pointer to links.csv. `listed` are the
+        view's occurrences `listed_in_all_links` keeps, in page order."""
+        figures = self.view.figures
+        total = figures.occurrences
+        count = total if figures.every_link_held else figures.failing_occurrences
         return tag(
             "details",
             tag(
@@ -201,7 +204,7 @@ class LinkTables:
                 tag("h2", self.labels["all_links"], " ", tag("span", f"{total:,}", class_="tally")),
                 tag("output", class_="shown", data_counts="all-links", aria_live="polite"),
             ),
-            self.csv_pointer(len(listed), total) if len(listed) < total else None,
+            self.csv_pointer(count, total) if count < total else None,
             self.links_table(_ALL_COLUMNS, listed, class_="links all-links"),
             id="all-links",
             class_="all-links-section",
@@ -219,7 +222,7 @@ class LinkTables:
         return tag("p", text, class_="csv-pointer")
 
     def links_table(
-        self, columns: Sequence[str], mentions: Sequence[Mention], *, class_: str, mark_new: bool = False
+        self, columns: Sequence[str], mentions: Iterable[Mention], *, class_: str, mark_new: bool = False
     ) -> Markup:
         """One row per occurrence, sortable by every column; `mark_new`
         badges newly dead links beside their verdict."""
