@@ -66,6 +66,7 @@ class HeldLinks:
     def __init__(self, spool: Callable[[], Spool]) -> None:
         self._reports, self._mentions, self._changes = spool(), spool(), spool()
         self._count = 0
+        self._change_counts = [0] * len(CHANGE_LISTS)  # rows per change list, for its tally before its rows
 
     def add(
         self, report: LinkReport, marks: int, mentions: Sequence[tuple[Key, int, Mention]], lists: Sequence[int]
@@ -78,11 +79,14 @@ class HeldLinks:
         if lists:
             first = min(key for key, _, _ in mentions) if mentions else (True, 0, "", 0, 0, report.url)
             self._changes.add_marked(((index, not mentions, *first), 1 << index, _pickled(report)) for index in lists)
+            for index in lists:
+                self._change_counts[index] += 1
 
     def not_cited(self, diff: RunDiff, held: set[str]) -> None:
         """The diff's URLs no link held has: no longer cited, after the others by URL."""
         for index, name in enumerate(CHANGE_LISTS):
             urls = sorted(url for url in getattr(diff, name) if url not in held)
+            self._change_counts[index] += len(urls)
             self._changes.add_marked(((index, True, True, 0, "", 0, 0, url), 1 << index, _pickled(url)) for url in urls)
 
     def reports(self, mask: int | None = None) -> Iterator[LinkReport]:
@@ -94,6 +98,10 @@ class HeldLinks:
         """The occurrences in reading order, those with a mark of `mask` unless it is None."""
         for line in self._mentions.marked(mask):
             yield _unpickled(line, Mention)
+
+    def change_count(self, index: int) -> int:
+        """How many rows `changes(index)` reads."""
+        return self._change_counts[index]
 
     def changes(self, index: int) -> Iterator[tuple[str, LinkReport | None]]:
         """A change list's URLs with their links (None: no longer cited), in the page's order."""

@@ -179,6 +179,10 @@ class CrawlView:
         cited): by the URL's first occurrence in reading order, then the URLs no longer cited."""
         return self._read_whole().changes(CHANGE_LISTS.index(name))
 
+    def change_count(self, name: str) -> int:
+        """How many entries `changes(name)` has."""
+        return self._read_whole().change_count(CHANGE_LISTS.index(name))
+
     @property
     def figures(self) -> LinkFigures:
         """The counts over every link."""

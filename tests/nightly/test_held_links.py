@@ -46,3 +46,9 @@ def test_a_view_spooled_on_disk_writes_the_files_of_one_in_memory(tmp_path: Path
     for name in FILES:
         assert (tmp_path / "memory" / name).read_bytes() == (tmp_path / "disk" / name).read_bytes(), name
     assert on_disk.dead_reports() == in_memory.dead_reports()
+
+
+def test_a_change_list_counts_the_rows_it_reads():
+    view = scale_view(2_500, newly_dead=60, still_dead=30, fixed=3, unchecked=10)
+    for name in ("newly_dead", "fixed", "still_dead", "newly_drifted"):
+        assert view.change_count(name) == len(list(view.changes(name))) == len(getattr(view.diff, name))

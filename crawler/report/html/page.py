@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain, islice
 
 from crawler import __version__
 from crawler.models import LinkReport, Verdict
@@ -36,7 +37,7 @@ from crawler.nightly.held_links import DEAD, DRIFTED, FAILING
 from crawler.nightly.view import CrawlView
 from crawler.report.html.chart import chart_section, month_bands
 from crawler.report.html.labels import Labels
-from crawler.report.html.markup import Markup, children, link, tag, void
+from crawler.report.html.markup import CONTENT, Markup, around, children, link, tag, void
 from crawler.report.html.tables import LinkTables, day_text, shown_site, verdict_badge
 
 __all__ = ["CHANGES_PREVIEW", "CHANGES_SHOWN_WHOLE", "Page"]
@@ -67,18 +68,18 @@ class Page:
         hundreds of megabytes, written as it is made (`crawler.report.html.render_pieces`)."""
         yield self.masthead()
         yield self.summary()
-        yield self.changes()
+        yield from self.changes_pieces()
         yield self.filters()
         every_one_new = 0 < self.figures.dead_occurrences == self.figures.new_dead_occurrences
         yield from self.tables.dead_section_pieces(self.view.listed_mentions(DEAD), every_one_new=every_one_new)
-        yield self.tables.drifted_section(list(self.view.listed_mentions(DRIFTED)))
+        yield from self.tables.drifted_section_pieces(self.view.listed_mentions(DRIFTED))
         yield tag(
             "div",
             chart_section(month_bands(self.view), self.labels),
             self.sites_section(),
             class_="figures",
         )
-        yield self.tables.all_links_section(self.view.listed_mentions(self.all_links_mask()))
+        yield from self.tables.all_links_pieces(self.view.listed_mentions(self.all_links_mask()))
         yield self.footer()
 
     # --- top of the page -------------------------------------------------
@@ -195,41 +196,57 @@ class Page:
         return tag("div", tag("span", name, class_="facts-name"), tag("ul", items), class_="facts")
 
     def changes(self) -> Markup:
+        return children(self.changes_pieces())
+
+    def changes_pieces(self) -> Iterator[Markup]:
+        """The lists of changes an entry at a time, read in their order from the view's spool
+        (`CrawlView.changes`): a first crawl of a million links has about 95,000 newly dead."""
+        diff = self.view.diff
         lists = [
-            self.change_list("new", self.labels["newly_dead"], "newly_dead", opened=True),
-            self.change_list("fixed", self.labels["fixed"], "fixed", opened=True),
-            self.change_list("still", self.labels["still_dead"], "still_dead", opened=False),
-            self.change_list("drifted", self.labels["newly_drifted"], "newly_drifted", opened=True),
+            ("new", self.labels["newly_dead"], "newly_dead", True),
+            ("fixed", self.labels["fixed"], "fixed", True),
+            ("still", self.labels["still_dead"], "still_dead", False),
+            ("drifted", self.labels["newly_drifted"], "newly_drifted", True),
         ]
-        shown = [item for item in lists if item is not None]
-        content = shown or [tag("p", self.labels["no_change"], class_="quiet")]
-        return tag(
+        shown = [(kind, name, listed, opened) for kind, name, listed, opened in lists if getattr(diff, listed)]
+        content = chain.from_iterable(
+            self.change_list_pieces(kind, name, listed, opened=opened) for kind, name, listed, opened in shown
+        )
+        shell = tag(
             "section",
             tag("h2", self.labels["since_last_run"], id="changes-heading"),
-            tag("div", content, class_="changes"),
+            tag("div", CONTENT if shown else tag("p", self.labels["no_change"], class_="quiet"), class_="changes"),
             class_="changes-section",
             aria_labelledby="changes-heading",
         )
+        yield from around(shell, content) if shown else [shell]
 
     def change_list(self, kind: str, name: str, listed: str, *, opened: bool) -> Markup | None:
         """One kind of change (`listed`, the diff's name for it): its count, then its URLs
         in page order (`CrawlView.changes`); a long list shows its first few and keeps the
         rest behind a disclosure."""
+        return children(self.change_list_pieces(kind, name, listed, opened=opened)) or None
+
+    def change_list_pieces(self, kind: str, name: str, listed: str, *, opened: bool) -> Iterator[Markup]:
+        """`change_list` an entry at a time; nothing when the diff's list is empty."""
         urls: Sequence[str] = getattr(self.view.diff, listed)
         if not urls:
-            return None
-        items = [self.change_item(url, report) for url, report in self.view.changes(listed)]
-        if len(items) > CHANGES_SHOWN_WHOLE:
-            rest = items[CHANGES_PREVIEW:]
-            more = tag("summary", self.labels.fill("more", count=len(rest)), class_="more")
-            items = [*items[:CHANGES_PREVIEW], tag("li", tag("details", more, tag("ul", rest)), class_="rest")]
-        return tag(
+            return
+        items = (self.change_item(url, report) for url, report in self.view.changes(listed))
+        count = self.view.change_count(listed)
+        content: Iterable[Markup] = items
+        if count > CHANGES_SHOWN_WHOLE:
+            more = tag("summary", self.labels.fill("more", count=count - CHANGES_PREVIEW), class_="more")
+            rest = tag("li", tag("details", more, tag("ul", CONTENT)), class_="rest")
+            content = chain(islice(items, CHANGES_PREVIEW), around(rest, items))
+        shell = tag(
             "details",
             tag("summary", name, " ", tag("span", f"{len(urls):,}", class_="tally")),
-            tag("ul", items),
+            tag("ul", CONTENT),
             class_=f"change change-{kind}",
             open=opened,
         )
+        yield from around(shell, content)
 
     def change_item(self, url: str, report: LinkReport | None) -> Markup:
         """The URL, then one line of why it fails (when dead) and where it is
@@ -253,13 +270,16 @@ class Page:
         """Verdict, issue and site choices (those of the rows on the page),
         free-text search, reset."""
         present: set[Verdict] = set()
-        issues: dict[str, None] = {}
+        cited: set[str] = set()
         sites: set[str] = set()
-        for mention in self.view.listed_mentions(None if self.figures.every_link_held else DEAD | DRIFTED | FAILING):
-            present.add(mention.report.assessment.verdict)
-            issues[mention.occurrence.issue] = None
-            sites.add(shown_site(mention.report.url))
+        # A row per occurrence of these links: read a link at a time, not a row at a time.
+        for report in self.view.held_reports(None if self.figures.every_link_held else DEAD | DRIFTED | FAILING):
+            if report.occurrences:
+                present.add(report.assessment.verdict)
+                cited.update(occurrence.issue for occurrence in report.occurrences)
+                sites.add(shown_site(report.url))
         verdicts = [verdict for verdict in Verdict if verdict in present]
+        issues = sorted(cited, key=self.view.issue_order)  # the rows' order: newest issue first
         sites.discard("")
         return tag(
             "form",
