@@ -37,27 +37,36 @@ Key = tuple[int | bool | str, ...]
 T = TypeVar("T")
 
 
+Line = str | bytes
+
+
 class Spool(Protocol):
-    """Rows added with a key and marks, read back in key order (ties in the order added)."""
+    """Rows added with a key and marks, read back in key order (ties in the order added);
+    `close` drops them."""
 
-    def add_marked(self, keyed: Iterable[tuple[Key, int, bytes]]) -> None: ...
+    def add_marked(self, keyed: Iterable[tuple[Key, int, Line]]) -> None: ...
 
-    def marked(self, mask: int | None) -> Iterator[str | bytes]: ...
+    def marked(self, mask: int | None) -> Iterator[Line]: ...
+
+    def close(self) -> None: ...
 
 
 class SortedInMemory:
     """`Spool` as a list, sorted when read: for a view built from a list of reports."""
 
     def __init__(self) -> None:
-        self._rows: list[tuple[Key, int, bytes]] = []
+        self._rows: list[tuple[Key, int, Line]] = []
 
-    def add_marked(self, keyed: Iterable[tuple[Key, int, bytes]]) -> None:
+    def add_marked(self, keyed: Iterable[tuple[Key, int, Line]]) -> None:
         self._rows.extend(keyed)
 
-    def marked(self, mask: int | None) -> Iterator[bytes]:
+    def marked(self, mask: int | None) -> Iterator[Line]:
         for _, marks, line in sorted(self._rows, key=lambda row: row[0]):
             if mask is None or marks & mask:
                 yield line
+
+    def close(self) -> None:
+        self._rows = []
 
 
 class HeldLinks:

@@ -179,6 +179,11 @@ class CrawlView:
         cited): by the URL's first occurrence in reading order, then the URLs no longer cited."""
         return self._read_whole().changes(CHANGE_LISTS.index(name))
 
+    def spool(self) -> Spool:
+        """A new sort where the held links are spooled (for the crawl, in their temporary
+        database, so its page cache serves both): links.csv sorts its rows there."""
+        return self._spool()
+
     def change_count(self, name: str) -> int:
         """How many entries `changes(name)` has."""
         return self._read_whole().change_count(CHANGE_LISTS.index(name))

@@ -31,12 +31,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from crawler.models import LinkReport
-from crawler.nightly.held_links import DEAD
+from crawler.nightly.held_links import DEAD, Spool
 from crawler.nightly.view import CrawlView
 from crawler.report import html, json_report
 from crawler.report.csv_tables import csv_pieces, links_csv_pieces, links_csv_rows
 from crawler.report.dead_links import dead_links_pieces
-from crawler.report.sorted_rows import SortedLines
 
 __all__ = ["write_crawl_reports"]
 
@@ -46,23 +45,26 @@ def write_crawl_reports(view: CrawlView, reports_dir: Path, *, lang: str = "en")
     links.csv and report.json into `reports_dir` (created if missing);
     returns their paths in that order."""
     reports_dir.mkdir(parents=True, exist_ok=True)
-    with SortedLines() as rows:
+    rows = view.spool()  # beside the held links: one page cache for every sort
+    try:
         contents: dict[str, Callable[[], Iterable[bytes]]] = {
             "index.html": lambda: (piece.encode() for piece in html.render_pieces(view, lang=lang)),
             "dead-links.md": lambda: (piece.encode() for piece in dead_links_pieces(view)),
             "dead-links.csv": lambda: csv_pieces(view, view.listed_mentions(DEAD)),
-            "links.csv": lambda: links_csv_pieces(view, rows),
+            "links.csv": lambda: links_csv_pieces(view, rows.marked(None)),
             "report.json": lambda: (piece.encode() for piece in json_report.crawl_pieces(view, _feeding(view, rows))),
         }
         _write_all(contents, reports_dir, first="report.json")
+    finally:
+        rows.close()
     return [reports_dir / name for name in contents]
 
 
-def _feeding(view: CrawlView, rows: SortedLines) -> Iterator[list[LinkReport]]:
+def _feeding(view: CrawlView, rows: Spool) -> Iterator[list[LinkReport]]:
     """Every link a chunk at a time for report.json, its rows of links.csv added to `rows` on
     the way: one reading of every link serves both files (and builds the view, `CrawlView.links`)."""
     for reports in view.links():
-        rows.add(links_csv_rows(view, reports))
+        rows.add_marked((key, 0, line) for key, line in links_csv_rows(view, reports))
         yield reports
 
 

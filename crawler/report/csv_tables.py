@@ -216,6 +216,11 @@ def _iso(moment: date | datetime | None) -> str | None:
 
 
 def _spreadsheet_text(value: str) -> str:
-    """One line, and never read as a formula by a spreadsheet."""
-    text = one_line(value)
+    """One line, and never read as a formula by a spreadsheet. Text already on one line is
+    most of it: printable (no control character, no whitespace but the ASCII space) with no
+    space to collapse, `one_line` leaves it as it is."""
+    if value.isprintable() and "  " not in value and value[:1] != " " and value[-1:] != " ":
+        text = value
+    else:
+        text = one_line(value)
     return f"'{text}" if text.startswith(_FORMULA_STARTS) else text

@@ -91,8 +91,12 @@ class SortedLines:
         return [f"k{index}" for index in range(self._width or 0)]
 
     def close(self) -> None:
+        """Its rows gone: the temporary file when it owns it, else its table in the shared one."""
         if self._owned:
             self._db.close()
+        elif self._width is not None:
+            self._db.execute(f"DROP TABLE {self._table}")
+            self._width = None
 
     def __enter__(self) -> SortedLines:
         return self

@@ -51,6 +51,8 @@ __all__ = [
 # A page's one executable script: a `<script>` without attributes (a JSON
 # block is `<script type="application/json">`, data that never runs).
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+# Text `escape` leaves as it is: no control character (summary.without_controls) and nothing html.escape changes.
+_INERT = re.compile(r"[^\x00-\x1f\x7f-\x9f&<>\"']*")
 
 
 class Markup(str):
@@ -81,7 +83,10 @@ def void(name: str, **attributes: object) -> Markup:
 
 def escape(text: str) -> str:
     """Text or attribute value made inert; control characters, which HTML
-    forbids and a page title may hold, become spaces."""
+    forbids and a page title may hold, become spaces. Most text has none of
+    them and nothing to escape, and is returned as it is after one scan."""
+    if _INERT.fullmatch(text) is not None:
+        return text
     return html.escape(without_controls(text), quote=True)
 
 
