@@ -98,6 +98,7 @@ _TEXT_COLUMNS = (
     "drift_now",
     "drift_capture",
 )
+_TEXT_INDEXES = tuple(CSV_COLUMNS.index(column) for column in _TEXT_COLUMNS)
 _FORMULA_STARTS = ("=", "+", "-", "@")
 
 # report.json's drift fields, in the CSV files' order, and their columns.
@@ -163,12 +164,12 @@ def _csv_line(values: Iterable[object]) -> str:
 
 
 def _row_values(view: CrawlView, mention: Mention) -> list[object]:
-    """A row's cells in CSV_COLUMNS order, its text made inert."""
-    row = _row(view, mention)
-    for column in _TEXT_COLUMNS:
-        if row[column] is not None:
-            row[column] = _spreadsheet_text(row[column])
-    return [row[column] for column in CSV_COLUMNS]
+    """A row's cells in CSV_COLUMNS order (`_row`'s), its text made inert."""
+    values = list(_row(view, mention).values())
+    for index in _TEXT_INDEXES:
+        if (value := values[index]) is not None:
+            values[index] = _spreadsheet_text(value)
+    return values
 
 
 def _frame(view: CrawlView, mentions: Sequence[Mention]) -> pd.DataFrame:
@@ -186,6 +187,7 @@ def _csv_text(frame: pd.DataFrame, *, header: bool = True) -> str:
 
 
 def _row(view: CrawlView, mention: Mention) -> dict[str, Any]:
+    """A row's cells by column, in CSV_COLUMNS order."""
     report, occurrence = mention
     return {
         "issue": occurrence.issue,

@@ -32,7 +32,7 @@ from itertools import chain, count
 __all__ = ["SORT_CACHE_KIB", "SortedLines", "temporary_database"]
 
 SORT_CACHE_KIB = 32_768  # page cache of the temporary database (and so of its sorter), KiB
-_BATCH = 10_000  # rows fetched at a time
+_BATCH = 1_000  # rows fetched at a time (a held link's row is its pickled report, 1-2 KB)
 
 Key = tuple[int | bool | str, ...]
 Line = str | bytes
