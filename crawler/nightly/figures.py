@@ -44,6 +44,9 @@ class LinkFigures:
     new_dead_occurrences: int = 0  # of links the diff names newly dead
     failing_occurrences: int = 0  # of links not quiet and not dead
     every_link_held: bool = True  # at most EVERY_LINK_LISTED_UP_TO links
+    # Each issue's publication month ("" undated) and reading order, worked out once (a million links:
+    # a million occurrences over a few thousand issues); its keys are `issues`.
+    _issue_places: dict[str, tuple[str, tuple[bool, int, str]]] = field(default_factory=dict, repr=False, compare=False)
 
     def summary_line(self, *, unchecked: int = 0) -> str:
         """`summary.summary_line` of every link: their verdicts and their drift."""
@@ -61,12 +64,18 @@ class LinkFigures:
         self.not_checked += not_checked(report)
         last: dict[str, tuple[tuple[bool, int, str], str]] = {}  # month -> the last issue in reading order
         for occurrence in report.occurrences:
-            self.issues.add(occurrence.issue)
-            published = view.issue_date(occurrence.issue)
-            order = view.issue_order(occurrence.issue)
-            month = published.strftime("%Y-%m") if published else ""
+            issue = occurrence.issue
+            known = self._issue_places.get(issue)
+            if known is None:
+                self.issues.add(issue)
+                published = view.issue_date(issue)
+                known = self._issue_places[issue] = (
+                    published.strftime("%Y-%m") if published else "",
+                    view.issue_order(issue),
+                )
+            month, order = known
             if month not in last or order >= last[month][0]:
-                last[month] = (order, occurrence.issue)
+                last[month] = (order, issue)
         dead = view.is_dead(report)
         for month, (_, issue) in last.items():
             self.months[(month, verdict, dead, view.as_cited(report, issue).archive is not None)] += 1

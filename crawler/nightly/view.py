@@ -125,6 +125,7 @@ class CrawlView:
     __slots__ = (
         "_figures",
         "_held",
+        "_issue_orders",
         "_reading",
         "_spool",
         "diff",
@@ -158,6 +159,7 @@ class CrawlView:
         self._held: HeldLinks | None = None  # until the source has been read whole once
         self._reading = False
         self._spool = spool  # where the held links go (crawler.nightly.held_links)
+        self._issue_orders: dict[str, tuple[bool, int, str]] = {}  # `issue_order`'s answers, one per issue
 
     @property
     def reports(self) -> list[LinkReport]:
@@ -331,7 +333,12 @@ class CrawlView:
             return list(self.listed_mentions())
         every = mentions(reports)
         ordered = sorted(every, key=lambda mention: self.issue_order(mention.occurrence.issue))
-        return [Mention(self.as_cited(report, occurrence.issue), occurrence) for report, occurrence in ordered]
+        return [
+            mention
+            if (cited := self.as_cited(mention.report, mention.occurrence.issue)) is mention.report
+            else Mention(cited, mention.occurrence)
+            for mention in ordered
+        ]
 
     def reading_order(self, mention: Mention) -> ReadingOrder:
         """Where `mentions` puts an occurrence, as one key: its issue's order, then its place."""
@@ -348,9 +355,12 @@ class CrawlView:
         return replace(report, archive=capture.snapshot, archive_url=capture.url, capture_status=capture.status)
 
     def issue_order(self, issue: str) -> tuple[bool, int, str]:
-        """Newest issue first, undated last."""
-        published = self.issue_date(issue)
-        return (published is None, -published.toordinal() if published else 0, issue)
+        """Newest issue first, undated last (worked out once an issue: it is asked per occurrence)."""
+        order = self._issue_orders.get(issue)
+        if order is None:
+            published = self.issue_date(issue)
+            order = self._issue_orders[issue] = (published is None, -published.toordinal() if published else 0, issue)
+        return order
 
 
 def as_reported(report: LinkReport, history: LinkHistory | None) -> LinkReport:
