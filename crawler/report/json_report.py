@@ -202,27 +202,20 @@ def _indented_items(items: Iterable[dict[str, Any]]) -> Iterator[str]:
 def _indented(value: object, indent: str) -> str:
     """`json.dumps(value, ensure_ascii=False, indent=2)` at `indent`, the same text: the standard
     library encodes indented JSON in Python only (its C encoder does no indent), which was most of
-    the time report.json took; strings still go through its C escaping. The exact types a link's
-    entry holds are told apart first (a million links: tens of millions of values)."""
-    if type(value) is str:
-        return _string(value)
-    if value is None:
-        return "null"
-    if type(value) is dict and value:
-        inner = indent + "  "
-        pairs = (f"{_string(key)}: {_indented(item, inner)}" for key, item in value.items())
-        return f"{{\n{inner}{(',' + chr(10) + inner).join(pairs)}\n{indent}}}"
-    if type(value) is list and value:
-        inner = indent + "  "
-        return f"[\n{inner}{(',' + chr(10) + inner).join([_indented(item, inner) for item in value])}\n{indent}]"
+    the time report.json took; strings still go through its C escaping."""
     if isinstance(value, str):
         return _string(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
+    if value is None or isinstance(value, bool):
+        return "null" if value is None else "true" if value else "false"
     if isinstance(value, int):
         return int.__repr__(value)
-    if isinstance(value, dict | list | tuple) and value:
-        return _indented(dict(value) if isinstance(value, dict) else list(value), indent)
+    inner = indent + "  "
+    if isinstance(value, dict) and value:
+        pairs = ",\n".join(f"{inner}{_string(key)}: {_indented(item, inner)}" for key, item in value.items())
+        return f"{{\n{pairs}\n{indent}}}"
+    if isinstance(value, list | tuple) and value:
+        items = ",\n".join(inner + _indented(item, inner) for item in value)
+        return f"[\n{items}\n{indent}]"
     return json.dumps(value, ensure_ascii=False)  # empty containers, floats: as the standard library writes them
 
 
