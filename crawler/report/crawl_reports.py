@@ -20,7 +20,9 @@ they are rendered too (`html.render_pieces`, `dead_links.dead_links_pieces`);
 report.json's links and links.csv
 go over every link in one reading, report.json's, written first: that reading
 builds the view (`CrawlView.links`) and sorts the rows of links.csv into
-reading order on the way; the other files follow.
+reading order on the way, beside the held links (`CrawlView.spool`: for the
+crawl one temporary SQLite database, so one page cache serves every sort);
+the other files follow.
 """
 
 from __future__ import annotations
