@@ -55,7 +55,6 @@ from crawler.issues.reading import Issue
 from crawler.models import (
     ArchiveLookup,
     Assessment,
-    CaptureStatus,
     CheckResult,
     Drift,
 )
@@ -68,6 +67,7 @@ from crawler.nightly.store import StateStore
 from crawler.nightly.stored_reports import ReportedLinks, StoredReports
 from crawler.nightly.view import CrawlView
 from crawler.report.crawl_reports import write_crawl_reports
+from crawler.report.sorted_rows import SortedLines, temporary_database
 from crawler.wayback.copies import write_archive_copies
 from crawler.wayback.pace import FIRST_PASS, minutes_left
 
@@ -180,7 +180,7 @@ def rebuild_reports(
     last = store.latest_run()
     view = _view(store, plan, {}, None, issues, last.id if last else 0, config, store.now(), {})
     written = _write_outputs(view, issues, config, reports_dir, lang)  # first: its reading builds the view
-    pending = sum(capture.status is CaptureStatus.PENDING for report in view.reports for capture in report.captures)
+    pending = view.figures.captures_pending
     minutes = minutes_left(pending, FIRST_PASS, config.archive_rate, config.archive_playback_rate)
     return CrawlOutcome(view, written, 0, 0, pending, minutes)
 
@@ -208,7 +208,9 @@ def _view(
     stored = StoredReports(store, plan, kept, config.site_rules)
     links = ReportedLinks(stored, issue_dates, config.archive_endpoint, config.memento_archives, answers, drifted)
     diff = store.diff(run_id)
-    return CrawlView(links, {}, issue_dates, diff, generated_at, run_counts, _issue_titles(issues))
+    spool = temporary_database()  # the held links' sorts share its file and page cache; gone with the view
+    titles = _issue_titles(issues)
+    return CrawlView(links, {}, issue_dates, diff, generated_at, run_counts, titles, lambda: SortedLines(spool))
 
 
 def _write_outputs(

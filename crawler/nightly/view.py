@@ -40,28 +40,35 @@ them builds the view on the way (its figures and held links are ready once
 that reading is done): at a million links each reading of the state takes
 about half a minute, so the view does not read it on its own beforehand.
 Asking for the figures or the held links first reads the source whole.
+
+The held links are not kept in memory but spooled as they are read
+(crawler.nightly.held_links: on disk for the crawl, `spool`), and every list
+the reports make of them (the dead links by issue, the drifted ones, the
+change lists) is read back from there in its order a chunk at a time, so no
+output holds a list that grows with the dead links. What stays in memory is
+bounded by the diff or the sites: the counts (`figures`, the dead links'
+captures among them), the histories the source handed over, and, while
+reading, the first EVERY_LINK_LISTED_UP_TO links.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Protocol
 
 from crawler.check.reasons import assessment
-from crawler.models import CaptureStatus, Drift, DriftKind, LinkHistory, LinkReport, RunDiff, Verdict
+from crawler.models import CaptureStatus, Drift, LinkHistory, LinkOccurrence, LinkReport, RunDiff, Verdict
 from crawler.nightly import policy
 from crawler.nightly.drift_rules import DriftRewrite, capture_of, mends
+from crawler.nightly.figures import LinkFigures
+from crawler.nightly.held_links import CHANGE_LISTS, DEAD, DRIFTED, FAILING, HeldLinks, SortedInMemory, Spool
 from crawler.report.summary import (
     Mention,
-    count_by_drift,
-    count_by_verdict,
     mentions,
     not_checked,
     sorted_reports,
-    summary_line,
 )
 
 __all__ = [
@@ -81,7 +88,6 @@ QUIET = frozenset({Verdict.OK, Verdict.REDIRECTED, Verdict.SKIPPED})  # above th
 # One chunk of a source: reports, and the histories of those that say more than "never failed".
 Chunk = tuple[Sequence[LinkReport], Mapping[str, LinkHistory]]
 ReadingOrder = tuple[bool, int, str, int, int, str]  # `CrawlView.reading_order`
-MonthFact = tuple[str, Verdict, bool, bool]  # publication month ("" undated), verdict, dead, captured
 
 
 class LinkSource(Protocol):
@@ -99,45 +105,6 @@ class _InMemory:
 
     def chunks(self) -> Iterator[Chunk]:
         yield self.reports, {}
-
-
-@dataclass
-class LinkFigures:
-    """What the summaries count over every link, gathered while the view reads them."""
-
-    links: int = 0
-    occurrences: int = 0
-    verdicts: dict[Verdict, int] = field(default_factory=lambda: count_by_verdict(()))
-    drifted: dict[DriftKind, int] = field(default_factory=lambda: count_by_drift(()))
-    not_checked: int = 0
-    issues: set[str] = field(default_factory=set)  # the issues citing any link
-    months: Counter[MonthFact] = field(default_factory=Counter)  # links per (month, verdict, dead, captured)
-
-    def summary_line(self, *, unchecked: int = 0) -> str:
-        """`summary.summary_line` of every link: their verdicts and their drift."""
-        return summary_line(self.verdicts, unchecked=unchecked, drifted=self.drifted)
-
-    def add(self, report: LinkReport, view: CrawlView) -> None:
-        """Counts one link. Per publication month it is cited in, it counts once, with the
-        capture its last occurrence in reading order shows (`CrawlView.mentions`)."""
-        self.links += 1
-        self.occurrences += len(report.occurrences)
-        verdict = report.assessment.verdict
-        self.verdicts[verdict] += 1
-        if report.drift is not None:
-            self.drifted[report.drift.kind] += 1
-        self.not_checked += not_checked(report)
-        last: dict[str, tuple[tuple[bool, int, str], str]] = {}  # month -> the last issue in reading order
-        for occurrence in report.occurrences:
-            self.issues.add(occurrence.issue)
-            published = view.issue_date(occurrence.issue)
-            order = view.issue_order(occurrence.issue)
-            month = published.strftime("%Y-%m") if published else ""
-            if month not in last or order >= last[month][0]:
-                last[month] = (order, occurrence.issue)
-        dead = view.is_dead(report)
-        for month, (_, issue) in last.items():
-            self.months[(month, verdict, dead, view.as_cited(report, issue).archive is not None)] += 1
 
 
 class CrawlView:
@@ -158,7 +125,9 @@ class CrawlView:
     __slots__ = (
         "_figures",
         "_held",
+        "_issue_orders",
         "_reading",
+        "_spool",
         "diff",
         "generated_at",
         "histories",
@@ -177,6 +146,7 @@ class CrawlView:
         generated_at: datetime,
         run_counts: Mapping[str, int] | None = None,
         issue_titles: Mapping[str, str] | None = None,
+        spool: Callable[[], Spool] = SortedInMemory,
     ) -> None:
         self.source: LinkSource = _InMemory(reports) if isinstance(reports, Sequence) else reports
         self.histories = dict(histories)
@@ -186,13 +156,39 @@ class CrawlView:
         self.run_counts: Mapping[str, int] = run_counts if run_counts is not None else {}
         self.issue_titles: Mapping[str, str] = issue_titles if issue_titles is not None else {}
         self._figures = LinkFigures()
-        self._held: list[LinkReport] | None = None  # until the source has been read whole once
+        self._held: HeldLinks | None = None  # until the source has been read whole once
         self._reading = False
+        self._spool = spool  # where the held links go (crawler.nightly.held_links)
+        self._issue_orders: dict[str, tuple[bool, int, str]] = {}  # `issue_order`'s answers, one per issue
 
     @property
     def reports(self) -> list[LinkReport]:
-        """The links listed one by one (see the module), in the source's order."""
-        return self._read_whole()
+        """The links listed one by one (see the module), in the source's order, as one list
+        (for `rotwatch demo` and the tests; the reports read them in chunks: `held_reports`)."""
+        return list(self.held_reports())
+
+    def held_reports(self, mask: int | None = None) -> Iterator[LinkReport]:
+        """The links listed one by one in the source's order, only the DEAD or DRIFTED
+        ones when `mask` says so (crawler.nightly.held_links)."""
+        return self._read_whole().reports(mask)
+
+    def listed_mentions(self, mask: int | None = None) -> Iterator[Mention]:
+        """`mentions()` a chunk at a time, only the DEAD, DRIFTED or FAILING ones when `mask` says so."""
+        return self._read_whole().mentions(mask)
+
+    def changes(self, name: str) -> Iterator[tuple[str, LinkReport | None]]:
+        """A list of the diff (`RunDiff`'s name for it) with each URL's link (None when no longer
+        cited): by the URL's first occurrence in reading order, then the URLs no longer cited."""
+        return self._read_whole().changes(CHANGE_LISTS.index(name))
+
+    def spool(self) -> Spool:
+        """A new sort where the held links are spooled (for the crawl, in their temporary
+        database, so its page cache serves both): links.csv sorts its rows there."""
+        return self._spool()
+
+    def change_count(self, name: str) -> int:
+        """How many entries `changes(name)` has."""
+        return self._read_whole().change_count(CHANGE_LISTS.index(name))
 
     @property
     def figures(self) -> LinkFigures:
@@ -200,11 +196,13 @@ class CrawlView:
         self._read_whole()
         return self._figures
 
-    def _read_whole(self) -> list[LinkReport]:
+    def _read_whole(self) -> HeldLinks:
         if self._held is None:
             for _ in self.links():
                 pass
-        return self._held or []  # a whole reading has set it
+        if self._held is None:
+            raise RuntimeError("the view's first reading did not finish")
+        return self._held
 
     def links(self) -> Iterator[list[LinkReport]]:
         """Every link, a chunk at a time, by URL (the order of report.json). The first whole
@@ -224,21 +222,63 @@ class CrawlView:
             self._reading = False
         self._figures, self._held = figures, held
 
-    def _gather(self) -> Generator[list[LinkReport], None, tuple[LinkFigures, list[LinkReport]]]:
+    def _gather(self) -> Generator[list[LinkReport], None, tuple[LinkFigures, HeldLinks]]:
         """Reads the source: the figures of every link, and the links listed one by one
-        (every one until there are more than EVERY_LINK_LISTED_UP_TO), in the source's order."""
+        (every one until there are more than EVERY_LINK_LISTED_UP_TO), spooled in the source's order."""
         named = {*self.diff.newly_dead, *self.diff.fixed, *self.diff.still_dead, *self.diff.newly_drifted}
-        figures, held = LinkFigures(), list[LinkReport]()
-        whole = True  # every link read so far is held
+        figures, held, first = LinkFigures(), HeldLinks(self._spool), list[LinkReport]()
+        seen: set[str] = set()  # the URLs the diff names that some held link has
         for reports, histories in self.source.chunks():
             self.histories.update(histories)
             for report in reports:
                 figures.add(report, self)
-            if whole and figures.links > EVERY_LINK_LISTED_UP_TO:
-                whole, held = False, [report for report in held if self._listed(report, named)]
-            held += reports if whole else [report for report in reports if self._listed(report, named)]
+            if figures.every_link_held:
+                first += reports
+                if figures.links > EVERY_LINK_LISTED_UP_TO:
+                    figures.every_link_held = False
+                    self._hold([report for report in first if self._listed(report, named)], held, figures, seen)
+                    first = []
+            else:
+                self._hold([report for report in reports if self._listed(report, named)], held, figures, seen)
             yield sorted_reports(reports)
+        self._hold(first, held, figures, seen)
+        held.not_cited(self.diff, seen)
         return figures, held
+
+    def _hold(self, reports: list[LinkReport], held: HeldLinks, figures: LinkFigures, seen: set[str]) -> None:
+        """Spools the listed links with their occurrences as cited, and counts what the
+        summaries say of them."""
+        lists = [(index, set(getattr(self.diff, name))) for index, name in enumerate(CHANGE_LISTS)]
+        newly_dead = lists[0][1]
+        for report in reports:
+            dead = self.is_dead(report)
+            marks = (DEAD if dead else 0) | (DRIFTED if report.drift is not None else 0)
+            if not dead and report.assessment.verdict not in QUIET:
+                marks |= FAILING
+            mentions = [
+                (self._key(place, report.url), marks, self._mention(report, place)) for place in report.occurrences
+            ]
+            named = [index for index, urls in lists if report.url in urls]
+            if named:
+                seen.add(report.url)
+            held.add(report, marks, mentions, named)
+            figures.captures_pending += sum(capture.status is CaptureStatus.PENDING for capture in report.captures)
+            if marks & FAILING:
+                figures.failing_occurrences += len(mentions)
+            if dead:
+                pending = report.capture_status is CaptureStatus.PENDING
+                figures.dead += 1
+                figures.dead_captured += report.archive is not None
+                figures.dead_pending += pending
+                figures.dead_pending_uncaptured += pending and report.archive is None
+                figures.dead_occurrences += len(mentions)
+                figures.new_dead_occurrences += len(mentions) if report.url in newly_dead else 0
+
+    def _mention(self, report: LinkReport, occurrence: LinkOccurrence) -> Mention:
+        return Mention(self.as_cited(report, occurrence.issue), occurrence)
+
+    def _key(self, occurrence: LinkOccurrence, url: str) -> ReadingOrder:
+        return (*self.issue_order(occurrence.issue), occurrence.line, occurrence.column, url)
 
     def _listed(self, report: LinkReport, named: set[str]) -> bool:
         """Whether some report lists the link one by one whatever the number of links."""
@@ -269,26 +309,36 @@ class CrawlView:
 
     def dead_reports(self) -> list[LinkReport]:
         """The links the reports list as dead and the archival copies point at captures."""
-        return [report for report in self.reports if self.is_dead(report)]
+        return list(self.held_reports(DEAD))
 
-    def rewritten_reports(self, drift_rewrite: DriftRewrite) -> list[LinkReport]:
+    def rewritten_reports(self, drift_rewrite: DriftRewrite) -> Iterator[LinkReport]:
         """The links the archival copies point at captures: the dead ones, then the drifted
         ones that `drift_rewrite` mends, each pointed at the capture it was compared with."""
-        drifted = [report for report in self.reports if not self.is_dead(report) and mends(report.drift, drift_rewrite)]
-        return self.dead_reports() + [mended for report in drifted if (mended := _at_capture(report)) is not None]
+        yield from self.held_reports(DEAD)
+        for report in self.held_reports(DRIFTED):
+            mended = _at_capture(report) if not self.is_dead(report) and mends(report.drift, drift_rewrite) else None
+            if mended is not None:
+                yield mended
 
     def not_checked_reports(self) -> list[LinkReport]:
         """Links with no recorded answer (the crawl stopped before them):
         every report says how many (`figures.not_checked`), and none says all is well while any is."""
-        return [report for report in self.reports if not_checked(report)]
+        return [report for report in self.held_reports() if not_checked(report)]
 
     def mentions(self, reports: Iterable[LinkReport] | None = None) -> list[Mention]:
         """Every occurrence of the held links (or of `reports`), newest issue first (undated
         last), each issue top to bottom: the order editors read the archive in; each with the
         capture of its own issue's date."""
-        every = mentions(self.reports if reports is None else reports)
+        if reports is None:
+            return list(self.listed_mentions())
+        every = mentions(reports)
         ordered = sorted(every, key=lambda mention: self.issue_order(mention.occurrence.issue))
-        return [Mention(self.as_cited(report, occurrence.issue), occurrence) for report, occurrence in ordered]
+        return [
+            mention
+            if (cited := self.as_cited(mention.report, mention.occurrence.issue)) is mention.report
+            else Mention(cited, mention.occurrence)
+            for mention in ordered
+        ]
 
     def reading_order(self, mention: Mention) -> ReadingOrder:
         """Where `mentions` puts an occurrence, as one key: its issue's order, then its place."""
@@ -305,9 +355,12 @@ class CrawlView:
         return replace(report, archive=capture.snapshot, archive_url=capture.url, capture_status=capture.status)
 
     def issue_order(self, issue: str) -> tuple[bool, int, str]:
-        """Newest issue first, undated last."""
-        published = self.issue_date(issue)
-        return (published is None, -published.toordinal() if published else 0, issue)
+        """Newest issue first, undated last (worked out once an issue: it is asked per occurrence)."""
+        order = self._issue_orders.get(issue)
+        if order is None:
+            published = self.issue_date(issue)
+            order = self._issue_orders[issue] = (published is None, -published.toordinal() if published else 0, issue)
+        return order
 
 
 def as_reported(report: LinkReport, history: LinkHistory | None) -> LinkReport:

@@ -14,10 +14,15 @@ report.json and the CSV files are written in pieces as they are rendered
 (`json_report.crawl_pieces`, `csv_tables.csv_pieces`,
 `csv_tables.links_csv_pieces`): at a million links each would be hundreds of
 megabytes held whole. index.html, dead-links.md and dead-links.csv list the
-links the view holds (`CrawlView.reports`); report.json's links and links.csv
+links the view holds, read back in chunks from its spool in their order
+(`CrawlView.listed_mentions`, crawler.nightly.held_links), and are written as
+they are rendered too (`html.render_pieces`, `dead_links.dead_links_pieces`);
+report.json's links and links.csv
 go over every link in one reading, report.json's, written first: that reading
 builds the view (`CrawlView.links`) and sorts the rows of links.csv into
-reading order on the way; the other files follow.
+reading order on the way, beside the held links (`CrawlView.spool`: for the
+crawl one temporary SQLite database, so one page cache serves every sort);
+the other files follow.
 """
 
 from __future__ import annotations
@@ -28,11 +33,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from crawler.models import LinkReport
+from crawler.nightly.held_links import DEAD, Spool
 from crawler.nightly.view import CrawlView
 from crawler.report import html, json_report
 from crawler.report.csv_tables import csv_pieces, links_csv_pieces, links_csv_rows
-from crawler.report.dead_links import render_dead_links
-from crawler.report.sorted_rows import SortedLines
+from crawler.report.dead_links import dead_links_pieces
 
 __all__ = ["write_crawl_reports"]
 
@@ -42,23 +47,26 @@ def write_crawl_reports(view: CrawlView, reports_dir: Path, *, lang: str = "en")
     links.csv and report.json into `reports_dir` (created if missing);
     returns their paths in that order."""
     reports_dir.mkdir(parents=True, exist_ok=True)
-    with SortedLines() as rows:
+    rows = view.spool()  # beside the held links: one page cache for every sort
+    try:
         contents: dict[str, Callable[[], Iterable[bytes]]] = {
             "index.html": lambda: (piece.encode() for piece in html.render_pieces(view, lang=lang)),
-            "dead-links.md": lambda: [render_dead_links(view).encode()],
-            "dead-links.csv": lambda: csv_pieces(view, view.mentions(), dead_only=True),
-            "links.csv": lambda: links_csv_pieces(view, rows),
+            "dead-links.md": lambda: (piece.encode() for piece in dead_links_pieces(view)),
+            "dead-links.csv": lambda: csv_pieces(view, view.listed_mentions(DEAD)),
+            "links.csv": lambda: links_csv_pieces(view, rows.marked(None)),
             "report.json": lambda: (piece.encode() for piece in json_report.crawl_pieces(view, _feeding(view, rows))),
         }
         _write_all(contents, reports_dir, first="report.json")
+    finally:
+        rows.close()
     return [reports_dir / name for name in contents]
 
 
-def _feeding(view: CrawlView, rows: SortedLines) -> Iterator[list[LinkReport]]:
+def _feeding(view: CrawlView, rows: Spool) -> Iterator[list[LinkReport]]:
     """Every link a chunk at a time for report.json, its rows of links.csv added to `rows` on
     the way: one reading of every link serves both files (and builds the view, `CrawlView.links`)."""
     for reports in view.links():
-        rows.add(links_csv_rows(view, reports))
+        rows.add_marked((key, 0, line) for key, line in links_csv_rows(view, reports))
         yield reports
 
 

@@ -26,8 +26,8 @@ Decisions:
   reading order (`CrawlView.reading_order`): its rows are rendered as they
   come (`links_csv_rows`, in the same reading of the links as report.json's)
   and sorted through a temporary file (`crawler.report.sorted_rows`), so no
-  step holds every row. dead-links.csv lists the view's dead links, which it
-  holds.
+  step holds every row. dead-links.csv lists the view's dead links, read
+  back in reading order from its spool (`CrawlView.listed_mentions`).
 - The files are written a row at a time by the csv module in the dialect
   pandas writes `links_frame` with (`csv_bytes`: the same bytes, which the
   tests compare): a frame per chunk of rows took most of the time the files
@@ -98,6 +98,7 @@ _TEXT_COLUMNS = (
     "drift_now",
     "drift_capture",
 )
+_TEXT_INDEXES = tuple(CSV_COLUMNS.index(column) for column in _TEXT_COLUMNS)
 _FORMULA_STARTS = ("=", "+", "-", "@")
 
 # report.json's drift fields, in the CSV files' order, and their columns.
@@ -119,7 +120,7 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     return _csv_text(frame).encode(CSV_ENCODING)
 
 
-def csv_pieces(view: CrawlView, mentions: Sequence[Mention], *, dead_only: bool = False) -> Iterator[bytes]:
+def csv_pieces(view: CrawlView, mentions: Iterable[Mention], *, dead_only: bool = False) -> Iterator[bytes]:
     """`csv_bytes` of the `links_frame` of `mentions` (`view.mentions()`), or of its dead rows,
     a row at a time: the same bytes, without a frame of every occurrence at once."""
     yield _csv_line(CSV_COLUMNS).encode(CSV_ENCODING)  # the header, after the byte order mark
@@ -128,12 +129,12 @@ def csv_pieces(view: CrawlView, mentions: Sequence[Mention], *, dead_only: bool 
             yield _csv_line(_row_values(view, mention)).encode()
 
 
-def links_csv_pieces(view: CrawlView, rows: Iterable[str]) -> Iterator[bytes]:
+def links_csv_pieces(view: CrawlView, rows: Iterable[str | bytes]) -> Iterator[bytes]:
     """links.csv: `csv_bytes` of the `links_frame` of every link, not only the view's, from
     `rows`, the rows of `links_csv_rows` of every link in key order (`sorted_rows`)."""
     yield _csv_line(CSV_COLUMNS).encode(CSV_ENCODING)  # the header, after the byte order mark
     for row in rows:
-        yield row.encode()
+        yield row.encode() if isinstance(row, str) else row
 
 
 def links_csv_rows(view: CrawlView, reports: Sequence[LinkReport]) -> Iterator[tuple[ReadingOrder, str]]:
@@ -163,12 +164,12 @@ def _csv_line(values: Iterable[object]) -> str:
 
 
 def _row_values(view: CrawlView, mention: Mention) -> list[object]:
-    """A row's cells in CSV_COLUMNS order, its text made inert."""
-    row = _row(view, mention)
-    for column in _TEXT_COLUMNS:
-        if row[column] is not None:
-            row[column] = _spreadsheet_text(row[column])
-    return [row[column] for column in CSV_COLUMNS]
+    """A row's cells in CSV_COLUMNS order (`_row`'s), its text made inert."""
+    values = list(_row(view, mention).values())
+    for index in _TEXT_INDEXES:
+        if (value := values[index]) is not None:
+            values[index] = _spreadsheet_text(value)
+    return values
 
 
 def _frame(view: CrawlView, mentions: Sequence[Mention]) -> pd.DataFrame:
@@ -186,6 +187,7 @@ def _csv_text(frame: pd.DataFrame, *, header: bool = True) -> str:
 
 
 def _row(view: CrawlView, mention: Mention) -> dict[str, Any]:
+    """A row's cells by column, in CSV_COLUMNS order."""
     report, occurrence = mention
     return {
         "issue": occurrence.issue,
@@ -216,6 +218,11 @@ def _iso(moment: date | datetime | None) -> str | None:
 
 
 def _spreadsheet_text(value: str) -> str:
-    """One line, and never read as a formula by a spreadsheet."""
-    text = one_line(value)
+    """One line, and never read as a formula by a spreadsheet. Text already on one line is
+    most of it: printable (no control character, no whitespace but the ASCII space) with no
+    space to collapse, `one_line` leaves it as it is."""
+    if value.isprintable() and "  " not in value and value[:1] != " " and value[-1:] != " ":
+        text = value
+    else:
+        text = one_line(value)
     return f"'{text}" if text.startswith(_FORMULA_STARTS) else text

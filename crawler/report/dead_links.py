@@ -18,8 +18,12 @@ drifted links are counted in the summary line too.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from itertools import groupby
+
 from crawler import __version__
 from crawler.models import CaptureStatus, LinkReport
+from crawler.nightly.held_links import DEAD, DRIFTED
 from crawler.nightly.view import CrawlView
 from crawler.report.markdown import (
     DRIFT_HEADER,
@@ -31,9 +35,9 @@ from crawler.report.markdown import (
     markdown_table,
     occurrence_cells,
 )
-from crawler.report.summary import Mention, by_issue
+from crawler.report.summary import Mention
 
-__all__ = ["render_dead_links"]
+__all__ = ["dead_links_pieces", "render_dead_links"]
 
 _DEAD_HEADER = (*OCCURRENCE_HEADER, "since", "archived copy")
 _DRIFTED_HEADER = ("issue", "line", "link text", "URL", *DRIFT_HEADER)
@@ -42,21 +46,30 @@ _DRIFTED_HEADER = ("issue", "line", "link text", "URL", *DRIFT_HEADER)
 def render_dead_links(view: CrawlView) -> str:
     """dead-links.md: summary and changes since the last run, then one
     table of dead links per issue, newest issue first."""
-    dead_mentions = [mention for mention in view.mentions() if view.is_dead(mention.report)]
+    return "".join(dead_links_pieces(view))
+
+
+def dead_links_pieces(view: CrawlView) -> Iterator[str]:
+    """`render_dead_links`'s text a block at a time, an issue's dead links at a time, read from
+    the view's spool (`CrawlView.listed_mentions`): the same text, never held whole."""
     unchecked = view.figures.not_checked
     generated = f"Generated {view.generated_at.isoformat()} by rotwatch {__version__}."
-    blocks = ["# Dead links", generated, _summary(view, unchecked), _changes(view)]
-    blocks += [_issue(view, issue, group) for issue, group in by_issue(dead_mentions).items()]
-    if not dead_mentions:
-        blocks.append(
+    yield "\n\n".join(["# Dead links", generated, _summary(view, unchecked), "## Since the last run\n"])
+    yield from _changes(view)  # a line at a time: a first crawl of a million links has ~95,000 newly dead
+    empty = True
+    for issue, group in groupby(view.listed_mentions(DEAD), key=lambda mention: mention.occurrence.issue):
+        empty = False
+        yield "\n\n" + _issue(view, issue, list(group))
+    if empty:
+        yield "\n\n" + (
             f"No dead links among the links checked, but {_were(unchecked)} not checked."
             if unchecked
             else "No dead links."
         )
-    drifted = [mention for mention in view.mentions() if mention.report.drift is not None]
+    drifted = list(view.listed_mentions(DRIFTED))
     if drifted:
-        blocks.append(_drifted(drifted))
-    return "\n\n".join(blocks) + "\n"
+        yield "\n\n" + _drifted(drifted)
+    yield "\n"
 
 
 def _were(count: int) -> str:
@@ -65,12 +78,11 @@ def _were(count: int) -> str:
 
 
 def _summary(view: CrawlView, unchecked: int) -> str:
-    dead = view.dead_reports()
-    captured = sum(report.archive is not None for report in dead)
-    pending = sum(report.capture_status is CaptureStatus.PENDING for report in dead)
+    figures = view.figures
+    dead, captured, pending = figures.dead, figures.dead_captured, figures.dead_pending
     of_them = f", {pending} of them with the capture pending" if pending else ""
     line = (
-        f"**{len(dead)} dead** ({captured} with an archive capture, {len(dead) - captured} without{of_them}). "
+        f"**{dead} dead** ({captured} with an archive capture, {dead - captured} without{of_them}). "
         f"{view.figures.summary_line(unchecked=unchecked)}."
     )
     if not unchecked:
@@ -82,19 +94,20 @@ def _summary(view: CrawlView, unchecked: int) -> str:
     )
 
 
-def _changes(view: CrawlView) -> str:
+def _changes(view: CrawlView) -> Iterator[str]:
+    """The lines under "Since the last run", each after its newline."""
     diff = view.diff
-    lines = ["## Since the last run", ""]
-    lines += _url_list("Newly dead", diff.newly_dead)
-    lines += _url_list("Fixed", diff.fixed)
-    lines.append(f"- Still dead: {len(diff.still_dead)}")
-    lines += _url_list("Newly drifted", diff.newly_drifted)
-    return "\n".join(lines)
+    yield from _url_list("Newly dead", diff.newly_dead)
+    yield from _url_list("Fixed", diff.fixed)
+    yield f"\n- Still dead: {len(diff.still_dead)}"
+    yield from _url_list("Newly drifted", diff.newly_drifted)
 
 
-def _url_list(name: str, urls: tuple[str, ...]) -> list[str]:
-    """`- Newly dead: 2` and the URLs beneath it, each in a code span."""
-    return [f"- {name}: {len(urls)}", *(f"  - {code_span(url)}" for url in sorted(urls))]
+def _url_list(name: str, urls: tuple[str, ...]) -> Iterator[str]:
+    """`- Newly dead: 2` and the URLs beneath it, each in a code span, each line after its newline."""
+    yield f"\n- {name}: {len(urls)}"
+    for url in sorted(urls):
+        yield f"\n  - {code_span(url)}"
 
 
 def _issue(view: CrawlView, issue: str, group: list[Mention]) -> str:

@@ -10,6 +10,13 @@ SQLite sorts in pieces of its page cache, spilling to temporary files
 (https://www.sqlite.org/tempfiles.html, "Transient Indices"). Memory stays at
 the cache's size, `SORT_CACHE_KIB`, whatever the number of rows.
 
+The crawl's view spools the links it lists one by one the same way
+(`crawler.nightly.view`: at a million links, about 95,000 dead ones, 1.1 KB
+each as a report): each row may carry `marks`, bits its reader selects by
+(`marked`: the dead links' rows, the drifted ones'), and its line may be
+bytes (a pickled occurrence). Several sorts share one temporary database,
+and so one page cache, when given its connection (`SortedLines(db)`).
+
 Keys are tuples of int, bool and str of one shape. SQLite compares integers
 as numbers and text with the BINARY collation, byte by byte, which for UTF-8
 is code point order, as Python compares str; rows with equal keys come back
@@ -20,40 +27,62 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator
-from itertools import chain
+from itertools import chain, count
 
-__all__ = ["SORT_CACHE_KIB", "SortedLines"]
+__all__ = ["SORT_CACHE_KIB", "SortedLines", "temporary_database"]
 
 SORT_CACHE_KIB = 32_768  # page cache of the temporary database (and so of its sorter), KiB
-_BATCH = 10_000  # rows fetched at a time
+_BATCH = 1_000  # rows fetched at a time (a held link's row is its pickled report, 1-2 KB)
 
 Key = tuple[int | bool | str, ...]
+Line = str | bytes
+_tables = count()  # each sort's table in a shared database
+
+
+def temporary_database() -> sqlite3.Connection:
+    """A private temporary SQLite file (deleted when closed) with the sort's page cache. A crawl's
+    view is built in the reactor's thread and may be read after in the caller's, one at a time."""
+    db = sqlite3.connect("", check_same_thread=False)  # a private temporary file, deleted on close
+    db.execute(f"PRAGMA cache_size = -{SORT_CACHE_KIB}")
+    return db
 
 
 class SortedLines:
     """Lines added with their keys, then read back in key order (ties in the order added);
-    the temporary file goes when `close` is called (or the block of `with` ends)."""
+    the temporary file goes when `close` is called (or the block of `with` ends), or with
+    `db`, the database it shares with other sorts, when that is closed."""
 
-    def __init__(self) -> None:
-        self._db = sqlite3.connect("")  # a private temporary file, deleted on close
-        self._db.execute(f"PRAGMA cache_size = -{SORT_CACHE_KIB}")
+    def __init__(self, db: sqlite3.Connection | None = None) -> None:
+        self._db = temporary_database() if db is None else db
+        self._owned = db is None
+        self._table = f"rows{next(_tables)}"
         self._width: int | None = None
 
-    def add(self, keyed: Iterable[tuple[Key, str]]) -> None:
+    def add(self, keyed: Iterable[tuple[Key, Line]]) -> None:
+        self.add_marked((key, 0, line) for key, line in keyed)
+
+    def add_marked(self, keyed: Iterable[tuple[Key, int, Line]]) -> None:
+        """Lines with their keys and marks (bits `marked` selects by)."""
         rows = iter(keyed)
         first = next(rows, None)
         if first is None:
             return
         if self._width is None:
             self._width = len(first[0])
-            self._db.execute(f"CREATE TABLE rows ({', '.join(self._columns())}, line TEXT)")
-        insert = f"INSERT INTO rows VALUES ({', '.join('?' * (self._width + 1))})"
-        self._db.executemany(insert, ((*key, line) for key, line in chain([first], rows)))  # streamed, not listed
+            self._db.execute(f"CREATE TABLE {self._table} ({', '.join(self._columns())}, marks INTEGER, line)")
+        insert = f"INSERT INTO {self._table} VALUES ({', '.join('?' * (self._width + 2))})"
+        self._db.executemany(insert, ((*key, marks, line) for key, marks, line in chain([first], rows)))  # streamed
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> Iterator[Line]:
+        return self.marked(None)
+
+    def marked(self, mask: int | None) -> Iterator[Line]:
+        """The lines in key order, only those with a mark of `mask` unless it is None."""
         if self._width is None:
             return
-        cursor = self._db.execute(f"SELECT line FROM rows ORDER BY {', '.join(self._columns())}, rowid")
+        where = "" if mask is None else f"WHERE marks & {int(mask)} != 0 "
+        order = ", ".join(self._columns())
+        cursor = self._db.execute(f"SELECT line FROM {self._table} {where}ORDER BY {order}, rowid")
         while fetched := cursor.fetchmany(_BATCH):
             for (line,) in fetched:
                 yield line
@@ -62,7 +91,12 @@ class SortedLines:
         return [f"k{index}" for index in range(self._width or 0)]
 
     def close(self) -> None:
-        self._db.close()
+        """Its rows gone: the temporary file when it owns it, else its table in the shared one."""
+        if self._owned:
+            self._db.close()
+        elif self._width is not None:
+            self._db.execute(f"DROP TABLE {self._table}")
+            self._width = None
 
     def __enter__(self) -> SortedLines:
         return self

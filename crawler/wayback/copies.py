@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import posixpath
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
 from crawler.issues.reading import Issue, encode_like, issue_text
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)  # issues edited while the crawl ran
 
 
 def write_archive_copies(
-    issues: Sequence[Issue], dead: Sequence[LinkReport], endpoint: str, folder: Path
+    issues: Sequence[Issue], dead: Iterable[LinkReport], endpoint: str, folder: Path
 ) -> list[Path]:
     """Each issue with its dead links pointing at their captures, under `folder`.
 

@@ -194,3 +194,9 @@ def test_drift_text_is_made_inert_for_spreadsheets():
     formula = replace(TAKEOVER, drift=replace(TAKEOVER.drift, now_title="=HYPERLINK(evil)"))
     frame = links_frame(sample_view(reports=[formula]))
     assert csv_bytes(frame).decode(CSV_ENCODING).count("'=HYPERLINK(evil)") == 1
+
+
+def test_a_row_s_cells_come_in_the_order_of_the_columns():
+    view = sample_view()
+    for mention in view.mentions():
+        assert list(csv_tables._row(view, mention)) == list(CSV_COLUMNS)

@@ -24,7 +24,7 @@ from tests.report.views import (
 
 
 def test_public_names_are_pinned():
-    assert dead_links.__all__ == ["render_dead_links"]
+    assert dead_links.__all__ == ["dead_links_pieces", "render_dead_links"]
 
 
 def test_markdown_leads_with_summary_and_changes():

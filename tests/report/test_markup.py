@@ -14,14 +14,26 @@ import pytest
 
 from crawler.models import Verdict
 from crawler.report.html import LABELS, markup
-from crawler.report.html.markup import Markup, children, content_security_policy, escape, json_for_script, tag, void
+from crawler.report.html.markup import (
+    CONTENT,
+    Markup,
+    around,
+    children,
+    content_security_policy,
+    escape,
+    json_for_script,
+    tag,
+    void,
+)
 from tests.report.views import HOSTILE, JAVASCRIPT_URL, MARCH, link, page, sample_view, texts, tree
 
 
 def test_public_names_are_pinned():
     assert markup.__all__ == [
+        "CONTENT",
         "Child",
         "Markup",
+        "around",
         "children",
         "content_security_policy",
         "escape",
@@ -31,6 +43,13 @@ def test_public_names_are_pinned():
         "tag",
         "void",
     ]
+
+
+def test_an_element_made_in_pieces_has_the_text_of_one_made_whole():
+    rows = [tag("li", "a < b"), tag("li", "c")]
+    whole = tag("ul", rows, class_="x")
+    assert "".join(around(tag("ul", CONTENT, class_="x"), iter(rows))) == whole
+    assert "".join(around(tag("ul", CONTENT, class_="x"), [])) == tag("ul", class_="x")
 
 
 def test_tag_escapes_text_and_attribute_values_but_not_markup():

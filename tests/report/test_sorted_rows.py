@@ -9,7 +9,7 @@ from crawler.report.sorted_rows import SortedLines
 
 
 def test_public_names_are_pinned():
-    assert sorted_rows.__all__ == ["SORT_CACHE_KIB", "SortedLines"]
+    assert sorted_rows.__all__ == ["SORT_CACHE_KIB", "SortedLines", "temporary_database"]
 
 
 def test_lines_come_back_in_key_order_as_python_sorts_them_ties_as_given():

@@ -12,6 +12,10 @@ so no text reaches the page unescaped by accident:
 - A page's script receives data only through a JSON block
   (`json_for_script`, `<` escaped) and `data-` attributes, never through
   interpolated script text.
+- A part too large to hold whole (a table of every dead link, a list of
+  every change) is made in pieces: its element is built around `CONTENT`
+  and `around` yields the opening, the content a piece at a time, then the
+  closing, the same text `tag` would give.
 - The Content-Security-Policy (`content_security_policy`) lets nothing be
   fetched (`default-src 'none'`) and only the page's own script run, by its
   hash, so even an escaping mistake could not run a script from the web.
@@ -24,14 +28,16 @@ import hashlib
 import html
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from crawler.check.urls import is_http_url
 from crawler.report.summary import without_controls
 
 __all__ = [
+    "CONTENT",
     "Child",
     "Markup",
+    "around",
     "children",
     "content_security_policy",
     "escape",
@@ -45,6 +51,8 @@ __all__ = [
 # A page's one executable script: a `<script>` without attributes (a JSON
 # block is `<script type="application/json">`, data that never runs).
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+# Text `escape` leaves as it is: no control character (summary.without_controls) and nothing html.escape changes.
+_INERT = re.compile(r"[^\x00-\x1f\x7f-\x9f&<>\"']*")
 
 
 class Markup(str):
@@ -52,6 +60,9 @@ class Markup(str):
 
 
 Child = Markup | str | int | None | Iterable["Child"]
+
+# Where `around` puts an element's content; `escape` turns control characters in text into spaces.
+CONTENT = Markup("\0")
 
 
 def tag(name: str, *content: Child, **attributes: object) -> Markup:
@@ -72,13 +83,25 @@ def void(name: str, **attributes: object) -> Markup:
 
 def escape(text: str) -> str:
     """Text or attribute value made inert; control characters, which HTML
-    forbids and a page title may hold, become spaces."""
+    forbids and a page title may hold, become spaces. Most text has none of
+    them and nothing to escape, and is returned as it is after one scan."""
+    if _INERT.fullmatch(text) is not None:
+        return text
     return html.escape(without_controls(text), quote=True)
 
 
 def children(content: Iterable[Child]) -> Markup:
     """Several children as one piece of markup, each escaped unless Markup."""
     return Markup("".join(_child(child) for child in content))
+
+
+def around(shell: Markup, content: Iterable[Markup]) -> Iterator[Markup]:
+    """`shell`, built with `CONTENT` where its content goes, in pieces: its opening, each
+    piece of `content` as it comes, its closing (the text of `shell` with the content in it)."""
+    opening, closing = shell.split(CONTENT)
+    yield Markup(opening)
+    yield from content
+    yield Markup(closing)
 
 
 def link(url: str | None, text: Child) -> Markup:

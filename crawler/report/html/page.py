@@ -18,6 +18,12 @@ Decisions:
 - Links not checked (no recorded answer) get a card and a warning beneath
   the cards saying how many, so a stopped crawl never reads as a clean one.
 - The filters offer only the verdicts, issues and sites of rows on the page.
+- Every list that grows with the links (the changes, the dead links by
+  issue, the drifted links, "All links") is written an entry at a time as
+  it is read from the view's spool (`markup.around`): a first crawl of a
+  million links lists about 95,000 newly dead, and writing the page built
+  whole rose 209 MB above where it began, read in pieces about 40 MB
+  (issue 14).
 - Drifted links get a card (how many, of which kinds, how many new) and a
   list of the newly drifted among the changes, so a night that took over a
   domain is seen on the first screen; the card shows only when a link
@@ -28,16 +34,17 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain, islice
 
 from crawler import __version__
-from crawler.models import CaptureStatus, LinkReport, Verdict
+from crawler.models import LinkReport, Verdict
+from crawler.nightly.held_links import DEAD, DRIFTED, FAILING
 from crawler.nightly.view import CrawlView
 from crawler.report.html.chart import chart_section, month_bands
 from crawler.report.html.labels import Labels
-from crawler.report.html.markup import Markup, children, link, tag, void
-from crawler.report.html.tables import LinkTables, day_text, listed_in_all_links, shown_site, verdict_badge
-from crawler.report.summary import Mention
+from crawler.report.html.markup import CONTENT, Markup, around, children, link, tag, void
+from crawler.report.html.tables import LinkTables, day_text, shown_site, verdict_badge
 
 __all__ = ["CHANGES_PREVIEW", "CHANGES_SHOWN_WHOLE", "Page"]
 
@@ -55,16 +62,9 @@ class Page:
     def __init__(self, view: CrawlView, labels: Labels) -> None:
         self.view = view
         self.labels = labels
-        self.dead = view.dead_reports()
         self.tables = LinkTables(view, labels)
-        self.ordered = view.mentions()
-        self.dead_mentions = [mention for mention in self.ordered if view.is_dead(mention.report)]
-        self.drifted_mentions = [mention for mention in self.ordered if mention.report.drift is not None]
-        self.by_url = {report.url: report for report in view.reports}
-        self.unchecked = view.figures.not_checked
-        self.place: dict[str, int] = {}  # each URL's first row in page order
-        for position, mention in enumerate(self.ordered):
-            self.place.setdefault(mention.report.url, position)
+        self.figures = view.figures
+        self.unchecked = self.figures.not_checked
 
     def body(self) -> Markup:
         return children(self.body_pieces())
@@ -74,17 +74,18 @@ class Page:
         hundreds of megabytes, written as it is made (`crawler.report.html.render_pieces`)."""
         yield self.masthead()
         yield self.summary()
-        yield self.changes()
+        yield from self.changes_pieces()
         yield self.filters()
-        yield from self.tables.dead_section_pieces(self.dead_mentions)
-        yield self.tables.drifted_section(self.drifted_mentions)
+        every_one_new = 0 < self.figures.dead_occurrences == self.figures.new_dead_occurrences
+        yield from self.tables.dead_section_pieces(self.view.listed_mentions(DEAD), every_one_new=every_one_new)
+        yield from self.tables.drifted_section_pieces(self.view.listed_mentions(DRIFTED))
         yield tag(
             "div",
             chart_section(month_bands(self.view), self.labels),
             self.sites_section(),
             class_="figures",
         )
-        yield self.tables.all_links_section(self.ordered)
+        yield from self.tables.all_links_pieces(self.view.listed_mentions(self.all_links_mask()))
         yield self.footer()
 
     # --- top of the page -------------------------------------------------
@@ -106,23 +107,23 @@ class Page:
     def dead_split(self, captured: int) -> str:
         """How many dead links have a capture, how many have none, and how many are not known
         yet (pending is not "without": the archive was not asked, or did not answer)."""
-        pending = sum(report.archive is None and report.capture_status is CaptureStatus.PENDING for report in self.dead)
-        uncaptured = len(self.dead) - captured - pending
+        pending = self.figures.dead_pending_uncaptured
+        uncaptured = self.figures.dead - captured - pending
         if pending:
             return self.labels.fill("dead_split_pending", captured=captured, uncaptured=uncaptured, pending=pending)
         return self.labels.fill("dead_split", captured=captured, uncaptured=uncaptured)
 
     def summary(self) -> Markup:
-        captured = sum(report.archive is not None for report in self.dead)
+        dead, captured = self.figures.dead, self.figures.dead_captured
         issues = len(self.view.figures.issues)
         checked = self.view.figures.links - self.unchecked
         diff = self.view.diff
         cards = [
             self.card(
                 "dead",
-                self.labels.form("dead_links", len(self.dead)),
-                len(self.dead),
-                self.dead_split(captured) if self.dead else None,
+                self.labels.form("dead_links", dead),
+                dead,
+                self.dead_split(captured) if dead else None,
             ),
             self.card("new", self.labels["newly_dead"], len(diff.newly_dead)),
             self.card("fixed", self.labels["fixed"], len(diff.fixed)),
@@ -201,41 +202,57 @@ class Page:
         return tag("div", tag("span", name, class_="facts-name"), tag("ul", items), class_="facts")
 
     def changes(self) -> Markup:
+        return children(self.changes_pieces())
+
+    def changes_pieces(self) -> Iterator[Markup]:
+        """The lists of changes an entry at a time, read in their order from the view's spool
+        (`CrawlView.changes`): a first crawl of a million links has about 95,000 newly dead."""
         diff = self.view.diff
         lists = [
-            self.change_list("new", self.labels["newly_dead"], diff.newly_dead, opened=True),
-            self.change_list("fixed", self.labels["fixed"], diff.fixed, opened=True),
-            self.change_list("still", self.labels["still_dead"], diff.still_dead, opened=False),
-            self.change_list("drifted", self.labels["newly_drifted"], diff.newly_drifted, opened=True),
+            ("new", self.labels["newly_dead"], "newly_dead", True),
+            ("fixed", self.labels["fixed"], "fixed", True),
+            ("still", self.labels["still_dead"], "still_dead", False),
+            ("drifted", self.labels["newly_drifted"], "newly_drifted", True),
         ]
-        shown = [item for item in lists if item is not None]
-        content = shown or [tag("p", self.labels["no_change"], class_="quiet")]
-        return tag(
+        shown = [(kind, name, listed, opened) for kind, name, listed, opened in lists if getattr(diff, listed)]
+        content = chain.from_iterable(
+            self.change_list_pieces(kind, name, listed, opened=opened) for kind, name, listed, opened in shown
+        )
+        shell = tag(
             "section",
             tag("h2", self.labels["since_last_run"], id="changes-heading"),
-            tag("div", content, class_="changes"),
+            tag("div", CONTENT if shown else tag("p", self.labels["no_change"], class_="quiet"), class_="changes"),
             class_="changes-section",
             aria_labelledby="changes-heading",
         )
+        yield from around(shell, content) if shown else [shell]
 
-    def change_list(self, kind: str, name: str, urls: Sequence[str], *, opened: bool) -> Markup | None:
-        """One kind of change: its count, then its URLs; a long list shows
-        its first few and keeps the rest behind a disclosure."""
+    def change_list(self, kind: str, name: str, listed: str, *, opened: bool) -> Markup | None:
+        """One kind of change (`listed`, the diff's name for it): its count, then its URLs
+        in page order (`CrawlView.changes`); a long list shows its first few and keeps the
+        rest behind a disclosure."""
+        return children(self.change_list_pieces(kind, name, listed, opened=opened)) or None
+
+    def change_list_pieces(self, kind: str, name: str, listed: str, *, opened: bool) -> Iterator[Markup]:
+        """`change_list` an entry at a time; nothing when the diff's list is empty."""
+        urls: Sequence[str] = getattr(self.view.diff, listed)
         if not urls:
-            return None
-        ordered = sorted(urls, key=lambda url: (self.place.get(url, len(self.place)), url))
-        items = [self.change_item(url, self.by_url.get(url)) for url in ordered]
-        if len(items) > CHANGES_SHOWN_WHOLE:
-            rest = items[CHANGES_PREVIEW:]
-            more = tag("summary", self.labels.fill("more", count=len(rest)), class_="more")
-            items = [*items[:CHANGES_PREVIEW], tag("li", tag("details", more, tag("ul", rest)), class_="rest")]
-        return tag(
+            return
+        items = (self.change_item(url, report) for url, report in self.view.changes(listed))
+        count = self.view.change_count(listed)
+        content: Iterable[Markup] = items
+        if count > CHANGES_SHOWN_WHOLE:
+            more = tag("summary", self.labels.fill("more", count=count - CHANGES_PREVIEW), class_="more")
+            rest = tag("li", tag("details", more, tag("ul", CONTENT)), class_="rest")
+            content = chain(islice(items, CHANGES_PREVIEW), around(rest, items))
+        shell = tag(
             "details",
             tag("summary", name, " ", tag("span", f"{len(urls):,}", class_="tally")),
-            tag("ul", items),
+            tag("ul", CONTENT),
             class_=f"change change-{kind}",
             open=opened,
         )
+        yield from around(shell, content)
 
     def change_item(self, url: str, report: LinkReport | None) -> Markup:
         """The URL, then one line of why it fails (when dead) and where it is
@@ -258,11 +275,18 @@ class Page:
     def filters(self) -> Markup:
         """Verdict, issue and site choices (those of the rows on the page),
         free-text search, reset."""
-        rows = self.rows_on_page()
-        present = {mention.report.assessment.verdict for mention in rows}
+        present: set[Verdict] = set()
+        cited: set[str] = set()
+        sites: set[str] = set()
+        # A row per occurrence of these links: read a link at a time, not a row at a time.
+        for report in self.view.held_reports(None if self.figures.every_link_held else DEAD | DRIFTED | FAILING):
+            if report.occurrences:
+                present.add(report.assessment.verdict)
+                cited.update(occurrence.issue for occurrence in report.occurrences)
+                sites.add(shown_site(report.url))
         verdicts = [verdict for verdict in Verdict if verdict in present]
-        issues = list(dict.fromkeys(mention.occurrence.issue for mention in rows))
-        sites = sorted({site for mention in rows if (site := shown_site(mention.report.url))})
+        issues = sorted(cited, key=self.view.issue_order)  # the rows' order: newest issue first
+        sites.discard("")
         return tag(
             "form",
             tag("h2", self.labels["filters"], class_="visually-hidden"),
@@ -272,7 +296,7 @@ class Page:
                 [(verdict.value, self.labels[f"verdict.{verdict}"]) for verdict in verdicts],
             ),
             self.select("issue", self.labels["all_issues"], [(issue, self.issue_option(issue)) for issue in issues]),
-            self.select("site", self.labels["all_sites"], [(site, site) for site in sites]),
+            self.select("site", self.labels["all_sites"], [(site, site) for site in sorted(sites)]),
             tag(
                 "label",
                 tag("span", self.labels["search"], class_="visually-hidden"),
@@ -292,13 +316,10 @@ class Page:
             aria_label=self.labels["filters"],
         )
 
-    def rows_on_page(self) -> list[Mention]:
-        """The occurrences the page has rows for, in page order."""
-        listed = listed_in_all_links(self.view, self.ordered)
-        if len(listed) == len(self.ordered):
-            return listed
-        shown = {id(mention) for mention in [*listed, *self.dead_mentions, *self.drifted_mentions]}
-        return [mention for mention in self.ordered if id(mention) in shown]
+    def all_links_mask(self) -> int | None:
+        """The occurrences "All links" lists (`tables.listed_in_all_links`): every one while the
+        view holds every link, else those of failing links that are not dead."""
+        return None if self.figures.every_link_held else FAILING
 
     def select(self, name: str, everything: str, options: list[tuple[str, str]]) -> Markup:
         choices = [tag("option", everything, value="")] + [tag("option", text, value=value) for value, text in options]
@@ -316,7 +337,7 @@ class Page:
     # --- figures and footer ------------------------------------------------
 
     def sites_section(self) -> Markup:
-        worst = Counter(shown_site(report.url) for report in self.dead).most_common(_WORST_SITES)
+        worst = Counter(shown_site(report.url) for report in self.view.held_reports(DEAD)).most_common(_WORST_SITES)
         most = worst[0][1] if worst else 1
         rows = [
             tag(
@@ -345,7 +366,7 @@ class Page:
             (tag("dt", verdict_badge(self.labels, verdict)), tag("dd", self.labels[f"help.{verdict}"]))
             for verdict in Verdict
         ]
-        if self.drifted_mentions:  # the flag is explained where it is shown
+        if any(self.figures.drifted.values()):  # the flag is explained where it is shown
             flag = tag("span", self.labels["drifted"], class_="drift-flag")
             terms.append((tag("dt", flag), tag("dd", self.labels["help.drifted"])))
         return tag(

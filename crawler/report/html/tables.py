@@ -42,17 +42,18 @@ Decisions:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from functools import cache
+from itertools import chain, groupby
 
 from crawler.check.reasons import reason_in, translate
 from crawler.check.urls import host_of, is_http_url, site_key
 from crawler.models import CaptureStatus, Drift, LinkKind, LinkReport, Snapshot, Verdict
 from crawler.nightly.view import EVERY_LINK_LISTED_UP_TO, QUIET, CrawlView
 from crawler.report.html.labels import Labels
-from crawler.report.html.markup import Child, Markup, children, link, tag
-from crawler.report.summary import WAYBACK, Mention, archive_name, by_issue, capture_url
+from crawler.report.html.markup import CONTENT, Child, Markup, around, children, escape, link, tag
+from crawler.report.summary import WAYBACK, Mention, archive_name, capture_url
 
 __all__ = ["FULL_TABLE_LIMIT", "LinkTables", "day_text", "listed_in_all_links", "shown_site", "verdict_badge"]
 
@@ -61,8 +62,6 @@ FULL_TABLE_LIMIT = EVERY_LINK_LISTED_UP_TO  # unique links up to which "All link
 # The columns of the two tables, as LABELS keys, left to right.
 _DEAD_COLUMNS = ("col.line", "col.text", "col.url", "col.verdict", "col.reason", "col.since", "col.capture")
 _ALL_COLUMNS = ("col.issue", "col.line", "col.text", "col.url", "col.verdict", "col.reason", "col.capture")
-# Stands for a section's content made in pieces; `escape` turns control characters in text into spaces.
-_CONTENT = Markup("\0")
 _DRIFTED_COLUMNS = ("col.issue", "col.line", "col.text", "col.url", "col.drift", "col.then", "col.now")
 
 
@@ -106,34 +105,37 @@ class LinkTables:
         self.view = view
         self.labels = labels
         self.newly_dead = frozenset(view.diff.newly_dead)
+        self._cell_openings: dict[str, str] = {}  # `cell`'s opening tag per column, up to its sort value
 
     def dead_section(self, dead_mentions: Sequence[Mention]) -> Markup:
         """The dead links, one table per issue, in the order of `dead_mentions`;
         newly dead rows are tinted unless every row is (a first crawl), when
         the tint would tell nothing."""
-        return children(self.dead_section_pieces(dead_mentions))
-
-    def dead_section_pieces(self, dead_mentions: Sequence[Mention]) -> Iterator[Markup]:
-        """`dead_section` in pieces, an issue's table at a time: the dead links are listed
-        whole at any size, so the section is most of the page."""
-        groups = by_issue(dead_mentions)
         every_one_new = bool(dead_mentions) and all(m.report.url in self.newly_dead for m in dead_mentions)
+        return children(self.dead_section_pieces(dead_mentions, every_one_new=every_one_new))
+
+    def dead_section_pieces(self, dead_mentions: Iterable[Mention], *, every_one_new: bool) -> Iterator[Markup]:
+        """`dead_section` in pieces, an issue's table at a time, read as they come: the dead
+        links are listed whole at any size, so the section is most of the page."""
         shell = tag(
             "section",
             self.section_head("dead", self.labels["dead_by_issue"]),
-            _CONTENT,
+            CONTENT,
             tag("p", self.labels["no_match"], class_="quiet no-match", hidden=True),
             id="dead",
             class_="all-new" if every_one_new else None,
             aria_labelledby="dead-heading",
         )
-        opening, closing = shell.split(_CONTENT)
-        yield Markup(opening)
-        if not groups:
+        yield from around(shell, self.issue_blocks(dead_mentions))
+
+    def issue_blocks(self, dead_mentions: Iterable[Mention]) -> Iterator[Markup]:
+        """An issue's table at a time, or the sentence saying there is none."""
+        empty = True
+        for issue, group in groupby(dead_mentions, key=lambda mention: mention.occurrence.issue):
+            empty = False
+            yield self.issue_block(issue, list(group))
+        if empty:
             yield tag("p", self.nothing_dead(), class_="quiet")
-        for issue, group in groups.items():
-            yield self.issue_block(issue, group)
-        yield Markup(closing)
 
     def section_head(self, section: str, heading: str) -> Markup:
         """A section's heading and the count of its rows the filters show."""
@@ -155,19 +157,27 @@ class LinkTables:
             return self.labels.fill("no_dead_drifted", count=drifted)
         return self.labels["no_dead"]
 
-    def drifted_section(self, drifted_mentions: Sequence[Mention]) -> Markup | None:
+    def drifted_section(self, drifted_mentions: Iterable[Mention]) -> Markup | None:
         """Every occurrence of a drifted link, in page order, with the evidence
         side by side; nothing when no link drifted."""
-        if not drifted_mentions:
-            return None
-        return tag(
+        return children(self.drifted_section_pieces(drifted_mentions)) or None
+
+    def drifted_section_pieces(self, drifted_mentions: Iterable[Mention]) -> Iterator[Markup]:
+        """`drifted_section` a row at a time, read as they come; nothing when no link drifted."""
+        mentions = iter(drifted_mentions)
+        first = next(mentions, None)
+        if first is None:
+            return
+        shell = tag(
             "section",
             self.section_head("drifted", self.labels["drifted_heading"]),
             tag("p", self.labels["drifted_intro"], class_="section-intro"),
-            self.links_table(_DRIFTED_COLUMNS, drifted_mentions, class_="links drifted-links"),
+            CONTENT,
             id="drifted",
             aria_labelledby="drifted-heading",
         )
+        rows = self.links_table_pieces(_DRIFTED_COLUMNS, chain([first], mentions), class_="links drifted-links")
+        yield from around(shell, rows)
 
     def issue_block(self, issue: str, group: list[Mention]) -> Markup:
         """One issue's title, publication date and tally, then its table."""
@@ -188,24 +198,30 @@ class LinkTables:
             data_issue_block=True,
         )
 
-    def all_links_section(self, mentions: Sequence[Mention]) -> Markup:
+    def all_links_section(self, listed: Iterable[Mention]) -> Markup:
         """Every occurrence in one table, collapsed; at scale only those of
-        links that are not ok, under a pointer to links.csv. `mentions` are the
-        view's (`CrawlView.mentions`): every occurrence up to FULL_TABLE_LIMIT links."""
-        listed = listed_in_all_links(self.view, mentions)
-        total = self.view.figures.occurrences
-        return tag(
+        links that are not ok, under a pointer to links.csv. `listed` are the
+        view's occurrences `listed_in_all_links` keeps, in page order."""
+        return children(self.all_links_pieces(listed))
+
+    def all_links_pieces(self, listed: Iterable[Mention]) -> Iterator[Markup]:
+        """`all_links_section` a row at a time, read as they come."""
+        figures = self.view.figures
+        total = figures.occurrences
+        count = total if figures.every_link_held else figures.failing_occurrences
+        shell = tag(
             "details",
             tag(
                 "summary",
                 tag("h2", self.labels["all_links"], " ", tag("span", f"{total:,}", class_="tally")),
                 tag("output", class_="shown", data_counts="all-links", aria_live="polite"),
             ),
-            self.csv_pointer(len(listed), total) if len(listed) < total else None,
-            self.links_table(_ALL_COLUMNS, listed, class_="links all-links"),
+            self.csv_pointer(count, total) if count < total else None,
+            CONTENT,
             id="all-links",
             class_="all-links-section",
         )
+        yield from around(shell, self.links_table_pieces(_ALL_COLUMNS, listed, class_="links all-links"))
 
     def csv_pointer(self, listed: int, total: int) -> Markup:
         """Where every link is when the page lists only some: links.csv (one
@@ -219,10 +235,16 @@ class LinkTables:
         return tag("p", text, class_="csv-pointer")
 
     def links_table(
-        self, columns: Sequence[str], mentions: Sequence[Mention], *, class_: str, mark_new: bool = False
+        self, columns: Sequence[str], mentions: Iterable[Mention], *, class_: str, mark_new: bool = False
     ) -> Markup:
         """One row per occurrence, sortable by every column; `mark_new`
         badges newly dead links beside their verdict."""
+        return children(self.links_table_pieces(columns, mentions, class_=class_, mark_new=mark_new))
+
+    def links_table_pieces(
+        self, columns: Sequence[str], mentions: Iterable[Mention], *, class_: str, mark_new: bool = False
+    ) -> Iterator[Markup]:
+        """`links_table` a row at a time, read as they come."""
         headers = [
             tag(
                 "th",
@@ -232,12 +254,12 @@ class LinkTables:
             )
             for column in columns
         ]
-        rows = [self.row(mention, columns, mark_new=mark_new) for mention in mentions]
-        return tag(
+        shell = tag(
             "div",
-            tag("table", tag("thead", tag("tr", headers)), tag("tbody", rows), class_=class_),
+            tag("table", tag("thead", tag("tr", headers)), tag("tbody", CONTENT), class_=class_),
             class_="table-wrap",
         )
+        yield from around(shell, (self.row(mention, columns, mark_new=mark_new) for mention in mentions))
 
     def row(self, mention: Mention, columns: Sequence[str], *, mark_new: bool) -> Markup:
         """A row carrying what the filters match on: verdict, issue, site."""
@@ -253,9 +275,15 @@ class LinkTables:
         )
 
     def cell(self, column: str, mention: Mention, *, mark_new: bool) -> Markup:
-        """A cell labelled with its column, which narrow screens show inline."""
+        """A cell labelled with its column, which narrow screens show inline: `tag`'s text, its
+        opening tag up to the sort value made once per column (a million links: millions of cells)."""
         content, sort = self.cell_content(column, mention, mark_new=mark_new)
-        return tag("td", content, class_=column.replace(".", "-"), data_label=self.labels[column], data_sort=sort)
+        opening = self._cell_openings.get(column)
+        if opening is None:
+            opening = tag("td", CONTENT, class_=column.replace(".", "-"), data_label=self.labels[column])
+            opening = self._cell_openings[column] = opening.split(CONTENT)[0][:-1]  # without its ">"
+        sorted_by = "" if sort is None else f' data-sort="{escape(str(sort))}"'
+        return Markup(f"{opening}{sorted_by}>{children((content,))}</td>")
 
     def cell_content(self, column: str, mention: Mention, *, mark_new: bool) -> tuple[Child, str | int | None]:
         """What a column shows for one occurrence, and the value it sorts by
