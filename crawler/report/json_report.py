@@ -66,11 +66,12 @@ Field decisions:
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from crawler.models import CheckResult, Drift, DriftKind, LinkOccurrence, LinkReport, Verdict
 from crawler.report.summary import capture_url, count_by_drift, count_by_verdict, occurrence_order, sorted_reports
@@ -132,8 +133,6 @@ def _crawl_text(document: dict[str, Any], view: CrawlView) -> str:
     return _text(document)
 
 
-_string = json.encoder.encode_basestring  # JSON string escaping for ensure_ascii=False (C when available)
-
 _FURTHER_COUNT = re.compile(r"memento_(.+)_(requests|429s)")  # crawler.nightly.archive_step's run counts
 
 
@@ -170,7 +169,7 @@ def render_offline(message: str, *, generated_at: datetime) -> str:
 
 
 def _text(document: dict[str, Any]) -> str:
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    return _encoded(document) + "\n"
 
 
 def _document(
@@ -194,37 +193,25 @@ _LINKS_PLACE = "\0links\0"
 
 def _around_links(text: str) -> tuple[str, str]:
     """A document's text before and after the placeholder standing for its links."""
-    head, tail = text.split(json.dumps(_LINKS_PLACE), 1)
+    head, tail = text.split(_encoded(_LINKS_PLACE), 1)
     return head, tail
 
 
 def _indented_items(items: Iterable[dict[str, Any]]) -> Iterator[str]:
-    """A list at the document's second level, as `_text` (indent 2) writes it, an item at a time."""
+    """A list at the document's second level, as `_text` writes it, an item at a time."""
     opening = "[\n    "
     for item in items:
-        yield opening + _indented(item, "    ")
+        yield opening + _encoded(item).replace("\n", "\n    ")
         opening = ",\n    "
     yield "[]" if opening == "[\n    " else "\n  ]"
 
 
-def _indented(value: object, indent: str) -> str:
-    """`json.dumps(value, ensure_ascii=False, indent=2)` at `indent`, the same text: the standard
-    library encodes indented JSON in Python only (its C encoder does no indent), which was most of
-    the time report.json took; strings still go through its C escaping."""
-    if isinstance(value, str):
-        return _string(value)
-    if value is None or isinstance(value, bool):
-        return "null" if value is None else "true" if value else "false"
-    if isinstance(value, int):
-        return int.__repr__(value)
-    inner = indent + "  "
-    if isinstance(value, dict) and value:
-        pairs = ",\n".join(f"{inner}{_string(key)}: {_indented(item, inner)}" for key, item in value.items())
-        return f"{{\n{pairs}\n{indent}}}"
-    if isinstance(value, list | tuple) and value:
-        items = ",\n".join(inner + _indented(item, inner) for item in value)
-        return f"[\n{items}\n{indent}]"
-    return json.dumps(value, ensure_ascii=False)  # empty containers, floats: as the standard library writes them
+def _encoded(value: object) -> str:
+    """`json.dumps(value, ensure_ascii=False, indent=2)`'s text, encoded by orjson (Rust): the
+    standard library indents in Python only, which was most of the time report.json took (7.7 times
+    slower on 200,000 links' document). The same text for every value a document holds (strings,
+    whole numbers, booleans, null, lists, dicts with string keys); tests hold the two to it."""
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
 
 
 def _link(report: LinkReport, view: CrawlView | None) -> dict[str, Any]:
