@@ -29,6 +29,8 @@ PURE = [
     "nightly/policy.py",
     "nightly/drift_rules.py",
     "nightly/view.py",
+    "nightly/figures.py",
+    "nightly/held_links.py",
     "wayback/protocol.py",
     "wayback/lookups.py",
     "wayback/pace.py",
