@@ -12,7 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from crawler.models import DriftKind, LinkReport, Verdict
+from crawler.models import CaptureStatus, DriftKind, LinkReport, Verdict
+from crawler.nightly.held_links import DEAD, FAILING
 from crawler.report.summary import count_by_drift, count_by_verdict, not_checked, summary_line
 
 if TYPE_CHECKING:  # the view fills the figures
@@ -79,3 +80,18 @@ class LinkFigures:
         dead = view.is_dead(report)
         for month, (_, issue) in last.items():
             self.months[(month, verdict, dead, view.as_cited(report, issue).archive is not None)] += 1
+
+    def add_held(self, report: LinkReport, marks: int, occurrences: int, *, newly_dead: bool) -> None:
+        """Counts a link the view lists one by one, with its `marks` (crawler.nightly.held_links)
+        and its `occurrences`; `newly_dead` when the run's diff names it so."""
+        self.captures_pending += sum(capture.status is CaptureStatus.PENDING for capture in report.captures)
+        if marks & FAILING:
+            self.failing_occurrences += occurrences
+        if marks & DEAD:
+            pending = report.capture_status is CaptureStatus.PENDING
+            self.dead += 1
+            self.dead_captured += report.archive is not None
+            self.dead_pending += pending
+            self.dead_pending_uncaptured += pending and report.archive is None
+            self.dead_occurrences += occurrences
+            self.new_dead_occurrences += occurrences if newly_dead else 0

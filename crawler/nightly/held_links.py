@@ -72,29 +72,33 @@ class SortedInMemory:
 class HeldLinks:
     """The listed links of one view, in the three sorts the module describes."""
 
-    def __init__(self, spool: Callable[[], Spool]) -> None:
+    def __init__(self, spool: Callable[[], Spool], diff: RunDiff) -> None:
         self._reports, self._mentions, self._changes = spool(), spool(), spool()
         self._count = 0
+        self._diff = diff
+        self._named = [frozenset(getattr(diff, name)) for name in CHANGE_LISTS]  # each change list's URLs
+        self._held_named: set[str] = set()  # the URLs the diff names that some held link has
         self._change_counts = [0] * len(CHANGE_LISTS)  # rows per change list, for its tally before its rows
 
-    def add(
-        self, report: LinkReport, marks: int, mentions: Sequence[tuple[Key, int, Mention]], lists: Sequence[int]
-    ) -> None:
+    def add(self, report: LinkReport, marks: int, mentions: Sequence[tuple[Key, int, Mention]]) -> list[str]:
         """One link: its report with `marks`, its occurrences with their keys and marks, and
-        a row per change list (`CHANGE_LISTS` index) it is named in, placed by its first occurrence."""
+        a row per change list it is named in, placed by its first occurrence; returns those lists' names."""
         self._reports.add_marked([((self._count,), marks, _pickled(report))])
         self._count += 1
         self._mentions.add_marked((key, mark, _pickled(mention)) for key, mark, mention in mentions)
+        lists = [index for index, urls in enumerate(self._named) if report.url in urls]
         if lists:
+            self._held_named.add(report.url)
             first = min(key for key, _, _ in mentions) if mentions else (True, 0, "", 0, 0, report.url)
             self._changes.add_marked(((index, not mentions, *first), 1 << index, _pickled(report)) for index in lists)
             for index in lists:
                 self._change_counts[index] += 1
+        return [CHANGE_LISTS[index] for index in lists]
 
-    def not_cited(self, diff: RunDiff, held: set[str]) -> None:
+    def not_cited(self) -> None:
         """The diff's URLs no link held has: no longer cited, after the others by URL."""
         for index, name in enumerate(CHANGE_LISTS):
-            urls = sorted(url for url in getattr(diff, name) if url not in held)
+            urls = sorted(url for url in getattr(self._diff, name) if url not in self._held_named)
             self._change_counts[index] += len(urls)
             self._changes.add_marked(((index, True, True, 0, "", 0, 0, url), 1 << index, _pickled(url)) for url in urls)
 

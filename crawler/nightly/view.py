@@ -59,7 +59,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from crawler.check.reasons import assessment
-from crawler.models import CaptureStatus, Drift, LinkHistory, LinkOccurrence, LinkReport, RunDiff, Verdict
+from crawler.models import CaptureStatus, Drift, LinkHistory, LinkReport, RunDiff, Verdict
 from crawler.nightly import policy
 from crawler.nightly.drift_rules import DriftRewrite, capture_of, mends
 from crawler.nightly.figures import LinkFigures
@@ -226,8 +226,7 @@ class CrawlView:
         """Reads the source: the figures of every link, and the links listed one by one
         (every one until there are more than EVERY_LINK_LISTED_UP_TO), spooled in the source's order."""
         named = {*self.diff.newly_dead, *self.diff.fixed, *self.diff.still_dead, *self.diff.newly_drifted}
-        figures, held, first = LinkFigures(), HeldLinks(self._spool), list[LinkReport]()
-        seen: set[str] = set()  # the URLs the diff names that some held link has
+        figures, held, first = LinkFigures(), HeldLinks(self._spool, self.diff), list[LinkReport]()
         for reports, histories in self.source.chunks():
             self.histories.update(histories)
             for report in reports:
@@ -236,49 +235,26 @@ class CrawlView:
                 first += reports
                 if figures.links > EVERY_LINK_LISTED_UP_TO:
                     figures.every_link_held = False
-                    self._hold([report for report in first if self._listed(report, named)], held, figures, seen)
+                    self._hold([report for report in first if self._listed(report, named)], held, figures)
                     first = []
             else:
-                self._hold([report for report in reports if self._listed(report, named)], held, figures, seen)
+                self._hold([report for report in reports if self._listed(report, named)], held, figures)
             yield sorted_reports(reports)
-        self._hold(first, held, figures, seen)
-        held.not_cited(self.diff, seen)
+        self._hold(first, held, figures)
+        held.not_cited()
         return figures, held
 
-    def _hold(self, reports: list[LinkReport], held: HeldLinks, figures: LinkFigures, seen: set[str]) -> None:
+    def _hold(self, reports: list[LinkReport], held: HeldLinks, figures: LinkFigures) -> None:
         """Spools the listed links with their occurrences as cited, and counts what the
         summaries say of them."""
-        lists = [(index, set(getattr(self.diff, name))) for index, name in enumerate(CHANGE_LISTS)]
-        newly_dead = lists[0][1]
         for report in reports:
             dead = self.is_dead(report)
             marks = (DEAD if dead else 0) | (DRIFTED if report.drift is not None else 0)
             if not dead and report.assessment.verdict not in QUIET:
                 marks |= FAILING
-            mentions = [
-                (self._key(place, report.url), marks, self._mention(report, place)) for place in report.occurrences
-            ]
-            named = [index for index, urls in lists if report.url in urls]
-            if named:
-                seen.add(report.url)
-            held.add(report, marks, mentions, named)
-            figures.captures_pending += sum(capture.status is CaptureStatus.PENDING for capture in report.captures)
-            if marks & FAILING:
-                figures.failing_occurrences += len(mentions)
-            if dead:
-                pending = report.capture_status is CaptureStatus.PENDING
-                figures.dead += 1
-                figures.dead_captured += report.archive is not None
-                figures.dead_pending += pending
-                figures.dead_pending_uncaptured += pending and report.archive is None
-                figures.dead_occurrences += len(mentions)
-                figures.new_dead_occurrences += len(mentions) if report.url in newly_dead else 0
-
-    def _mention(self, report: LinkReport, occurrence: LinkOccurrence) -> Mention:
-        return Mention(self.as_cited(report, occurrence.issue), occurrence)
-
-    def _key(self, occurrence: LinkOccurrence, url: str) -> ReadingOrder:
-        return (*self.issue_order(occurrence.issue), occurrence.line, occurrence.column, url)
+            cited = [Mention(self.as_cited(report, place.issue), place) for place in report.occurrences]
+            lists = held.add(report, marks, [(self.reading_order(mention), marks, mention) for mention in cited])
+            figures.add_held(report, marks, len(cited), newly_dead="newly_dead" in lists)
 
     def _listed(self, report: LinkReport, named: set[str]) -> bool:
         """Whether some report lists the link one by one whatever the number of links."""
