@@ -124,9 +124,9 @@ def _check(plan: CheckPlan, args: CheckArguments, issue_dates: dict[str, date | 
     """
     from crawler.check.classify import assess
     from crawler.check.plan import archive_requests, as_reported_result, build_reports, looks_offline, with_captures
+    from crawler.collector import FrozenAsKept
     from crawler.fetch.canary import names_resolve
     from crawler.fetch.fair_order import fair_order
-    from crawler.fetch.long_lived import FrozenAsKept
     from crawler.fetch.runner import base_settings, lookup_captures, run_in_reactor, stream_checks
 
     config = args.config
@@ -136,7 +136,7 @@ def _check(plan: CheckPlan, args: CheckArguments, issue_dates: dict[str, date | 
         if plan.to_fetch and not await names_resolve(config.canary, settings):
             return None
         judged: dict[str, tuple[CheckResult, Assessment]] = {}  # each result judged as it comes, its page dropped
-        frozen = FrozenAsKept()  # kept to the end: out of the collector's full passes (crawler.fetch.long_lived)
+        frozen = FrozenAsKept()  # kept to the end: out of the collector's full passes (crawler.collector)
         with CheckProgress(len(plan.to_fetch)) as progress:
 
             def judge(result: CheckResult) -> None:

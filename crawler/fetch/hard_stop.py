@@ -22,7 +22,7 @@ The next request to the site therefore leaves after the reset. A reset is
 only as early as the reactor reads the socket, so the reactor must not
 stall either: start requests are read as the downloader drains, a turn of the reactor every few (crawler.spiders.links)
 and long-lived objects are kept out of full garbage collections
-(crawler.fetch.long_lived). With all three, the benchmark's servers wrote
+(crawler.collector). With all three, the benchmark's servers wrote
 at most 191 KB of a large page and 128 KB of a PDF (benchmarks/README.md).
 
 Scrapy's handler exposes no hook for this, so the agent overrides

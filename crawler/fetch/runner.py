@@ -36,8 +36,8 @@ from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.reactor import install_reactor
 from twisted.python.failure import Failure
 
+from crawler.collector import FrozenAsKept, long_lived_frozen
 from crawler.fetch.fair_order import fair_order
-from crawler.fetch.long_lived import FrozenAsKept, long_lived_frozen
 from crawler.fetch.resolver import installed_reactor, installed_resolver
 from crawler.fetch.timeout_policy import Mode
 from crawler.models import ArchiveLookup, CaptureCheck, CheckResult, RecentCapture

@@ -26,15 +26,14 @@ diff names).
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
 from crawler.check.plan import archive_requests, build_reports, with_captures
 from crawler.check.site_rules import SiteRule
 from crawler.check.urls import is_http_url
+from crawler.collector import collector_paused
 from crawler.models import ArchiveLookup, Assessment, CheckResult, Drift, LinkHistory, LinkReport, Verdict
 from crawler.nightly.archive_step import settled_answers
 from crawler.nightly.baseline_step import WantedBaselines, drifts, live_cited, record_drifts
@@ -79,7 +78,7 @@ class StoredReports:
         """`build_reports` over the plan, REPORT_CHUNK links at a time in URL order, with their histories."""
         parts = self.plan.chunks(REPORT_CHUNK)
         while True:
-            with _collector_paused():
+            with collector_paused():
                 part = next(parts, None)
                 if part is None:
                     return
@@ -162,20 +161,6 @@ class ReportedLinks:
             return self.answers
         cached = self.stored.store.archive.cached(archive_requests(dead, frozenset(Verdict), self.issue_dates))
         return settled_answers(cached, self.further)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector held off while a chunk is built: its some 100,000 new objects
-    (no cycle among them) would otherwise set off several full collections per chunk, each
-    going over every object alive (half the time of reading the state: issue 14)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _has_news(history: LinkHistory) -> bool:

@@ -35,6 +35,7 @@ from twisted.python.failure import Failure
 
 from crawler.check.page import may_be_html, read_page
 from crawler.check.urls import site_of
+from crawler.collector import freeze_long_lived
 from crawler.errors import (
     AddressRefusedError,
     NameLookupFailedError,
@@ -43,7 +44,6 @@ from crawler.errors import (
     TooManyRedirectsError,
 )
 from crawler.fetch.fair_order import fair_order
-from crawler.fetch.long_lived import freeze_long_lived
 from crawler.fetch.meta import (
     CHECKED_URL,
     COOKIE_JAR,
@@ -134,7 +134,7 @@ class LinkSpider(scrapy.Spider):
             yield self._request(url)
             if count % START_BATCH == 0:
                 await asyncio.sleep(0)
-        freeze_long_lived()  # those waiting in the scheduler's queue wait long (crawler.fetch.long_lived)
+        freeze_long_lived()  # those waiting in the scheduler's queue wait long (crawler.collector)
 
     def _request(self, url: str) -> Request:
         meta = {CHECKED_URL: url, COOKIE_JAR: url}  # the link's own cookie jar

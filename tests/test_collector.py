@@ -1,16 +1,32 @@
-"""Long-lived objects out of full garbage collections for a crawl's duration, and back after it."""
+"""The cycle collector's settings per step: long-lived objects out of full passes for a crawl's
+duration and back after it; held off, or run less often, while reports are built."""
 
 from __future__ import annotations
 
 import gc
 import weakref
 
-import crawler.fetch.long_lived
-from crawler.fetch.long_lived import FrozenAsKept, freeze_long_lived, long_lived_frozen
+import pytest
+
+import crawler.collector
+from crawler.collector import (
+    WRITING_THRESHOLDS,
+    FrozenAsKept,
+    collector_paused,
+    fewer_collections,
+    freeze_long_lived,
+    long_lived_frozen,
+)
 
 
 def test_public_names():
-    assert crawler.fetch.long_lived.__all__ == ["FrozenAsKept", "freeze_long_lived", "long_lived_frozen"]
+    assert crawler.collector.__all__ == [
+        "FrozenAsKept",
+        "collector_paused",
+        "fewer_collections",
+        "freeze_long_lived",
+        "long_lived_frozen",
+    ]
 
 
 def test_what_exists_and_what_is_frozen_meanwhile_is_unfrozen_at_the_end():
@@ -47,5 +63,26 @@ def test_kept_results_are_frozen_a_batch_at_a_time_and_the_garbage_with_them_is_
             frozen.kept()
             assert gc.get_freeze_count() >= before + len(kept)
             assert garbage() is None
+    finally:
+        gc.enable()
+
+
+def test_reports_are_written_with_fewer_collections_and_the_thresholds_come_back_after_an_error():
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError), fewer_collections():
+        assert gc.get_threshold() == WRITING_THRESHOLDS != before
+        raise RuntimeError("a report failed")
+    assert gc.get_threshold() == before
+
+
+def test_a_paused_collector_is_enabled_again_only_if_it_was_before():
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
     finally:
         gc.enable()

@@ -1,4 +1,11 @@
-"""Objects that live through a crawl are kept out of the garbage collector's full passes.
+"""When Python's cycle collector runs, step by step of a run: every setting of `gc` is here.
+
+During a crawl, objects that live through it are kept out of the collector's
+full passes, so the reactor does not stall (`long_lived_frozen`,
+`FrozenAsKept`). After it, while the reports are built from the state, the
+collector is held off or made to run less often (`collector_paused`,
+`fewer_collections`): that work makes millions of short-lived objects and
+almost no cycles, and no network waits on it.
 
 CPython's full collection scans every tracked object, and a crawl holds many
 that live to its end or close to it: the issues, link occurrences and plan
@@ -33,9 +40,10 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["FrozenAsKept", "freeze_long_lived", "long_lived_frozen"]
+__all__ = ["FrozenAsKept", "collector_paused", "fewer_collections", "freeze_long_lived", "long_lived_frozen"]
 
 FREEZE_EVERY = 1_000  # results kept between two freezes: a pass over 1,000 results' objects takes a few ms
+WRITING_THRESHOLDS = (50_000, 20, 20)  # the collector's thresholds while reports are written (default 700, 10, 10)
 
 
 def freeze_long_lived() -> None:
@@ -65,3 +73,30 @@ class FrozenAsKept:
         if self._kept % self._every == 0:
             gc.collect()
             gc.freeze()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cycle collector held off for a block: building a chunk of 10,000 reports makes some
+    100,000 objects, none in a cycle, which set off several full collections per chunk, each
+    going over every object alive (half the time of reading the state back: issue 14)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """The cycle collector runs less often for a block (WRITING_THRESHOLDS): while the reports are
+    written, at the default thresholds its collections took a tenth of `rotwatch report`'s CPU
+    (200,000 links, with these thresholds over the whole command: 25.7 -> 22.8 s)."""
+    before = gc.get_threshold()
+    gc.set_threshold(*WRITING_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
