@@ -10,10 +10,9 @@ import pytest
 
 import crawler.collector
 from crawler.collector import (
-    WRITING_THRESHOLDS,
     FrozenAsKept,
+    collected_once_after,
     collector_paused,
-    fewer_collections,
     freeze_long_lived,
     long_lived_frozen,
 )
@@ -22,8 +21,8 @@ from crawler.collector import (
 def test_public_names():
     assert crawler.collector.__all__ == [
         "FrozenAsKept",
+        "collected_once_after",
         "collector_paused",
-        "fewer_collections",
         "freeze_long_lived",
         "long_lived_frozen",
     ]
@@ -67,12 +66,16 @@ def test_kept_results_are_frozen_a_batch_at_a_time_and_the_garbage_with_them_is_
         gc.enable()
 
 
-def test_reports_are_written_with_fewer_collections_and_the_thresholds_come_back_after_an_error():
-    before = gc.get_threshold()
-    with pytest.raises(RuntimeError), fewer_collections():
-        assert gc.get_threshold() == WRITING_THRESHOLDS != before
+def test_reports_are_written_without_collections_and_their_cycles_are_collected_once_after_even_on_error():
+    garbage: list[weakref.ref[_Node]] = []
+    with pytest.raises(RuntimeError), collected_once_after():
+        assert not gc.isenabled()
+        garbage.append(weakref.ref(_Node()))
+        [[n] for n in range(10_000)]  # allocations that would set off automatic passes
+        assert garbage[0]() is not None
         raise RuntimeError("a report failed")
-    assert gc.get_threshold() == before
+    assert gc.isenabled()
+    assert garbage[0]() is None
 
 
 def test_a_paused_collector_is_enabled_again_only_if_it_was_before():

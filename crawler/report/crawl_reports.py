@@ -32,7 +32,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
-from crawler.collector import fewer_collections
+from crawler.collector import collected_once_after
 from crawler.models import LinkReport
 from crawler.nightly.held_links import DEAD, Spool
 from crawler.nightly.view import CrawlView
@@ -57,7 +57,7 @@ def write_crawl_reports(view: CrawlView, reports_dir: Path, *, lang: str = "en")
             "links.csv": lambda: links_csv_pieces(view, rows.marked(None)),
             "report.json": lambda: (piece.encode() for piece in json_report.crawl_pieces(view, _feeding(view, rows))),
         }
-        with fewer_collections():
+        with collected_once_after():
             _write_all(contents, reports_dir, first="report.json")
     finally:
         rows.close()
