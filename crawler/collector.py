@@ -95,11 +95,8 @@ def collected_once_after() -> Iterator[None]:
     makes millions of short-lived objects and no cycles worth collecting as it goes, so the
     passes found nothing and cost `rotwatch report` 18 % of its time (200,000 links: 24.8 ->
     20.3 s, peak memory the same; issue 14). Reference counting still frees every chunk."""
-    enabled = gc.isenabled()
-    gc.disable()
     try:
-        yield
+        with collector_paused():
+            yield
     finally:
-        if enabled:
-            gc.enable()
         gc.collect()

@@ -31,6 +31,7 @@ PURE = [
     "nightly/view.py",
     "nightly/figures.py",
     "nightly/held_links.py",
+    "nightly/link_source.py",
     "wayback/protocol.py",
     "wayback/lookups.py",
     "wayback/pace.py",

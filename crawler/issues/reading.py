@@ -15,15 +15,9 @@ An archive is read with every core when it is large: above
 this process and a worker process per other core (this process takes every
 n-th file, so only the workers' results cross a pipe), in the same order and
 with the same results as one by one. Below it, the workers cost more than
-they save (benchmarks/README.md measures the crossover). The pool forks, so
-it is used only while the process runs no other thread (a fork copies one
-thread and whatever locks the others held); otherwise the files are read one
-by one. They are read one by one too while the machine's load average
-already fills every core, the test `make -l` applies before it starts a
-job: a worker then gets no core of its own, and a second process costs
-about a fifth more CPU time (forking, pickling the worker's links, the
-pool's thread), so on 2 cores at load 4.5 an 8.7 MB archive took 0.9-1.8 s
-in two processes and 0.6 s in one (benchmarks/README.md).
+they save (benchmarks/README.md measures the crossover). The pool forks,
+only when `crawler.cores.spare_cores` says a worker is safe and gets a core
+of its own; otherwise the files are read one by one.
 Each distinct URL is validated once per process.
 
 Reading and writing an issue share one encoding decision: an issue is
@@ -41,7 +35,6 @@ import multiprocessing
 import os
 import re
 import subprocess
-import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import suppress
@@ -51,6 +44,7 @@ from functools import lru_cache, partial
 from pathlib import Path
 
 from crawler.check.urls import is_http_url, url_problem
+from crawler.cores import spare_cores
 from crawler.issues.dates import date_from_name_or_front_matter
 from crawler.issues.extract import extract_links
 from crawler.models import LinkKind, LinkOccurrence, Problem
@@ -156,31 +150,20 @@ def _read_all(files: list[Path], max_bytes: int, include_all: bool) -> Iterator[
     """Each file read and its links collected, in order; by this process and
     a worker process per other core when the archive is large and forking is safe."""
     task = partial(_read_and_collect, max_bytes=max_bytes, include_all=include_all)
-    cores = os.cpu_count() or 1
-    if cores == 1 or threading.active_count() > 1 or _total_size(files) < PARALLEL_FROM_BYTES or _busy(cores):
+    workers = spare_cores()
+    if not workers or _total_size(files) < PARALLEL_FROM_BYTES:
         yield from map(task, files)
         return
+    cores = workers + 1
     log.debug("reading %d files with %d processes", len(files), cores)
     mine = files[::cores]  # every cores-th file is read here, while the workers read the rest
     theirs = [path for index, path in enumerate(files) if index % cores]
     packed_task = partial(_read_and_pack, max_bytes=max_bytes, include_all=include_all)
-    with ProcessPoolExecutor(cores - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         read_there = pool.map(packed_task, theirs, chunksize=max(1, len(theirs) // (cores * 8)))
         here, there = map(task, mine), iter(read_there)  # lazily: each file's links are handed on, not held
         for index in range(len(files)):
             yield _unpacked(next(there)) if index % cores else next(here)
-
-
-def _busy(cores: int) -> bool:
-    """Whether the 1-minute load average fills every core (False where the
-    system does not tell it)."""
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):  # no load average on Windows
-        return False
-    if load >= cores:
-        log.debug("load average %.1f on %d cores: reading the files in this process only", load, cores)
-    return load >= cores
 
 
 def _read_and_collect(path: Path, max_bytes: int, include_all: bool) -> _FileLinks:

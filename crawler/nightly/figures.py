@@ -9,7 +9,7 @@ the occurrences each table lists), so no report counts them from a list.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
 from crawler.models import CaptureStatus, DriftKind, LinkReport, Verdict
@@ -81,6 +81,22 @@ class LinkFigures:
         for month, (_, issue) in last.items():
             self.months[(month, verdict, dead, view.as_cited(report, issue).archive is not None)] += 1
 
+    def absorb(self, other: LinkFigures) -> None:
+        """Adds the counts of other links (another chunk's, maybe counted in another process):
+        numbers and counters add up, sets join, and every link is held only if both say so."""
+        for name in (item.name for item in fields(self)):
+            mine, theirs = getattr(self, name), getattr(other, name)
+            if isinstance(mine, bool):
+                setattr(self, name, mine and theirs)
+            elif isinstance(mine, int):
+                setattr(self, name, mine + theirs)
+            elif isinstance(mine, set):
+                mine |= theirs
+            elif isinstance(mine, Counter):
+                mine.update(theirs)
+            elif isinstance(mine, dict):
+                _add_values(mine, theirs)
+
     def add_held(self, report: LinkReport, marks: int, occurrences: int, *, newly_dead: bool) -> None:
         """Counts a link the view lists one by one, with its `marks` (crawler.nightly.held_links)
         and its `occurrences`; `newly_dead` when the run's diff names it so."""
@@ -95,3 +111,10 @@ class LinkFigures:
             self.dead_pending_uncaptured += pending and report.archive is None
             self.dead_occurrences += occurrences
             self.new_dead_occurrences += occurrences if newly_dead else 0
+
+
+def _add_values(mine: dict[object, object], theirs: dict[object, object]) -> None:
+    """Counts per key add up; a value worked out once per key (an issue's place) is kept."""
+    for key, value in theirs.items():
+        known = mine.get(key)
+        mine[key] = known + value if isinstance(known, int) and isinstance(value, int) else value

@@ -23,12 +23,23 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from crawler.models import LinkReport, RunDiff
 from crawler.report.summary import Mention
 
-__all__ = ["CHANGE_LISTS", "DEAD", "DRIFTED", "FAILING", "HeldLinks", "SortedInMemory", "Spool"]
+__all__ = [
+    "CHANGE_LISTS",
+    "DEAD",
+    "DRIFTED",
+    "FAILING",
+    "ChangeLists",
+    "HeldLinks",
+    "HeldRow",
+    "SortedInMemory",
+    "Spool",
+]
 
 DEAD, DRIFTED, FAILING = 1, 2, 4  # marks of a listed occurrence (FAILING: not quiet and not dead)
 CHANGE_LISTS = ("newly_dead", "fixed", "still_dead", "newly_drifted")  # `RunDiff`'s lists, by index
@@ -69,6 +80,36 @@ class SortedInMemory:
         self._rows = []
 
 
+@dataclass(frozen=True)
+class HeldRow:
+    """One listed link as its sorts take it (`ChangeLists.held_row`): pickled, so it may be made
+    in the process that read the link and spooled in the view's."""
+
+    url: str
+    marks: int
+    report: bytes
+    mentions: list[tuple[Key, int, bytes]]  # each occurrence: its key in reading order, its marks
+    lists: tuple[int, ...]  # the change lists that name it, by index
+
+    @property
+    def list_names(self) -> list[str]:
+        return [CHANGE_LISTS[index] for index in self.lists]
+
+
+class ChangeLists:
+    """The run diff's lists, to tell which name a link (`held_row`)."""
+
+    def __init__(self, diff: RunDiff) -> None:
+        self._named = [frozenset(getattr(diff, name)) for name in CHANGE_LISTS]  # each change list's URLs
+
+    def held_row(self, report: LinkReport, marks: int, mentions: Sequence[tuple[Key, int, Mention]]) -> HeldRow:
+        """One link: its report with `marks`, its occurrences with their keys and marks, and the
+        change lists it is named in."""
+        lists = tuple(index for index, urls in enumerate(self._named) if report.url in urls)
+        packed = [(key, mark, _pickled(mention)) for key, mark, mention in mentions]
+        return HeldRow(report.url, marks, _pickled(report), packed, lists)
+
+
 class HeldLinks:
     """The listed links of one view, in the three sorts the module describes."""
 
@@ -76,24 +117,21 @@ class HeldLinks:
         self._reports, self._mentions, self._changes = spool(), spool(), spool()
         self._count = 0
         self._diff = diff
-        self._named = [frozenset(getattr(diff, name)) for name in CHANGE_LISTS]  # each change list's URLs
         self._held_named: set[str] = set()  # the URLs the diff names that some held link has
         self._change_counts = [0] * len(CHANGE_LISTS)  # rows per change list, for its tally before its rows
 
-    def add(self, report: LinkReport, marks: int, mentions: Sequence[tuple[Key, int, Mention]]) -> list[str]:
-        """One link: its report with `marks`, its occurrences with their keys and marks, and
-        a row per change list it is named in, placed by its first occurrence; returns those lists' names."""
-        self._reports.add_marked([((self._count,), marks, _pickled(report))])
+    def add(self, row: HeldRow) -> None:
+        """One link, after those added before it: in each change list it is named in, placed by
+        its first occurrence."""
+        self._reports.add_marked([((self._count,), row.marks, row.report)])
         self._count += 1
-        self._mentions.add_marked((key, mark, _pickled(mention)) for key, mark, mention in mentions)
-        lists = [index for index, urls in enumerate(self._named) if report.url in urls]
-        if lists:
-            self._held_named.add(report.url)
-            first = min(key for key, _, _ in mentions) if mentions else (True, 0, "", 0, 0, report.url)
-            self._changes.add_marked(((index, not mentions, *first), 1 << index, _pickled(report)) for index in lists)
-            for index in lists:
+        self._mentions.add_marked(row.mentions)
+        if row.lists:
+            self._held_named.add(row.url)
+            first = min(key for key, _, _ in row.mentions) if row.mentions else (True, 0, "", 0, 0, row.url)
+            self._changes.add_marked(((index, not row.mentions, *first), 1 << index, row.report) for index in row.lists)
+            for index in row.lists:
                 self._change_counts[index] += 1
-        return [CHANGE_LISTS[index] for index in lists]
 
     def not_cited(self) -> None:
         """The diff's URLs no link held has: no longer cited, after the others by URL."""

@@ -35,10 +35,13 @@ from crawler.check.urls import normalize_url, site_of
 from crawler.fetch.fair_order import fair_key
 from crawler.models import LinkKind, LinkOccurrence
 
-__all__ = ["PlanSpool"]
+__all__ = ["PlanRow", "PlanSpool", "plan_of"]
 
 _BATCH = 10_000  # URLs a query reads or writes at a time
 _KINDS = {kind.value: kind for kind in LinkKind}
+
+# An occurrence beside its link: key, excluded, URL requested, URL, issue, line, column, text, kind, as written.
+PlanRow = tuple[str, int, str, str, str, int, int, str, str, str]
 
 _SCHEMA = """
 CREATE TABLE occurrence (  -- rowid: the order read
@@ -119,21 +122,26 @@ class PlanSpool:
     def chunks(self, size: int) -> Iterator[CheckPlan]:
         """The plan `size` links at a time in URL order (excluded links among them):
         each chunk with every occurrence of its links."""
-        plan, links, current = CheckPlan(), 0, ("", -1)
-        found: list[LinkOccurrence] = []
-        for key, excluded, requested, url, issue, line, col, text, kind, written in self._rows(_CITED):
-            if (key, excluded) != current:
+        return (plan_of(rows) for rows in self.row_chunks(size))
+
+    def row_chunks(self, size: int) -> Iterator[list[PlanRow]]:
+        """`chunks` as the spool's rows, `size` links at a time: plain tuples, which another
+        process reading the reports can be handed at the cost of a copy (`plan_of` reads them)."""
+        rows: list[PlanRow] = []
+        links, current = 0, ("", -1)
+        for row in self._rows(_CITED):
+            if (row[0], row[1]) != current:
                 if links == size:
-                    yield plan
-                    plan, links = CheckPlan(), 0
-                current, links, found = (key, excluded), links + 1, []
-                if excluded:
-                    plan.not_fetched[key] = (excluded_result(requested), found)
-                else:
-                    plan.to_fetch[requested] = found
-            found.append(LinkOccurrence(url, issue, line, col, text, _KINDS[kind], written))
+                    yield rows
+                    rows, links = [], 0
+                current, links = (row[0], row[1]), links + 1
+            rows.append(row)
         if links:
-            yield plan
+            yield rows
+
+    def link_count(self) -> int:
+        """How many links the plan has, those --exclude leaves out among them (one per chunk's link)."""
+        return int(self._query("SELECT COUNT(*) FROM link").fetchone()[0])
 
     def mark_due(self, due: Sequence[str]) -> None:
         """Notes some of tonight's due URLs, each with its site."""
@@ -170,6 +178,21 @@ class PlanSpool:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
+
+
+def plan_of(rows: Sequence[PlanRow]) -> CheckPlan:
+    """A chunk of the plan from its rows (`PlanSpool.row_chunks`): each link's occurrences as read."""
+    plan, current = CheckPlan(), ("", -1)
+    found: list[LinkOccurrence] = []
+    for key, excluded, requested, url, issue, line, col, text, kind, written in rows:
+        if (key, excluded) != current:
+            current, found = (key, excluded), []
+            if excluded:
+                plan.not_fetched[key] = (excluded_result(requested), found)
+            else:
+                plan.to_fetch[requested] = found
+        found.append(LinkOccurrence(url, issue, line, col, text, _KINDS[kind], written))
+    return plan
 
 
 def _row(o: LinkOccurrence, key: str, excluded: bool) -> tuple[object, ...]:

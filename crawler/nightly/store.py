@@ -183,6 +183,11 @@ class StateStore:
         path = Path(path)
         return cls(connect_read_only(path), path, None, policy, clock)
 
+    def reopened_read_only(self) -> StateStore:
+        """A connection of this process's own to the same database, to read: a forked worker's
+        (crawler.cores: a connection is never carried across a fork)."""
+        return StateStore.open_read_only(self.path, policy=self.policy, clock=self._clock)
+
     def close(self) -> None:
         """Closes the database and releases the lock, if held (closing twice is harmless)."""
         self._connection.close()

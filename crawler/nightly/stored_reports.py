@@ -22,33 +22,46 @@ the baseline step, which it needs) and the reports'. The judgement cannot
 join the reports' reading: the run's diff names the newly drifted links it
 records, and the view needs the diff before it reads (it holds the links the
 diff names).
+
+The reports' reading (`ReportedLinks.taken`) is most of `rotwatch report`'s
+time at scale, Python work per link on one core, so from FORK_FROM_LINKS
+links it is shared with a worker per spare core (crawler.cores): each is
+handed a chunk of the plan's rows and reads the state through a connection
+of its own. What a worker judges or finds is not remembered for a later
+reading, which then asks the state again and gets the same answers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
+from typing import TypeVar
 
 from crawler.check.plan import archive_requests, build_reports, with_captures
 from crawler.check.site_rules import SiteRule
 from crawler.check.urls import is_http_url
 from crawler.collector import collector_paused
+from crawler.cores import spare_cores, taken_in_order
 from crawler.models import ArchiveLookup, Assessment, CheckResult, Drift, LinkHistory, LinkReport, Verdict
 from crawler.nightly.archive_step import settled_answers
 from crawler.nightly.baseline_step import WantedBaselines, drifts, live_cited, record_drifts
-from crawler.nightly.plan_spool import PlanSpool
+from crawler.nightly.link_source import Chunk
+from crawler.nightly.plan_spool import PlanRow, PlanSpool, plan_of
 from crawler.nightly.policy import is_dead
 from crawler.nightly.store import StateStore
-from crawler.nightly.view import Chunk, as_reported, with_drifts
+from crawler.nightly.view import as_reported, with_drifts
 from crawler.report.summary import count_by_verdict
 from crawler.wayback.archives import MementoArchive
 
-__all__ = ["REPORT_CHUNK", "FirstPass", "ReportedLinks", "StoredReports"]
+__all__ = ["FORK_FROM_LINKS", "REPORT_CHUNK", "FirstPass", "ReportedLinks", "StoredReports"]
 
 REPORT_CHUNK = 10_000  # links read back from the state at a time
+FORK_FROM_LINKS = 50_000  # links from which the reports' reading uses the spare cores (a worker costs a fork)
 
 Pair = tuple[str, date | None]  # a link and a date it is cited on
+T = TypeVar("T")
 
 
 @dataclass
@@ -76,16 +89,16 @@ class StoredReports:
 
     def chunks(self) -> Iterator[tuple[list[LinkReport], dict[str, LinkHistory]]]:
         """`build_reports` over the plan, REPORT_CHUNK links at a time in URL order, with their histories."""
-        parts = self.plan.chunks(REPORT_CHUNK)
-        while True:
-            with collector_paused():
-                part = next(parts, None)
-                if part is None:
-                    return
-                stored, histories = self.store.stories(part.to_fetch)
-                stored.update((url, self.kept[url]) for url in part.to_fetch if url in self.kept)
-                reports = build_reports(part, {}, stored, rules=self.rules)
-            yield reports, histories
+        for rows in self.plan.row_chunks(REPORT_CHUNK):
+            yield self.reports_of(rows)
+
+    def reports_of(self, rows: Sequence[PlanRow]) -> tuple[list[LinkReport], dict[str, LinkHistory]]:
+        """One chunk of the plan's rows (`PlanSpool.row_chunks`) as reports, with their histories."""
+        with collector_paused():
+            part = plan_of(rows)
+            stored, histories = self.store.stories(part.to_fetch)
+            stored.update((url, self.kept[url]) for url in part.to_fetch if url in self.kept)
+            return build_reports(part, {}, stored, rules=self.rules), histories
 
     def first_pass(self, save_live: bool, issue_dates: Mapping[str, date | None], *, archive: bool) -> FirstPass:
         """The dead links, the live ones (with `save_live`, for Save Page Now), those whose "then"
@@ -135,20 +148,46 @@ class ReportedLinks:
         broken now, no dates)."""
         answers: dict[Pair, ArchiveLookup] = {}
         drifted: dict[str, Drift | None] = {}
-        for chunk, known in self.stored.chunks():
-            news = {url: history for url, history in known.items() if _has_news(history)}
-            reports = [as_reported(report, known.get(report.url)) for report in chunk]
-            dead = [report for report in reports if is_dead(report.assessment.verdict, news.get(report.url))]
-            judged = self._drifts(reports)
-            found = self._answers(dead)
-            reports = with_drifts(reports, judged)
-            reports = with_captures(reports, found, self.endpoint, self.issue_dates, {report.url for report in dead})
-            reports.sort(key=lambda report: report.url)
+        for rows in self.stored.plan.row_chunks(REPORT_CHUNK):
+            chunk, found, judged = self._reported(rows)
             answers.update(found)
             drifted.update((url, drift) for url, drift in judged.items() if drift is not None)
-            yield reports, news
+            yield chunk
         self.answers = self.answers if self.answers is not None else answers
         self.drifted = self.drifted if self.drifted is not None else drifted
+
+    def taken(self, take: Callable[[Chunk], T]) -> Iterator[T]:
+        """`take` of each chunk, in order; at FORK_FROM_LINKS links and more, by this process
+        and a worker per spare core (crawler.cores), each reading the state itself: the reports'
+        one reading of a million links is Python work per link on one core otherwise."""
+        workers = spare_cores() if len(self) >= FORK_FROM_LINKS else 0
+        pieces = self.stored.plan.row_chunks(REPORT_CHUNK)
+        return taken_in_order(pieces, partial(self._taken, take), workers=workers, prepare=self._own_connection)
+
+    def __len__(self) -> int:
+        return self.stored.plan.link_count()
+
+    def _taken(self, take: Callable[[Chunk], T], rows: Sequence[PlanRow]) -> T:
+        return take(self._reported(rows)[0])
+
+    def _own_connection(self) -> None:
+        """In a forked worker: the state read through a connection of its own."""
+        self.stored.store = self.stored.store.reopened_read_only()
+
+    def _reported(
+        self, rows: Sequence[PlanRow]
+    ) -> tuple[Chunk, Mapping[Pair, ArchiveLookup], Mapping[str, Drift | None]]:
+        """One chunk as the reports show it, with the archive's answers it found and the drift it judged."""
+        chunk, known = self.stored.reports_of(rows)
+        news = {url: history for url, history in known.items() if _has_news(history)}
+        reports = [as_reported(report, known.get(report.url)) for report in chunk]
+        dead = [report for report in reports if is_dead(report.assessment.verdict, news.get(report.url))]
+        judged = self._drifts(reports)
+        found = self._answers(dead)
+        reports = with_drifts(reports, judged)
+        reports = with_captures(reports, found, self.endpoint, self.issue_dates, {report.url for report in dead})
+        reports.sort(key=lambda report: report.url)
+        return (reports, news), found, judged
 
     def _drifts(self, reports: Sequence[LinkReport]) -> Mapping[str, Drift | None]:
         if self.drifted is not None:

@@ -35,11 +35,19 @@ keeps
   (7 % of benchmarks/corpus.py's mix: moved-301, moved-308, chain-301-302),
   so they are quiet: at scale the page leaves them to links.csv.
 The outputs over every link (report.json's links, links.csv) read the links a
-chunk at a time (`links`) and write as they go. The first of them to read
+chunk at a time (`read`) and write as they go. The first of them to read
 them builds the view on the way (its figures and held links are ready once
 that reading is done): at a million links each reading of the state takes
 about half a minute, so the view does not read it on its own beforehand.
 Asking for the figures or the held links first reads the source whole.
+
+The crawl's source reads its chunks in several processes at scale
+(crawler.nightly.stored_reports, crawler.cores), so each chunk is made into
+what the view and the outputs need where it was read (`ChunkShare`: its
+counts, its listed links pickled, its histories; and the output's text),
+and the view adds the shares up in the source's order. Whether every link
+is listed is known before reading (the source's length), so a chunk never
+waits on the others.
 
 The held links are not kept in memory but spooled as they are read
 (crawler.nightly.held_links: on disk for the crawl, `spool`), and every list
@@ -47,23 +55,34 @@ the reports make of them (the dead links by issue, the drifted ones, the
 change lists) is read back from there in its order a chunk at a time, so no
 output holds a list that grows with the dead links. What stays in memory is
 bounded by the diff or the sites: the counts (`figures`, the dead links'
-captures among them), the histories the source handed over, and, while
-reading, the first EVERY_LINK_LISTED_UP_TO links.
+captures among them) and the histories the source handed over.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime
-from typing import Protocol
+from functools import partial
+from typing import TypeVar
 
 from crawler.check.reasons import assessment
 from crawler.models import CaptureStatus, Drift, LinkHistory, LinkReport, RunDiff, Verdict
 from crawler.nightly import policy
 from crawler.nightly.drift_rules import DriftRewrite, capture_of, mends
 from crawler.nightly.figures import LinkFigures
-from crawler.nightly.held_links import CHANGE_LISTS, DEAD, DRIFTED, FAILING, HeldLinks, SortedInMemory, Spool
+from crawler.nightly.held_links import (
+    CHANGE_LISTS,
+    DEAD,
+    DRIFTED,
+    FAILING,
+    ChangeLists,
+    HeldLinks,
+    HeldRow,
+    SortedInMemory,
+    Spool,
+)
+from crawler.nightly.link_source import Chunk, ChunkShare, InMemory, LinkSource
 from crawler.report.summary import (
     Mention,
     mentions,
@@ -76,7 +95,6 @@ __all__ = [
     "QUIET",
     "CrawlView",
     "LinkFigures",
-    "LinkSource",
     "ReadingOrder",
     "as_reported",
     "with_drifts",
@@ -85,26 +103,8 @@ __all__ = [
 EVERY_LINK_LISTED_UP_TO = 1_000  # links up to which index.html lists every one, so the view holds them all
 QUIET = frozenset({Verdict.OK, Verdict.REDIRECTED, Verdict.SKIPPED})  # above that, listed in links.csv only
 
-# One chunk of a source: reports, and the histories of those that say more than "never failed".
-Chunk = tuple[Sequence[LinkReport], Mapping[str, LinkHistory]]
 ReadingOrder = tuple[bool, int, str, int, int, str]  # `CrawlView.reading_order`
-
-
-class LinkSource(Protocol):
-    """Every link's report as the crawl's reports show it, a chunk at a time, in ascending URL
-    order from chunk to chunk; read again by each output that goes over every link."""
-
-    def chunks(self) -> Iterable[Chunk]: ...
-
-
-@dataclass(frozen=True)
-class _InMemory:
-    """A list of reports as one chunk (the histories are the view's own)."""
-
-    reports: Sequence[LinkReport]
-
-    def chunks(self) -> Iterator[Chunk]:
-        yield self.reports, {}
+T = TypeVar("T")
 
 
 class CrawlView:
@@ -123,9 +123,11 @@ class CrawlView:
     """
 
     __slots__ = (
+        "_change_lists",
         "_figures",
         "_held",
         "_issue_orders",
+        "_named",
         "_reading",
         "_spool",
         "diff",
@@ -148,7 +150,7 @@ class CrawlView:
         issue_titles: Mapping[str, str] | None = None,
         spool: Callable[[], Spool] = SortedInMemory,
     ) -> None:
-        self.source: LinkSource = _InMemory(reports) if isinstance(reports, Sequence) else reports
+        self.source: LinkSource = InMemory(reports) if isinstance(reports, Sequence) else reports
         self.histories = dict(histories)
         self.issue_dates = issue_dates
         self.diff = diff
@@ -160,6 +162,8 @@ class CrawlView:
         self._reading = False
         self._spool = spool  # where the held links go (crawler.nightly.held_links)
         self._issue_orders: dict[str, tuple[bool, int, str]] = {}  # `issue_order`'s answers, one per issue
+        self._change_lists = ChangeLists(diff)
+        self._named = {*diff.newly_dead, *diff.fixed, *diff.still_dead, *diff.newly_drifted}  # always listed
 
     @property
     def reports(self) -> list[LinkReport]:
@@ -198,72 +202,87 @@ class CrawlView:
 
     def _read_whole(self) -> HeldLinks:
         if self._held is None:
-            for _ in self.links():
+            for _ in self.read(_nothing):
                 pass
         if self._held is None:
             raise RuntimeError("the view's first reading did not finish")
         return self._held
 
     def links(self) -> Iterator[list[LinkReport]]:
-        """Every link, a chunk at a time, by URL (the order of report.json). The first whole
-        reading is also the view's own: what an output over every link reads before the others
-        (report.json, crawler.report.crawl_reports) builds the view on the way, so the links are
-        read once for both; later readings read the source again."""
+        """Every link, a chunk at a time, by URL (the order of report.json): `read` as reports."""
+        return self.read(_reports)
+
+    def read(self, render: Callable[[CrawlView, list[LinkReport]], T]) -> Iterator[T]:
+        """Every link a chunk at a time by URL, each chunk as `render` makes it of the view and
+        the chunk's reports, in the process that read the chunk (the source may read them in
+        several: what `render` returns travels back, so text and rows, not reports, are cheap).
+        The first whole reading is also the view's own: what an output over every link reads
+        before the others (report.json and links.csv, crawler.report.crawl_reports) builds the
+        view on the way, so the links are read once for all; later readings read the source again."""
         if self._held is not None:
-            for reports, _ in self.source.chunks():
-                yield sorted_reports(reports)
+            yield from self.source.taken(lambda chunk: render(self, sorted_reports(chunk[0])))
             return
         if self._reading:
             raise RuntimeError("the view's figures were asked for while its first reading was under way")
         self._reading = True
         try:
-            figures, held = yield from self._gather()
+            figures, held = yield from self._gather(render)
         finally:
             self._reading = False
         self._figures, self._held = figures, held
 
-    def _gather(self) -> Generator[list[LinkReport], None, tuple[LinkFigures, HeldLinks]]:
+    def _gather(
+        self, render: Callable[[CrawlView, list[LinkReport]], T]
+    ) -> Generator[T, None, tuple[LinkFigures, HeldLinks]]:
         """Reads the source: the figures of every link, and the links listed one by one
-        (every one until there are more than EVERY_LINK_LISTED_UP_TO), spooled in the source's order."""
-        named = {*self.diff.newly_dead, *self.diff.fixed, *self.diff.still_dead, *self.diff.newly_drifted}
-        figures, held, first = LinkFigures(), HeldLinks(self._spool, self.diff), list[LinkReport]()
-        for reports, histories in self.source.chunks():
-            self.histories.update(histories)
-            for report in reports:
-                figures.add(report, self)
-            if figures.every_link_held:
-                first += reports
-                if figures.links > EVERY_LINK_LISTED_UP_TO:
-                    figures.every_link_held = False
-                    self._hold([report for report in first if self._listed(report, named)], held, figures)
-                    first = []
-            else:
-                self._hold([report for report in reports if self._listed(report, named)], held, figures)
-            yield sorted_reports(reports)
-        self._hold(first, held, figures)
+        (every one while there are at most EVERY_LINK_LISTED_UP_TO), spooled in the source's order."""
+        figures = LinkFigures(every_link_held=len(self.source) <= EVERY_LINK_LISTED_UP_TO)
+        held = HeldLinks(self._spool, self.diff)
+        take = partial(self._share, render, figures.every_link_held)
+        for share, rendered in self.source.taken(take):
+            self.histories.update(share.histories)
+            figures.absorb(share.figures)
+            for row in share.held:
+                held.add(row)
+            yield rendered
         held.not_cited()
         return figures, held
 
-    def _hold(self, reports: list[LinkReport], held: HeldLinks, figures: LinkFigures) -> None:
-        """Spools the listed links with their occurrences as cited, and counts what the
-        summaries say of them."""
+    def _share(
+        self, render: Callable[[CrawlView, list[LinkReport]], T], every_link_held: bool, chunk: Chunk
+    ) -> tuple[ChunkShare, T]:
+        """One chunk's share of the view (its counts, its listed links packed, its histories)
+        and `render`'s of it: made in the process that read the chunk."""
+        reports, histories = chunk
+        self.histories.update(histories)
+        figures = LinkFigures()
         for report in reports:
-            dead = self.is_dead(report)
-            marks = (DEAD if dead else 0) | (DRIFTED if report.drift is not None else 0)
-            if not dead and report.assessment.verdict not in QUIET:
-                marks |= FAILING
-            cited = [Mention(self.as_cited(report, place.issue), place) for place in report.occurrences]
-            lists = held.add(report, marks, [(self.reading_order(mention), marks, mention) for mention in cited])
-            figures.add_held(report, marks, len(cited), newly_dead="newly_dead" in lists)
+            figures.add(report, self)
+        listed = reports if every_link_held else [report for report in reports if self._listed(report)]
+        held = [self._held_row(report, figures) for report in listed]
+        return ChunkShare(figures, held, histories), render(self, sorted_reports(reports))
 
-    def _listed(self, report: LinkReport, named: set[str]) -> bool:
+    def _held_row(self, report: LinkReport, figures: LinkFigures) -> HeldRow:
+        """A listed link with its occurrences as cited, packed for the spool; the figures count
+        what the summaries say of it."""
+        dead = self.is_dead(report)
+        marks = (DEAD if dead else 0) | (DRIFTED if report.drift is not None else 0)
+        if not dead and report.assessment.verdict not in QUIET:
+            marks |= FAILING
+        cited = [Mention(self.as_cited(report, place.issue), place) for place in report.occurrences]
+        keyed = [(self.reading_order(mention), marks, mention) for mention in cited]
+        row = self._change_lists.held_row(report, marks, keyed)
+        figures.add_held(report, marks, len(cited), newly_dead="newly_dead" in row.list_names)
+        return row
+
+    def _listed(self, report: LinkReport) -> bool:
         """Whether some report lists the link one by one whatever the number of links."""
         return (
             report.assessment.verdict not in QUIET
             or self.is_dead(report)
             or report.drift is not None
             or not_checked(report)
-            or report.url in named
+            or report.url in self._named
         )
 
     def is_dead(self, report: LinkReport) -> bool:
@@ -337,6 +356,14 @@ class CrawlView:
             published = self.issue_date(issue)
             order = self._issue_orders[issue] = (published is None, -published.toordinal() if published else 0, issue)
         return order
+
+
+def _reports(view: CrawlView, reports: list[LinkReport]) -> list[LinkReport]:
+    return reports
+
+
+def _nothing(view: CrawlView, reports: list[LinkReport]) -> None:
+    return None
 
 
 def as_reported(report: LinkReport, history: LinkHistory | None) -> LinkReport:

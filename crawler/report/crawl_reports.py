@@ -19,23 +19,25 @@ links the view holds, read back in chunks from its spool in their order
 they are rendered too (`html.render_pieces`, `dead_links.dead_links_pieces`);
 report.json's links and links.csv
 go over every link in one reading, report.json's, written first: that reading
-builds the view (`CrawlView.links`) and sorts the rows of links.csv into
+builds the view (`CrawlView.read`) and sorts the rows of links.csv into
 reading order on the way, beside the held links (`CrawlView.spool`: for the
 crawl one temporary SQLite database, so one page cache serves every sort);
-the other files follow.
+the other files follow. Each chunk's items of report.json and rows of
+links.csv are made as text where the chunk was read (`_rendered`): at scale
+that is in several processes (crawler.cores).
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from crawler.collector import collected_once_after
 from crawler.models import LinkReport
 from crawler.nightly.held_links import DEAD, Spool
-from crawler.nightly.view import CrawlView
+from crawler.nightly.view import CrawlView, ReadingOrder
 from crawler.report import html, json_report
 from crawler.report.csv_tables import csv_pieces, links_csv_pieces, links_csv_rows
 from crawler.report.dead_links import dead_links_pieces
@@ -64,12 +66,19 @@ def write_crawl_reports(view: CrawlView, reports_dir: Path, *, lang: str = "en")
     return [reports_dir / name for name in contents]
 
 
-def _feeding(view: CrawlView, rows: Spool) -> Iterator[list[LinkReport]]:
-    """Every link a chunk at a time for report.json, its rows of links.csv added to `rows` on
-    the way: one reading of every link serves both files (and builds the view, `CrawlView.links`)."""
-    for reports in view.links():
-        rows.add_marked((key, 0, line) for key, line in links_csv_rows(view, reports))
-        yield reports
+def _feeding(view: CrawlView, rows: Spool) -> Iterator[list[str]]:
+    """Every link's item of report.json a chunk at a time, its rows of links.csv added to
+    `rows` on the way: one reading of every link serves both files (and builds the view,
+    `CrawlView.read`)."""
+    for items, lines in view.read(_rendered):
+        rows.add_marked((key, 0, line) for key, line in lines)
+        yield items
+
+
+def _rendered(view: CrawlView, reports: Sequence[LinkReport]) -> tuple[list[str], list[tuple[ReadingOrder, str]]]:
+    """A chunk's items of report.json and rows of links.csv, as text: made in the process that
+    read the chunk, and cheap to hand back from another."""
+    return json_report.link_items(view, reports), list(links_csv_rows(view, reports))
 
 
 def _write_all(contents: Mapping[str, Callable[[], Iterable[bytes]]], reports_dir: Path, *, first: str) -> None:

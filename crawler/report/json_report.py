@@ -84,6 +84,7 @@ __all__ = [
     "crawl_pieces",
     "drift_fields",
     "link_fields",
+    "link_items",
     "occurrence_fields",
     "render",
     "render_crawl",
@@ -98,7 +99,7 @@ def render(reports: Sequence[LinkReport], *, failing: frozenset[Verdict], genera
     links than its text (benchmarks/bench_lychee.py)."""
     document = _document(generated_at, _LINKS_PLACE, count_by_verdict(reports), count_by_drift(reports))
     head, tail = _around_links(_text(document))
-    return "".join((head, *_indented_items(_link(report, None) for report in sorted_reports(reports)), tail))
+    return "".join((head, *_indented(_item(_link(report, None)) for report in sorted_reports(reports)), tail))
 
 
 def render_crawl(view: CrawlView) -> str:
@@ -107,17 +108,22 @@ def render_crawl(view: CrawlView) -> str:
     return "".join(crawl_pieces(view))
 
 
-def crawl_pieces(view: CrawlView, links: Iterable[Sequence[LinkReport]] | None = None) -> Iterator[str]:
+def crawl_pieces(view: CrawlView, items: Iterable[Sequence[str]] | None = None) -> Iterator[str]:
     """`render_crawl`'s text a link at a time, so a crawl of a million links writes its
     report.json without holding it whole (as one string, or one document of dicts): the
-    links are read again from the view's source (`links`, by default `CrawlView.links`),
-    the counts are the view's."""
+    links' items (`link_items`, a chunk at a time: by default of `CrawlView.read`) are read
+    again from the view's source, the counts are the view's."""
     yield _around_links(_text({"generated_at": view.generated_at.isoformat(), "links": _LINKS_PLACE}))[0]
-    every = view.links() if links is None else links
-    yield from _indented_items(_link(report, view) for chunk in every for report in chunk)
-    figures = view.figures  # known once the links are read (`CrawlView.links`)
+    every = view.read(link_items) if items is None else items
+    yield from _indented(item for chunk in every for item in chunk)
+    figures = view.figures  # known once the links are read (`CrawlView.read`)
     document = _document(view.generated_at, _LINKS_PLACE, figures.verdicts, figures.drifted)
     yield _around_links(_crawl_text(document, view))[1]
+
+
+def link_items(view: CrawlView, reports: Sequence[LinkReport]) -> list[str]:
+    """Each link's item of report.json's list, as text, in the order given."""
+    return [_item(_link(report, view)) for report in reports]
 
 
 def _crawl_text(document: dict[str, Any], view: CrawlView) -> str:
@@ -197,11 +203,16 @@ def _around_links(text: str) -> tuple[str, str]:
     return head, tail
 
 
-def _indented_items(items: Iterable[dict[str, Any]]) -> Iterator[str]:
-    """A list at the document's second level, as `_text` writes it, an item at a time."""
+def _item(entry: dict[str, Any]) -> str:
+    """An item of a list at the document's second level, as `_text` writes it."""
+    return _encoded(entry).replace("\n", "\n    ")
+
+
+def _indented(items: Iterable[str]) -> Iterator[str]:
+    """A list at the document's second level (of `_item`s), as `_text` writes it, an item at a time."""
     opening = "[\n    "
     for item in items:
-        yield opening + _encoded(item).replace("\n", "\n    ")
+        yield opening + item
         opening = ",\n    "
     yield "[]" if opening == "[\n    " else "\n  ]"
 

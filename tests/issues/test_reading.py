@@ -378,7 +378,7 @@ _LOAD_SCRIPT = """
 import logging, os, sys
 import crawler.issues.reading as reading
 
-log = logging.getLogger("crawler.issues.reading")
+log = logging.getLogger("crawler")  # crawler.cores decides, crawler.issues.reading reads
 log.setLevel(logging.DEBUG)
 log.addHandler(logging.StreamHandler(sys.stdout))
 reading.PARALLEL_FROM_BYTES = 0
@@ -398,7 +398,7 @@ def test_a_busy_machine_reads_a_large_archive_in_this_process(here: Path) -> Non
     done = subprocess.run([sys.executable, "-c", _LOAD_SCRIPT], capture_output=True, text=True, check=True)
 
     assert done.stdout.splitlines() == [
-        "load average 2.0 on 2 cores: reading the files in this process only",
+        "load average 2.0 on 2 cores: no worker processes",
         "reading 4 files with 2 processes",
         "4 True",
     ]

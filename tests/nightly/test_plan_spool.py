@@ -31,7 +31,7 @@ def occurrence(url: str, issue: str = "issues/a.md", line: int = 1) -> LinkOccur
 
 
 def test_public_names_are_pinned() -> None:
-    assert crawler.nightly.plan_spool.__all__ == ["PlanSpool"]
+    assert crawler.nightly.plan_spool.__all__ == ["PlanRow", "PlanSpool", "plan_of"]
 
 
 @settings(max_examples=60, deadline=None)

@@ -51,7 +51,6 @@ def test_public_names_are_pinned():
         "CrawlView",
         "EVERY_LINK_LISTED_UP_TO",
         "LinkFigures",
-        "LinkSource",
         "QUIET",
         "ReadingOrder",
         "as_reported",

@@ -108,6 +108,12 @@ class Chunked:
             chunk = self.reports[start : start + self.size]
             yield chunk, {r.url: self.histories[r.url] for r in chunk if r.url in self.histories}
 
+    def taken(self, take):
+        return map(take, self.chunks())
+
+    def __len__(self):
+        return len(self.reports)
+
 
 def same_view(view, reports):
     return CrawlView(reports, {}, view.issue_dates, view.diff, view.generated_at, view.run_counts, view.issue_titles)

@@ -34,6 +34,7 @@ def test_public_names_are_pinned():
                 "crawl_pieces",
                 "drift_fields",
                 "link_fields",
+                "link_items",
                 "occurrence_fields",
                 "render",
                 "render_crawl",
