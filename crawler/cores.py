@@ -32,7 +32,9 @@ import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 __all__ = ["spare_cores", "taken_in_order"]
@@ -88,6 +90,30 @@ def taken_in_order(
                 yield _result(waiting.popleft())
         finally:
             pool.shutdown(cancel_futures=True)
+
+
+@contextmanager
+def done_aside(task: Callable[[], T], *, prepare: Callable[[], None], worker: bool) -> Iterator[Callable[[], T]]:
+    """`task` done by a forked worker (which runs `prepare` first) while the block runs, when
+    `worker`; else by this process when the block asks for its result. Yields what gives the
+    result (waiting for the worker); leaving the block waits for the worker."""
+    if not worker:
+        yield task
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(
+        1, mp_context=context, initializer=_start, initargs=(partial(_call, task), prepare)
+    ) as pool:
+        log.debug("1 worker process aside")
+        done = pool.submit(_take_there, None)  # the task itself is inherited, not pickled
+        try:
+            yield done.result
+        finally:
+            wait([done])
+
+
+def _call(task: Callable[[], T], _: object) -> T:
+    return task()
 
 
 class _Taken(Generic[T]):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
@@ -59,6 +60,10 @@ class Spool(Protocol):
 
     def marked(self, mask: int | None) -> Iterator[Line]: ...
 
+    def copied(self) -> AbstractContextManager[Callable[[], None]]:
+        """For the block, what a forked worker calls first to read this spool's sorts (crawler.cores)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -76,8 +81,16 @@ class SortedInMemory:
             if mask is None or marks & mask:
                 yield line
 
+    def copied(self) -> AbstractContextManager[Callable[[], None]]:
+        """Nothing to copy: a forked worker has the list as it was."""
+        return nullcontext(_nothing)
+
     def close(self) -> None:
         self._rows = []
+
+
+def _nothing() -> None:
+    return None
 
 
 @dataclass(frozen=True)

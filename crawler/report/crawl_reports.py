@@ -22,19 +22,25 @@ go over every link in one reading, report.json's, written first: that reading
 builds the view (`CrawlView.read`) and sorts the rows of links.csv into
 reading order on the way, beside the held links (`CrawlView.spool`: for the
 crawl one temporary SQLite database, so one page cache serves every sort);
-the other files follow. Each chunk's items of report.json and rows of
-links.csv are made as text where the chunk was read (`_rendered`): at scale
-that is in several processes (crawler.cores).
+links.csv follows, then the files that read the held links. Each chunk's
+items of report.json and rows of links.csv are made as text where the chunk
+was read (`_rendered`): at scale that is in several processes
+(crawler.cores). At scale index.html, the longest of the files that read
+the held links, is written by a forked worker meanwhile, through a copy of
+the spool's file (`Spool.copied`; links.csv's rows, written by then, are
+not copied).
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 
 from crawler.collector import collected_once_after
+from crawler.cores import done_aside, spare_cores
 from crawler.models import LinkReport
 from crawler.nightly.held_links import DEAD, Spool
 from crawler.nightly.view import CrawlView, ReadingOrder
@@ -42,7 +48,10 @@ from crawler.report import html, json_report
 from crawler.report.csv_tables import csv_pieces, links_csv_pieces, links_csv_rows
 from crawler.report.dead_links import dead_links_pieces
 
-__all__ = ["write_crawl_reports"]
+__all__ = ["INDEX_ASIDE_FROM_LINKS", "REPORT_FILES", "write_crawl_reports"]
+
+REPORT_FILES = ("index.html", "dead-links.md", "dead-links.csv", "links.csv", "report.json")
+INDEX_ASIDE_FROM_LINKS = 50_000  # links from which a worker writes index.html (crawler.cores) meanwhile
 
 
 def write_crawl_reports(view: CrawlView, reports_dir: Path, *, lang: str = "en") -> list[Path]:
@@ -50,20 +59,44 @@ def write_crawl_reports(view: CrawlView, reports_dir: Path, *, lang: str = "en")
     links.csv and report.json into `reports_dir` (created if missing);
     returns their paths in that order."""
     reports_dir.mkdir(parents=True, exist_ok=True)
+    paths = {name: reports_dir / name for name in REPORT_FILES}
     rows = view.spool()  # beside the held links: one page cache for every sort
+    written: dict[Path, str] = {}
     try:
-        contents: dict[str, Callable[[], Iterable[bytes]]] = {
-            "index.html": lambda: (piece.encode() for piece in html.render_pieces(view, lang=lang)),
-            "dead-links.md": lambda: (piece.encode() for piece in dead_links_pieces(view)),
-            "dead-links.csv": lambda: csv_pieces(view, view.listed_mentions(DEAD)),
-            "links.csv": lambda: links_csv_pieces(view, rows.marked(None)),
-            "report.json": lambda: (piece.encode() for piece in json_report.crawl_pieces(view, _feeding(view, rows))),
-        }
         with collected_once_after():
-            _write_all(contents, reports_dir, first="report.json")
+            written[paths["report.json"]] = _temporary_file(paths["report.json"], _json_pieces(view, rows))
+            written[paths["links.csv"]] = _temporary_file(paths["links.csv"], links_csv_pieces(view, rows.marked(None)))
+            rows.close()  # not copied for a worker
+            index = partial(_temporary_file, paths["index.html"], _html_pieces(view, lang))
+            worker = view.figures.links >= INDEX_ASIDE_FROM_LINKS and spare_cores() > 0
+            with rows.copied() as read_copy, done_aside(index, prepare=read_copy, worker=worker) as index_written:
+                try:
+                    written[paths["dead-links.md"]] = _temporary_file(paths["dead-links.md"], _dead_links_pieces(view))
+                    written[paths["dead-links.csv"]] = _temporary_file(
+                        paths["dead-links.csv"], csv_pieces(view, view.listed_mentions(DEAD))
+                    )
+                finally:  # the worker's file too, even when another failed, so none is left
+                    written[paths["index.html"]] = index_written()
+        for path, temporary in list(written.items()):
+            os.replace(temporary, path)
+            del written[path]
     finally:
         rows.close()
-    return [reports_dir / name for name in contents]
+        for temporary in written.values():
+            os.unlink(temporary)
+    return list(paths.values())
+
+
+def _json_pieces(view: CrawlView, rows: Spool) -> Iterator[bytes]:
+    return (piece.encode() for piece in json_report.crawl_pieces(view, _feeding(view, rows)))
+
+
+def _html_pieces(view: CrawlView, lang: str) -> Iterator[bytes]:
+    return (piece.encode() for piece in html.render_pieces(view, lang=lang))
+
+
+def _dead_links_pieces(view: CrawlView) -> Iterator[bytes]:
+    return (piece.encode() for piece in dead_links_pieces(view))
 
 
 def _feeding(view: CrawlView, rows: Spool) -> Iterator[list[str]]:
@@ -79,22 +112,6 @@ def _rendered(view: CrawlView, reports: Sequence[LinkReport]) -> tuple[list[str]
     """A chunk's items of report.json and rows of links.csv, as text: made in the process that
     read the chunk, and cheap to hand back from another."""
     return json_report.link_items(view, reports), list(links_csv_rows(view, reports))
-
-
-def _write_all(contents: Mapping[str, Callable[[], Iterable[bytes]]], reports_dir: Path, *, first: str) -> None:
-    """Every file to a temporary file, `first` first (its reading of the links builds the view
-    and sorts the rows of links.csv), then each replaced atomically; on an error, no file is
-    replaced and no temporary is left."""
-    written: dict[Path, str] = {}
-    try:
-        for name in sorted(contents, key=lambda name: name != first):
-            written[reports_dir / name] = _temporary_file(reports_dir / name, contents[name]())
-        for path, temporary in list(written.items()):
-            os.replace(temporary, path)
-            del written[path]
-    finally:
-        for temporary in written.values():
-            os.unlink(temporary)
 
 
 def _temporary_file(path: Path, pieces: Iterable[bytes]) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import random
 
 from crawler.report import sorted_rows
-from crawler.report.sorted_rows import SortedLines
+from crawler.report.sorted_rows import SortedLines, temporary_database
 
 
 def test_public_names_are_pinned():
-    assert sorted_rows.__all__ == ["SORT_CACHE_KIB", "SortedLines", "temporary_database"]
+    assert sorted_rows.__all__ == ["SORT_CACHE_KIB", "SortFile", "SortedLines", "temporary_database"]
 
 
 def test_lines_come_back_in_key_order_as_python_sorts_them_ties_as_given():
@@ -26,3 +26,18 @@ def test_nothing_in_nothing_out():
     with SortedLines() as lines:
         lines.add([])
         assert list(lines) == []
+
+
+def test_a_copy_gives_each_sort_s_rows_in_the_same_order_and_leaves_out_what_was_dropped():
+    file = temporary_database()
+    kept, dropped = SortedLines(file), SortedLines(file)
+    kept.add_marked([((2, "b"), 1, b"x"), ((1, "a"), 2, b"y"), ((2, "b"), 1, b"z")])
+    dropped.add([((1,), "gone")])
+    dropped.close()
+    before = list(kept.marked(None))
+    with kept.copied() as read_copy:
+        read_copy()  # as a forked worker does: the sorts now read the copy
+        assert file.connection.execute("SELECT name FROM sqlite_master").fetchall() == [(kept._table,)]
+        assert list(kept.marked(None)) == before == [b"y", b"x", b"z"]
+        assert list(kept.marked(1)) == [b"x", b"z"]
+    file.close()
