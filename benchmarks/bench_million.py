@@ -14,10 +14,13 @@ empty state. Measured from outside:
   results takes (`StateStore.record_results` in batches of the crawl's size,
   timed in this process on a fresh database);
 - `rotwatch report` (every report rebuilt from the state, no network): wall
-  time, CPU and peak RSS.
+  time, CPU (its workers' included) and peak RSS, of its process and of the
+  process with its workers added up (an upper bound: a fork shares pages).
 
     python benchmarks/bench_million.py --urls 1000000 --hosts 20000
     python benchmarks/bench_million.py --urls 50000 --hosts 20000 --latency 0.01,0.04
+    python benchmarks/bench_million.py --urls 1000000 --hosts 20000 --keep runs/million
+    python benchmarks/bench_million.py --report-only runs/million   # the report build again
 
 The simulated hosts answer in 50-200 ms as in the other benchmarks unless
 `--latency MIN,MAX` says otherwise; shorter latencies make the run bound by
@@ -58,17 +61,24 @@ HOST_SUFFIX = "bench"
 
 @dataclass
 class Run:
-    """A finished command: wall, CPU and the memory of its process (not its children)."""
+    """A finished command: wall, CPU (its worker processes' included) and the memory of its
+    process, and of its process with its workers (their resident sets added up: pages a fork
+    still shares with its parent count twice, so this is an upper bound)."""
 
     wall: float
     cpu: float  # s, user + system
     returncode: int
     timeline: list[tuple[float, int]] = field(default_factory=list)  # (s since start, RSS bytes)
     stderr: str = ""
+    trees: list[int] = field(default_factory=list)  # the process's and its workers' RSS, bytes, per sample
 
     @property
     def peak(self) -> int:
         return max((rss for _, rss in self.timeline), default=0)
+
+    @property
+    def tree_peak(self) -> int:
+        return max(self.trees, default=0)
 
     def curve(self, points: int = 10) -> list[int]:
         """RSS in MB at each 1/points of the run (the sample just before)."""
@@ -89,15 +99,26 @@ def run_sampled(command: list[str], cwd: Path) -> Run:
     reader.start()
     watched = psutil.Process(child.pid)
     timeline: list[tuple[float, int]] = []
+    trees: list[int] = []
     while child.poll() is None:
         with contextlib.suppress(psutil.Error):
-            timeline.append((time.monotonic() - started, watched.memory_info().rss))
+            rss = watched.memory_info().rss
+            timeline.append((time.monotonic() - started, rss))
+            trees.append(rss + sum(_rss(worker) for worker in watched.children(recursive=True)))
         time.sleep(SAMPLE_INTERVAL)
     wall = time.monotonic() - started
     reader.join()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Run(wall, cpu, child.returncode, timeline, "".join(errors))
+    return Run(wall, cpu, child.returncode, timeline, "".join(errors), trees)
+
+
+def _rss(process: psutil.Process) -> int:
+    """A worker's resident set; 0 once it has ended."""
+    try:
+        return int(process.memory_info().rss)
+    except psutil.Error:
+        return 0
 
 
 def write_settings(folder: Path, corpus: Corpus, args: argparse.Namespace) -> None:
@@ -149,6 +170,23 @@ def load_average() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
+def report_figures(folder: Path) -> dict[str, object]:
+    """`rotwatch report` on `folder`'s issues and state (into `folder`/rebuilt), measured."""
+    load = load_average()
+    report = run_sampled(rotwatch("report", "issues", "--state", "state.sqlite", "--reports", "rebuilt"), folder)
+    if report.returncode not in (0, 1):
+        sys.exit(f"rotwatch report exited {report.returncode}:\n{report.stderr[-4000:]}")
+    report_json = folder / "rebuilt" / "report.json"
+    return {
+        "report_wall_s": round(report.wall, 1),
+        "report_cpu_s": round(report.cpu, 1),
+        "report_peak_rss_mb": round(report.peak / 2**20),
+        "report_peak_rss_with_workers_mb": round(report.tree_peak / 2**20),
+        "report_links": len(json.loads(report_json.read_text(encoding="utf-8"))["links"]),
+        "report_load": f"{load} -> {load_average()}",
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--urls", type=int, default=1_000_000)
@@ -157,7 +195,11 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--per-host", type=int, default=4)
     parser.add_argument("--keep", type=Path, help="run in this folder and keep it (issues, state, reports)")
+    parser.add_argument("--report-only", type=Path, help="only `rotwatch report` again, in a folder kept by --keep")
     args = parser.parse_args()
+    if args.report_only:
+        print(json.dumps(report_figures(args.report_only), indent=1))
+        return
     low, high = (float(value) for value in args.latency.split(","))
     hosts = numbered_hosts(args.hosts, low, high, suffix=HOST_SUFFIX)
 
@@ -177,11 +219,7 @@ def main() -> None:
             sys.exit(f"rotwatch crawl exited {crawl.returncode}:\n{crawl.stderr[-4000:]}")
         size = state_size(folder)
         requests = sum(sim.stats().requests.values())
-        report = run_sampled(rotwatch("report", "issues", "--state", "state.sqlite", "--reports", "rebuilt"), folder)
-        if report.returncode not in (0, 1):
-            sys.exit(f"rotwatch report exited {report.returncode}:\n{report.stderr[-4000:]}")
-        report_json = folder / "rebuilt" / "report.json"
-        links = len(json.loads(report_json.read_text(encoding="utf-8"))["links"])
+        report = report_figures(folder)
         writes, written_size = write_time(args.urls, folder)
 
     figures = {
@@ -198,12 +236,10 @@ def main() -> None:
         "crawl_cpu_s": round(crawl.cpu, 1),
         "cpu_ms_per_url": round(1000 * crawl.cpu / args.urls, 3),
         "crawl_peak_rss_mb": round(crawl.peak / 2**20),
+        "crawl_peak_rss_with_workers_mb": round(crawl.tree_peak / 2**20),
         "crawl_rss_curve_mb": crawl.curve(),
         "state_mb": round(size / 2**20, 1),
-        "report_wall_s": round(report.wall, 1),
-        "report_cpu_s": round(report.cpu, 1),
-        "report_peak_rss_mb": round(report.peak / 2**20),
-        "report_links": links,
+        **report,
         "sqlite_write_s": round(writes, 1),
         "sqlite_write_mb": round(written_size / 2**20, 1),
     }
