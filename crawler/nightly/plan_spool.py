@@ -53,7 +53,11 @@ CREATE TABLE link (key TEXT NOT NULL, excluded INTEGER NOT NULL, url TEXT NOT NU
 CREATE TABLE due (url TEXT NOT NULL, site TEXT NOT NULL);
 """
 _GROUP = (
-    "INSERT OR IGNORE INTO link SELECT key, excluded, url FROM occurrence ORDER BY rowid",
+    # Each link's first spelling: the row of min(rowid) gives the bare column `url`
+    # (https://www.sqlite.org/lang_select.html#bare_columns_in_an_aggregate_query). One sort, then the
+    # links in key order: a million took 1.5 s, against 8.1 s inserted in reading order (OR IGNORE).
+    "INSERT INTO link SELECT key, excluded, url FROM (SELECT key, excluded, url, min(rowid) FROM occurrence"
+    " GROUP BY key, excluded)",
     # Every occurrence beside the URL requested for it, in the order the reports read them:
     # a chunk is then a stretch of one scan, not a look-up per link.
     """CREATE TABLE cited AS SELECT link.key, link.excluded, link.url AS requested, occurrence.url, issue, line, col,
