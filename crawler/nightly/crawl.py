@@ -216,11 +216,17 @@ def _view(
 def _write_outputs(
     view: CrawlView, issues: Sequence[Issue], config: Config, reports_dir: Path, lang: str
 ) -> list[Path]:
-    """The reports, then the archival copies (the view's dead links pointed at captures); their
-    paths, copies first. The reports come first: report.json's reading of every link builds the view."""
-    reports = write_crawl_reports(view, reports_dir, lang=lang)
-    rewritten = view.rewritten_reports(DriftRewrite(config.drift_rewrite))
-    return write_archive_copies(issues, rewritten, config.archive_endpoint, reports_dir / "archive") + reports
+    """The reports and the archival copies (the view's dead links pointed at captures); their
+    paths, copies first. The copies are written while index.html is (by a worker at scale):
+    report.json's reading of every link, first, builds the view they read."""
+    copies: list[Path] = []
+
+    def write_copies() -> None:
+        rewritten = view.rewritten_reports(DriftRewrite(config.drift_rewrite))
+        copies.extend(write_archive_copies(issues, rewritten, config.archive_endpoint, reports_dir / "archive"))
+
+    reports = write_crawl_reports(view, reports_dir, lang=lang, meanwhile=write_copies)
+    return copies + reports
 
 
 def _added(counts: Mapping[str, int], more: Mapping[str, int]) -> dict[str, int]:

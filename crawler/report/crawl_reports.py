@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -54,10 +54,13 @@ REPORT_FILES = ("index.html", "dead-links.md", "dead-links.csv", "links.csv", "r
 INDEX_ASIDE_FROM_LINKS = 50_000  # links from which a worker writes index.html (crawler.cores) meanwhile
 
 
-def write_crawl_reports(view: CrawlView, reports_dir: Path, *, lang: str = "en") -> list[Path]:
+def write_crawl_reports(
+    view: CrawlView, reports_dir: Path, *, lang: str = "en", meanwhile: Callable[[], None] | None = None
+) -> list[Path]:
     """Write index.html (in `lang`), dead-links.md, dead-links.csv,
     links.csv and report.json into `reports_dir` (created if missing);
-    returns their paths in that order."""
+    returns their paths in that order. `meanwhile` is more work for this
+    process while index.html is written (the archival copies)."""
     reports_dir.mkdir(parents=True, exist_ok=True)
     paths = {name: reports_dir / name for name in REPORT_FILES}
     rows = view.spool()  # beside the held links: one page cache for every sort
@@ -75,6 +78,8 @@ def write_crawl_reports(view: CrawlView, reports_dir: Path, *, lang: str = "en")
                     written[paths["dead-links.csv"]] = _temporary_file(
                         paths["dead-links.csv"], csv_pieces(view, view.listed_mentions(DEAD))
                     )
+                    if meanwhile is not None:
+                        meanwhile()
                 finally:  # the worker's file too, even when another failed, so none is left
                     written[paths["index.html"]] = index_written()
         for path, temporary in list(written.items()):
