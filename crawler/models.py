@@ -286,7 +286,7 @@ class LinkReport(_PickledByFields):
 
     def __reduce__(self) -> tuple[Callable[..., LinkReport], tuple[object, ...]]:
         """Pickled as plain values, its enums by value, and rebuilt by `_report_from`: the crawl's held
-        links are pickled reports, and a held row pickles in 4 µs and unpickles in 6 where by its
+        links are pickled reports, and a report's row pickles in 4 µs and unpickles in 6 where by its
         fields (every model and enum in it a call of its own) it took 10 and 10."""
         assessment, result = self.assessment, self.result
         return _report_from, (
