@@ -7,10 +7,12 @@ and the I/O stages (spiders, state) hold no decisions.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import Field, dataclass, field, fields
 from datetime import date, datetime
 from enum import StrEnum
+from operator import attrgetter
+from typing import ClassVar
 
 __all__ = [
     "ArchiveLookup",
@@ -37,6 +39,33 @@ __all__ = [
 ]
 
 
+class _PickledByFields:
+    """Pickles a model as its fields' values, rebuilt by its `__init__`.
+
+    A frozen slotted dataclass otherwise pickles through dataclasses'
+    `__getstate__`/`__setstate__`, which call `fields()` and loop over them in
+    Python for every value. The crawl's held links are pickled rows (about
+    70,000 written and 145,000 read back at 200,000 links): by fields, a
+    held row pickled in 10 µs instead of 15 and unpickled in 10 instead of 14
+    (a report goes further: `LinkReport.__reduce__`).
+    Every field is an `__init__` argument, so the value comes back equal, the
+    fields `compare` leaves out included.
+    """
+
+    __slots__ = ()
+    __dataclass_fields__: ClassVar[dict[str, Field[object]]]  # each model's, from @dataclass
+
+    def __reduce__(self) -> tuple[Callable[..., object], tuple[object, ...]]:
+        model = type(self)
+        values = _FIELD_VALUES.get(model)
+        if values is None:  # every model has two fields or more: `attrgetter` gives a tuple
+            values = _FIELD_VALUES[model] = attrgetter(*(each.name for each in fields(self)))
+        return model, values(self)
+
+
+_FIELD_VALUES: dict[type, Callable[[object], tuple[object, ...]]] = {}  # each model's field values, read in C
+
+
 class LinkKind(StrEnum):
     """How a link is written in the Markdown source."""
 
@@ -49,7 +78,7 @@ class LinkKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class LinkOccurrence:
+class LinkOccurrence(_PickledByFields):
     """One place in one issue where a URL is written.
 
     `line` and `column` (both 1-based, column counted in characters) point at
@@ -68,7 +97,7 @@ class LinkOccurrence:
 
 
 @dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(_PickledByFields):
     """Bad input that was reported and skipped (the run goes on)."""
 
     path: str
@@ -106,7 +135,7 @@ class ErrorKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Hop:
+class Hop(_PickledByFields):
     """One answered request in a redirect chain: `url` answered `status`."""
 
     url: str
@@ -114,7 +143,7 @@ class Hop:
 
 
 @dataclass(frozen=True, slots=True)
-class Page:
+class Page(_PickledByFields):
     """What was read from the start of an HTML page.
 
     `text` is a bounded excerpt of the visible text (whitespace collapsed),
@@ -127,7 +156,7 @@ class Page:
 
 
 @dataclass(frozen=True, slots=True)
-class CheckResult:
+class CheckResult(_PickledByFields):
     """What the link spider observed for one URL; decisions come later."""
 
     url: str
@@ -145,7 +174,7 @@ class CheckResult:
 
 
 @dataclass(frozen=True, slots=True)
-class Assessment:
+class Assessment(_PickledByFields):
     """A verdict with the one-line reason an editor will read.
 
     `reason` is English, as every machine-read report and the state database
@@ -162,7 +191,7 @@ class Assessment:
 
 
 @dataclass(frozen=True, slots=True)
-class Snapshot:
+class Snapshot(_PickledByFields):
     """One capture of a URL: the Wayback Machine's, or another archive's (`archive`)."""
 
     original: str
@@ -187,7 +216,7 @@ class CaptureStatus(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class CitedCapture:
+class CitedCapture(_PickledByFields):
     """The capture for the issues of one date that cite a dead link: the one
     closest before that date (what the editor saw), else the closest after.
     `cited_on` is None for issues without a date; `url` is the playback URL."""
@@ -207,7 +236,7 @@ class DriftKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Drift:
+class Drift(_PickledByFields):
     """A live link whose page is now clearly another page (crawler.check.drift judges it).
 
     The evidence an editor reads: the reason, the title then and now, and
@@ -226,7 +255,7 @@ class Drift:
 
 
 @dataclass(frozen=True, slots=True)
-class LinkReport:
+class LinkReport(_PickledByFields):
     """Everything the reports say about one unique URL.
 
     A dead link gets one capture per date it is cited on (`captures`); the
@@ -255,9 +284,64 @@ class LinkReport:
         status = self.capture_status or CaptureStatus.FOUND
         return CitedCapture(cited_on, status, self.archive, self.archive_url)
 
+    def __reduce__(self) -> tuple[Callable[..., LinkReport], tuple[object, ...]]:
+        """Pickled as plain values, its enums by value, and rebuilt by `_report_from`: the crawl's held
+        links are pickled reports, and a report's row pickles in 4 µs and unpickles in 6 where by its
+        fields (every model and enum in it a call of its own) it took 10 and 10."""
+        assessment, result = self.assessment, self.result
+        return _report_from, (
+            self.url,
+            (assessment.verdict.value, assessment.reason, assessment.translations),
+            _check_values(result),
+            tuple([(o.url, o.issue, o.line, o.column, o.text, o.kind.value, o.written) for o in self.occurrences]),
+            self.archive,
+            self.archive_url,
+            None if self.capture_status is None else self.capture_status.value,
+            tuple([(c.cited_on, c.status.value, c.snapshot, c.url) for c in self.captures]),
+            self.drift,
+        )
+
+
+_CheckValues = tuple[str, int | None, str | None, tuple[Hop, ...], Page | None, dict[str, str], ErrorKind | None, str]
+_check_values: Callable[[CheckResult], _CheckValues] = attrgetter(*CheckResult.__dataclass_fields__)
+_VERDICTS = {member.value: member for member in Verdict}
+_LINK_KINDS = {member.value: member for member in LinkKind}
+_CAPTURE_STATUSES = {member.value: member for member in CaptureStatus}
+
+
+def _report_from(
+    url: str,
+    assessment: tuple[str, str, Mapping[str, str]],
+    result: _CheckValues,
+    occurrences: tuple[tuple[str, str, int, int, str, str, str], ...],
+    archive: Snapshot | None,
+    archive_url: str | None,
+    capture_status: str | None,
+    captures: tuple[tuple[date | None, str, Snapshot | None, str | None], ...],
+    drift: Drift | None,
+) -> LinkReport:
+    """`LinkReport.__reduce__`'s values as the report they were."""
+    verdict, reason, translations = assessment
+    return LinkReport(
+        url,
+        Assessment(_VERDICTS[verdict], reason, translations),
+        CheckResult(*result),
+        tuple(
+            [
+                LinkOccurrence(where, issue, line, column, text, _LINK_KINDS[kind], written)
+                for where, issue, line, column, text, kind, written in occurrences
+            ]
+        ),
+        archive,
+        archive_url,
+        None if capture_status is None else _CAPTURE_STATUSES[capture_status],
+        tuple([CitedCapture(on, _CAPTURE_STATUSES[status], snapshot, at) for on, status, snapshot, at in captures]),
+        drift,
+    )
+
 
 @dataclass(frozen=True, slots=True)
-class LinkHistory:
+class LinkHistory(_PickledByFields):
     """A URL's story across nightly crawls, as the state database keeps it."""
 
     url: str
@@ -272,7 +356,7 @@ class LinkHistory:
 
 
 @dataclass(frozen=True, slots=True)
-class RunDiff:
+class RunDiff(_PickledByFields):
     """How this crawl's dead (and drifted) links differ from the previous crawl's."""
 
     newly_dead: tuple[str, ...] = ()
@@ -290,7 +374,7 @@ class LookupOutcome(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class ArchiveLookup:
+class ArchiveLookup(_PickledByFields):
     """The archive's answer for one dead URL cited on one date (None: an undated issue)."""
 
     url: str
@@ -303,7 +387,7 @@ class ArchiveLookup:
 
 
 @dataclass(frozen=True, slots=True)
-class CaptureCheck:
+class CaptureCheck(_PickledByFields):
     """A verification fetch of one capture (`url` as cited, `timestamp` as proposed):
     whether it shows the cited page, and the capture the archive really served."""
 
@@ -315,7 +399,7 @@ class CaptureCheck:
 
 
 @dataclass(frozen=True, slots=True)
-class RecentCapture:
+class RecentCapture(_PickledByFields):
     """The newest capture of a live link the archive named (`timestamp` None: none),
     asked before saving the page again."""
 

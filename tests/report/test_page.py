@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
+import pytest
+
 from crawler.models import RunDiff, Verdict
+from crawler.nightly.held_links import DEAD
+from crawler.nightly.view import CrawlView
 from crawler.report.html import page as page_module
-from crawler.report.html.labels import LABELS
-from crawler.report.html.page import CHANGES_PREVIEW, CHANGES_SHOWN_WHOLE
+from crawler.report.html.labels import LABELS, Labels
+from crawler.report.html.page import CHANGES_PREVIEW, CHANGES_SHOWN_WHOLE, Page
+from crawler.report.html.tables import shown_site
 from tests.report.scale import scale_view
 from tests.report.views import APRIL, FEBRUARY, GONE_404, MARCH, NXDOMAIN, UNDATED, page, sample_view, texts, tree
 
@@ -72,6 +79,16 @@ def test_worst_sites_list_sites_by_dead_links():
     assert sites[0].xpath("button/@data-site") == ["example.com"]
     assert texts(sites[0].xpath('span[@class="site-count"]')) == ["2"]
     assert len(sites) == 4
+
+
+@pytest.mark.parametrize(
+    "view", [sample_view(), scale_view(2_500, newly_dead=120, still_dead=60, unchecked=10)], ids=["sample", "2500"]
+)
+def test_the_dead_links_per_site_are_those_of_the_links_held_as_dead_in_their_order(view: CrawlView):
+    """The page counts them while reading the links its filters offer; the counts and their ties' order
+    are those of the links the view holds as dead."""
+    dead = Counter(shown_site(report.url) for report in view.held_reports(DEAD))
+    assert list(Page(view, Labels("en")).listed_links.dead.items()) == list(dead.items())
 
 
 def test_run_counts_without_a_label_are_shown_by_name():

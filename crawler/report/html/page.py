@@ -35,6 +35,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import chain, islice
 
 from crawler import __version__
@@ -54,6 +56,16 @@ CHANGES_PREVIEW = 3  # entries a longer list shows before its disclosure
 
 
 _FURTHER_ARCHIVE_COUNT = re.compile(r"memento_(.+)_(requests|429s)")
+
+
+@dataclass
+class _ListedLinks:
+    """Of the links the page lists (`CrawlView.held_reports`): the filters' choices, and the dead links per site."""
+
+    verdicts: set[Verdict] = field(default_factory=set)
+    issues: set[str] = field(default_factory=set)
+    sites: set[str] = field(default_factory=set)
+    dead: Counter[str] = field(default_factory=Counter)
 
 
 class Page:
@@ -275,18 +287,10 @@ class Page:
     def filters(self) -> Markup:
         """Verdict, issue and site choices (those of the rows on the page),
         free-text search, reset."""
-        present: set[Verdict] = set()
-        cited: set[str] = set()
-        sites: set[str] = set()
-        # A row per occurrence of these links: read a link at a time, not a row at a time.
-        for report in self.view.held_reports(None if self.figures.every_link_held else DEAD | DRIFTED | FAILING):
-            if report.occurrences:
-                present.add(report.assessment.verdict)
-                cited.update(occurrence.issue for occurrence in report.occurrences)
-                sites.add(shown_site(report.url))
-        verdicts = [verdict for verdict in Verdict if verdict in present]
-        issues = sorted(cited, key=self.view.issue_order)  # the rows' order: newest issue first
-        sites.discard("")
+        held = self.listed_links
+        verdicts = [verdict for verdict in Verdict if verdict in held.verdicts]
+        issues = sorted(held.issues, key=self.view.issue_order)  # the rows' order: newest issue first
+        sites = held.sites - {""}
         return tag(
             "form",
             tag("h2", self.labels["filters"], class_="visually-hidden"),
@@ -316,6 +320,22 @@ class Page:
             aria_label=self.labels["filters"],
         )
 
+    @cached_property
+    def listed_links(self) -> _ListedLinks:
+        """What the filters and the sites with the most dead links take from the listed links, in
+        one reading of them (a reading unpickles every link: 0.2 s of 200,000 links' 19 s)."""
+        held = _ListedLinks()
+        # A row per occurrence of these links: read a link at a time, not a row at a time.
+        for report in self.view.held_reports(None if self.figures.every_link_held else DEAD | DRIFTED | FAILING):
+            site = shown_site(report.url)
+            if report.occurrences:
+                held.verdicts.add(report.assessment.verdict)
+                held.issues.update(occurrence.issue for occurrence in report.occurrences)
+                held.sites.add(site)
+            if self.view.is_dead(report):  # marked DEAD (`CrawlView.held_reports(DEAD)`), in the same order
+                held.dead[site] += 1
+        return held
+
     def all_links_mask(self) -> int | None:
         """The occurrences "All links" lists (`tables.listed_in_all_links`): every one while the
         view holds every link, else those of failing links that are not dead."""
@@ -337,7 +357,7 @@ class Page:
     # --- figures and footer ------------------------------------------------
 
     def sites_section(self) -> Markup:
-        worst = Counter(shown_site(report.url) for report in self.view.held_reports(DEAD)).most_common(_WORST_SITES)
+        worst = self.listed_links.dead.most_common(_WORST_SITES)
         most = worst[0][1] if worst else 1
         rows = [
             tag(
