@@ -132,6 +132,7 @@ def host_of(url: str) -> str:
     return host
 
 
+@lru_cache(maxsize=1 << 14)  # asked per link and per request; a crawl's hosts number thousands
 def site_key(host: str) -> str:
     """The site a host belongs to: its registered domain.
 
