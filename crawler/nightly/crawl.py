@@ -41,6 +41,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -207,7 +208,10 @@ def _view(
     issue_dates = _issue_dates(issues)
     stored = StoredReports(store, plan, kept, config.site_rules)
     links = ReportedLinks(stored, issue_dates, config.archive_endpoint, config.memento_archives, answers, drifted)
-    diff = store.diff(run_id)
+    with ThreadPoolExecutor(1) as pool:  # both in SQLite, which lets go of the GIL: side by side
+        grouped = pool.submit(plan.link_count)  # a plan is grouped once, when first asked (crawler.nightly.plan_spool)
+        diff = store.diff(run_id)
+        grouped.result()
     spool = temporary_database()  # the held links' sorts share its file and page cache; gone with the view
     titles = _issue_titles(issues)
     return CrawlView(links, {}, issue_dates, diff, generated_at, run_counts, titles, lambda: SortedLines(spool))
