@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -37,7 +38,7 @@ from contextlib import contextmanager
 from functools import partial
 from typing import Any, Generic, TypeVar
 
-__all__ = ["spare_cores", "taken_in_order"]
+__all__ = ["done_aside", "spare_cores", "taken_in_order"]
 
 log = logging.getLogger(__name__)
 
@@ -132,8 +133,11 @@ def _result(waiting: Future[T] | _Taken[T]) -> T:
 
 
 def _start(take: Callable[[Any], Any], prepare: Callable[[], None]) -> None:
-    """A worker's first step: what it does with each piece (inherited by the fork, not pickled)."""
+    """A worker's first step: what it does with each piece (inherited by the fork, not pickled).
+    Ctrl-C reaches every process of the terminal's group; the one that forked decides what it
+    means (the crawl stops and reports), so a worker ignores it."""
     global _take_here
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     prepare()
     _take_here = take
 
