@@ -92,7 +92,7 @@ def escape(text: str) -> str:
 
 def children(content: Iterable[Child]) -> Markup:
     """Several children as one piece of markup, each escaped unless Markup."""
-    return Markup("".join(_child(child) for child in content))
+    return Markup("".join([_child(child) for child in content]))
 
 
 def around(shell: Markup, content: Iterable[Markup]) -> Iterator[Markup]:
@@ -141,12 +141,19 @@ def content_security_policy(page: str) -> str:
 def _attributes(attributes: Mapping[str, object]) -> str:
     parts = []
     for key, value in attributes.items():
-        name = key.rstrip("_").replace("_", "-")
-        if value is True:
-            parts.append(f" {name}")
-        elif value is not None and value is not False:
-            parts.append(f' {name}="{escape(str(value))}"')
+        if value is None or value is False:
+            continue
+        name = _NAMES.get(key) or _attribute_name(key)
+        parts.append(f" {name}" if value is True else f' {name}="{escape(str(value))}"')
     return "".join(parts)
+
+
+_NAMES: dict[str, str] = {}  # each keyword's attribute name, worked out once (`tag` is called per cell)
+
+
+def _attribute_name(key: str) -> str:
+    name = _NAMES[key] = key.rstrip("_").replace("_", "-")
+    return name
 
 
 def _child(child: Child) -> str:
