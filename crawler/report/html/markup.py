@@ -72,7 +72,8 @@ def tag(name: str, *content: Child, **attributes: object) -> Markup:
     dropped (`class_`, `data_verdict`); None and False leave an attribute
     out, True writes it bare.
     """
-    return Markup(f"<{name}{_attributes(attributes)}>{children(content)}</{name}>")
+    opening = f"<{name}{_attributes(attributes)}>" if attributes else f"<{name}>"
+    return Markup(f"{opening}{_joined(content)}</{name}>")
 
 
 def void(name: str, **attributes: object) -> Markup:
@@ -92,7 +93,7 @@ def escape(text: str) -> str:
 
 def children(content: Iterable[Child]) -> Markup:
     """Several children as one piece of markup, each escaped unless Markup."""
-    return Markup("".join([_child(child) for child in content]))
+    return Markup(_joined(content))
 
 
 def around(shell: Markup, content: Iterable[Markup]) -> Iterator[Markup]:
@@ -156,6 +157,10 @@ def _attribute_name(key: str) -> str:
     return name
 
 
+def _joined(content: Iterable[Child]) -> str:
+    return "".join([_child(child) for child in content])
+
+
 def _child(child: Child) -> str:
     if child is None:
         return ""
@@ -165,4 +170,4 @@ def _child(child: Child) -> str:
         return escape(child)
     if isinstance(child, int):
         return str(child)
-    return children(child)
+    return _joined(child)
