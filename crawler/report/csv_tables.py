@@ -39,13 +39,15 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from crawler.models import Drift, LinkReport
 from crawler.nightly.view import CrawlView, ReadingOrder
 from crawler.report.json_report import drift_fields, link_fields
 from crawler.report.summary import Mention, capture_url, one_line
+
+if TYPE_CHECKING:  # imported where a frame is made: importing pandas was 0.65 s of every report
+    import pandas as pd
 
 __all__ = [
     "CSV_COLUMNS",
@@ -100,6 +102,8 @@ def links_frame(view: CrawlView) -> pd.DataFrame:
     `http_status` is a nullable integer (no `404.0`); dates are ISO 8601
     text, empty when unknown; `dead` follows `CrawlView.is_dead`.
     """
+    import pandas as pd
+
     rows = _Rows(view)
     frame = pd.DataFrame([rows.values(mention) for mention in view.mentions()], columns=list(CSV_COLUMNS))
     return frame.astype({"line": "int64", "http_status": "Int64", "dead": "bool"})
