@@ -11,11 +11,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from crawler.models import RunDiff, Verdict
+from crawler.models import Page, RunDiff, Verdict
 from crawler.report import csv_tables
 from crawler.report.crawl_reports import write_crawl_reports
 from crawler.report.csv_tables import CSV_COLUMNS, CSV_ENCODING, csv_bytes, links_frame
+from crawler.report.json_report import drift_fields, link_fields
+from crawler.report.summary import capture_url
 from tests.report.views import (
     APRIL,
     DEAD,
@@ -197,6 +201,53 @@ def test_drift_text_is_made_inert_for_spreadsheets():
 
 
 def test_a_row_s_cells_come_in_the_order_of_the_columns():
-    view = sample_view()
-    for mention in view.mentions():
-        assert list(csv_tables._row(view, mention)) == list(CSV_COLUMNS)
+    for view in (sample_view(), drift_view()):
+        for mention in view.mentions():
+            report, occurrence = mention
+            values = csv_tables._Rows(view).values(mention)
+            assert len(values) == len(CSV_COLUMNS)
+            row = dict(zip(CSV_COLUMNS, values, strict=True))
+            assert (row["issue"], row["line"], row["text"]) == (occurrence.issue, occurrence.line, occurrence.text)
+            assert {name: row[name] for name in link_fields(report)} == link_fields(report)
+            assert (row["dead"], row["capture_url"]) == (view.is_dead(report), capture_url(report))
+            drift = drift_fields(report.drift) if report.drift else dict.fromkeys(("kind", "then_on", "capture"))
+            assert (row["drift_kind"], row["drift_then_on"], row["drift_capture"]) == (
+                drift["kind"],
+                drift["then_on"] or None,
+                drift["capture"],
+            )
+
+
+def test_text_from_issues_and_the_web_is_made_inert_in_its_columns_only():
+    formula = "=1+1"
+    drift = replace(TAKEOVER.drift, reason=formula, then_title=formula, now_title=formula, capture=formula)
+    result = replace(TAKEOVER.result, final_url=formula, page=Page(title=formula))
+    report = link(formula, Verdict.BROKEN, formula, ((formula, 3),), text=formula)
+    report = replace(report, result=result, archive_url=formula, drift=drift)
+    view = sample_view(reports=[report])
+    (mention,) = view.mentions()
+    row = dict(zip(CSV_COLUMNS, csv_tables._Rows(view).values(mention), strict=True))
+    inert = {name for name, value in row.items() if value == "'" + formula}
+    assert inert == {
+        "issue",
+        "text",
+        "url",
+        "reason",
+        "final_url",
+        "title",
+        "capture_url",
+        "drift_reason",
+        "drift_then",
+        "drift_now",
+        "drift_capture",
+    }
+
+
+@given(st.text())
+def test_text_returned_as_it_is_is_what_the_general_rule_gives(text: str):
+    assert csv_tables._spreadsheet_text(text) == csv_tables._inert_line(text)
+
+
+@given(st.text(alphabet=st.sampled_from(" \t\n\x00\x85\xa0\u2028=+-@'a"), max_size=6))
+def test_text_of_spaces_controls_and_formula_starts_reads_as_the_general_rule(text: str):
+    assert csv_tables._spreadsheet_text(text) == csv_tables._inert_line(text)

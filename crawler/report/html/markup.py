@@ -72,7 +72,8 @@ def tag(name: str, *content: Child, **attributes: object) -> Markup:
     dropped (`class_`, `data_verdict`); None and False leave an attribute
     out, True writes it bare.
     """
-    return Markup(f"<{name}{_attributes(attributes)}>{children(content)}</{name}>")
+    opening = f"<{name}{_attributes(attributes)}>" if attributes else f"<{name}>"
+    return Markup(f"{opening}{_joined(content)}</{name}>")
 
 
 def void(name: str, **attributes: object) -> Markup:
@@ -92,7 +93,7 @@ def escape(text: str) -> str:
 
 def children(content: Iterable[Child]) -> Markup:
     """Several children as one piece of markup, each escaped unless Markup."""
-    return Markup("".join(_child(child) for child in content))
+    return Markup(_joined(content))
 
 
 def around(shell: Markup, content: Iterable[Markup]) -> Iterator[Markup]:
@@ -141,12 +142,23 @@ def content_security_policy(page: str) -> str:
 def _attributes(attributes: Mapping[str, object]) -> str:
     parts = []
     for key, value in attributes.items():
-        name = key.rstrip("_").replace("_", "-")
-        if value is True:
-            parts.append(f" {name}")
-        elif value is not None and value is not False:
-            parts.append(f' {name}="{escape(str(value))}"')
+        if value is None or value is False:
+            continue
+        name = _NAMES.get(key) or _attribute_name(key)
+        parts.append(f" {name}" if value is True else f' {name}="{escape(str(value))}"')
     return "".join(parts)
+
+
+_NAMES: dict[str, str] = {}  # each keyword's attribute name, worked out once (`tag` is called per cell)
+
+
+def _attribute_name(key: str) -> str:
+    name = _NAMES[key] = key.rstrip("_").replace("_", "-")
+    return name
+
+
+def _joined(content: Iterable[Child]) -> str:
+    return "".join([_child(child) for child in content])
 
 
 def _child(child: Child) -> str:
@@ -158,4 +170,4 @@ def _child(child: Child) -> str:
         return escape(child)
     if isinstance(child, int):
         return str(child)
-    return children(child)
+    return _joined(child)

@@ -49,7 +49,7 @@ from itertools import chain, groupby
 
 from crawler.check.reasons import reason_in, translate
 from crawler.check.urls import host_of, is_http_url, site_key
-from crawler.models import CaptureStatus, Drift, LinkKind, LinkReport, Snapshot, Verdict
+from crawler.models import CaptureStatus, Drift, DriftKind, LinkKind, LinkReport, Snapshot, Verdict
 from crawler.nightly.view import EVERY_LINK_LISTED_UP_TO, QUIET, CrawlView
 from crawler.report.html.labels import Labels
 from crawler.report.html.markup import CONTENT, Child, Markup, around, children, escape, link, tag
@@ -72,9 +72,14 @@ def shown_site(url: str) -> str:
     if not is_http_url(url):
         return ""
     try:
-        return site_key(host_of(url))
+        return _host_site(host_of(url))
     except ValueError:
         return ""
+
+
+# A host's site, once per host: an archive cites far fewer hosts than URLs, and the public
+# suffix lookup was half the time `shown_site` took.
+_host_site = cache(site_key)
 
 
 def day_text(moment: date | None) -> str:
@@ -106,6 +111,10 @@ class LinkTables:
         self.labels = labels
         self.newly_dead = frozenset(view.diff.newly_dead)
         self._cell_openings: dict[str, str] = {}  # `cell`'s opening tag per column, up to its sort value
+        # The badges beside a verdict, made once per verdict or drift kind rather than once per row.
+        self._verdict_badges: dict[Verdict, Markup] = {}
+        self._drift_flags: dict[DriftKind, Markup] = {}
+        self._new_badge = Markup(" " + tag("span", labels["new"], class_="new"))
 
     def dead_section(self, dead_mentions: Sequence[Mention]) -> Markup:
         """The dead links, one table per issue, in the order of `dead_mentions`;
@@ -300,7 +309,10 @@ class LinkTables:
             case "col.url":
                 return self.url_content(report), None
             case "col.verdict":
-                badge = verdict_badge(self.labels, report.assessment.verdict)
+                verdict = report.assessment.verdict
+                badge = self._verdict_badges.get(verdict) or self._verdict_badges.setdefault(
+                    verdict, verdict_badge(self.labels, verdict)
+                )
                 return (badge, self.new_badge(report) if mark_new else None, self.drift_flag(report)), None
             case "col.reason":
                 return self.reason(report), None
@@ -336,16 +348,19 @@ class LinkTables:
         )
 
     def new_badge(self, report: LinkReport) -> Markup | None:
-        if report.url not in self.newly_dead:
-            return None
-        return Markup(" " + tag("span", self.labels["new"], class_="new"))
+        return self._new_badge if report.url in self.newly_dead else None
 
     def drift_flag(self, report: LinkReport) -> Markup | None:
         """`Drifted` beside the verdict of a link that now shows another page, its kind on hover."""
         if report.drift is None:
             return None
-        kind = self.labels[f"drift.{report.drift.kind}"]
-        return Markup(" " + tag("span", self.labels["drifted"], class_="drift-flag", title=kind))
+        flag = self._drift_flags.get(kind := report.drift.kind)
+        if flag is None:
+            title = self.labels[f"drift.{kind}"]
+            flag = self._drift_flags[kind] = Markup(
+                " " + tag("span", self.labels["drifted"], class_="drift-flag", title=title)
+            )
+        return flag
 
     def drift_cell(self, column: str, drift: Drift) -> tuple[Child, str | int | None]:
         """What changed (kind and reason), the title then with its source, the title now."""
