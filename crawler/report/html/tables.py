@@ -72,14 +72,9 @@ def shown_site(url: str) -> str:
     if not is_http_url(url):
         return ""
     try:
-        return _host_site(host_of(url))
+        return site_key(host_of(url))  # remembered per host (an archive cites far fewer hosts than URLs)
     except ValueError:
         return ""
-
-
-# A host's site, once per host: an archive cites far fewer hosts than URLs, and the public
-# suffix lookup was half the time `shown_site` took.
-_host_site = cache(site_key)
 
 
 def day_text(moment: date | None) -> str:
