@@ -67,30 +67,46 @@ def spare_cores() -> int:
 
 
 def taken_in_order(
-    pieces: Iterable[P], take: Callable[[P], T], *, workers: int, prepare: Callable[[], None]
+    pieces: Iterable[P],
+    take: Callable[[P], T],
+    *,
+    workers: int,
+    prepare: Callable[[], None],
+    crossing: tuple[Callable[[T], Any], Callable[[Any], T]] | None = None,
 ) -> Iterator[T]:
     """`take` of each piece, in the pieces' order: with `workers`, by forked workers (each runs
     `prepare` first), and by this process whenever every worker has pieces waiting, so the
-    share of each adapts to what else this process does (it also uses the results)."""
+    share of each adapts to what else this process does (it also uses the results).
+    `crossing`, if given, packs a worker's result for the pipe and unpacks it here (plain
+    tuples cross faster than dataclasses)."""
     if workers < 1:
         yield from map(take, pieces)
         return
+    pack, unpack = crossing if crossing is not None else (_as_is, _as_is)
     log.debug("%d worker process%s", workers, "" if workers == 1 else "es")
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=(take, prepare)) as pool:
-        waiting: deque[Future[T] | _Taken[T]] = deque()
+    context, there = multiprocessing.get_context("fork"), partial(_packed, pack, take)
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=(there, prepare)) as pool:
+        waiting: deque[Future[Any] | _Taken[T]] = deque()
         try:
             for piece in pieces:
                 while waiting and (_ready(waiting[0]) or len(waiting) >= _HELD * (workers + 1)):
-                    yield _result(waiting.popleft())
+                    yield _result(waiting.popleft(), unpack)
                 if sum(isinstance(entry, Future) for entry in waiting) < _AHEAD * workers:
                     waiting.append(pool.submit(_take_there, piece))
                 else:  # every worker has its next pieces: this process takes this one meanwhile
                     waiting.append(_Taken(take(piece)))
             while waiting:
-                yield _result(waiting.popleft())
+                yield _result(waiting.popleft(), unpack)
         finally:
             pool.shutdown(cancel_futures=True)
+
+
+def _packed(pack: Callable[[T], Any], take: Callable[[P], T], piece: P) -> Any:
+    return pack(take(piece))
+
+
+def _as_is(value: T) -> T:
+    return value
 
 
 @contextmanager
@@ -124,12 +140,12 @@ class _Taken(Generic[T]):
         self.value = value
 
 
-def _ready(waiting: Future[T] | _Taken[T]) -> bool:
+def _ready(waiting: Future[Any] | _Taken[T]) -> bool:
     return isinstance(waiting, _Taken) or waiting.done()
 
 
-def _result(waiting: Future[T] | _Taken[T]) -> T:
-    return waiting.value if isinstance(waiting, _Taken) else waiting.result()
+def _result(waiting: Future[Any] | _Taken[T], unpack: Callable[[Any], T]) -> T:
+    return waiting.value if isinstance(waiting, _Taken) else unpack(waiting.result())
 
 
 def _start(take: Callable[[Any], Any], prepare: Callable[[], None]) -> None:

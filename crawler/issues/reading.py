@@ -12,9 +12,10 @@ extractor fails on, which would be a rotwatch bug.
 
 An archive is read with every core when it is large: above
 `PARALLEL_FROM_BYTES` of Markdown, files are read, dated and extracted by
-this process and a worker process per other core (this process takes every
-n-th file, so only the workers' results cross a pipe), in the same order and
-with the same results as one by one. Below it, the workers cost more than
+this process and a worker process per other core (crawler.cores: this
+process takes a file whenever each worker has its next ones waiting, so
+only the workers' results cross a pipe, and it also spools every file's
+links), in the same order and with the same results as one by one. Below it, the workers cost more than
 they save (benchmarks/README.md measures the crossover). The pool forks,
 only when `crawler.cores.spare_cores` says a worker is safe and gets a core
 of its own; otherwise the files are read one by one.
@@ -30,13 +31,10 @@ edited.
 from __future__ import annotations
 
 import codecs
-import logging
-import multiprocessing
 import os
 import re
 import subprocess
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
@@ -44,7 +42,7 @@ from functools import lru_cache, partial
 from pathlib import Path
 
 from crawler.check.urls import is_http_url, url_problem
-from crawler.cores import spare_cores
+from crawler.cores import spare_cores, taken_in_order
 from crawler.issues.dates import date_from_name_or_front_matter
 from crawler.issues.extract import extract_links
 from crawler.models import LinkKind, LinkOccurrence, Problem
@@ -66,8 +64,6 @@ DEFAULT_MAX_BYTES = 20 * 1024 * 1024  # 20 MiB: far above any real issue
 PARALLEL_FROM_BYTES = 4 * 1024 * 1024  # archives from 4 MiB are read by a process per core
 ISSUE_SUFFIXES = (".md", ".markdown")
 GIT_TIMEOUT = 10  # seconds for `git log` on one file
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -154,16 +150,11 @@ def _read_all(files: list[Path], max_bytes: int, include_all: bool) -> Iterator[
     if not workers or _total_size(files) < PARALLEL_FROM_BYTES:
         yield from map(task, files)
         return
-    cores = workers + 1
-    log.debug("reading %d files with %d processes", len(files), cores)
-    mine = files[::cores]  # every cores-th file is read here, while the workers read the rest
-    theirs = [path for index, path in enumerate(files) if index % cores]
-    packed_task = partial(_read_and_pack, max_bytes=max_bytes, include_all=include_all)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        read_there = pool.map(packed_task, theirs, chunksize=max(1, len(theirs) // (cores * 8)))
-        here, there = map(task, mine), iter(read_there)  # lazily: each file's links are handed on, not held
-        for index in range(len(files)):
-            yield _unpacked(next(there)) if index % cores else next(here)
+    yield from taken_in_order(files, task, workers=workers, prepare=_nothing, crossing=(_packed, _unpacked))
+
+
+def _nothing() -> None:
+    """A reading worker opens nothing of its own."""
 
 
 def _read_and_collect(path: Path, max_bytes: int, include_all: bool) -> _FileLinks:
@@ -175,13 +166,12 @@ def _read_and_collect(path: Path, max_bytes: int, include_all: bool) -> _FileLin
     return issue, found, malformed
 
 
-def _read_and_pack(path: Path, max_bytes: int, include_all: bool) -> _PackedFileLinks:
-    """`_read_and_collect` in a worker: its links as plain tuples, which cross
-    the pipe several times faster than the frozen dataclasses (whose pickling
-    goes through Python code for every field)."""
-    read, found, malformed = _read_and_collect(path, max_bytes, include_all)
+def _packed(read: _FileLinks) -> _PackedFileLinks:
+    """A file's links as a worker hands them back: plain tuples, which cross the pipe several
+    times faster than the frozen dataclasses."""
+    issue, found, malformed = read
     links = [(link.url, link.line, link.column, link.text, link.kind, link.written) for link in found]
-    return read, links, malformed
+    return issue, links, malformed
 
 
 def _unpacked(packed: _PackedFileLinks) -> _FileLinks:

@@ -399,7 +399,7 @@ def test_a_busy_machine_reads_a_large_archive_in_this_process(here: Path) -> Non
 
     assert done.stdout.splitlines() == [
         "load average 2.0 on 2 cores: no worker processes",
-        "reading 4 files with 2 processes",
+        "1 worker process",
         "4 True",
     ]
 
