@@ -45,8 +45,8 @@ log = logging.getLogger(__name__)
 P = TypeVar("P")
 T = TypeVar("T")
 
-_AHEAD = 2  # pieces given to each worker ahead: it always has the next at hand
-_HELD = 2  # results held per process, at most, waiting for an earlier one (a chunk's: about 15 MB)
+_AHEAD = 3  # pieces given to each worker ahead: it always has the next at hand
+_HELD = 2  # results of this process's own held, at most, besides the workers' (a chunk's: about 15 MB)
 _take_here: Callable[[Any], Any] | None = None  # in a worker: what it does with each piece
 
 
@@ -89,7 +89,7 @@ def taken_in_order(
         waiting: deque[Future[Any] | _Taken[T]] = deque()
         try:
             for piece in pieces:
-                while waiting and (_ready(waiting[0]) or len(waiting) >= _HELD * (workers + 1)):
+                while waiting and (_ready(waiting[0]) or len(waiting) >= _AHEAD * workers + _HELD):
                     yield _result(waiting.popleft(), unpack)
                 if sum(isinstance(entry, Future) for entry in waiting) < _AHEAD * workers:
                     waiting.append(pool.submit(_take_there, piece))
