@@ -49,13 +49,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from crawler.models import Assessment, CheckResult, LinkHistory, RunDiff, Verdict
 from crawler.nightly.answers import ArchiveMemory
 from crawler.nightly.baselines import FIRST_CHECKS, BaselineMemory
 from crawler.nightly.lock import CrawlLock
 from crawler.nightly.policy import Policy, advance, instant_text, is_due, run_diff, why_due
-from crawler.nightly.rows import checked_row, event_row, last_result, link_history, optional_time
+from crawler.nightly.rows import (
+    HISTORY_COLUMNS,
+    STORY_COLUMNS,
+    Assessments,
+    checked_row,
+    event_row,
+    last_result,
+    link_history,
+    optional_time,
+)
 from crawler.nightly.schema import connect, connect_read_only, state_errors, transaction
 
 __all__ = ["CheckEvent", "Run", "StateStore"]
@@ -64,13 +74,10 @@ log = logging.getLogger(__name__)  # scheduling: why links are due, links turnin
 
 # Every query the store runs; `json_each(?)` takes a list of URLs as one JSON parameter.
 _URLS = "SELECT value FROM json_each(?)"
-_HISTORY = f"""SELECT url, first_seen, last_checked, last_verdict, failing_since, consecutive_failures,
-    last_ok, dead, dead_since FROM links WHERE url IN ({_URLS})"""
-_LAST_RESULTS = f"""SELECT url, last_verdict, reason, http_status, final_url, title, error
-    FROM links WHERE last_verdict IS NOT NULL AND url IN ({_URLS})"""
+_HISTORY = f"SELECT {HISTORY_COLUMNS} FROM links WHERE url IN ({_URLS})"
+_LAST_RESULTS = f"SELECT {STORY_COLUMNS} FROM links WHERE last_verdict IS NOT NULL AND url IN ({_URLS})"
 # Both of the above in one reading (what the reports read of each link).
-_STORIES = f"""SELECT url, first_seen, last_checked, last_verdict, failing_since, consecutive_failures,
-    last_ok, dead, dead_since, reason, http_status, final_url, title, error FROM links WHERE url IN ({_URLS})"""
+_STORIES = f"SELECT {STORY_COLUMNS} FROM links WHERE url IN ({_URLS})"
 _SIGHTING = """INSERT INTO links (url, first_seen, last_seen, last_seen_run) VALUES (?, ?, ?, ?)
     ON CONFLICT (url) DO UPDATE SET last_seen = excluded.last_seen, last_seen_run = excluded.last_seen_run"""
 _CHECKED = """UPDATE links SET last_checked = ?, last_verdict = ?, http_status = ?, final_url = ?,
@@ -279,24 +286,26 @@ class StateStore:
 
     def histories(self, urls: Iterable[str]) -> dict[str, LinkHistory]:
         """The known links among `urls` (never-seen URLs are left out)."""
-        return {row["url"]: link_history(row) for row in self._rows(_HISTORY, (_json_list(urls),))}
+        return {row[0]: link_history(row) for row in self._tuples(_HISTORY, (_json_list(urls),))}
 
     def last_results(self, urls: Iterable[str]) -> dict[str, tuple[CheckResult, Assessment]]:
         """The last check of each checked URL among `urls`, for links a run did not recheck.
 
         The result is rebuilt from what is kept: status, final URL, title, error.
         """
-        return {row["url"]: last_result(row) for row in self._rows(_LAST_RESULTS, (_json_list(urls),))}
+        assessments: Assessments = {}
+        return {row[0]: last_result(row, assessments) for row in self._tuples(_LAST_RESULTS, (_json_list(urls),))}
 
     def stories(self, urls: Iterable[str]) -> tuple[dict[str, tuple[CheckResult, Assessment]], dict[str, LinkHistory]]:
         """`last_results` and `histories` of `urls` from one reading of their rows: the
         reports read both of every link, a million look-ups each (issue 14)."""
         results: dict[str, tuple[CheckResult, Assessment]] = {}
         histories: dict[str, LinkHistory] = {}
-        for row in self._rows(_STORIES, (_json_list(urls),)):
-            histories[row["url"]] = link_history(row)
-            if row["last_verdict"] is not None:
-                results[row["url"]] = last_result(row)
+        assessments: Assessments = {}
+        for row in self._tuples(_STORIES, (_json_list(urls),)):
+            histories[row[0]] = link_history(row)
+            if row[3] is not None:  # last_verdict: checked
+                results[row[0]] = last_result(row, assessments)
         return results, histories
 
     def dead_urls(self) -> set[str]:
@@ -325,6 +334,13 @@ class StateStore:
     def _rows(self, sql: str, parameters: Sequence[object] | Mapping[str, object] = ()) -> list[sqlite3.Row]:
         with state_errors(self.path):
             return self._connection.execute(sql, parameters).fetchall()
+
+    def _tuples(self, sql: str, parameters: Sequence[object]) -> list[tuple[Any, ...]]:
+        """`_rows` as plain tuples, for the rows read by position (crawler.nightly.rows)."""
+        with state_errors(self.path):
+            cursor = self._connection.cursor()
+            cursor.row_factory = None
+            return cursor.execute(sql, parameters).fetchall()
 
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
