@@ -109,7 +109,9 @@ _DEAD_BEFORE_OR_AFTER = f"""SELECT url, before, after FROM (
     SELECT url, {_DEAD_AFTER.format(run="previous")} AS before, {_DEAD_AFTER.format(run="run")} AS after
     FROM links WHERE last_seen_run >= :run) WHERE before OR after"""
 # Drifted during the run: after the last run that finished before it, up to its own end (if it has one).
-_NEWLY_DRIFTED = """SELECT url FROM links WHERE drifted_since IS NOT NULL AND last_seen_run >= :run
+# The table read in its own order and the few found sorted: read in URL order through the index, each row
+# was a look-up of its own (0.25 s at 200,000 links, against 0.03).
+_NEWLY_DRIFTED = """SELECT url FROM links NOT INDEXED WHERE drifted_since IS NOT NULL AND last_seen_run >= :run
     AND drifted_since > coalesce((SELECT finished_at FROM runs WHERE finished_at IS NOT NULL AND id < :run
         ORDER BY id DESC LIMIT 1), '')
     AND drifted_since <= coalesce((SELECT finished_at FROM runs WHERE id = :run), '9999')
