@@ -1,7 +1,9 @@
 """The state database's rows as rotwatch's values and back: one link's row, one check event.
 
 Kept apart from the store so the store reads as what it does, not how a
-row is spelled; the SQL that reads and writes these rows is in store.py.
+row is spelled; the SQL that reads and writes these rows is in store.py,
+which selects a link's columns as listed here (HISTORY_COLUMNS,
+STORY_COLUMNS) and hands the rows over as plain tuples read by position.
 """
 
 from __future__ import annotations
