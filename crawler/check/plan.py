@@ -16,6 +16,7 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from operator import attrgetter
 
 from crawler.check.classify import assess
 from crawler.check.site_rules import SiteRule
@@ -113,19 +114,23 @@ def build_reports(
     for url, occurrences in plan.to_fetch.items():
         if url in results:
             reports.append(_report(results[url], assess(results[url], rules), occurrences))
-        elif earlier and url in earlier:
-            reports.append(_report(*earlier[url], occurrences))
+        elif earlier and (kept := earlier.get(url)) is not None:
+            reports.append(_report(*kept, occurrences))
         else:
             missing = CheckResult(url=url, error=ErrorKind.OTHER, error_detail=NO_ANSWER)
             reports.append(_report(missing, assess(missing, rules), occurrences))
     for result, occurrences in plan.not_fetched.values():
         reports.append(_report(result, assess(result, rules), occurrences))
-    return sorted(reports, key=lambda report: report.url)
+    return sorted(reports, key=_URL)
+
+
+_URL = attrgetter("url")
+_PLACE = attrgetter("issue", "line", "column")  # where an occurrence stands: the order a report lists them in
 
 
 def _report(result: CheckResult, assessment: Assessment, occurrences: Sequence[LinkOccurrence]) -> LinkReport:
-    ordered = tuple(sorted(occurrences, key=lambda o: (o.issue, o.line, o.column)))
-    return LinkReport(url=result.url, assessment=assessment, result=result, occurrences=ordered)
+    ordered = tuple(occurrences) if len(occurrences) < 2 else tuple(sorted(occurrences, key=_PLACE))
+    return LinkReport(result.url, assessment, result, ordered)
 
 
 def failing(reports: Sequence[LinkReport], fail_on: frozenset[Verdict]) -> list[LinkReport]:

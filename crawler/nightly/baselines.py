@@ -45,9 +45,11 @@ _BASELINES = f"""SELECT url, fingerprint, source, capture, taken_on, recorded_at
 _FINGERPRINTS = f"SELECT url, fingerprint FROM links WHERE fingerprint IS NOT NULL AND url IN ({_URLS})"
 # The pages read whose text is not their baseline's: only these can have drifted (a page has not drifted
 # from itself), and at a million links nearly every page is still its baseline (issue 14).
-_CHANGED = f"""SELECT links.url, links.fingerprint AS now, baselines.fingerprint, source, capture, taken_on,
-    recorded_at FROM links JOIN baselines ON baselines.url = links.url
-    WHERE links.fingerprint != baselines.fingerprint AND links.url IN ({_URLS})"""
+# Asked of a chunk of the reports in URL order: each URL is looked up as given, where `url IN (...)` sorts
+# the list into an index first (0.70 s over the 200,000 links of a report, against 0.59).
+_CHANGED = """SELECT links.url, links.fingerprint AS now, baselines.fingerprint, source, capture, taken_on,
+    recorded_at FROM json_each(?) AS wanted JOIN links ON links.url = wanted.value
+    JOIN baselines ON baselines.url = links.url WHERE links.fingerprint != baselines.fingerprint"""
 _STORE = """INSERT OR REPLACE INTO baselines (url, fingerprint, source, capture, taken_on, recorded_at)
     VALUES (?, ?, ?, ?, ?, ?)"""
 _DRIFTED = "UPDATE links SET drifted_since = coalesce(drifted_since, ?) WHERE url = ?"

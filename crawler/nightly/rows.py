@@ -1,19 +1,32 @@
 """The state database's rows as rotwatch's values and back: one link's row, one check event.
 
 Kept apart from the store so the store reads as what it does, not how a
-row is spelled; the SQL that reads and writes these rows is in store.py.
+row is spelled; the SQL that reads and writes these rows is in store.py,
+which selects a link's columns as listed here (HISTORY_COLUMNS,
+STORY_COLUMNS) and hands the rows over as plain tuples read by position.
 """
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from crawler.models import Assessment, CheckResult, ErrorKind, LinkHistory, Page, Verdict
 from crawler.nightly.drift_rules import page_fingerprint
 from crawler.nightly.policy import instant_text
 
-__all__ = ["checked_row", "event_row", "last_result", "link_history", "optional_text", "optional_time"]
+__all__ = [
+    "HISTORY_COLUMNS",
+    "STORY_COLUMNS",
+    "Assessments",
+    "checked_row",
+    "event_row",
+    "last_result",
+    "link_history",
+    "optional_text",
+    "optional_time",
+]
 
 
 # Enum members by stored value: a dict look-up, where calling the enum costs microseconds a row,
@@ -30,17 +43,27 @@ def optional_time(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
 
-def link_history(row: sqlite3.Row) -> LinkHistory:
+# A link's row as `link_history` and `last_result` read it: the history's columns first, then the last
+# check's (a plain tuple, read by position: by name, a `sqlite3.Row` cost a look-up per column).
+HISTORY_COLUMNS = """url, first_seen, last_checked, last_verdict, failing_since, consecutive_failures, last_ok, dead,
+    dead_since"""
+STORY_COLUMNS = f"{HISTORY_COLUMNS}, reason, http_status, final_url, title, error"
+Assessments = dict[tuple[str, str | None], Assessment]
+
+
+def link_history(row: Sequence[Any]) -> LinkHistory:
+    """The history of a row of HISTORY_COLUMNS (or STORY_COLUMNS)."""
+    url, first_seen, last_checked, verdict, failing_since, failures, last_ok, dead, dead_since = row[:9]
     return LinkHistory(
-        url=row["url"],
-        first_seen=datetime.fromisoformat(row["first_seen"]),
-        last_checked=optional_time(row["last_checked"]),
-        last_verdict=_VERDICTS[row["last_verdict"]] if row["last_verdict"] else None,
-        failing_since=optional_time(row["failing_since"]),
-        consecutive_failures=row["consecutive_failures"],
-        last_ok=optional_time(row["last_ok"]),
-        dead=bool(row["dead"]),
-        dead_since=optional_time(row["dead_since"]),
+        url,
+        datetime.fromisoformat(first_seen),
+        optional_time(last_checked),
+        _VERDICTS[verdict] if verdict else None,
+        optional_time(failing_since),
+        failures,
+        optional_time(last_ok),
+        bool(dead),
+        optional_time(dead_since),
     )
 
 
@@ -74,12 +97,14 @@ def event_row(run_id: int, history: LinkHistory, result: CheckResult, assessment
     return (run_id, history.url, checked_at, verdict, result.http_status, assessment.reason, history.dead)
 
 
-def last_result(row: sqlite3.Row) -> tuple[CheckResult, Assessment]:
-    result = CheckResult(
-        url=row["url"],
-        http_status=row["http_status"],
-        final_url=row["final_url"],
-        page=Page(title=row["title"]) if row["title"] is not None else None,
-        error=_ERRORS[row["error"]] if row["error"] else None,
-    )
-    return result, Assessment(_VERDICTS[row["last_verdict"]], row["reason"] or "")
+def last_result(row: Sequence[Any], assessments: Assessments) -> tuple[CheckResult, Assessment]:
+    """The last check of a checked link's row of STORY_COLUMNS; `assessments` holds one per
+    verdict and reason, shared by the rows read together (a few hundred among ten thousand
+    links: the others are not built again)."""
+    url, verdict, reason, status, final_url, title, error = row[0], row[3], *row[9:14]
+    page = None if title is None else Page(title)
+    result = CheckResult(url, status, final_url, (), page, {}, _ERRORS[error] if error else None, "")
+    judged = assessments.get((verdict, reason))
+    if judged is None:
+        judged = assessments[(verdict, reason)] = Assessment(_VERDICTS[verdict], reason or "")
+    return result, judged

@@ -49,13 +49,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from crawler.models import Assessment, CheckResult, LinkHistory, RunDiff, Verdict
 from crawler.nightly.answers import ArchiveMemory
 from crawler.nightly.baselines import FIRST_CHECKS, BaselineMemory
 from crawler.nightly.lock import CrawlLock
 from crawler.nightly.policy import Policy, advance, instant_text, is_due, run_diff, why_due
-from crawler.nightly.rows import checked_row, event_row, last_result, link_history, optional_time
+from crawler.nightly.rows import (
+    HISTORY_COLUMNS,
+    STORY_COLUMNS,
+    Assessments,
+    checked_row,
+    event_row,
+    last_result,
+    link_history,
+    optional_time,
+)
 from crawler.nightly.schema import connect, connect_read_only, state_errors, transaction
 
 __all__ = ["CheckEvent", "Run", "StateStore"]
@@ -64,13 +74,12 @@ log = logging.getLogger(__name__)  # scheduling: why links are due, links turnin
 
 # Every query the store runs; `json_each(?)` takes a list of URLs as one JSON parameter.
 _URLS = "SELECT value FROM json_each(?)"
-_HISTORY = f"""SELECT url, first_seen, last_checked, last_verdict, failing_since, consecutive_failures,
-    last_ok, dead, dead_since FROM links WHERE url IN ({_URLS})"""
-_LAST_RESULTS = f"""SELECT url, last_verdict, reason, http_status, final_url, title, error
-    FROM links WHERE last_verdict IS NOT NULL AND url IN ({_URLS})"""
-# Both of the above in one reading (what the reports read of each link).
-_STORIES = f"""SELECT url, first_seen, last_checked, last_verdict, failing_since, consecutive_failures,
-    last_ok, dead, dead_since, reason, http_status, final_url, title, error FROM links WHERE url IN ({_URLS})"""
+_HISTORY = f"SELECT {HISTORY_COLUMNS} FROM links WHERE url IN ({_URLS})"
+_LAST_RESULTS = f"SELECT {STORY_COLUMNS} FROM links WHERE last_verdict IS NOT NULL AND url IN ({_URLS})"
+# Both of the above in one reading (what the reports read of each link), for a chunk of the reports in URL
+# order: each URL is looked up as given, where `url IN (...)` sorts the list into an index first (1.7 s over
+# the 200,000 links of a report, against 1.5).
+_STORIES = f"SELECT {STORY_COLUMNS} FROM json_each(?) AS wanted JOIN links ON links.url = wanted.value"
 _SIGHTING = """INSERT INTO links (url, first_seen, last_seen, last_seen_run) VALUES (?, ?, ?, ?)
     ON CONFLICT (url) DO UPDATE SET last_seen = excluded.last_seen, last_seen_run = excluded.last_seen_run"""
 _CHECKED = """UPDATE links SET last_checked = ?, last_verdict = ?, http_status = ?, final_url = ?,
@@ -87,14 +96,24 @@ _PREVIOUS_RUN = """SELECT id, started_at, finished_at, settings, counts FROM run
     WHERE finished_at IS NOT NULL AND id < ? ORDER BY id DESC LIMIT 1"""
 _LATEST_RUN = """SELECT id, started_at, finished_at, settings, counts FROM runs
     WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1"""
-_DEAD_AT = """coalesce((SELECT dead FROM checks WHERE checks.url = links.url AND run_id {} ?
-    ORDER BY run_id DESC, id DESC LIMIT 1), 0)"""
+# A link's dead flag after its last check up to a run (none before the first run, id 0). `links.dead` is the
+# flag of its last check (written with each), so it is the answer when no check came after that run: when no
+# run came after it (the latest run's diff), or else when the index of checks says so alone; only the others
+# read that check's row. At 200,000 links the diff took 0.68 s, the checks' rows read twice a link, and
+# takes 0.05 s.
+_DEAD_AFTER = """CASE WHEN :{run} = 0 THEN 0
+    WHEN NOT EXISTS (SELECT 1 FROM runs WHERE id > :{run}) THEN dead
+    WHEN NOT EXISTS (SELECT 1 FROM checks WHERE checks.url = links.url AND run_id > :{run}) THEN dead
+    ELSE coalesce((SELECT dead FROM checks WHERE checks.url = links.url AND run_id <= :{run}
+        ORDER BY run_id DESC, id DESC LIMIT 1), 0) END"""
 # Only links dead on one side or both: the others are in no list of the diff (a million rows at scale).
 _DEAD_BEFORE_OR_AFTER = f"""SELECT url, before, after FROM (
-    SELECT url, {_DEAD_AT.format("<=")} AS before, {_DEAD_AT.format("<=")} AS after
-    FROM links WHERE last_seen_run >= ?) WHERE before OR after"""
+    SELECT url, {_DEAD_AFTER.format(run="previous")} AS before, {_DEAD_AFTER.format(run="run")} AS after
+    FROM links WHERE last_seen_run >= :run) WHERE before OR after"""
 # Drifted during the run: after the last run that finished before it, up to its own end (if it has one).
-_NEWLY_DRIFTED = """SELECT url FROM links WHERE drifted_since IS NOT NULL AND last_seen_run >= :run
+# The table read in its own order and the few found sorted: read in URL order through the index, each row
+# was a look-up of its own (0.25 s at 200,000 links, against 0.03).
+_NEWLY_DRIFTED = """SELECT url FROM links NOT INDEXED WHERE drifted_since IS NOT NULL AND last_seen_run >= :run
     AND drifted_since > coalesce((SELECT finished_at FROM runs WHERE finished_at IS NOT NULL AND id < :run
         ORDER BY id DESC LIMIT 1), '')
     AND drifted_since <= coalesce((SELECT finished_at FROM runs WHERE id = :run), '9999')
@@ -279,24 +298,26 @@ class StateStore:
 
     def histories(self, urls: Iterable[str]) -> dict[str, LinkHistory]:
         """The known links among `urls` (never-seen URLs are left out)."""
-        return {row["url"]: link_history(row) for row in self._rows(_HISTORY, (_json_list(urls),))}
+        return {row[0]: link_history(row) for row in self._tuples(_HISTORY, (_json_list(urls),))}
 
     def last_results(self, urls: Iterable[str]) -> dict[str, tuple[CheckResult, Assessment]]:
         """The last check of each checked URL among `urls`, for links a run did not recheck.
 
         The result is rebuilt from what is kept: status, final URL, title, error.
         """
-        return {row["url"]: last_result(row) for row in self._rows(_LAST_RESULTS, (_json_list(urls),))}
+        assessments: Assessments = {}
+        return {row[0]: last_result(row, assessments) for row in self._tuples(_LAST_RESULTS, (_json_list(urls),))}
 
     def stories(self, urls: Iterable[str]) -> tuple[dict[str, tuple[CheckResult, Assessment]], dict[str, LinkHistory]]:
         """`last_results` and `histories` of `urls` from one reading of their rows: the
         reports read both of every link, a million look-ups each (issue 14)."""
         results: dict[str, tuple[CheckResult, Assessment]] = {}
         histories: dict[str, LinkHistory] = {}
-        for row in self._rows(_STORIES, (_json_list(urls),)):
-            histories[row["url"]] = link_history(row)
-            if row["last_verdict"] is not None:
-                results[row["url"]] = last_result(row)
+        assessments: Assessments = {}
+        for row in self._tuples(_STORIES, (_json_list(urls),)):
+            histories[row[0]] = link_history(row)
+            if row[3] is not None:  # last_verdict: checked
+                results[row[0]] = last_result(row, assessments)
         return results, histories
 
     def dead_urls(self) -> set[str]:
@@ -312,7 +333,7 @@ class StateStore:
         run's news, so a link that died then is still reported newly dead once. Newly drifted:
         links whose `drifted_since` is after that run finished and not after this one did."""
         previous = self.previous_finished_run(run_id)
-        rows = self._rows(_DEAD_BEFORE_OR_AFTER, (previous.id if previous else 0, run_id, run_id))
+        rows = self._rows(_DEAD_BEFORE_OR_AFTER, {"previous": previous.id if previous else 0, "run": run_id})
         drifted = tuple(row["url"] for row in self._rows(_NEWLY_DRIFTED, {"run": run_id}))
         return replace(run_diff((url, bool(before), bool(after)) for url, before, after in rows), newly_drifted=drifted)
 
@@ -325,6 +346,13 @@ class StateStore:
     def _rows(self, sql: str, parameters: Sequence[object] | Mapping[str, object] = ()) -> list[sqlite3.Row]:
         with state_errors(self.path):
             return self._connection.execute(sql, parameters).fetchall()
+
+    def _tuples(self, sql: str, parameters: Sequence[object]) -> list[tuple[Any, ...]]:
+        """`_rows` as plain tuples, for the rows read by position (crawler.nightly.rows)."""
+        with state_errors(self.path):
+            cursor = self._connection.cursor()
+            cursor.row_factory = None
+            return cursor.execute(sql, parameters).fetchall()
 
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:

@@ -15,6 +15,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import crawler.nightly.store
 from crawler.errors import StateError
@@ -31,8 +33,9 @@ from crawler.models import (
     RunDiff,
     Verdict,
 )
+from crawler.nightly.policy import run_diff
 from crawler.nightly.store import StateStore
-from tests.nightly.state_helpers import CAPTURE, DAY, T0, crawl_night, outcome
+from tests.nightly.state_helpers import CAPTURE, DAY, T0, Clock, crawl_night, outcome
 
 # --- nightly crawls ---------------------------------------------------------
 
@@ -76,6 +79,49 @@ def test_the_diff_leaves_out_links_the_issues_no_longer_cite(store, clock):
     crawl_night(store, {"https://gone.example/": Verdict.BROKEN})
     clock.now += DAY
     assert crawl_night(store, {"https://other.example/": Verdict.OK})[1] == RunDiff()
+
+
+_NIGHTS = st.lists(
+    st.tuples(
+        st.dictionaries(
+            st.sampled_from(["https://a.example/", "https://b.example/", "https://c.example/"]),
+            st.sampled_from([Verdict.OK, Verdict.BROKEN, Verdict.UNREACHABLE]),
+        ),
+        st.booleans(),  # the run finished (else it was killed)
+        st.integers(1, 8),  # days until the next night
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(nights=_NIGHTS)
+def test_every_runs_diff_is_read_from_the_last_check_up_to_each_run(tmp_path_factory, nights):
+    """The diff reads a link's dead flag from the row when no check came after the run (store.py):
+    the same as the flag of its last check up to the run, as `events` lists them, for every run."""
+    clock = Clock()
+    seen: dict[str, int] = {}  # each link's last run seen in
+    with StateStore.open(tmp_path_factory.mktemp("diff") / "state.sqlite", clock=clock) as store:
+        finished = []
+        for verdicts, done, days in nights:
+            run = store.begin_run({})
+            store.record_sightings(run.id, verdicts)
+            store.record_results(run.id, [outcome(url, verdict) for url, verdict in verdicts.items()])
+            seen.update(dict.fromkeys(verdicts, run.id))
+            if done:
+                store.finish_run(run.id, {})
+                finished.append(run.id)
+            clock.now += days * DAY
+        for run_id in range(1, len(nights) + 1):
+            previous = max((done for done in finished if done < run_id), default=0)
+
+            def dead_after(url: str, last_run: int) -> bool:
+                return next((e.dead for e in reversed(store.events(url)) if e.run_id <= last_run), False)
+
+            standings = [(url, dead_after(url, previous), dead_after(url, run_id)) for url in seen]
+            expected = run_diff(standing for standing in standings if seen[standing[0]] >= run_id)
+            assert replace(store.diff(run_id), newly_drifted=()) == expected
 
 
 def test_an_older_runs_diff_stays_what_it_was(store, clock):
@@ -267,6 +313,7 @@ URLS = [f"https://site{n}.example/post" for n in range(1000)]
 WRITER = f"""
 import sys, time
 from crawler.models import Assessment, CheckResult, Verdict
+from crawler.nightly.policy import run_diff
 from crawler.nightly.store import StateStore
 
 class SlowBatch(list):
@@ -346,6 +393,7 @@ def test_a_link_that_died_in_an_interrupted_run_is_newly_dead_in_the_next_finish
 BROKEN_WRITER = f"""
 import sys
 from crawler.models import Assessment, CheckResult, Verdict
+from crawler.nightly.policy import run_diff
 from crawler.nightly.store import StateStore
 
 urls = [f"https://site{{n}}.example/post" for n in range({len(URLS)})]
