@@ -45,7 +45,9 @@ log = logging.getLogger(__name__)
 P = TypeVar("P")
 T = TypeVar("T")
 
-_AHEAD = 3  # pieces given to each worker ahead: it always has the next at hand
+_AHEAD = (
+    4  # pieces given to each worker ahead: it always has the next at hand (1M links: 3 -> 4, 12.9 -> 12.2 s of reading)
+)
 _HELD = 2  # results of this process's own held, at most, besides the workers' (a chunk's: about 15 MB)
 _take_here: Callable[[Any], Any] | None = None  # in a worker: what it does with each piece
 

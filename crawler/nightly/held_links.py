@@ -61,7 +61,8 @@ class Spool(Protocol):
     def marked(self, mask: int | None) -> Iterator[Line]: ...
 
     def copied(self) -> AbstractContextManager[Callable[[], None]]:
-        """For the block, what a forked worker calls first to read this spool's sorts (crawler.cores)."""
+        """For the block, what a forked worker calls first to read the other sorts beside this
+        one (crawler.cores); this one's rows stay with this process."""
         ...
 
     def close(self) -> None: ...

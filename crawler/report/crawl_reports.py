@@ -26,16 +26,17 @@ links.csv follows, then the files that read the held links. Each chunk's
 items of report.json and rows of links.csv are made as text where the chunk
 was read (`_rendered`): at scale that is in several processes
 (crawler.cores). At scale index.html, the longest of the files that read
-the held links, is written by a forked worker meanwhile, through a copy of
-the spool's file (`Spool.copied`; links.csv's rows, written by then, are
-not copied).
+the held links, and dead-links.csv are written by a forked worker while the
+others and the archival copies are written here (at a million links, about
+11 s each side), through a copy of the held links' sorts (`Spool.copied`,
+which leaves out links.csv's rows: they stay here).
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -51,7 +52,7 @@ from crawler.report.dead_links import dead_links_pieces
 __all__ = ["INDEX_ASIDE_FROM_LINKS", "REPORT_FILES", "write_crawl_reports"]
 
 REPORT_FILES = ("index.html", "dead-links.md", "dead-links.csv", "links.csv", "report.json")
-INDEX_ASIDE_FROM_LINKS = 50_000  # links from which a worker writes index.html (crawler.cores) meanwhile
+INDEX_ASIDE_FROM_LINKS = 50_000  # links from which a worker writes index.html and dead-links.csv meanwhile
 
 
 def write_crawl_reports(
@@ -60,7 +61,7 @@ def write_crawl_reports(
     """Write index.html (in `lang`), dead-links.md, dead-links.csv,
     links.csv and report.json into `reports_dir` (created if missing);
     returns their paths in that order. `meanwhile` is more work for this
-    process while index.html is written (the archival copies)."""
+    process while index.html and dead-links.csv are written (the archival copies)."""
     reports_dir.mkdir(parents=True, exist_ok=True)
     paths = {name: reports_dir / name for name in REPORT_FILES}
     rows = view.spool()  # beside the held links: one page cache for every sort
@@ -68,20 +69,18 @@ def write_crawl_reports(
     try:
         with collected_once_after():
             written[paths["report.json"]] = _temporary_file(paths["report.json"], _json_pieces(view, rows))
-            written[paths["links.csv"]] = _temporary_file(paths["links.csv"], links_csv_pieces(view, rows.marked(None)))
-            rows.close()  # not copied for a worker
-            index = partial(_temporary_file, paths["index.html"], _html_pieces(view, lang))
+            aside = partial(_written_aside, view, paths, lang)
             worker = view.figures.links >= INDEX_ASIDE_FROM_LINKS and spare_cores() > 0
-            with rows.copied() as read_copy, done_aside(index, prepare=read_copy, worker=worker) as index_written:
+            with rows.copied() as read_copy, done_aside(aside, prepare=read_copy, worker=worker) as written_aside:
                 try:
+                    links_csv = links_csv_pieces(view, rows.marked(None))
+                    written[paths["links.csv"]] = _temporary_file(paths["links.csv"], links_csv)
+                    rows.close()
                     written[paths["dead-links.md"]] = _temporary_file(paths["dead-links.md"], _dead_links_pieces(view))
-                    written[paths["dead-links.csv"]] = _temporary_file(
-                        paths["dead-links.csv"], csv_pieces(view, view.listed_mentions(DEAD))
-                    )
                     if meanwhile is not None:
                         meanwhile()
-                finally:  # the worker's file too, even when another failed, so none is left
-                    written[paths["index.html"]] = index_written()
+                finally:  # the worker's files too, even when another failed, so none is left
+                    written.update(written_aside())
         for path, temporary in list(written.items()):
             os.replace(temporary, path)
             del written[path]
@@ -90,6 +89,19 @@ def write_crawl_reports(
         for temporary in written.values():
             os.unlink(temporary)
     return list(paths.values())
+
+
+def _written_aside(view: CrawlView, paths: Mapping[str, Path], lang: str) -> dict[Path, str]:
+    """index.html and dead-links.csv to temporary files (by a worker at scale: about as long as
+    the other files and the archival copies together); each path with its temporary file."""
+    written = {paths["index.html"]: _temporary_file(paths["index.html"], _html_pieces(view, lang))}
+    try:
+        dead_csv = csv_pieces(view, view.listed_mentions(DEAD))
+        written[paths["dead-links.csv"]] = _temporary_file(paths["dead-links.csv"], dead_csv)
+    except BaseException:
+        os.unlink(written[paths["index.html"]])
+        raise
+    return written
 
 
 def _json_pieces(view: CrawlView, rows: Spool) -> Iterator[bytes]:

@@ -59,11 +59,11 @@ class SortFile:
         self.connection.execute(f"PRAGMA cache_size = -{SORT_CACHE_KIB}")
 
     @contextmanager
-    def copied(self) -> Iterator[Callable[[], None]]:
-        """A copy of the file's sorts for the block, in a folder of its own; yields what a
-        forked worker calls first to read every sort through the copy. Each table is copied in
-        rowid order (SQLite's `CREATE TABLE ... AS SELECT`), so rows with equal keys keep their
-        order, and what was dropped is not copied."""
+    def copied(self, leaving: str = "") -> Iterator[Callable[[], None]]:
+        """A copy of the file's sorts for the block, but the table `leaving`, in a folder of its
+        own; yields what a forked worker calls first to read every sort through the copy. Each
+        table is copied in rowid order (SQLite's `CREATE TABLE ... AS SELECT`), so rows with
+        equal keys keep their order, and what was dropped is not copied."""
         self.connection.commit()
         with tempfile.TemporaryDirectory(prefix="rotwatch-sorts-") as folder:
             path = Path(folder) / "sorts.sqlite"
@@ -71,7 +71,10 @@ class SortFile:
             try:
                 tables = self.connection.execute("SELECT name FROM main.sqlite_master WHERE type = 'table'")
                 for (table,) in tables.fetchall():
-                    self.connection.execute(f"CREATE TABLE copy.{table} AS SELECT * FROM main.{table} ORDER BY rowid")
+                    if table != leaving:
+                        self.connection.execute(
+                            f"CREATE TABLE copy.{table} AS SELECT * FROM main.{table} ORDER BY rowid"
+                        )
                 self.connection.commit()
             finally:
                 self.connection.execute("DETACH DATABASE copy")
@@ -130,8 +133,8 @@ class SortedLines:
                 yield line
 
     def copied(self) -> AbstractContextManager[Callable[[], None]]:
-        """`SortFile.copied` of the file this sort is in (every sort in it)."""
-        return self._file.copied()
+        """`SortFile.copied` of the file this sort is in: the other sorts in it, not this one."""
+        return self._file.copied(leaving=self._table)
 
     def _columns(self) -> list[str]:
         return [f"k{index}" for index in range(self._width or 0)]

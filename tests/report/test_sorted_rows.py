@@ -28,14 +28,15 @@ def test_nothing_in_nothing_out():
         assert list(lines) == []
 
 
-def test_a_copy_gives_each_sort_s_rows_in_the_same_order_and_leaves_out_what_was_dropped():
+def test_a_copy_gives_the_other_sorts_rows_in_the_same_order_and_leaves_out_what_was_dropped():
     file = temporary_database()
-    kept, dropped = SortedLines(file), SortedLines(file)
+    kept, dropped, asking = SortedLines(file), SortedLines(file), SortedLines(file)
     kept.add_marked([((2, "b"), 1, b"x"), ((1, "a"), 2, b"y"), ((2, "b"), 1, b"z")])
     dropped.add([((1,), "gone")])
     dropped.close()
+    asking.add([((1,), "stays with this process")])
     before = list(kept.marked(None))
-    with kept.copied() as read_copy:
+    with asking.copied() as read_copy:
         read_copy()  # as a forked worker does: the sorts now read the copy
         assert file.connection.execute("SELECT name FROM sqlite_master").fetchall() == [(kept._table,)]
         assert list(kept.marked(None)) == before == [b"y", b"x", b"z"]
