@@ -14,8 +14,9 @@ empty state. Measured from outside:
   results takes (`StateStore.record_results` in batches of the crawl's size,
   timed in this process on a fresh database);
 - `rotwatch report` (every report rebuilt from the state, no network): wall
-  time, CPU (its workers' included) and peak RSS, of its process and of the
-  process with its workers added up (an upper bound: a fork shares pages).
+  time, CPU (its workers' included) and peak memory: its process's resident
+  set, and its process's and workers' proportional set sizes added up (a
+  page a fork shares counts once).
 
     python benchmarks/bench_million.py --urls 1000000 --hosts 20000
     python benchmarks/bench_million.py --urls 50000 --hosts 20000 --latency 0.01,0.04
@@ -62,15 +63,15 @@ HOST_SUFFIX = "bench"
 @dataclass
 class Run:
     """A finished command: wall, CPU (its worker processes' included) and the memory of its
-    process, and of its process with its workers (their resident sets added up: pages a fork
-    still shares with its parent count twice, so this is an upper bound)."""
+    process (resident set), and of its process with its workers (proportional set sizes added
+    up: a page a worker still shares with the process it was forked from counts once)."""
 
     wall: float
     cpu: float  # s, user + system
     returncode: int
     timeline: list[tuple[float, int]] = field(default_factory=list)  # (s since start, RSS bytes)
     stderr: str = ""
-    trees: list[int] = field(default_factory=list)  # the process's and its workers' RSS, bytes, per sample
+    trees: list[int] = field(default_factory=list)  # the process's and its workers' PSS, bytes, per sample
 
     @property
     def peak(self) -> int:
@@ -104,7 +105,7 @@ def run_sampled(command: list[str], cwd: Path) -> Run:
         with contextlib.suppress(psutil.Error):
             rss = watched.memory_info().rss
             timeline.append((time.monotonic() - started, rss))
-            trees.append(rss + sum(_rss(worker) for worker in watched.children(recursive=True)))
+            trees.append(_pss(watched) + sum(_pss(worker) for worker in watched.children(recursive=True)))
         time.sleep(SAMPLE_INTERVAL)
     wall = time.monotonic() - started
     reader.join()
@@ -113,10 +114,11 @@ def run_sampled(command: list[str], cwd: Path) -> Run:
     return Run(wall, cpu, child.returncode, timeline, "".join(errors), trees)
 
 
-def _rss(process: psutil.Process) -> int:
-    """A worker's resident set; 0 once it has ended."""
+def _pss(process: psutil.Process) -> int:
+    """A process's proportional set size (each page shared with a fork counted once over both);
+    0 once it has ended."""
     try:
-        return int(process.memory_info().rss)
+        return int(process.memory_full_info().pss)
     except psutil.Error:
         return 0
 
@@ -181,7 +183,7 @@ def report_figures(folder: Path) -> dict[str, object]:
         "report_wall_s": round(report.wall, 1),
         "report_cpu_s": round(report.cpu, 1),
         "report_peak_rss_mb": round(report.peak / 2**20),
-        "report_peak_rss_with_workers_mb": round(report.tree_peak / 2**20),
+        "report_peak_pss_with_workers_mb": round(report.tree_peak / 2**20),
         "report_links": len(json.loads(report_json.read_text(encoding="utf-8"))["links"]),
         "report_load": f"{load} -> {load_average()}",
     }
@@ -236,7 +238,7 @@ def main() -> None:
         "crawl_cpu_s": round(crawl.cpu, 1),
         "cpu_ms_per_url": round(1000 * crawl.cpu / args.urls, 3),
         "crawl_peak_rss_mb": round(crawl.peak / 2**20),
-        "crawl_peak_rss_with_workers_mb": round(crawl.tree_peak / 2**20),
+        "crawl_peak_pss_with_workers_mb": round(crawl.tree_peak / 2**20),
         "crawl_rss_curve_mb": crawl.curve(),
         "state_mb": round(size / 2**20, 1),
         **report,

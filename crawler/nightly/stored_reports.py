@@ -57,7 +57,7 @@ from crawler.wayback.archives import MementoArchive
 
 __all__ = ["FORK_FROM_LINKS", "REPORT_CHUNK", "FirstPass", "ReportedLinks", "StoredReports"]
 
-REPORT_CHUNK = 10_000  # links read back from the state at a time
+REPORT_CHUNK = 5_000  # links read back from the state at a time (two processes at a million: 10,000 held 507 MB)
 FORK_FROM_LINKS = 50_000  # links from which the reports' reading uses the spare cores (a worker costs a fork)
 
 Pair = tuple[str, date | None]  # a link and a date it is cited on
