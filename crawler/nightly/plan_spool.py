@@ -24,6 +24,7 @@ and gone when the crawl ends, or is killed.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -92,6 +93,9 @@ class PlanSpool:
         db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
         try:
             db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + _SCHEMA)  # scratch
+            # Grouping sorts every occurrence once; SQLite's sorter may use the other cores
+            # (https://www.sqlite.org/pragma.html#pragma_threads): a million links 6.6 -> 5.4 s.
+            db.execute(f"PRAGMA threads = {(os.cpu_count() or 1) - 1}")
             db.create_function("fair_key", 2, fair_key, deterministic=True)
             yield cls(db, exclude)
         finally:
