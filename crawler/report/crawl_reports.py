@@ -116,7 +116,7 @@ def _dead_links_pieces(view: CrawlView) -> Iterator[bytes]:
     return (piece.encode() for piece in dead_links_pieces(view))
 
 
-def _feeding(view: CrawlView, rows: Spool) -> Iterator[list[str]]:
+def _feeding(view: CrawlView, rows: Spool) -> Iterator[str]:
     """Every link's item of report.json a chunk at a time, its rows of links.csv added to
     `rows` on the way: one reading of every link serves both files (and builds the view,
     `CrawlView.read`)."""
@@ -125,7 +125,7 @@ def _feeding(view: CrawlView, rows: Spool) -> Iterator[list[str]]:
         yield items
 
 
-def _rendered(view: CrawlView, reports: Sequence[LinkReport]) -> tuple[list[str], list[tuple[ReadingOrder, str]]]:
+def _rendered(view: CrawlView, reports: Sequence[LinkReport]) -> tuple[str, list[tuple[ReadingOrder, str]]]:
     """A chunk's items of report.json and rows of links.csv, as text: made in the process that
     read the chunk, and cheap to hand back from another."""
     return json_report.link_items(view, reports), list(links_csv_rows(view, reports))

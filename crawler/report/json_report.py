@@ -108,22 +108,23 @@ def render_crawl(view: CrawlView) -> str:
     return "".join(crawl_pieces(view))
 
 
-def crawl_pieces(view: CrawlView, items: Iterable[Sequence[str]] | None = None) -> Iterator[str]:
-    """`render_crawl`'s text a link at a time, so a crawl of a million links writes its
-    report.json without holding it whole (as one string, or one document of dicts): the
-    links' items (`link_items`, a chunk at a time: by default of `CrawlView.read`) are read
-    again from the view's source, the counts are the view's."""
+def crawl_pieces(view: CrawlView, items: Iterable[str] | None = None) -> Iterator[str]:
+    """`render_crawl`'s text a chunk of links at a time, so a crawl of a million links writes
+    its report.json without holding it whole (as one string, or one document of dicts): the
+    links' items (`link_items` of each chunk: by default of `CrawlView.read`) are read again
+    from the view's source, the counts are the view's."""
     yield _around_links(_text({"generated_at": view.generated_at.isoformat(), "links": _LINKS_PLACE}))[0]
     every = view.read(link_items) if items is None else items
-    yield from _indented(item for chunk in every for item in chunk)
+    yield from _indented(chunk for chunk in every if chunk)
     figures = view.figures  # known once the links are read (`CrawlView.read`)
     document = _document(view.generated_at, _LINKS_PLACE, figures.verdicts, figures.drifted)
     yield _around_links(_crawl_text(document, view))[1]
 
 
-def link_items(view: CrawlView, reports: Sequence[LinkReport]) -> list[str]:
-    """Each link's item of report.json's list, as text, in the order given."""
-    return [_item(_link(report, view)) for report in reports]
+def link_items(view: CrawlView, reports: Sequence[LinkReport]) -> str:
+    """The links' items of report.json's list, in the order given, as one text: a chunk's
+    items in one piece, which another process hands back as one string."""
+    return _BETWEEN_ITEMS.join([_item(_link(report, view)) for report in reports])
 
 
 def _crawl_text(document: dict[str, Any], view: CrawlView) -> str:
@@ -209,12 +210,17 @@ def _item(entry: dict[str, Any]) -> str:
 
 
 def _indented(items: Iterable[str]) -> Iterator[str]:
-    """A list at the document's second level (of `_item`s), as `_text` writes it, an item at a time."""
+    """A list at the document's second level (of `_item`s, or of runs of them joined as in the
+    list), as `_text` writes it, a piece at a time."""
     opening = "[\n    "
     for item in items:
-        yield opening + item
-        opening = ",\n    "
+        yield opening
+        yield item
+        opening = _BETWEEN_ITEMS
     yield "[]" if opening == "[\n    " else "\n  ]"
+
+
+_BETWEEN_ITEMS = ",\n    "  # between two items of a list at the document's second level
 
 
 def _encoded(value: object) -> str:
