@@ -10,11 +10,11 @@ import threading
 import pytest
 
 import crawler.cores
-from crawler.cores import spare_cores
+from crawler.cores import FORK_FROM_LINKS, spare_cores, workers_for
 
 
 def test_public_names_are_pinned():
-    assert crawler.cores.__all__ == ["done_aside", "spare_cores", "taken_in_order"]
+    assert crawler.cores.__all__ == ["FORK_FROM_LINKS", "done_aside", "spare_cores", "taken_in_order", "workers_for"]
 
 
 def test_a_spare_core_is_one_the_machine_has_no_other_thread_needs_and_the_load_leaves_free(
@@ -24,6 +24,8 @@ def test_a_spare_core_is_one_the_machine_has_no_other_thread_needs_and_the_load_
     monkeypatch.setattr(threading, "active_count", lambda: 1)
     monkeypatch.setattr(os, "getloadavg", lambda: (1.5, 1.0, 1.0))
     assert spare_cores() == 3
+    assert workers_for(FORK_FROM_LINKS) == 3
+    assert workers_for(FORK_FROM_LINKS - 1) == 0  # too few links to pay for a fork
     monkeypatch.setattr(os, "getloadavg", lambda: (4.0, 1.0, 1.0))  # every core busy already
     assert spare_cores() == 0
     monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))

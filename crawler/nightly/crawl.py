@@ -68,7 +68,7 @@ from crawler.nightly.store import StateStore
 from crawler.nightly.stored_reports import ReportedLinks, StoredReports
 from crawler.nightly.view import CrawlView
 from crawler.report.crawl_reports import write_crawl_reports
-from crawler.report.sorted_rows import SortedLines, temporary_database
+from crawler.report.sorted_rows import SortedLines, SortFile
 from crawler.wayback.copies import write_archive_copies
 from crawler.wayback.pace import FIRST_PASS, minutes_left
 
@@ -212,7 +212,7 @@ def _view(
         grouped = pool.submit(plan.link_count)  # a plan is grouped once, when first asked (crawler.nightly.plan_spool)
         diff = store.diff(run_id)
         grouped.result()
-    spool = temporary_database()  # the held links' sorts share its file and page cache; gone with the view
+    spool = SortFile()  # the held links' sorts share its file and page cache; gone with the view
     titles = _issue_titles(issues)
     return CrawlView(links, {}, issue_dates, diff, generated_at, run_counts, titles, lambda: SortedLines(spool))
 

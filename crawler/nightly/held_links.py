@@ -111,10 +111,15 @@ class HeldRow:
 
 
 class ChangeLists:
-    """The run diff's lists, to tell which name a link (`held_row`)."""
+    """The run diff's lists, to tell whether (`in`) and which (`held_row`) name a link."""
 
     def __init__(self, diff: RunDiff) -> None:
         self._named = [frozenset(getattr(diff, name)) for name in CHANGE_LISTS]  # each change list's URLs
+        self._any = frozenset().union(*self._named)
+
+    def __contains__(self, url: object) -> bool:
+        """Whether some list of the diff names `url`."""
+        return url in self._any
 
     def held_row(self, report: LinkReport, marks: int, mentions: Sequence[tuple[Key, int, Mention]]) -> HeldRow:
         """One link: its report with `marks`, its occurrences with their keys and marks, and the

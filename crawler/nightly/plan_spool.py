@@ -7,8 +7,8 @@ for the hours the crawl lasts (benchmarks/README.md). So the crawl spools
 them into a temporary SQLite file as each issue is read (`add`), groups
 them there the way `plan_checks` does (by normalized URL, the first
 spelling seen is the one requested, links matching --exclude apart), and
-reads them back a chunk at a time in URL order (`chunks`), as the reports
-need them.
+reads them back a chunk at a time in URL order (`row_chunks`, `plan_of`), as
+the reports need them.
 
 Tonight's due links go to the spool too (`mark_due`), each with its site,
 and come back in the crawl's order (`due_in_order`): every site's links
@@ -127,13 +127,9 @@ class PlanSpool:
             yield [url for _, url in batch]
             after = batch[-1][0]
 
-    def chunks(self, size: int) -> Iterator[CheckPlan]:
-        """The plan `size` links at a time in URL order (excluded links among them):
-        each chunk with every occurrence of its links."""
-        return (plan_of(rows) for rows in self.row_chunks(size))
-
     def row_chunks(self, size: int) -> Iterator[list[PlanRow]]:
-        """`chunks` as the spool's rows, `size` links at a time: plain tuples, which another
+        """The plan `size` links at a time in URL order (excluded links among them), each chunk
+        with every occurrence of its links, as the spool's rows: plain tuples, which another
         process reading the reports can be handed at the cost of a copy (`plan_of` reads them)."""
         rows: list[PlanRow] = []
         links, current = 0, ("", -1)

@@ -24,10 +24,10 @@ records, and the view needs the diff before it reads (it holds the links the
 diff names).
 
 The reports' reading (`ReportedLinks.taken`) is most of `rotwatch report`'s
-time at scale, Python work per link on one core, so from FORK_FROM_LINKS
-links it is shared with a worker per spare core (crawler.cores): each is
-handed a chunk of the plan's rows and reads the state through a connection
-of its own. What a worker judges or finds is not remembered for a later
+time at scale, Python work per link on one core, so from
+`crawler.cores.FORK_FROM_LINKS` links it is shared with a worker per spare
+core: each is handed a chunk of the plan's rows and reads the state through
+a connection of its own. What a worker judges or finds is not remembered for a later
 reading, which then asks the state again and gets the same answers.
 """
 
@@ -43,7 +43,7 @@ from crawler.check.plan import archive_requests, build_reports, with_captures
 from crawler.check.site_rules import SiteRule
 from crawler.check.urls import is_http_url
 from crawler.collector import collector_paused
-from crawler.cores import spare_cores, taken_in_order
+from crawler.cores import taken_in_order, workers_for
 from crawler.models import ArchiveLookup, Assessment, CheckResult, Drift, LinkHistory, LinkReport, Verdict
 from crawler.nightly.archive_step import settled_answers
 from crawler.nightly.baseline_step import WantedBaselines, drifts, live_cited, record_drifts
@@ -55,10 +55,9 @@ from crawler.nightly.view import as_reported, with_drifts
 from crawler.report.summary import count_by_verdict
 from crawler.wayback.archives import MementoArchive
 
-__all__ = ["FORK_FROM_LINKS", "REPORT_CHUNK", "FirstPass", "ReportedLinks", "StoredReports"]
+__all__ = ["REPORT_CHUNK", "FirstPass", "ReportedLinks", "StoredReports"]
 
 REPORT_CHUNK = 5_000  # links read back from the state at a time (two processes at a million: 10,000 held 507 MB)
-FORK_FROM_LINKS = 50_000  # links from which the reports' reading uses the spare cores (a worker costs a fork)
 
 Pair = tuple[str, date | None]  # a link and a date it is cited on
 T = TypeVar("T")
@@ -157,10 +156,10 @@ class ReportedLinks:
         self.drifted = self.drifted if self.drifted is not None else drifted
 
     def taken(self, take: Callable[[Chunk], T]) -> Iterator[T]:
-        """`take` of each chunk, in order; at FORK_FROM_LINKS links and more, by this process
-        and a worker per spare core (crawler.cores), each reading the state itself: the reports'
-        one reading of a million links is Python work per link on one core otherwise."""
-        workers = spare_cores() if len(self) >= FORK_FROM_LINKS else 0
+        """`take` of each chunk, in order; at scale by this process and a worker per spare core
+        (crawler.cores), each reading the state itself: the reports' one reading of a million
+        links is Python work per link on one core otherwise."""
+        workers = workers_for(len(self))
         pieces = self.stored.plan.row_chunks(REPORT_CHUNK)
         return taken_in_order(pieces, partial(self._taken, take), workers=workers, prepare=self._own_connection)
 

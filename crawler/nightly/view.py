@@ -127,7 +127,6 @@ class CrawlView:
         "_figures",
         "_held",
         "_issue_orders",
-        "_named",
         "_reading",
         "_spool",
         "diff",
@@ -163,7 +162,6 @@ class CrawlView:
         self._spool = spool  # where the held links go (crawler.nightly.held_links)
         self._issue_orders: dict[str, tuple[bool, int, str]] = {}  # `issue_order`'s answers, one per issue
         self._change_lists = ChangeLists(diff)
-        self._named = {*diff.newly_dead, *diff.fixed, *diff.still_dead, *diff.newly_drifted}  # always listed
 
     @property
     def reports(self) -> list[LinkReport]:
@@ -282,7 +280,7 @@ class CrawlView:
             or self.is_dead(report)
             or report.drift is not None
             or not_checked(report)
-            or report.url in self._named
+            or report.url in self._change_lists
         )
 
     def is_dead(self, report: LinkReport) -> bool:

@@ -41,7 +41,7 @@ from functools import partial
 from pathlib import Path
 
 from crawler.collector import collected_once_after
-from crawler.cores import done_aside, spare_cores
+from crawler.cores import done_aside, workers_for
 from crawler.models import LinkReport
 from crawler.nightly.held_links import DEAD, Spool
 from crawler.nightly.view import CrawlView, ReadingOrder
@@ -49,10 +49,9 @@ from crawler.report import html, json_report
 from crawler.report.csv_tables import csv_pieces, links_csv_pieces, links_csv_rows
 from crawler.report.dead_links import dead_links_pieces
 
-__all__ = ["INDEX_ASIDE_FROM_LINKS", "REPORT_FILES", "write_crawl_reports"]
+__all__ = ["REPORT_FILES", "write_crawl_reports"]
 
 REPORT_FILES = ("index.html", "dead-links.md", "dead-links.csv", "links.csv", "report.json")
-INDEX_ASIDE_FROM_LINKS = 50_000  # links from which a worker writes index.html and dead-links.csv meanwhile
 
 
 def write_crawl_reports(
@@ -70,7 +69,7 @@ def write_crawl_reports(
         with collected_once_after():
             written[paths["report.json"]] = _temporary_file(paths["report.json"], _json_pieces(view, rows))
             aside = partial(_written_aside, view, paths, lang)
-            worker = view.figures.links >= INDEX_ASIDE_FROM_LINKS and spare_cores() > 0
+            worker = workers_for(view.figures.links) > 0
             with rows.copied() as read_copy, done_aside(aside, prepare=read_copy, worker=worker) as written_aside:
                 try:
                     links_csv = links_csv_pieces(view, rows.marked(None))

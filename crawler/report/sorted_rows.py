@@ -33,7 +33,7 @@ from functools import partial
 from itertools import chain, count
 from pathlib import Path
 
-__all__ = ["SORT_CACHE_KIB", "SortFile", "SortedLines", "temporary_database"]
+__all__ = ["SORT_CACHE_KIB", "SortFile", "SortedLines"]
 
 SORT_CACHE_KIB = 32_768  # page cache of the temporary database (and so of its sorter), KiB
 _BATCH = 1_000  # rows fetched at a time (a held link's row is its pickled report, 1-2 KB)
@@ -43,13 +43,9 @@ Line = str | bytes
 _tables = count()  # each sort's table in a shared database
 
 
-def temporary_database() -> SortFile:
-    """A private temporary SQLite file (deleted when closed) with the sort's page cache."""
-    return SortFile()
-
-
 class SortFile:
-    """A private temporary SQLite file that several sorts share, so one page cache serves them.
+    """A private temporary SQLite file (deleted when closed) that several sorts share, so one
+    page cache, of SORT_CACHE_KIB, serves them.
     A crawl's view is built in the reactor's thread and may be read after in the caller's, one at
     a time. A forked worker reads a copy (`copied`): a connection is never carried across a fork
     (crawler.cores), and a private file has no name to open again."""

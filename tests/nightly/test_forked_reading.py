@@ -20,19 +20,18 @@ from pathlib import Path
 
 from crawler.config import Config
 from crawler.issues.reading import collect_links
+from crawler import cores
 from crawler.nightly import stored_reports
 from crawler.nightly.crawl import rebuild_reports
 from crawler.nightly.plan_spool import PlanSpool
 from crawler.nightly.store import StateStore
-from crawler.report import crawl_reports
 
 folder, fork_from, out = Path(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3])
 logging.getLogger("crawler.cores").setLevel(logging.DEBUG)
 logging.getLogger("crawler.cores").addHandler(logging.StreamHandler(sys.stdout))
 os.cpu_count = lambda: 2
 os.getloadavg = lambda: (0.0, 0.0, 0.0)
-stored_reports.REPORT_CHUNK, stored_reports.FORK_FROM_LINKS = 7, fork_from
-crawl_reports.INDEX_ASIDE_FROM_LINKS = fork_from
+stored_reports.REPORT_CHUNK, cores.FORK_FROM_LINKS = 7, fork_from
 occurrences, issues, _ = collect_links([folder / "issues"])
 when = datetime(2024, 3, 9, 2, 0, tzinfo=UTC)
 with StateStore.open_read_only(folder / "state.sqlite", clock=lambda: when) as store, PlanSpool.of(occurrences) as plan:

@@ -10,7 +10,7 @@ from crawler.nightly import held_links
 from crawler.nightly.held_links import DEAD, SortedInMemory
 from crawler.nightly.view import CrawlView
 from crawler.report.crawl_reports import write_crawl_reports
-from crawler.report.sorted_rows import SortedLines, temporary_database
+from crawler.report.sorted_rows import SortedLines, SortFile
 from tests.report.scale import scale_view
 
 FILES = ("index.html", "dead-links.md", "dead-links.csv", "links.csv", "report.json")
@@ -37,7 +37,7 @@ def test_the_list_and_the_sqlite_sort_give_the_rows_in_the_same_order():
         ((True, 3, "b"), DEAD, b"3"),
         ((True, 1, ""), 0, b"4"),
     ]
-    memory, disk = SortedInMemory(), SortedLines(temporary_database())
+    memory, disk = SortedInMemory(), SortedLines(SortFile())
     memory.add_marked(rows)
     disk.add_marked(rows)
     assert list(memory.marked(None)) == list(disk.marked(None)) == [b"2", b"4", b"1", b"3"]
@@ -49,7 +49,7 @@ def test_a_view_spooled_on_disk_writes_the_files_of_one_in_memory(tmp_path: Path
     view = scale_view(links, newly_dead=links // 20, still_dead=links // 40, fixed=3, unchecked=links // 100)
     every = [report for chunk in view.links() for report in chunk]  # not only the links the view lists
     fields = (view.histories, view.issue_dates, view.diff, view.generated_at, view.run_counts, view.issue_titles)
-    db = temporary_database()
+    db = SortFile()
     in_memory, on_disk = CrawlView(every, *fields), CrawlView(every, *fields, lambda: SortedLines(db))
     write_crawl_reports(in_memory, tmp_path / "memory")
     write_crawl_reports(on_disk, tmp_path / "disk")

@@ -12,7 +12,7 @@ import crawler.nightly.plan_spool
 from crawler.check.plan import plan_checks
 from crawler.check.urls import host_of, site_key
 from crawler.models import LinkKind, LinkOccurrence
-from crawler.nightly.plan_spool import PlanSpool
+from crawler.nightly.plan_spool import PlanSpool, plan_of
 
 SPELLINGS = [
     "https://a.example/x",
@@ -41,7 +41,7 @@ def test_the_spool_groups_links_exactly_as_plan_checks_does(cited: list[tuple[st
     expected = plan_checks(occurrences, EXCLUDE)
 
     with PlanSpool.of(occurrences, EXCLUDE) as spool:
-        chunks = list(spool.chunks(2))
+        chunks = [plan_of(rows) for rows in spool.row_chunks(2)]
         requested = [url for batch in spool.urls() for url in batch]
         count = len(spool)
 
@@ -60,7 +60,7 @@ def test_chunks_come_in_url_order_across_chunks_excluded_links_among_them() -> N
     with PlanSpool.of([occurrence(url) for url in reversed(urls + excluded)], exclude) as spool:
         order = [
             url
-            for chunk in spool.chunks(8)
+            for chunk in map(plan_of, spool.row_chunks(8))
             for url in sorted([*chunk.to_fetch, *(result.url for result, _ in chunk.not_fetched.values())])
         ]
 

@@ -30,7 +30,7 @@ def written(tmp_path: Path) -> Path:
 
 
 def test_public_names_are_pinned():
-    assert crawl_reports.__all__ == ["INDEX_ASIDE_FROM_LINKS", "REPORT_FILES", "write_crawl_reports"]
+    assert crawl_reports.__all__ == ["REPORT_FILES", "write_crawl_reports"]
 
 
 # --- the file set ----------------------------------------------------------------

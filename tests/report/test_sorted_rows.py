@@ -5,11 +5,11 @@ from __future__ import annotations
 import random
 
 from crawler.report import sorted_rows
-from crawler.report.sorted_rows import SortedLines, temporary_database
+from crawler.report.sorted_rows import SortedLines, SortFile
 
 
 def test_public_names_are_pinned():
-    assert sorted_rows.__all__ == ["SORT_CACHE_KIB", "SortFile", "SortedLines", "temporary_database"]
+    assert sorted_rows.__all__ == ["SORT_CACHE_KIB", "SortFile", "SortedLines"]
 
 
 def test_lines_come_back_in_key_order_as_python_sorts_them_ties_as_given():
@@ -29,7 +29,7 @@ def test_nothing_in_nothing_out():
 
 
 def test_a_copy_gives_the_other_sorts_rows_in_the_same_order_and_leaves_out_what_was_dropped():
-    file = temporary_database()
+    file = SortFile()
     kept, dropped, asking = SortedLines(file), SortedLines(file), SortedLines(file)
     kept.add_marked([((2, "b"), 1, b"x"), ((1, "a"), 2, b"y"), ((2, "b"), 1, b"z")])
     dropped.add([((1,), "gone")])
