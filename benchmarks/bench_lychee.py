@@ -8,13 +8,16 @@ host, 10 s timeout, 2 retries. The tools take turns, the first alternating
 by round, and each run starts from a server that has forgotten the last.
 
 For every run it records wall time and its ratio to the politeness lower
-bound, the peak RSS of the process tree (and RSS through the run, to show
+bound (a hanging URL counted as one timeout), the peak RSS of the process tree (and RSS through the run, to show
 it is flat), requests per unique URL against the fewest that establish the
 truth, bytes the server sent (and the most sent for one large page or PDF),
 the most requests one host had in flight, and how often the tool's answer
 agrees with the truth of the simulated web.
 
-    python benchmarks/bench_lychee.py [--urls 20000] [--hosts 400] [--rounds 3]
+    python benchmarks/bench_lychee.py [--urls 20000] [--hosts 400] [--rounds 3] [--zipf 1.0]
+
+`--zipf` sets how steeply hosts are cited (corpus.py): 1 puts 15 % of the
+links on the busiest host, 0.7 spreads them as a flatter archive does.
 
 Linux only, as root (or with user namespaces): each tool runs under
 `unshare --mount` with a private /etc/hosts; see harness.py.
@@ -35,6 +38,7 @@ from typing import Any
 
 from corpus import (
     RETRIED,
+    ZIPF_EXPONENT,
     Corpus,
     build_corpus,
     link_key,
@@ -45,7 +49,7 @@ from corpus import (
     write_hosts_file,
     write_issues,
 )
-from harness import ServerStats, SimServer, in_hosts_namespace, run_measured
+from harness import Measured, ServerStats, SimServer, in_hosts_namespace, run_measured
 
 from crawler.check.urls import normalize_url
 from crawler.models import Verdict
@@ -183,8 +187,28 @@ def agreement(corpus: Corpus, answers: tuple[dict[str, str], str]) -> dict[str, 
     return {"agreement": 1 - wrong / len(corpus.links), "misses": misses}
 
 
+def time_figures(measured: Measured, stats: ServerStats, busiest: str) -> dict[str, float]:
+    """Where the wall time went, by the simulated web's clock: before the first request came,
+    from the busiest host's first request to its last answer, and after the last answer."""
+    first = min(start for start, _ in stats.spans.values())
+    last = max(end for _, end in stats.spans.values())
+    start, end = stats.spans[busiest]
+    return {
+        "before_first": first - measured.started,
+        "busiest_span": end - start,
+        "after_last": measured.started + measured.wall - last,
+    }
+
+
 def one_run(
-    tool: str, corpus: Corpus, sim: SimServer, folder: Path, settings: Settings, hosts_file: Path, round_number: int
+    tool: str,
+    corpus: Corpus,
+    sim: SimServer,
+    folder: Path,
+    settings: Settings,
+    hosts_file: Path,
+    round_number: int,
+    busiest: str,
 ) -> dict[str, Any]:
     sim.reset()
     output = folder / f"{tool}-{round_number}.json"
@@ -199,6 +223,7 @@ def one_run(
         "peak_rss": measured.peak_rss,
         "rss_quarters": [measured.rss_at(f) for f in (0.25, 0.5, 0.75, 0.95)],
         "peak_per_host": stats.peak_per_host,
+        **time_figures(measured, stats, busiest),
         **request_figures(corpus, stats),
         **byte_figures(stats),
         **agreement(corpus, READERS[tool](output)),
@@ -211,14 +236,16 @@ def version(tool: str) -> str:
 
 def print_runs(runs: list[dict[str, Any]], bound: float) -> None:
     print(
-        "| tool | round | wall s | x bound | peak RSS MB | RSS at 25/50/75/95 % MB | requests/URL "
+        "| tool | round | wall s | x bound | first request s | busiest host s | after last answer s "
+        "| peak RSS MB | RSS at 25/50/75/95 % MB | requests/URL "
         "| vs minimum | MB sent | max huge-html KB | max PDF KB | peak/host | agreement |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in runs:
         quarters = "/".join(f"{q / MIB:.0f}" for q in r["rss_quarters"])
         print(
             f"| {r['tool']} | {r['round']} | {r['wall']:.1f} | {r['wall'] / bound:.2f} | "
+            f"{r['before_first']:.1f} | {r['busiest_span']:.1f} | {r['after_last']:.1f} | "
             f"{r['peak_rss'] / MIB:.0f} | {quarters} | {r['per_url']:.3f} | {r['vs_minimum']:.3f} | "
             f"{r['bytes'] / MIB:.1f} | {r['max_huge-html'] / 1024:.0f} | {r['max_large-pdf'] / 1024:.0f} | "
             f"{r['peak_per_host']} | {r['agreement']:.2%} |"
@@ -245,6 +272,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--tools", default="rotwatch,lychee", help="comma-separated, first goes first")
     parser.add_argument("--json", type=Path, help="also write every run's figures here")
+    parser.add_argument("--zipf", type=float, default=ZIPF_EXPONENT, help="how hosts are cited: 1 is steep, 0 even")
     args = parser.parse_args()
     settings = Settings(concurrency=64, per_host=4, timeout=10, retries=2)
     tools = args.tools.split(",")
@@ -252,12 +280,12 @@ def main() -> None:
     hosts = simulated_hosts(args.hosts)
     with SimServer(hosts) as sim, tempfile.TemporaryDirectory(prefix="rotwatch-bench-") as tmp:
         folder = Path(tmp)
-        corpus = build_corpus(hosts, sim.port, args.urls)
+        corpus = build_corpus(hosts, sim.port, args.urls, zipf=args.zipf)
         write_issues(folder / "issues", corpus.links)
         hosts_file = write_hosts_file(folder / "hosts", corpus, Path("/etc/hosts").read_text())
-        bound, busiest = politeness_bound(corpus, settings.per_host)
-        by_requests, _ = politeness_bound(corpus, settings.per_host, by_requests=True)
-        floor, floor_host = scenario_floor(corpus, settings.per_host)
+        bound, busiest = politeness_bound(corpus, settings.per_host, timeout=settings.timeout)
+        by_requests, _ = politeness_bound(corpus, settings.per_host, by_requests=True, timeout=settings.timeout)
+        floor, floor_host = scenario_floor(corpus, settings.per_host, settings.timeout)
         print(
             f"{len(corpus.links)} URLs on {len(hosts)} hosts; {os.cpu_count()} cores; "
             f"{', '.join(version(t) for t in tools)}"
@@ -272,7 +300,7 @@ def main() -> None:
         for round_number in range(1, args.rounds + 1):
             order = tools if round_number % 2 else tools[::-1]
             for tool in order:
-                runs.append(one_run(tool, corpus, sim, folder, settings, hosts_file, round_number))
+                runs.append(one_run(tool, corpus, sim, folder, settings, hosts_file, round_number, busiest))
                 print(f"  round {round_number} {tool}: {runs[-1]['wall']:.1f} s", flush=True)
     print_runs(runs, bound)
     print_summary(runs, bound, floor)

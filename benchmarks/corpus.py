@@ -18,6 +18,7 @@ Everything is seeded, so two runs (and two tools) see the same corpus.
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from collections import Counter
@@ -144,10 +145,15 @@ class Corpus:
     def latency(self, host: str) -> float:
         return next(spec.latency for spec in self.hosts if spec.name == host)
 
+    @functools.cached_property
+    def hanging(self) -> frozenset[str]:
+        """The hosts that accept connections and never answer."""
+        return frozenset(link.host for link in self.links if link.scenario == "hang")
 
-def _zipf_counts(hosts: int, total: int, rng: random.Random) -> list[int]:
+
+def _zipf_counts(hosts: int, total: int, rng: random.Random, exponent: float) -> list[int]:
     """Links per host by a Zipf law, summing exactly to `total`, every host at least one."""
-    weights = [1 / (rank**ZIPF_EXPONENT) for rank in range(1, hosts + 1)]
+    weights = [1 / (rank**exponent) for rank in range(1, hosts + 1)]
     scale = (total - hosts) / sum(weights)
     counts = [1 + math.floor(w * scale) for w in weights]
     for index in rng.sample(range(hosts), total - sum(counts)):
@@ -167,9 +173,15 @@ def simulated_hosts(count: int = 400) -> list[HostSpec]:
 
 
 def build_corpus(
-    specs: list[HostSpec], port: int, urls: int = 20_000, seed: int = 2024, *, lapsed: bool = False
+    specs: list[HostSpec],
+    port: int,
+    urls: int = 20_000,
+    seed: int = 2024,
+    *,
+    lapsed: bool = False,
+    zipf: float = ZIPF_EXPONENT,
 ) -> Corpus:
-    """`urls` unique links over the simulated hosts `specs`, served on `port`.
+    """`urls` unique links over the simulated hosts `specs`, served on `port`, cited by a Zipf law of exponent `zipf`.
 
     The dead sites are DEAD_SITES' tail hosts, or with `lapsed` LAPSED_SITES'
     hosts drawn (seeded) from every rank after the busiest LAPSED_FROM_RANK.
@@ -185,7 +197,7 @@ def build_corpus(
     site_kind = dict(dead)
     scenarios, weights = list(MIX), list(MIX.values())
     links = []
-    for spec, count in zip(ranked, _zipf_counts(hosts, urls, rng), strict=False):
+    for spec, count in zip(ranked, _zipf_counts(hosts, urls, rng, zipf), strict=False):
         kind = site_kind.get(spec.name)
         for n in range(count):
             scenario = kind or rng.choices(scenarios, weights)[0]
@@ -214,31 +226,43 @@ def link_key(target: str) -> str:
     return "/".join(parts[:4]) if parts[1:2] == ["gen"] else target
 
 
-def politeness_bound(corpus: Corpus, per_host: int, *, by_requests: bool = False) -> tuple[float, str]:
+def politeness_bound(
+    corpus: Corpus, per_host: int, *, by_requests: bool = False, timeout: float = 0.0
+) -> tuple[float, str]:
     """The slowest host's ceil(links / per_host) x latency, and that host.
 
     No client that keeps to `per_host` requests at a time per host can finish
     sooner. With `by_requests`, redirect hops count as the requests they are.
+    A site that never answers costs one `timeout` per round of its links.
     """
     load: Counter[str] = Counter()
     for link in corpus.links:
         load[link.host] += link.min_requests if by_requests else 1
-    return max((math.ceil(n / per_host) * corpus.latency(host), host) for host, n in load.items())
+    return max((math.ceil(n / per_host) * _seconds_per_answer(corpus, host, timeout), host) for host, n in load.items())
 
 
-def scenario_floor(corpus: Corpus, per_host: int) -> tuple[float, str]:
+def _seconds_per_answer(corpus: Corpus, host: str, timeout: float) -> float:
+    """What one request to `host` costs at the least: its latency, or a whole timeout where it hangs."""
+    return max(timeout, corpus.latency(host)) if host in corpus.hanging else corpus.latency(host)
+
+
+def scenario_floor(corpus: Corpus, per_host: int, timeout: float = 0.0) -> tuple[float, str]:
     """A tighter lower bound: the slowest host's redirect hops, slow answers and asked-for pauses.
 
     Per host: ceil(minimum requests / per_host) x latency, plus the extra
     seconds of its slow answers spread over its connections, plus every
-    Retry-After pause it asks for (the whole site waits).
+    Retry-After pause it asks for (the whole site waits); a site that never
+    answers costs one `timeout` per round of its links.
     """
     load: Counter[str] = Counter()
     stalls: Counter[str] = Counter()
     for link in corpus.links:
         load[link.host] += link.min_requests
         stalls[link.host] += SITE_PAUSES.get(link.scenario, 0.0) + SLOW_EXTRA.get(link.scenario, 0.0) / per_host
-    return max((math.ceil(n / per_host) * corpus.latency(host) + stalls[host], host) for host, n in load.items())
+    return max(
+        (math.ceil(n / per_host) * _seconds_per_answer(corpus, host, timeout) + stalls[host], host)
+        for host, n in load.items()
+    )
 
 
 # Issues in the style of the real input: Chinese prose, `[链接](URL)` bullets.

@@ -40,6 +40,7 @@ class ServerStats:
     requests: Counter  # (host, request target) -> requests
     bytes_sent: Counter  # (host, request target) -> bytes that reached the socket
     peak_per_host: int  # most requests one host had in flight at once
+    spans: dict[str, tuple[float, float]]  # host -> when its first request came, when its last answer ended (monotonic)
 
 
 def _serve(hosts: list[HostSpec], pipe: Connection) -> None:
@@ -59,11 +60,14 @@ def _serve(hosts: list[HostSpec], pipe: Connection) -> None:
 def _stats(web: SimWeb, hosts: list[HostSpec]) -> ServerStats:
     requests: Counter = Counter()
     sent: Counter = Counter()
+    spans: dict[str, tuple[float, float]] = {}
     for record in web.log.records():
         requests[record.host, record.path] += 1
         sent[record.host, record.path] += record.bytes_sent
+        first, last = spans.get(record.host, (record.started, record.started))
+        spans[record.host] = (min(first, record.started), max(last, record.finished or record.started))
     peak = max(web.log.max_concurrency(spec.name) for spec in hosts)
-    return ServerStats(requests, sent, peak)
+    return ServerStats(requests, sent, peak, spans)
 
 
 class SimServer:
@@ -105,6 +109,7 @@ class Measured:
 
     wall: float
     returncode: int
+    started: float  # time.monotonic() when the command was started: the simulated web's clock
     peak_rss: int  # bytes, summed over the tree at the worst sample
     rss_timeline: list[tuple[float, int]] = field(default_factory=list)  # (s since start, bytes)
     stderr: str = ""
@@ -140,4 +145,4 @@ def run_measured(command: list[str], cwd: Path | None = None) -> Measured:
     wall = time.monotonic() - started
     reader.join()
     peak = max((rss for _, rss in timeline), default=0)
-    return Measured(wall, child.returncode, peak, timeline, "".join(errors))
+    return Measured(wall, child.returncode, started, peak, timeline, "".join(errors))
