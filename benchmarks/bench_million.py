@@ -16,12 +16,15 @@ empty state. Measured from outside:
 - `rotwatch report` (every report rebuilt from the state, no network): wall
   time, CPU (its workers' included) and peak memory: its process's resident
   set, and its process's and workers' proportional set sizes added up (a
-  page a fork shares counts once).
+  page a fork shares counts once);
+- `rotwatch merge` of that state, as one shard, into an empty state (every
+  link new) and again (nothing newer): wall time and peak memory.
 
     python benchmarks/bench_million.py --urls 1000000 --hosts 20000
     python benchmarks/bench_million.py --urls 50000 --hosts 20000 --latency 0.01,0.04
     python benchmarks/bench_million.py --urls 1000000 --hosts 20000 --keep runs/million
     python benchmarks/bench_million.py --report-only runs/million   # the report build again
+    python benchmarks/bench_million.py --merge-only runs/million    # the merge again
 
 The simulated hosts answer in 50-200 ms as in the other benchmarks unless
 `--latency MIN,MAX` says otherwise; shorter latencies make the run bound by
@@ -189,6 +192,19 @@ def report_figures(folder: Path) -> dict[str, object]:
     }
 
 
+def merge_figures(folder: Path) -> dict[str, object]:
+    """`rotwatch merge` of `folder`'s state into a fresh state, twice: all of it new, then nothing newer."""
+    figures: dict[str, object] = {}
+    with tempfile.TemporaryDirectory(prefix="rotwatch-merge-") as tmp:
+        target = Path(tmp, "merged.sqlite")
+        for name in ("merge_new", "merge_again"):
+            merge = run_sampled(rotwatch("merge", "--state", str(target), "state.sqlite"), folder)
+            if merge.returncode != 0:
+                sys.exit(f"rotwatch merge exited {merge.returncode}:\n{merge.stderr[-4000:]}")
+            figures |= {f"{name}_wall_s": round(merge.wall, 1), f"{name}_peak_rss_mb": round(merge.peak / 2**20)}
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--urls", type=int, default=1_000_000)
@@ -198,9 +214,13 @@ def main() -> None:
     parser.add_argument("--per-host", type=int, default=4)
     parser.add_argument("--keep", type=Path, help="run in this folder and keep it (issues, state, reports)")
     parser.add_argument("--report-only", type=Path, help="only `rotwatch report` again, in a folder kept by --keep")
+    parser.add_argument("--merge-only", type=Path, help="only `rotwatch merge` again, in a folder kept by --keep")
     args = parser.parse_args()
     if args.report_only:
         print(json.dumps(report_figures(args.report_only), indent=1))
+        return
+    if args.merge_only:
+        print(json.dumps(merge_figures(args.merge_only), indent=1))
         return
     low, high = (float(value) for value in args.latency.split(","))
     hosts = numbered_hosts(args.hosts, low, high, suffix=HOST_SUFFIX)
@@ -222,6 +242,7 @@ def main() -> None:
         size = state_size(folder)
         requests = sum(sim.stats().requests.values())
         report = report_figures(folder)
+        merge = merge_figures(folder)
         writes, written_size = write_time(args.urls, folder)
 
     figures = {
@@ -242,6 +263,7 @@ def main() -> None:
         "crawl_rss_curve_mb": crawl.curve(),
         "state_mb": round(size / 2**20, 1),
         **report,
+        **merge,
         "sqlite_write_s": round(writes, 1),
         "sqlite_write_mb": round(written_size / 2**20, 1),
     }
