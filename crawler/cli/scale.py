@@ -11,8 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crawler.cli.exit_codes import EXIT_OK
+
+if TYPE_CHECKING:
+    from crawler.nightly.merge import ShardMerged
 
 __all__ = ["MergeArguments", "run_merge"]
 
@@ -26,7 +30,15 @@ class MergeArguments:
 def run_merge(args: MergeArguments) -> int:
     from crawler.nightly.merge import merge_states
 
-    run_id = merge_states(args.state, args.shards, datetime.now(UTC))
-    print(f"merged {len(args.shards)} shard states into {args.state} (run {run_id})")
+    merged = merge_states(args.state, args.shards, datetime.now(UTC))
+    print(f"merged into {args.state} (run {merged.run_id}):")
+    for shard in merged.shards:
+        print(f"  {shard.path}: {_shard_line(shard)}")
     print("next: `rotwatch crawl` looks the dead links up in the archive and writes the reports")
     return EXIT_OK
+
+
+def _shard_line(shard: ShardMerged) -> str:
+    if not shard.finished:
+        return "nothing taken: its crawl never finished (the next `rotwatch crawl` checks its sites itself)"
+    return f"{shard.seen} links seen by its last crawl, {shard.newer} newer checks taken"

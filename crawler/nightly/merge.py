@@ -29,6 +29,11 @@ Decisions:
   the crawl's baseline step does); otherwise the target's is kept.
 - A shard is read through SQLite's read-only URI, never changed; a shard
   written by another rotwatch version is refused with the schema's message.
+- A shard that never finished a crawl (stopped or killed on its machine)
+  gives nothing: what it holds may be part of a night. `ShardMerged` says
+  so, and what each other shard gave, so the command can tell the user;
+  the plain crawl after the merge checks that shard's sites itself, as
+  links it has not seen.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ import logging
 import sqlite3
 from collections.abc import Sequence
 from contextlib import closing
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -45,7 +51,7 @@ from crawler.nightly.lock import CrawlLock
 from crawler.nightly.policy import instant_text
 from crawler.nightly.schema import connect, connect_read_only, state_errors, transaction
 
-__all__ = ["merge_states"]
+__all__ = ["Merged", "ShardMerged", "merge_states"]
 
 log = logging.getLogger(__name__)  # one line per merged shard
 
@@ -102,9 +108,28 @@ _COPY_BASELINES = f"""INSERT INTO main.baselines SELECT s.* FROM shard.baselines
 _COPY_ARCHIVE_ANSWERS = (_COPY_ANSWERS, _COPY_CHECKS, _COPY_SAVES, _COPY_BASELINES)
 
 
-def merge_states(target: Path, shards: Sequence[Path], now: datetime) -> int:
+@dataclass(frozen=True)
+class ShardMerged:
+    """What one shard gave: the links its last finished crawl saw, and how many of its checks
+    were newer than the target's; `finished` is False for a shard that never finished a crawl."""
+
+    path: Path
+    finished: bool
+    seen: int = 0
+    newer: int = 0
+
+
+@dataclass(frozen=True)
+class Merged:
+    """The merge's run in the target, and what each shard gave it."""
+
+    run_id: int
+    shards: list[ShardMerged]
+
+
+def merge_states(target: Path, shards: Sequence[Path], now: datetime) -> Merged:
     """Folds every shard's latest finished run into the state at `target` (created if
-    missing, locked like a crawl) as one new run begun at `now`; returns its id."""
+    missing, locked like a crawl) as one new run begun at `now`."""
     for path in shards:
         connect_read_only(path).close()  # refuse a missing, foreign or other-version file before writing
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -116,18 +141,19 @@ def merge_states(target: Path, shards: Sequence[Path], now: datetime) -> int:
         lock.release()
 
 
-def _merge_into(db: sqlite3.Connection, target: Path, shards: Sequence[Path], now: datetime) -> int:
+def _merge_into(db: sqlite3.Connection, target: Path, shards: Sequence[Path], now: datetime) -> Merged:
     with state_errors(target), transaction(db):
         settings = json.dumps({"merged": [str(path) for path in shards]})
         run_id = db.execute(_BEGIN, (instant_text(now), settings)).lastrowid
     assert run_id is not None  # an INSERT always sets it
+    merged = []
     for path in shards:
-        _merge_one(db, target, path, run_id)
-        log.debug("merged %s into run %d", path, run_id)
-    return run_id
+        merged.append(_merge_one(db, target, path, run_id))
+        log.debug("merged %s into run %d: %s", path, run_id, merged[-1])
+    return Merged(run_id, merged)
 
 
-def _merge_one(db: sqlite3.Connection, target: Path, shard: Path, run_id: int) -> None:
+def _merge_one(db: sqlite3.Connection, target: Path, shard: Path, run_id: int) -> ShardMerged:
     """Copies one shard's newer checks, sightings and archive answers, in one transaction."""
     with state_errors(target):
         db.execute("ATTACH DATABASE ? AS shard", (f"{shard.resolve().as_uri()}?mode=ro",))
@@ -135,15 +161,16 @@ def _merge_one(db: sqlite3.Connection, target: Path, shard: Path, run_id: int) -
         with state_errors(target), transaction(db):
             latest = db.execute(_LATEST_FINISHED).fetchone()[0]
             if latest is None:
-                return  # the shard never finished a run: nothing trustworthy to fold in
+                return ShardMerged(shard, finished=False)  # nothing trustworthy to fold in
             db.execute(_NEWER_TABLE)
-            db.execute(_NEWER)
-            db.execute(_SEEN, {"run": run_id, "latest": latest})
+            newer = db.execute(_NEWER).rowcount
+            seen = db.execute(_SEEN, {"run": run_id, "latest": latest}).rowcount
             db.execute(_COPY_LINKS, {"run": run_id})
             db.execute(_COPY_EVENTS, {"run": run_id})
             db.execute(_NEWER_DROP)
             for statement in _COPY_ARCHIVE_ANSWERS:
                 db.execute(statement)
+            return ShardMerged(shard, finished=True, seen=seen, newer=newer)
     finally:
         with state_errors(target):
             db.execute("DETACH DATABASE shard")

@@ -42,6 +42,9 @@ def test_three_shards_merged_then_one_crawl_mends_and_reports(tmp_path, web, way
 
     merged = rotwatch("merge", *shards, "--state", "reports/state.sqlite", cwd=tmp_path)
     assert merged.returncode == 0, merged.stderr
+    told = merged.stdout.splitlines()[1:4]  # a line per shard, in the order given
+    assert [line.strip().split(": ")[0] for line in told] == shards
+    assert all(line.endswith("newer checks taken") for line in told), told
     final = rotwatch("crawl", "issues", *flags, cwd=tmp_path)
     assert final.returncode == 0, final.stderr
     assert "checked 0 links" in final.stdout
@@ -51,6 +54,17 @@ def test_three_shards_merged_then_one_crawl_mends_and_reports(tmp_path, web, way
     assert len(report["diff"]["newly_dead"]) == len(HOSTS)
     captured = [link for link in report["links"] if link["archive"]]
     assert [link["url"] for link in captured] == [web.scenario_url("gone", "site3.test")]
+
+
+def test_a_shard_whose_crawl_never_finished_is_named(tmp_path):
+    from crawler.nightly.store import StateStore
+
+    stopped = tmp_path / "stopped.sqlite"
+    with StateStore.open(stopped) as store:
+        store.begin_run({})  # killed before it finished
+    merged = rotwatch("merge", str(stopped), "--state", "merged.sqlite", cwd=tmp_path)
+    assert merged.returncode == 0, merged.stderr
+    assert f"{stopped}: nothing taken: its crawl never finished" in merged.stdout
 
 
 def test_a_bad_shard_is_a_usage_error(tmp_path):

@@ -14,8 +14,9 @@ from crawler.config import load_config, scrapy_overrides
 from crawler.errors import ConfigError, StateError
 from crawler.fetch.runner import base_settings
 from crawler.issues.reading import collect_links
+from crawler.models import Assessment, CheckResult, Verdict
 from crawler.nightly.crawl import crawl
-from crawler.nightly.merge import merge_states
+from crawler.nightly.merge import ShardMerged, merge_states
 from crawler.nightly.plan_spool import PlanSpool
 from crawler.nightly.policy import policy_of
 from crawler.nightly.store import StateStore
@@ -80,7 +81,10 @@ def test_three_shards_merged_equal_one_machine(tmp_path, web, reactor_thread, is
         crawl_into(web, reactor_thread, issues, state, Shard(k, 3), NIGHT)
     assert all(rows(state) for state in shards)  # each shard checked some sites
     merged = tmp_path / "merged" / "state.sqlite"
-    run_id = merge_states(merged, shards, NIGHT + timedelta(hours=1))
+    outcome = merge_states(merged, shards, NIGHT + timedelta(hours=1))
+    run_id = outcome.run_id
+    cited = [len(rows(state, "SELECT url FROM links")) for state in shards]
+    assert outcome.shards == [ShardMerged(state, True, n, n) for state, n in zip(shards, cited, strict=True)]
     assert rows(merged) == rows(tmp_path / "single" / "state.sqlite")
     assert rows(merged, BASELINES) == rows(tmp_path / "single" / "state.sqlite", BASELINES) != []
     with (
@@ -108,6 +112,23 @@ def test_the_newest_check_wins_and_a_shard_is_never_changed(tmp_path, web, react
     assert old.read_bytes() == before
 
 
+def test_a_shard_that_never_finished_a_crawl_gives_nothing_and_says_so(tmp_path):
+    finished, stopped = tmp_path / "a" / "state.sqlite", tmp_path / "b" / "state.sqlite"
+    shard_with_answers(finished, NIGHT, "20240301000000")
+    with StateStore.open(stopped, clock=lambda: NIGHT) as store:  # killed after its first results
+        run = store.begin_run({})
+        url = "https://stopped.example/"
+        store.record_sightings(run.id, [url])
+        store.record_results(run.id, [(CheckResult(url, 404), Assessment(Verdict.BROKEN, "404"))])
+    merged = tmp_path / "merged" / "state.sqlite"
+    outcome = merge_states(merged, [finished, stopped], NIGHT + timedelta(hours=1))
+    assert outcome.shards == [ShardMerged(finished, True, 2, 1), ShardMerged(stopped, False)]
+    assert rows(merged, "SELECT url FROM links ORDER BY url") == [
+        ("https://gone.example/",),
+        ("https://live.example/",),
+    ]
+
+
 def test_a_missing_shard_is_refused_before_anything_is_written(tmp_path):
     target = tmp_path / "merged.sqlite"
     with pytest.raises(StateError, match="no state database"):
@@ -117,7 +138,7 @@ def test_a_missing_shard_is_refused_before_anything_is_written(tmp_path):
 
 def shard_with_answers(path: Path, when: datetime, timestamp: str) -> None:
     """A shard that checked one dead link, looked it up, verified a capture and saved a live link."""
-    from crawler.models import ArchiveLookup, Assessment, CaptureCheck, CheckResult, LookupOutcome, Snapshot, Verdict
+    from crawler.models import ArchiveLookup, CaptureCheck, LookupOutcome, Snapshot
 
     dead, live = "https://gone.example/", "https://live.example/"
     with StateStore.open(path, clock=lambda: when) as store:
