@@ -40,5 +40,5 @@ def run_merge(args: MergeArguments) -> int:
 
 def _shard_line(shard: ShardMerged) -> str:
     if not shard.finished:
-        return "nothing taken: its crawl never finished (the next `rotwatch crawl` checks its sites itself)"
+        return "nothing taken: its crawl never finished (`rotwatch crawl` checks its sites' links when due)"
     return f"{shard.seen} links seen by its last crawl, {shard.newer} newer checks taken"

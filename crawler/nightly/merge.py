@@ -32,8 +32,8 @@ Decisions:
 - A shard that never finished a crawl (stopped or killed on its machine)
   gives nothing: what it holds may be part of a night. `ShardMerged` says
   so, and what each other shard gave, so the command can tell the user;
-  the plain crawl after the merge checks that shard's sites itself, as
-  links it has not seen.
+  the plain crawl after the merge checks that shard's links when they are
+  due (at once those the target has never checked).
 """
 
 from __future__ import annotations
