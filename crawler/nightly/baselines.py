@@ -47,9 +47,13 @@ _FINGERPRINTS = f"SELECT url, fingerprint FROM links WHERE fingerprint IS NOT NU
 # from itself), and at a million links nearly every page is still its baseline (issue 14).
 # Asked of a chunk of the reports in URL order: each URL is looked up as given, where `url IN (...)` sorts
 # the list into an index first (0.70 s over the 200,000 links of a report, against 0.59).
-_CHANGED = """SELECT links.url, links.fingerprint AS now, baselines.fingerprint, source, capture, taken_on,
+_DIFFERS = "links.fingerprint != baselines.fingerprint"
+_CHANGED = f"""SELECT links.url, links.fingerprint AS now, baselines.fingerprint, source, capture, taken_on,
     recorded_at FROM json_each(?) AS wanted JOIN links ON links.url = wanted.value
-    JOIN baselines ON baselines.url = links.url WHERE links.fingerprint != baselines.fingerprint"""
+    JOIN baselines ON baselines.url = links.url WHERE {_DIFFERS}"""
+# The links tonight's judgement can change: a page that differs from its baseline, or one noted drifted.
+_TO_JUDGE = f"""SELECT links.url FROM links JOIN baselines ON baselines.url = links.url WHERE {_DIFFERS}
+    UNION SELECT url FROM links WHERE drifted_since IS NOT NULL"""
 _STORE = """INSERT OR REPLACE INTO baselines (url, fingerprint, source, capture, taken_on, recorded_at)
     VALUES (?, ?, ?, ?, ?, ?)"""
 _DRIFTED = "UPDATE links SET drifted_since = coalesce(drifted_since, ?) WHERE url = ?"
@@ -72,6 +76,12 @@ class BaselineMemory:
         """The page each of `urls` showed when last read, for those a check read one of."""
         rows = self._rows(_FINGERPRINTS, (_json_list(urls),))
         return {row["url"]: Fingerprint.from_json(row["fingerprint"]) for row in rows}
+
+    def to_judge(self) -> set[str]:
+        """The links whose drift can be news tonight: those whose page differs from their baseline
+        (`changed`: no other page can have drifted) and those noted drifted, which may no longer be.
+        Every other link is not drifted, and its `drifted_since` is already empty."""
+        return {row["url"] for row in self._rows(_TO_JUDGE, ())}
 
     def changed(self, urls: Iterable[str]) -> dict[str, tuple[Fingerprint, Baseline]]:
         """The page each of `urls` showed when last read and its baseline, for those whose page

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from re import Pattern
 from typing import Any, Self
@@ -36,7 +36,7 @@ from crawler.check.urls import normalize_url, site_of
 from crawler.fetch.fair_order import fair_key
 from crawler.models import LinkKind, LinkOccurrence
 
-__all__ = ["PlanRow", "PlanSpool", "plan_of"]
+__all__ = ["PlanRow", "PlanSpool", "plan_of", "rows_requesting"]
 
 _BATCH = 10_000  # URLs a query reads or writes at a time
 _KINDS = {kind.value: kind for kind in LinkKind}
@@ -197,6 +197,11 @@ def plan_of(rows: Sequence[PlanRow]) -> CheckPlan:
                 plan.to_fetch[requested] = found
         found.append(LinkOccurrence(url, issue, line, col, text, _KINDS[kind], written))
     return plan
+
+
+def rows_requesting(rows: Sequence[PlanRow], urls: Container[str]) -> list[PlanRow]:
+    """The rows (`PlanSpool.row_chunks`) of the links that request one of `urls`: a part of a chunk."""
+    return [row for row in rows if not row[1] and row[2] in urls]  # not excluded, requested URL
 
 
 def _row(o: LinkOccurrence, key: str, excluded: bool) -> tuple[object, ...]:

@@ -102,3 +102,18 @@ def test_changed_pages_are_those_unlike_their_baseline(store: StateStore, clock:
     assert store.baselines.changed([URL]) == {URL: (now, store.baselines.known([URL])[URL])}
     store.baselines.record([Baseline(URL, BaselineSource.CAPTURE, None, None, T0)])  # no usable capture
     assert store.baselines.changed([URL]) == {}
+
+
+def test_the_links_to_judge_are_the_changed_pages_and_those_noted_drifted(store: StateStore, clock: Clock):
+    check(store, Verdict.OK)
+    assert store.baselines.to_judge() == set()  # its own baseline: nothing can have drifted
+    clock.now += DAY
+    check(store, Verdict.OK, Page("Slot online | Casino"))
+    assert store.baselines.to_judge() == {URL} == set(store.baselines.changed([URL]))
+    store.baselines.judged({URL: True})
+    clock.now += DAY
+    check(store, Verdict.OK)  # the page is back as it was
+    assert store.baselines.changed([URL]) == {}
+    assert store.baselines.to_judge() == {URL}  # noted drifted: tonight clears it
+    store.baselines.judged({URL: False})
+    assert store.baselines.to_judge() == set()

@@ -12,7 +12,7 @@ import crawler.nightly.plan_spool
 from crawler.check.plan import plan_checks
 from crawler.check.urls import host_of, site_key
 from crawler.models import LinkKind, LinkOccurrence
-from crawler.nightly.plan_spool import PlanSpool, plan_of
+from crawler.nightly.plan_spool import PlanSpool, plan_of, rows_requesting
 
 SPELLINGS = [
     "https://a.example/x",
@@ -31,7 +31,7 @@ def occurrence(url: str, issue: str = "issues/a.md", line: int = 1) -> LinkOccur
 
 
 def test_public_names_are_pinned() -> None:
-    assert crawler.nightly.plan_spool.__all__ == ["PlanRow", "PlanSpool", "plan_of"]
+    assert crawler.nightly.plan_spool.__all__ == ["PlanRow", "PlanSpool", "plan_of", "rows_requesting"]
 
 
 @settings(max_examples=60, deadline=None)
@@ -82,3 +82,14 @@ def test_due_links_come_back_each_once_with_every_site_spread_by_its_share() -> 
         assert abs(shares["busy.example"] - 0.6 * length) <= 1
         assert abs(shares["mid.example"] - 0.3 * length) <= 1
     assert site_key(host_of(order[0])) == "busy.example"  # the busiest site leads
+
+
+def test_rows_requesting_some_urls_are_those_links_rows_and_never_an_excluded_links():
+    rows = [
+        ("https://a.example/", 0, "https://a.example/", "https://a.example", "1.md", 1, 1, "a", "inline", "x"),
+        ("https://a.example/", 0, "https://a.example/", "https://a.example/", "2.md", 3, 1, "a", "inline", "x"),
+        ("https://b.example/", 0, "https://b.example/", "https://b.example/", "1.md", 2, 1, "b", "inline", "x"),
+        ("https://c.example/", 1, "https://c.example/", "https://c.example/", "1.md", 4, 1, "c", "inline", "x"),
+    ]
+    assert rows_requesting(rows, {"https://a.example/", "https://c.example/"}) == rows[:2]
+    assert rows_requesting(rows, set()) == []
