@@ -51,3 +51,42 @@ def test_streamed_checks_hand_every_result_over_and_keep_none(web, reactor_threa
     kept = reactor_thread.run(lambda: stream_checks(urls, settings, lambda result: handed.append(result.url)))
     assert kept is None
     assert sorted(handed) == sorted(urls)
+
+
+# Run in a fresh interpreter: this one's reactor runs in a thread of the test session.
+_AFTER_THE_REACTOR = """
+import threading
+from crawler.fetch.canary import names_resolve
+from crawler.fetch.runner import Interruption, base_settings, run_in_reactor
+
+settings = base_settings()
+
+async def night():
+    await names_resolve("localhost", settings)  # a lookup in the reactor's thread pool
+    return threading.active_count()
+
+interruption = Interruption()
+during = run_in_reactor(night, settings, interruption)
+after = threading.active_count()
+interruption.request()  # Ctrl-C while the reports are written: they go on
+try:
+    interruption.request()  # twice: quit at once
+    quit_at_once = 0
+except KeyboardInterrupt:
+    quit_at_once = 1
+print(during, after, quit_at_once)
+"""
+
+
+def test_once_the_reactor_has_stopped_no_other_thread_runs_and_a_second_ctrl_c_quits():
+    """The command line writes a crawl's reports after `run_in_reactor` (crawler.nightly.crawl.finish_night),
+    where crawler.cores may fork workers only if no other thread runs; Ctrl-C twice still quits."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _AFTER_THE_REACTOR], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    during, after, quit_at_once = map(int, done.stdout.split())
+    assert during > 1  # the reactor's threads were running
+    assert after == 1
+    assert quit_at_once == 1
