@@ -17,7 +17,6 @@ creating an empty one.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,7 +31,7 @@ from crawler.errors import ConfigError, OfflineError
 if TYPE_CHECKING:
     from crawler.issues.reading import Issue
     from crawler.models import LinkOccurrence, Snapshot
-    from crawler.nightly.crawl import CheckedNight, CrawlOutcome
+    from crawler.nightly.crawl import CrawlOutcome
     from crawler.nightly.plan_spool import PlanSpool
     from crawler.nightly.store import StateStore
 
@@ -119,37 +118,35 @@ def run_crawl(args: CrawlArguments) -> int:
     from crawler.cli.save import save_live
     from crawler.fetch.canary import names_resolve, offline_message
     from crawler.fetch.runner import Interruption, base_settings, run_in_reactor
-    from crawler.nightly.crawl import check_night, finish_night
+    from crawler.nightly.crawl import crawl
     from crawler.nightly.plan_spool import PlanSpool
 
     config = _sharded(args.config, args.shard)
-    with PlanSpool.create(config.exclude_patterns) as plan, ExitStack() as state:
+    with PlanSpool.create(config.exclude_patterns) as plan:
         issues = _read_issues(args.paths, "crawl", _spooled(plan, args.shard))
         settings = base_settings(scrapy_overrides(config))
         interruption = Interruption()  # Ctrl-C once: stop, store, report; twice: quit at once
 
-        async def night() -> tuple[StateStore, CheckedNight]:
+        async def night() -> CrawlOutcome:
             if len(plan) and not await names_resolve(config.canary, settings):
                 raise OfflineError(offline_message(config.canary, "nothing was checked or recorded; run again later"))
-            store = state.enter_context(_open_state(args.state, config))
-            with CheckProgress(0) as progress:
-                checked = await check_night(
+            with _open_state(args.state, config) as store, CheckProgress(0) as progress:
+                return await crawl(
                     store,
                     plan,
                     issues,
                     settings,
                     config,
+                    args.reports,
                     full=args.full,
+                    lang=args.lang,
                     on_result=progress.advance,
                     on_due=progress.start,
                     save_live=args.save_live,
                     interruption=interruption,
                 )
-            return store, checked
 
-        store, checked = run_in_reactor(night, settings, interruption)
-        with interruption.handling():  # the reports, after the reactor: they may use every core
-            outcome = finish_night(store, plan, issues, config, args.reports, checked, lang=args.lang)
+        outcome = run_in_reactor(night, settings, interruption)
     print_crawl_summary(outcome)
     if outcome.stopped == "interrupted":
         return EXIT_INTERRUPTED

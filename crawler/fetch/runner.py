@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import FrameType
@@ -97,28 +96,15 @@ class Interruption:
         self._crawlers: set[Crawler] = set()
 
     def request(self, signum: int = signal.SIGINT, frame: FrameType | None = None) -> None:
-        """A signal handler; also callable from any thread (tests). Once the reactor has stopped
-        (the crawl's reports are written after it), the second signal quits at once."""
+        """A signal handler; also callable from any thread (tests)."""
         reactor = installed_reactor()
         if self.requested:
-            if not reactor.running:
-                raise KeyboardInterrupt
             reactor.callFromThread(reactor.stop)
             return
         self.requested = True
         log.warning("stopping: storing what is known and writing the reports (press Ctrl-C again to quit at once)")
         for crawler in list(self._crawlers):
             reactor.callFromThread(deferred_from_coro, crawler.stop_async())
-
-    @contextmanager
-    def handling(self) -> Iterator[None]:
-        """SIGINT and SIGTERM come here while the block runs, then go back to their handlers."""
-        handlers = {stop: signal.signal(stop, self.request) for stop in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            yield
-        finally:
-            for stop, handler in handlers.items():
-                signal.signal(stop, handler)
 
     def watch(self, crawler: Crawler) -> None:
         self._crawlers.add(crawler)
@@ -332,8 +318,12 @@ def run_in_reactor(main: Callable[[], Awaitable[T]], settings: Settings, interru
     if interruption is None:
         reactor.run()
     else:
-        with interruption.handling():
+        handlers = {stop: signal.signal(stop, interruption.request) for stop in (signal.SIGINT, signal.SIGTERM)}
+        try:
             reactor.run(installSignalHandlers=False)
+        finally:
+            for stop, handler in handlers.items():
+                signal.signal(stop, handler)
     if not outcome:  # the reactor stopped first: Ctrl-C or SIGTERM (twice, with an interruption)
         raise KeyboardInterrupt
     value = outcome[0]

@@ -17,10 +17,6 @@ One crawl, in order:
      reports (crawler.report), then mark the run finished; drifted links
      that `drift_rewrite` mends are pointed at their capture too.
 `rebuild_reports` does steps 1 and 5 from the state alone, with no network.
-`crawl` runs every step in the reactor; the command line runs steps 1 to 4
-(`check_night`) in the reactor and step 5 (`finish_night`) once it has
-stopped, when no other thread runs and the reports may fork workers
-(crawler.cores): a million links' reports 63 -> 35 s.
 
 A crawl stopped by SIGINT or SIGTERM (`Interruption`) stops its spider at the
 next result, stores what it got, skips the lookups it did not reach, and
@@ -62,9 +58,8 @@ from crawler.models import (
     Assessment,
     CheckResult,
     Drift,
-    Verdict,
 )
-from crawler.nightly.archive_step import ArchiveStep, Item, archive_step
+from crawler.nightly.archive_step import Item, archive_step
 from crawler.nightly.baseline_step import BaselineStep, baseline_step, remaining_budget
 from crawler.nightly.drift_rules import DriftRewrite
 from crawler.nightly.plan_spool import PlanSpool
@@ -77,7 +72,7 @@ from crawler.report.sorted_rows import SortedLines, SortFile
 from crawler.wayback.copies import write_archive_copies
 from crawler.wayback.pace import FIRST_PASS, minutes_left
 
-__all__ = ["CheckedNight", "CrawlOutcome", "check_night", "crawl", "finish_night", "rebuild_reports"]
+__all__ = ["CrawlOutcome", "crawl", "rebuild_reports"]
 
 log = logging.getLogger(__name__)  # scheduling: how many links are due, how many dead ones need the archive
 
@@ -96,22 +91,6 @@ class CrawlOutcome:
     stopped: str = ""  # "interrupted" (SIGINT/SIGTERM), "budget" (--archive-budget spent), "off" (--no-archive)
 
 
-@dataclass(frozen=True)
-class CheckedNight:
-    """Steps 1 to 4 done: what step 5 needs. Step 5 sends no request, so the command line runs
-    it after the reactor has stopped, where the reports may use every core (crawler.cores forks
-    no worker while another thread runs, and the reactor's run threads)."""
-
-    run_id: int
-    kept: Mapping[str, tuple[CheckResult, Assessment]]  # tonight's results, for the few the state rounds off
-    step: ArchiveStep
-    drifted: Mapping[str, Drift]
-    verdicts: Mapping[Verdict, int]  # what the run's end records
-    run_counts: Mapping[str, int]
-    checked: int
-    stopped: str  # as CrawlOutcome.stopped
-
-
 async def crawl(
     store: StateStore,
     plan: PlanSpool,
@@ -128,38 +107,8 @@ async def crawl(
     save_live: bool = False,
     interruption: Interruption | None = None,
 ) -> CrawlOutcome:
-    """One nightly crawl over `plan` (runs inside the reactor): `check_night`, then `finish_night`."""
-    night = await check_night(
-        store,
-        plan,
-        issues,
-        settings,
-        config,
-        full=full,
-        on_result=on_result,
-        on_lookup=on_lookup,
-        on_due=on_due,
-        save_live=save_live,
-        interruption=interruption,
-    )
-    return finish_night(store, plan, issues, config, reports_dir, night, lang=lang)
-
-
-async def check_night(
-    store: StateStore,
-    plan: PlanSpool,
-    issues: Sequence[Issue],
-    settings: Settings,
-    config: Config,
-    *,
-    full: bool = False,
-    on_result: Callable[[CheckResult], None] | None = None,
-    on_lookup: Callable[[Item], None] | None = None,
-    on_due: Callable[[int], None] | None = None,
-    save_live: bool = False,
-    interruption: Interruption | None = None,
-) -> CheckedNight:
-    """Steps 1 to 4 of the module (inside the reactor); `on_due` is told how many URLs it checks."""
+    """One nightly crawl over `plan` (runs inside the reactor), in the module's steps;
+    `on_due` is told how many URLs it checks."""
     # 1. One request per unique URL: `plan`, spooled as the issues were read.
     # 2. What is due tonight.
     run = store.begin_run({"config": config.__dict__, "full": full})
@@ -199,6 +148,8 @@ async def check_night(
     verdicts = first.verdicts
     del first  # its dead links' reports: the view holds its own, and at a million links they are 100 MB
     drifted = stored.judge_drifts(issue_dates)
+
+    # 5. Archival copies and reports, then the run is finished (unless it was stopped).
     stopped = "interrupted" if interruption is not None and interruption.requested else step.stopped
     run_counts = {
         "issues": len(issues),
@@ -209,28 +160,12 @@ async def check_night(
         **({"captures_pending": step.pending} if step.pending else {}),
         **({"drift_baselines_pending": baselines.pending} if baselines.pending and config.archive else {}),
     }
-    return CheckedNight(run.id, batches.kept, step, drifted, verdicts, run_counts, batches.count, stopped)
-
-
-def finish_night(
-    store: StateStore,
-    plan: PlanSpool,
-    issues: Sequence[Issue],
-    config: Config,
-    reports_dir: Path,
-    night: CheckedNight,
-    *,
-    lang: str = "en",
-) -> CrawlOutcome:
-    """Step 5: the archival copies and the reports, then the run is finished (unless it was stopped)."""
-    step, run, counts = night.step, night.run_id, night.run_counts
-    view = _view(store, plan, night.kept, step.answers, issues, run, config, store.now(), counts, night.drifted)
+    view = _view(store, plan, batches.kept, step.answers, issues, run.id, config, store.now(), run_counts, drifted)
     written = _write_outputs(view, issues, config, reports_dir, lang)
-    if night.stopped != "interrupted":
-        store.finish_run(night.run_id, {verdict.value: n for verdict, n in night.verdicts.items()})
-    return CrawlOutcome(
-        view, written, night.checked, step.asked, step.pending, step.minutes_left, step.to_save, night.stopped
-    )
+    if stopped != "interrupted":
+        store.finish_run(run.id, {verdict.value: n for verdict, n in verdicts.items()})
+    checked = batches.count
+    return CrawlOutcome(view, written, checked, step.asked, step.pending, step.minutes_left, step.to_save, stopped)
 
 
 def rebuild_reports(
