@@ -17,6 +17,8 @@ empty state. Measured from outside:
   time, CPU (its workers' included) and peak memory: its process's resident
   set, and its process's and workers' proportional set sizes added up (a
   page a fork shares counts once);
+- the next night: `rotwatch crawl` again at once, the simulated web still up
+  (only the links a night rechecks are due): wall time, CPU and peak memory;
 - `rotwatch merge` of that state, as one shard, into an empty state (every
   link new) and again (nothing newer): wall time and peak memory.
 
@@ -192,6 +194,21 @@ def report_figures(folder: Path) -> dict[str, object]:
     }
 
 
+def next_night_figures(folder: Path) -> dict[str, object]:
+    """`rotwatch crawl` again on `folder`'s state (reports into `folder`/night2), measured."""
+    night = run_sampled(
+        rotwatch("crawl", "issues", "--state", "state.sqlite", "--no-archive", "--reports", "night2"), folder
+    )
+    if night.returncode not in (0, 1):
+        sys.exit(f"rotwatch crawl (night 2) exited {night.returncode}:\n{night.stderr[-4000:]}")
+    return {
+        "night2_wall_s": round(night.wall, 1),
+        "night2_cpu_s": round(night.cpu, 1),
+        "night2_peak_rss_mb": round(night.peak / 2**20),
+        "night2_peak_pss_with_workers_mb": round(night.tree_peak / 2**20),
+    }
+
+
 def merge_figures(folder: Path) -> dict[str, object]:
     """`rotwatch merge` of `folder`'s state into a fresh state, twice: all of it new, then nothing newer."""
     figures: dict[str, object] = {}
@@ -241,6 +258,7 @@ def main() -> None:
             sys.exit(f"rotwatch crawl exited {crawl.returncode}:\n{crawl.stderr[-4000:]}")
         size = state_size(folder)
         requests = sum(sim.stats().requests.values())
+        night2 = next_night_figures(folder)
         report = report_figures(folder)
         merge = merge_figures(folder)
         writes, written_size = write_time(args.urls, folder)
@@ -262,6 +280,7 @@ def main() -> None:
         "crawl_peak_pss_with_workers_mb": round(crawl.tree_peak / 2**20),
         "crawl_rss_curve_mb": crawl.curve(),
         "state_mb": round(size / 2**20, 1),
+        **night2,
         **report,
         **merge,
         "sqlite_write_s": round(writes, 1),
