@@ -33,7 +33,7 @@ reading, which then asks the state again and gets the same answers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -86,10 +86,13 @@ class StoredReports:
     ) -> None:
         self.store, self.plan, self.kept, self.rules = store, plan, kept, rules
 
-    def chunks(self) -> Iterator[tuple[list[LinkReport], dict[str, LinkHistory]]]:
-        """`build_reports` over the plan, REPORT_CHUNK links at a time in URL order, with their histories."""
+    def chunks(self, only: Container[str] | None = None) -> Iterator[tuple[list[LinkReport], dict[str, LinkHistory]]]:
+        """`build_reports` over the plan, REPORT_CHUNK links at a time in URL order, with their
+        histories; with `only`, of the links requesting one of those URLs (no empty chunk)."""
         for rows in self.plan.row_chunks(REPORT_CHUNK):
-            yield self.reports_of(rows)
+            wanted = rows if only is None else rows_requesting(rows, only)
+            if wanted:
+                yield self.reports_of(wanted)
 
     def reports_of(self, rows: Sequence[PlanRow]) -> tuple[list[LinkReport], dict[str, LinkHistory]]:
         """One chunk of the plan's rows (`PlanSpool.row_chunks`) as reports, with their histories."""
@@ -119,13 +122,8 @@ class StoredReports:
         (`drifted_since`); only the drifted ones are returned. Only the links whose judgement
         can change are read back (`BaselineMemory.to_judge`): at a million links reading every
         link's report took 23 s, and nearly every page is still its baseline."""
-        to_judge = self.store.baselines.to_judge()
         drifted: dict[str, Drift] = {}
-        for rows in self.plan.row_chunks(REPORT_CHUNK):
-            wanted = rows_requesting(rows, to_judge)
-            if not wanted:
-                continue
-            reports, _ = self.reports_of(wanted)
+        for reports, _ in self.chunks(only=self.store.baselines.to_judge()):
             judged = drifts(self.store, reports, issue_dates)
             record_drifts(self.store, judged)
             drifted.update((url, drift) for url, drift in judged.items() if drift is not None)
